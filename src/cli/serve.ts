@@ -1,0 +1,71 @@
+/** `opendip serve`: run the DIP. */
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.js';
+import { startDip, type RunningDip } from '../runtime/compose.js';
+
+export function banner(dip: RunningDip, version: string, environment: string, binPath: string): string {
+  const lines = [
+    `OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}`,
+    `API     ${dip.baseUrl}/dip-channel/{IF-xxx}`,
+  ];
+  if (dip.demo) {
+    const { file, market } = dip.demo;
+    const sender = market.participants.find((p) => p.roles.includes('SDS'));
+    lines.push(
+      `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
+      '',
+      'Send a demo IF-021 batch, signed as the demo Smart Data Service:',
+      `  node ${binPath} send --participants ${file} --as ${sender?.dipId ?? '<dipId>'} --channel IF-021 --restamp ${join(dirname(file), 'samples', 'IF-021.json')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function registerServe(program: Command, version: string, binPath: string): void {
+  program
+    .command('serve')
+    .description('run the DIP (embedded SQLite store and a demo market by default)')
+    .option('--host <host>', 'interface to listen on [OPENDIP_HOST] (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on [OPENDIP_PORT] (default 8443 with TLS, 8080 without)')
+    .option('--data-dir <dir>', 'where the embedded store, dev PKI and demo files live [OPENDIP_DATA_DIR] (default ./data)')
+    .option('--database <url>', 'sqlite:<file> [OPENDIP_DATABASE_URL] (default sqlite:<data-dir>/opendip.db)')
+    .option('--environment <tag>', 'environment tag this instance runs as: PRD, SITB, SIT, UIT or DEV [OPENDIP_ENVIRONMENT] (default DEV)')
+    .option('--api-version <segment>', 'the {version} path segment [OPENDIP_API_VERSION] (default 1.1)')
+    .option('--public-url <url>', 'scheme://host[:port] participants call, to rebuild signed URLs behind a proxy [OPENDIP_PUBLIC_URL]')
+    .option('--no-tls', 'serve plain HTTP instead of HTTPS [OPENDIP_TLS=false]')
+    .option('--tls-cert <file>', 'TLS server certificate (PEM) [OPENDIP_TLS_CERT] (default: dev PKI)')
+    .option('--tls-key <file>', 'TLS server key (PEM) [OPENDIP_TLS_KEY] (default: dev PKI)')
+    .option('--tls-client-ca <file>', 'CAs accepted for mTLS client certificates [OPENDIP_TLS_CLIENT_CA] (default: the trusted CA)')
+    .option('--mtls <mode>', 'client certificates: off, optional or require [OPENDIP_MTLS] (default optional)')
+    .option('--trusted-ca <file>', "CA bundle issuing participants' signing certificates [OPENDIP_TRUSTED_CA] (default: dev PKI CA)")
+    .option('--require-api-key', 'refuse requests without X-API-Key [OPENDIP_REQUIRE_API_KEY]')
+    .option('--signature-skew <seconds>', 'allowed clock difference for X-DIP-Signature-Date and senderTimestamp [OPENDIP_SIGNATURE_SKEW] (default 300)')
+    .option('--max-body-mb <mb>', 'largest request body accepted [OPENDIP_MAX_BODY_MB] (default 512, room for 50,000 IF-021 messages)')
+    .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated, applied over the bundled 2.1.0 [OPENDIP_OPENAPI]')
+    .option('--dip-id <id>', "the DIP's own 10-character participant id [OPENDIP_DIP_ID] (default 0000000000)")
+    .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')
+    .option('--log-level <level>', 'pino log level [OPENDIP_LOG_LEVEL] (default info)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      // commander sets negatable flags to true by default; only an explicit --no-x should override the environment.
+      const flags: ConfigFlags = { ...opts, tls: opts.tls === false ? false : undefined, demo: opts.demo === false ? false : undefined };
+      let config;
+      try {
+        config = loadConfig(flags);
+      } catch (e) {
+        if (e instanceof ConfigError) program.error(`opendip serve: ${e.message}`);
+        throw e;
+      }
+      const dip = await startDip(config);
+      process.stdout.write(`${banner(dip, version, config.environment, binPath)}\n`);
+      let stopping = false;
+      const stop = async (): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        await dip.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
+    });
+}

@@ -1,0 +1,46 @@
+/** `opendip validate`: check message files offline against the DIP's schemas and data rules. */
+import type { Command } from 'commander';
+import { leafKey } from '../catalogue/catalogue.js';
+import { loadCatalogue } from '../catalogue/load.js';
+import { findValidateTarget, validateMessages, type ValidateTarget } from '../ingress/validate.js';
+import { readHeader } from '../validation/message.js';
+import { createSchemaRegistry } from '../validation/schemas.js';
+import { readMessages } from './send.js';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('validate messages offline against the DIP schemas and Level 1 data rules; exits non-zero on any problem')
+    .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] or one {"payload": {...}} ("-" reads standard input)')
+    .option('--environment <tag>', 'environment tag the messages must carry', 'DEV')
+    .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated')
+    .action((files: string[], opts: { environment: string; openapi?: string }) => {
+      const catalogue = loadCatalogue(opts.openapi ? opts.openapi.split(',') : []);
+      const schemas = createSchemaRegistry(catalogue);
+      const messages = readMessages(files);
+      let failures = 0;
+      messages.forEach((message, index) => {
+        const header = readHeader((message as { payload?: unknown } | null)?.payload);
+        const channel = String(header?.interfaceID ?? '');
+        const eventCode = String(header?.eventCode ?? '');
+        // The /validate endpoint when there is one, else the schema the S0 header selects (IF-016, IF-047, REP-*).
+        const leaf = catalogue.leaves.get(leafKey(channel, eventCode, String(header?.schemaVersion ?? '')));
+        const target: ValidateTarget | null = findValidateTarget(catalogue, channel, eventCode.replace(/^\[|\]$/g, ''))
+          ?? (leaf ? { channel, eventCode, document: leaf.document, schemaName: leaf.schemaName } : null);
+        const problems = target
+          ? validateMessages(catalogue, schemas, target, Buffer.from(JSON.stringify([message])), {
+              environment: opts.environment, now: Date.now(), maxFutureMs: 300_000,
+            }).map((p) => p.replace(/^message 0: /, ''))
+          : [`S0 names no known schema: interfaceID ${JSON.stringify(header?.interfaceID ?? null)}, eventCode ${JSON.stringify(header?.eventCode ?? null)}, schemaVersion ${JSON.stringify(header?.schemaVersion ?? null)}`];
+        const label = `message ${index} (${channel || '?'} ${eventCode})`;
+        if (problems.length === 0) {
+          process.stdout.write(`${label}: OK\n`);
+        } else {
+          failures++;
+          process.stdout.write(`${label}:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        }
+      });
+      process.stdout.write(`${messages.length - failures} of ${messages.length} message(s) valid\n`);
+      process.exitCode = failures === 0 ? 0 : 1;
+    });
+}

@@ -1,0 +1,131 @@
+/**
+ * The one reader of process.env. Every setting has a flag, an OPENDIP_* variable and a default; a flag
+ * wins over the variable, which wins over the default. The result is frozen.
+ */
+import { resolve } from 'node:path';
+import { ENVIRONMENT_TAGS, type EnvironmentTag } from '../domain/model.js';
+import type { MtlsMode } from '../ingress/authenticate.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` (default: <dataDir>/opendip.db) or `postgres://…`. */
+  databaseUrl: string;
+  environment: EnvironmentTag;
+  /** The `{version}` path segment, e.g. `1.1` in /1.1/dip-channel/IF-021. */
+  apiVersion: string;
+  /** Scheme, host and port participants call, used to rebuild the signed URL behind a proxy. */
+  publicUrl: string | null;
+  tls: { enabled: boolean; certFile: string | null; keyFile: string | null; clientCaFile: string | null; mtls: MtlsMode };
+  /** PEM bundle of CAs that issue participants' signing certificates. */
+  trustedCaFile: string | null;
+  requireApiKey: boolean;
+  signatureMaxSkewSeconds: number;
+  maxBodyBytes: number;
+  logLevel: string;
+  /** Create the demo market when the data directory is empty. */
+  demo: boolean;
+  /** Newer published OpenAPI documents, applied over the bundled one in order. */
+  openapiFiles: string[];
+  /** The DIP's own 10-character participant id, used where a response has no other sender. */
+  dipId: string;
+}
+
+/** Option values as the CLI hands them over (strings and booleans from flags). */
+export type ConfigFlags = Partial<Record<keyof typeof FLAG_ENV, string | boolean | string[] | undefined>>;
+
+/** Flag name → environment variable. */
+export const FLAG_ENV = {
+  host: 'OPENDIP_HOST',
+  port: 'OPENDIP_PORT',
+  dataDir: 'OPENDIP_DATA_DIR',
+  database: 'OPENDIP_DATABASE_URL',
+  environment: 'OPENDIP_ENVIRONMENT',
+  apiVersion: 'OPENDIP_API_VERSION',
+  publicUrl: 'OPENDIP_PUBLIC_URL',
+  tls: 'OPENDIP_TLS',
+  tlsCert: 'OPENDIP_TLS_CERT',
+  tlsKey: 'OPENDIP_TLS_KEY',
+  tlsClientCa: 'OPENDIP_TLS_CLIENT_CA',
+  mtls: 'OPENDIP_MTLS',
+  trustedCa: 'OPENDIP_TRUSTED_CA',
+  requireApiKey: 'OPENDIP_REQUIRE_API_KEY',
+  signatureSkew: 'OPENDIP_SIGNATURE_SKEW',
+  maxBodyMb: 'OPENDIP_MAX_BODY_MB',
+  logLevel: 'OPENDIP_LOG_LEVEL',
+  demo: 'OPENDIP_DEMO',
+  openapi: 'OPENDIP_OPENAPI',
+  dipId: 'OPENDIP_DIP_ID',
+} as const;
+
+export class ConfigError extends Error {}
+
+const bool = (v: string | boolean, name: string): boolean => {
+  if (typeof v === 'boolean') return v;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be true or false, not '${v}'`);
+};
+
+const number = (v: string | boolean, name: string, min: number, max: number): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, not '${String(v)}'`);
+  return n;
+};
+
+export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const get = (key: keyof typeof FLAG_ENV): string | boolean | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return Array.isArray(flag) ? flag.join(',') : flag;
+    const fromEnv = env[FLAG_ENV[key]];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+  const text = (key: keyof typeof FLAG_ENV, fallback: string): string => {
+    const v = get(key);
+    return v === undefined || typeof v === 'boolean' ? fallback : v;
+  };
+  const optional = (key: keyof typeof FLAG_ENV): string | null => {
+    const v = get(key);
+    return v === undefined || typeof v === 'boolean' ? null : v;
+  };
+
+  const dataDir = resolve(text('dataDir', './data'));
+  const environment = text('environment', 'DEV');
+  if (!(ENVIRONMENT_TAGS as readonly string[]).includes(environment)) {
+    throw new ConfigError(`environment must be one of ${ENVIRONMENT_TAGS.join(', ')}, not '${environment}'`);
+  }
+  const tlsEnabled = bool(get('tls') ?? true, 'tls');
+  const mtls = text('mtls', 'optional');
+  if (mtls !== 'off' && mtls !== 'optional' && mtls !== 'require') throw new ConfigError(`mtls must be off, optional or require, not '${mtls}'`);
+  const publicUrl = optional('publicUrl');
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`public URL must be like https://api.example.com, not '${publicUrl}'`);
+  const dipId = text('dipId', '0000000000');
+  if (dipId.length !== 10) throw new ConfigError('the DIP id must be exactly 10 characters');
+  const openapi = optional('openapi');
+
+  return Object.freeze({
+    host: text('host', '127.0.0.1'),
+    port: number(get('port') ?? (tlsEnabled ? '8443' : '8080'), 'port', 0, 65535),
+    dataDir,
+    databaseUrl: text('database', `sqlite:${resolve(dataDir, 'opendip.db')}`),
+    environment: environment as EnvironmentTag,
+    apiVersion: text('apiVersion', '1.1').replace(/^\/+|\/+$/g, ''),
+    publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+    tls: Object.freeze({
+      enabled: tlsEnabled,
+      certFile: optional('tlsCert'),
+      keyFile: optional('tlsKey'),
+      clientCaFile: optional('tlsClientCa'),
+      mtls: tlsEnabled ? mtls : 'off',
+    }),
+    trustedCaFile: optional('trustedCa'),
+    requireApiKey: bool(get('requireApiKey') ?? false, 'require-api-key'),
+    signatureMaxSkewSeconds: number(get('signatureSkew') ?? '300', 'signature skew', 1, 86_400),
+    maxBodyBytes: Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024),
+    logLevel: text('logLevel', 'info'),
+    demo: bool(get('demo') ?? true, 'demo'),
+    openapiFiles: openapi === null ? [] : openapi.split(',').map((s) => s.trim()).filter(Boolean),
+    dipId,
+  });
+}

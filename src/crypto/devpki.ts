@@ -1,0 +1,94 @@
+/**
+ * A development PKI: a CA, a TLS server certificate and signing/client certificates for participants.
+ * Keys come from node:crypto (fast, native); node-forge only assembles and signs the X.509 structures,
+ * which node:crypto cannot create.
+ */
+import { generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import forge from 'node-forge';
+
+const generateKeyPair = promisify(generateKeyPairCb);
+
+export interface KeyAndCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+async function rsaKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: string }> {
+  const { publicKey, privateKey } = await generateKeyPair('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { publicKeyPem: publicKey, privateKeyPem: privateKey };
+}
+
+function baseCertificate(publicKeyPem: string, commonName: string, notBefore: Date, notAfter: Date): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+  // Positive 128-bit serial: the high bit cleared keeps the DER INTEGER positive.
+  const serial = randomBytes(16);
+  serial[0]! &= 0x7f;
+  cert.serialNumber = serial.toString('hex');
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  cert.setSubject([{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'OpenDIP development' }]);
+  return cert;
+}
+
+const signWith = (cert: forge.pki.Certificate, keyPem: string): void =>
+  cert.sign(forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+
+export interface Validity {
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+const DAY = 86_400_000;
+const defaults = (v: Validity, days: number): { notBefore: Date; notAfter: Date } => ({
+  notBefore: v.notBefore ?? new Date(Date.now() - DAY),
+  notAfter: v.notAfter ?? new Date(Date.now() + days * DAY),
+});
+
+export async function createCertificateAuthority(commonName: string, validity: Validity = {}): Promise<KeyAndCertificate> {
+  const { publicKeyPem, privateKeyPem } = await rsaKeyPair();
+  const { notBefore, notAfter } = defaults(validity, 3650);
+  const cert = baseCertificate(publicKeyPem, commonName, notBefore, notAfter);
+  cert.setIssuer(cert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  signWith(cert, privateKeyPem);
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem };
+}
+
+export interface LeafRequest extends Validity {
+  commonName: string;
+  /** server: TLS server certificate with these DNS names/IPs; client: signing and mTLS client certificate. */
+  usage: 'server' | 'client';
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}
+
+export async function issueCertificate(ca: KeyAndCertificate, request: LeafRequest): Promise<KeyAndCertificate> {
+  const { publicKeyPem, privateKeyPem } = await rsaKeyPair();
+  const { notBefore, notAfter } = defaults(request, 825);
+  const cert = baseCertificate(publicKeyPem, request.commonName, notBefore, notAfter);
+  const caCert = forge.pki.certificateFromPem(ca.certificatePem);
+  cert.setIssuer(caCert.subject.attributes);
+  const altNames = [
+    ...(request.dnsNames ?? []).map((value) => ({ type: 2, value })),
+    ...(request.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
+  ];
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    request.usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
+    ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  signWith(cert, ca.privateKeyPem);
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem };
+}

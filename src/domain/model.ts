@@ -1,0 +1,48 @@
+/** Core vocabulary of the DIP, shared by every layer. No behaviour lives here. */
+
+/** DIP roles active in the MHHS TOM (seed §3.3), plus the DIP Connection Provider. */
+export const ROLES = [
+  'SUP', 'REGS', 'SDS', 'ADS', 'MSS', 'MSA', 'UMSO', 'UMSDS', 'MDR', 'LDSO', 'MDS', 'LSS', 'VAS', 'ISD', 'EES', 'DCP',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** DT-013: the environments a DIP instance can run as. */
+export const ENVIRONMENT_TAGS = ['PRD', 'SITB', 'SIT', 'UIT', 'DEV'] as const;
+export type EnvironmentTag = (typeof ENVIRONMENT_TAGS)[number];
+
+/** A participant as the registry knows it. DIP ids are exactly 10 characters (DT-006). */
+export interface Participant {
+  dipId: string;
+  name: string;
+  roles: Role[];
+}
+
+/** A DIP Connection Provider acting for `participant` in `role` (seed §3.3.2, §4.1). */
+export interface DcpGrant {
+  dcpId: string;
+  participantId: string;
+  role: Role;
+}
+
+/** Who is calling, once credentials are verified: the physical sender. */
+export interface Caller {
+  dipId: string;
+  /** How the caller was identified, for the audit trail. */
+  via: Array<'signature' | 'mtls' | 'api-key'>;
+}
+
+/** The sender block S1 as read from a message, canonical names. */
+export interface SenderBlock {
+  environmentTag: string;
+  subText: string | null;
+  senderUniqueReference: string;
+  senderTimestamp: string;
+  senderDIPID: string;
+  senderRoleID: string;
+  senderCorrelationID: string | null;
+  DIPConnectionProviderID: string | null;
+}

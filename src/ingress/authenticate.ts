@@ -1,0 +1,122 @@
+/**
+ * Who is calling. Every request is signed (reference/message-signing.md); the signing certificate names
+ * the physical sender. An mTLS client certificate and an X-API-Key, when present, must name the same
+ * participant. Unknown credentials are 401; credentials that disagree are 403.
+ */
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { certificateProblem, fingerprintOf, parseCertificateHeader } from '../crypto/certificates.js';
+import { contentHash, HEADER, verifyRequestSignature } from '../crypto/signing.js';
+import type { Caller } from '../domain/model.js';
+import type { MsgCode } from '../domain/responses.js';
+import type { RegistryView } from '../registry/registry.js';
+
+export type MtlsMode = 'off' | 'optional' | 'require';
+
+export interface RequestCredentials {
+  method: string;
+  /** The absolute URL the client called, as the DIP is publicly reachable. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+  /** The verified-or-not TLS client certificate, when the connection is TLS and one was presented. */
+  clientCertificate: X509Certificate | null;
+}
+
+export interface AuthPolicy {
+  registry: RegistryView;
+  anchors: X509Certificate[];
+  now: number;
+  maxSkewMs: number;
+  requireApiKey: boolean;
+  mtls: MtlsMode;
+}
+
+export type AuthResult =
+  | { ok: true; caller: Caller; certificate: X509Certificate }
+  | { ok: false; status: 401 | 403; code: MsgCode; help: string };
+
+const header = (h: RequestCredentials['headers'], name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({ ok: false, status, code, help });
+
+function certificateCheck(cert: X509Certificate, anchors: X509Certificate[], now: number, what: string): AuthResult | null {
+  const problem = certificateProblem(cert, anchors, now);
+  if (problem === 'expired') return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
+  if (problem === 'not-yet-valid') return deny(401, `${what} is not valid until ${cert.validFrom}; check the clock of the issuing system`);
+  if (problem === 'untrusted-issuer') {
+    return deny(401, `${what} is issued by '${cert.issuer.replace(/\n/g, ', ')}', which this DIP does not trust; use a certificate issued by the DIP's trusted CA`, 'MSG1013');
+  }
+  return null;
+}
+
+/** Caches parsed certificates by header value: a participant sends the same one on every call. */
+export function createCertificateCache(limit = 1024): (value: string) => X509Certificate | null {
+  const cache = new Map<string, X509Certificate | null>();
+  return (value) => {
+    if (cache.has(value)) return cache.get(value)!;
+    const cert = parseCertificateHeader(value);
+    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    cache.set(value, cert);
+    return cert;
+  };
+}
+
+export function authenticate(
+  req: RequestCredentials,
+  policy: AuthPolicy,
+  parseCertificate: (value: string) => X509Certificate | null = parseCertificateHeader,
+): AuthResult {
+  const { registry } = policy;
+  const apiKey = header(req.headers, HEADER.apiKey);
+  const keyOwner = apiKey === undefined ? undefined : registry.apiKeyOwner(apiKey);
+  if (apiKey !== undefined && keyOwner === undefined) return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
+  if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
+
+  const date = header(req.headers, HEADER.date);
+  const hash = header(req.headers, HEADER.hash);
+  const certValue = header(req.headers, HEADER.certificate) ?? header(req.headers, HEADER.legacyCertificate);
+  const signature = header(req.headers, HEADER.signature);
+  const missing = [
+    [date, 'X-DIP-Signature-Date'], [hash, 'X-DIP-Content-Hash'], [certValue, 'X-DIP-Signature-Certificate'], [signature, 'X-DIP-Signature'],
+  ].filter(([v]) => !v).map(([, name]) => name);
+  if (missing.length > 0) return deny(401, `missing signature header(s): ${missing.join(', ')}; every request must be signed`);
+  if (hash !== contentHash(req.body)) {
+    return deny(401, 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation');
+  }
+  const cert = parseCertificate(certValue!);
+  if (!cert) return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
+  const certFailure = certificateCheck(cert, policy.anchors, policy.now, 'the signing certificate');
+  if (certFailure) return certFailure;
+  const signer = registry.certificateOwner(fingerprintOf(cert));
+  if (signer === undefined) {
+    return deny(401, `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`);
+  }
+  const ok = verifyRequestSignature({ method: req.method, url: req.url, date: date!, hash: hash!, signature: signature!, publicKey: cert.publicKey as KeyObject });
+  if (!ok) {
+    return deny(401, `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`);
+  }
+  const signedAt = Date.parse(date!);
+  if (Number.isNaN(signedAt) || Math.abs(policy.now - signedAt) > policy.maxSkewMs) {
+    return deny(401, `X-DIP-Signature-Date '${date}' is not within ${Math.round(policy.maxSkewMs / 1000)} s of the DIP's clock (${new Date(policy.now).toISOString()}); sign each request when it is sent and keep the clock in sync`);
+  }
+
+  const via: Caller['via'] = ['signature'];
+  if (req.clientCertificate) {
+    const tlsFailure = certificateCheck(req.clientCertificate, policy.anchors, policy.now, 'the TLS client certificate');
+    if (tlsFailure) return tlsFailure;
+    const tlsOwner = registry.certificateOwner(fingerprintOf(req.clientCertificate));
+    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
+    if (tlsOwner !== signer) return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
+    via.push('mtls');
+  } else if (policy.mtls === 'require') {
+    return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
+  }
+  if (keyOwner !== undefined) {
+    if (keyOwner !== signer) return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
+    via.push('api-key');
+  }
+  return { ok: true, caller: { dipId: signer, via }, certificate: cert };
+}

@@ -1,0 +1,97 @@
+/**
+ * The participant registry: who exists, in which roles, which DCP acts for whom, which certificates and
+ * API keys identify whom. Reads come from an in-memory snapshot (every request needs them); writes go
+ * to the store and refresh the snapshot.
+ */
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { fingerprintOf, validityOf } from '../crypto/certificates.js';
+import type { DcpGrant, Participant, Role } from '../domain/model.js';
+import type { RegistryData, RegistryStore } from '../storage/ports.js';
+
+export interface RegistryView {
+  participant(dipId: string): Participant | undefined;
+  participants(): Participant[];
+  /** The DCP a participant has assigned `role` to, if any. */
+  dcpFor(participantId: string, role: string): string | undefined;
+  /** Everything a DCP acts for. */
+  grantsOf(dcpId: string): DcpGrant[];
+  certificateOwner(fingerprint: string): string | undefined;
+  apiKeyOwner(apiKey: string): string | undefined;
+}
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+export function buildRegistryView(data: RegistryData): RegistryView {
+  const participants = new Map(data.participants.map((p) => [p.dipId, p]));
+  const dcp = new Map(data.dcpGrants.map((g) => [`${g.participantId}|${g.role}`, g.dcpId]));
+  const certificates = new Map(data.certificates.map((c) => [c.fingerprint, c.dipId]));
+  const keys = new Map(data.apiKeys.map((k) => [k.keyHash, k.dipId]));
+  return {
+    participant: (id) => participants.get(id),
+    participants: () => [...participants.values()],
+    dcpFor: (participantId, role) => dcp.get(`${participantId}|${role}`),
+    grantsOf: (dcpId) => data.dcpGrants.filter((g) => g.dcpId === dcpId),
+    certificateOwner: (fp) => certificates.get(fp),
+    apiKeyOwner: (key) => keys.get(hashApiKey(key)),
+  };
+}
+
+export interface Registry {
+  view(): RegistryView;
+  refresh(): Promise<void>;
+  saveParticipant(p: Participant): Promise<void>;
+  grantDcp(grant: DcpGrant): Promise<void>;
+  revokeDcp(participantId: string, role: Role): Promise<void>;
+  /** Registers a signing / mTLS certificate to a participant. */
+  registerCertificate(dipId: string, pem: string): Promise<string>;
+  /** Issues a new API key for a participant and returns it; only its hash is kept. */
+  issueApiKey(dipId: string, label: string): Promise<string>;
+}
+
+export async function openRegistry(store: RegistryStore): Promise<Registry> {
+  let current = buildRegistryView(await store.loadRegistry());
+  const refresh = async (): Promise<void> => {
+    current = buildRegistryView(await store.loadRegistry());
+  };
+  const requireParticipant = (dipId: string): void => {
+    if (!current.participant(dipId)) throw new Error(`unknown participant ${dipId}`);
+  };
+  return {
+    view: () => current,
+    refresh,
+    async saveParticipant(p) {
+      if (p.dipId.length !== 10) throw new Error(`DIP ids are exactly 10 characters: '${p.dipId}'`);
+      await store.saveParticipant(p);
+      await refresh();
+    },
+    async grantDcp(grant) {
+      requireParticipant(grant.participantId);
+      const dcp = current.participant(grant.dcpId);
+      if (!dcp?.roles.includes('DCP')) throw new Error(`${grant.dcpId} does not hold the DCP role`);
+      if (!current.participant(grant.participantId)?.roles.includes(grant.role)) {
+        throw new Error(`${grant.participantId} does not hold role ${grant.role}`);
+      }
+      await store.grantDcp(grant);
+      await refresh();
+    },
+    async revokeDcp(participantId, role) {
+      await store.revokeDcp(participantId, role);
+      await refresh();
+    },
+    async registerCertificate(dipId, pem) {
+      requireParticipant(dipId);
+      const cert = new X509Certificate(pem);
+      const fingerprint = fingerprintOf(cert);
+      await store.addCertificate({ fingerprint, dipId, subject: cert.subject, notAfter: validityOf(cert).notAfter, pem });
+      await refresh();
+      return fingerprint;
+    },
+    async issueApiKey(dipId, label) {
+      requireParticipant(dipId);
+      const key = randomBytes(24).toString('base64url');
+      await store.addApiKey(hashApiKey(key), dipId, label);
+      await refresh();
+      return key;
+    },
+  };
+}

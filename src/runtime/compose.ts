@@ -1,0 +1,113 @@
+/**
+ * The composition root: reads nothing but the Config it is given, wires every component, starts the
+ * HTTP server, and stops it all in order.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { eventCodesOf, ruleFor, type Catalogue } from '../catalogue/catalogue.js';
+import { loadCatalogue } from '../catalogue/load.js';
+import { buildBatch } from '../catalogue/messages.js';
+import type { Config } from '../config/config.js';
+import { parsePemBundle } from '../crypto/certificates.js';
+import { systemClock, type Clock } from '../domain/time.js';
+import { buildApp } from '../http/app.js';
+import { createDemoMarket, demoFilePath, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
+import { openRegistry, type Registry } from '../registry/registry.js';
+import { openStore } from '../storage/open.js';
+import type { Store } from '../storage/ports.js';
+import { createSchemaRegistry } from '../validation/schemas.js';
+import { lockDataDir } from './datadir-lock.js';
+
+export interface RunningDip {
+  app: FastifyInstance;
+  store: Store;
+  registry: Registry;
+  catalogue: Catalogue;
+  /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
+  baseUrl: string;
+  /** The demo market and where its description was written, when the demo is on. */
+  demo: { file: string; market: DemoMarketFile } | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Write the banner (default true). */
+  banner?: (text: string) => void;
+}
+
+const readText = (path: string): string => readFileSync(path, 'utf8');
+
+export async function startDip(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningDip> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const embedded = config.databaseUrl.startsWith('sqlite:');
+  const release = embedded ? lockDataDir(config.dataDir) : () => undefined;
+  let store: Store | null = null;
+  try {
+    const catalogue = loadCatalogue(config.openapiFiles);
+    const schemas = createSchemaRegistry(catalogue);
+    store = await openStore(config.databaseUrl);
+    const registry = await openRegistry(store);
+    const firstStart = await store.isEmpty();
+    const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile;
+    const pki = usesDevPki ? await ensureDevPki(config.dataDir, config.host === '0.0.0.0' ? [] : [config.host]) : null;
+
+    const tls = config.tls.enabled
+      ? {
+          cert: readText(config.tls.certFile ?? pki!.paths.serverCert),
+          key: readText(config.tls.keyFile ?? pki!.paths.serverKey),
+          clientCa: readText(config.tls.clientCaFile ?? config.trustedCaFile ?? pki!.paths.caCert),
+        }
+      : undefined;
+    const anchorsFile = config.trustedCaFile ?? pkiPaths(config.dataDir).caCert;
+    const anchors = existsSync(anchorsFile) ? parsePemBundle(readText(anchorsFile)) : [];
+    if (anchors.length === 0) logger.warn({ file: anchorsFile }, 'no trusted CA: every signed request will be refused (MSG1013)');
+
+    // Participants exist before the port opens, so no request can arrive ahead of them.
+    const demoParticipants = config.demo && pki && firstStart ? await createDemoMarket(registry, config.dataDir, pki.ca) : null;
+    if (demoParticipants) {
+      const channels = [...catalogue.channels.values()].map((c) => {
+        const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
+        return { channel: c.id, eventCode, senders: ruleFor(c, eventCode).senders };
+      });
+      writeDemoSamples(config.dataDir, channels, (channel, eventCode, sender, role, count) =>
+        buildBatch(catalogue, { channel, eventCode, sender, role, environment: config.environment }, count));
+    }
+    const app = await buildApp({
+      config, catalogue, schemas, store, registry, clock, logger, anchors, tls,
+      randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const origin = config.publicUrl ?? `${config.tls.enabled ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const baseUrl = `${origin}/${config.apiVersion}`;
+
+    let market: DemoMarketFile | null = null;
+    const file = demoFilePath(config.dataDir);
+    const info = { baseUrl, environment: config.environment, caCertificatePath: pkiPaths(config.dataDir).caCert };
+    if (demoParticipants) market = { ...info, participants: demoParticipants };
+    else if (config.demo && existsSync(file)) market = { ...readDemoFile(file), ...info };
+    // Rewritten on every start: the port or public URL may have changed since the last one.
+    if (market) writeDemoFile(config.dataDir, market);
+    const demo = market ? { file, market } : null;
+    const openStoreRef = store;
+    return {
+      app, store, registry, catalogue, baseUrl, demo,
+      async close() {
+        await app.close();
+        await openStoreRef.close();
+        release();
+      },
+    };
+  } catch (e) {
+    await store?.close();
+    release();
+    throw e;
+  }
+}

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { openStore } from '../../src/storage/open.js';
+import { storageContract } from './contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+let current = '';
+
+storageContract({
+  name: 'sqlite',
+  open: async () => {
+    current = `sqlite:${join(dir, `store-${++n}.db`)}`;
+    return openStore(current);
+  },
+  reopen: async () => openStore(current),
+});
+
+storageContract({ name: 'sqlite in memory', open: async () => openStore('sqlite::memory:') });
