@@ -2,9 +2,26 @@
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.js';
-import { startDip, type RunningDip } from '../runtime/compose.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Store } from '../storage/ports.js';
+import type { DemoMarketFile } from '../registry/demo.js';
 
-export function banner(dip: RunningDip, version: string, environment: string, binPath: string): string {
+/** What `serve` needs of a started DIP; the process entry hands in the composition root. */
+export interface StartedDip {
+  store: Pick<Store, 'backend'>;
+  baseUrl: string;
+  demo: { file: string; market: DemoMarketFile } | null;
+  close(): Promise<void>;
+}
+
+export interface ServeDeps {
+  version: string;
+  binPath: string;
+  start(config: Readonly<Config>, options?: { logger?: Logger }): Promise<StartedDip>;
+}
+
+export function banner(dip: StartedDip, version: string, environment: string, binPath: string): string {
   const lines = [
     `OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}`,
     `API     ${dip.baseUrl}/dip-channel/{IF-xxx}`,
@@ -22,7 +39,7 @@ export function banner(dip: RunningDip, version: string, environment: string, bi
   return lines.join('\n');
 }
 
-export function registerServe(program: Command, version: string, binPath: string): void {
+export function registerServe(program: Command, { version, binPath, start }: ServeDeps): void {
   program
     .command('serve')
     .description('run the DIP (embedded SQLite store and a demo market by default)')
@@ -56,7 +73,7 @@ export function registerServe(program: Command, version: string, binPath: string
         if (e instanceof ConfigError) program.error(`opendip serve: ${e.message}`);
         throw e;
       }
-      const dip = await startDip(config);
+      const dip = await start(config);
       process.stdout.write(`${banner(dip, version, config.environment, binPath)}\n`);
       let stopping = false;
       const stop = async (): Promise<void> => {

@@ -86,6 +86,17 @@ function mpanOf(common: unknown): string | null {
   return str(getProperty(getProperty(common, 'M0'), 'MPANCore')) ?? str(getProperty(getProperty(common, 'M1'), 'principalMPAN'));
 }
 
+/**
+ * The payload exactly as the sender wrote it (the bytes it signed), when the element is `{"payload": …}`
+ * and nothing else; null otherwise. Cheaper than re-serialising, and keeps the archive as received.
+ */
+function payloadText(element: unknown, text: string): string | null {
+  const keys = Object.keys(element as object);
+  if (keys.length !== 1 || keys[0] !== 'payload') return null;
+  // The only key decodes to "payload", so it holds no raw ':' and the first colon separates it from its value.
+  return text.slice(text.indexOf(':') + 1, text.lastIndexOf('}')).trim();
+}
+
 function reject(item: Item, code: MsgCode, help: string): void {
   item.code = code;
   item.help = clampHelp(help);
@@ -155,8 +166,9 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
       if (firstSchemaFailure < 0) firstSchemaFailure = i;
     };
     let element: unknown;
+    const elementText = req.body.toString('utf8', split.starts[i], split.ends[i]);
     try {
-      element = JSON.parse(req.body.toString('utf8', split.starts[i], split.ends[i]));
+      element = JSON.parse(elementText);
     } catch (e) {
       schemaFailure(`message ${i} is not valid JSON: ${(e as Error).message}`);
       continue;
@@ -190,7 +202,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
       continue;
     }
     // Once a schema failure has condemned the request there is no point keeping payloads in memory.
-    const text = schemaFailures === 0 ? JSON.stringify(verdict.payload) : '';
+    const text = schemaFailures > 0 ? '' : (verdict.payload === payload && payloadText(element, elementText)) || JSON.stringify(verdict.payload);
     item.candidate = { s1, schemaVersion: (common.S0 as JsonObject).schemaVersion as string, payload: text };
   }
 

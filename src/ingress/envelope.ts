@@ -20,19 +20,6 @@ function skipWhitespace(buf: Uint8Array, i: number): number {
   return i;
 }
 
-/** Index of the quote closing the string whose opening quote is at `open`, or -1. */
-function stringEnd(buf: Buffer, open: number): number {
-  let i = open + 1;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, i);
-    if (q < 0) return -1;
-    let backslashes = 0;
-    for (let j = q - 1; j > open && buf[j] === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return q;
-    i = q + 1;
-  }
-}
-
 export function splitJsonArray(buf: Buffer): Split {
   const n = buf.length;
   let i = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
@@ -52,9 +39,14 @@ export function splitJsonArray(buf: Buffer): Split {
     for (; i < n; i++) {
       const c = buf[i]!;
       if (c === QUOTE) {
-        const end = stringEnd(buf, i);
-        if (end < 0) return { ok: false, problem: `unterminated string starting at byte ${i}` };
-        i = end;
+        // Skip the string in this loop: strings in messages are short, so a native search per string costs more.
+        const open = i;
+        for (i++; i < n; i++) {
+          const d = buf[i];
+          if (d === BACKSLASH) i++;
+          else if (d === QUOTE) break;
+        }
+        if (i >= n) return { ok: false, problem: `unterminated string starting at byte ${open}` };
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         depth++;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {

@@ -1,11 +1,13 @@
-/** The `opendip` command. */
+/** The `opendip` process entry: the command line, with the composition root handed to `serve`. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
-import { registerSend } from './send.js';
-import { registerServe } from './serve.js';
-import { registerValidate } from './validate.js';
+import { registerSample } from '../cli/sample.js';
+import { registerSend } from '../cli/send.js';
+import { registerServe } from '../cli/serve.js';
+import { registerValidate } from '../cli/validate.js';
+import { startDip } from './compose.js';
 
 const root = packageRoot();
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -13,9 +15,10 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const program = new Command('opendip')
   .description('OpenDIP: an open-source MHHS Data Integration Platform')
   .version(version);
-registerServe(program, version, join(root, 'bin', 'opendip.js'));
+registerServe(program, { version, binPath: join(root, 'bin', 'opendip.js'), start: startDip });
 registerSend(program);
 registerValidate(program);
+registerSample(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,44 @@
+/** Runs `opendip serve` as a child process for benchmarks, so client and server do not share a thread. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/catalogue/load.js';
+import type { DemoMarketFile } from '../../src/registry/demo.js';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  market: DemoMarketFile;
+  /** Peak resident set size of the server so far, in MiB (Linux VmHWM). */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** `nodeArgs` go to node itself, e.g. ['--cpu-prof'] to profile the server. */
+export async function startServer(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+  const bin = join(packageRoot(), 'bin', 'opendip.js');
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /API\s+(\S+)\/dip-channel/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const market = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as DemoMarketFile;
+  return {
+    child, baseUrl, market,
+    peakRssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}

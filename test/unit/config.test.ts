@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+test('defaults give the embedded DIP: DEV, HTTPS on 127.0.0.1:8443, SQLite in ./data, version 1.1', () => {
+  const c = loadConfig({}, {});
+  assert.equal(c.environment, 'DEV');
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8443);
+  assert.equal(c.tls.enabled, true);
+  assert.equal(c.tls.mtls, 'optional');
+  assert.equal(c.dataDir, resolve('./data'));
+  assert.equal(c.databaseUrl, `sqlite:${resolve('./data/opendip.db')}`);
+  assert.equal(c.apiVersion, '1.1');
+  assert.equal(c.requireApiKey, false);
+  assert.ok(c.maxBodyBytes >= 50_000 * 5_000, 'a 50,000-message IF-021 batch fits');
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.tls));
+});
+
+test('a flag wins over the environment, which wins over the default', () => {
+  const env = { OPENDIP_ENVIRONMENT: 'SIT', OPENDIP_PORT: '9000', OPENDIP_TLS: 'false', OPENDIP_REQUIRE_API_KEY: 'yes', OPENDIP_OPENAPI: 'a.json, b.json' };
+  const fromEnv = loadConfig({}, env);
+  assert.equal(fromEnv.environment, 'SIT');
+  assert.equal(fromEnv.port, 9000);
+  assert.equal(fromEnv.tls.enabled, false);
+  assert.equal(fromEnv.tls.mtls, 'off', 'no client certificates without TLS');
+  assert.equal(fromEnv.requireApiKey, true);
+  assert.deepEqual(fromEnv.openapiFiles, ['a.json', 'b.json']);
+  const flagged = loadConfig({ environment: 'UIT', port: '9001', apiVersion: '/2.2/' }, env);
+  assert.equal(flagged.environment, 'UIT');
+  assert.equal(flagged.port, 9001);
+  assert.equal(flagged.apiVersion, '2.2');
+  assert.equal(loadConfig({ tls: false }, {}).port, 8080);
+});
+
+test('bad settings are refused with what is allowed', () => {
+  assert.throws(() => loadConfig({ environment: 'PROD' }, {}), (e: Error) => e instanceof ConfigError && /PRD, SITB, SIT, UIT, DEV/.test(e.message));
+  assert.throws(() => loadConfig({ port: '70000' }, {}), /port must be a number from 0 to 65535/);
+  assert.throws(() => loadConfig({ mtls: 'sometimes' }, {}), /off, optional or require/);
+  assert.throws(() => loadConfig({ publicUrl: 'api.example.com' }, {}), /https:\/\/api\.example\.com/);
+  assert.throws(() => loadConfig({ dipId: '123' }, {}), /exactly 10 characters/);
+  assert.throws(() => loadConfig({}, { OPENDIP_TLS: 'maybe' }), /true or false/);
+});
