@@ -59,7 +59,7 @@ CREATE TABLE messages (
   mpan                   TEXT,
   received_at            INTEGER NOT NULL,
   request_id             TEXT NOT NULL,
-  payload                TEXT NOT NULL
+  payload                BLOB NOT NULL
 );
 CREATE INDEX messages_channel_time ON messages (channel, received_at);
 

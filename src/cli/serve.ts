@@ -21,6 +21,11 @@ export interface ServeDeps {
   start(config: Readonly<Config>, options?: { logger?: Logger }): Promise<StartedDip>;
 }
 
+/** Quotes a path for a POSIX shell when it needs it, so the printed command pastes as printed. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 export function banner(dip: StartedDip, version: string, environment: string, binPath: string): string {
   const lines = [
     `OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}`,
@@ -33,7 +38,7 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
       `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
       '',
       'Send a demo IF-021 batch, signed as the demo Smart Data Service:',
-      `  node ${binPath} send --participants ${file} --as ${sender?.dipId ?? '<dipId>'} --channel IF-021 --restamp ${join(dirname(file), 'samples', 'IF-021.json')}`,
+      `  node ${shellQuote(binPath)} send --participants ${shellQuote(file)} --as ${sender?.dipId ?? '<dipId>'} --channel IF-021 --restamp ${shellQuote(join(dirname(file), 'samples', 'IF-021.json'))}`,
     );
   }
   return lines.join('\n');
@@ -73,16 +78,24 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
         if (e instanceof ConfigError) program.error(`opendip serve: ${e.message}`);
         throw e;
       }
-      const dip = await start(config);
-      process.stdout.write(`${banner(dip, version, config.environment, binPath)}\n`);
+      // Signals are handled from the start: an interrupted first start must still close the store cleanly.
+      let dip: StartedDip | null = null;
       let stopping = false;
       const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
-        await dip.close();
-        process.exit(0);
+        if (dip) {
+          await dip.close();
+          process.exit(0);
+        }
       };
       process.on('SIGINT', () => void stop());
       process.on('SIGTERM', () => void stop());
+      dip = await start(config);
+      if (stopping) {
+        await dip.close();
+        process.exit(0);
+      }
+      process.stdout.write(`${banner(dip, version, config.environment, binPath)}\n`);
     });
 }

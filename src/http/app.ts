@@ -3,6 +3,7 @@
  * Bodies are kept raw (the signature covers the exact bytes); the use cases parse them.
  */
 import { randomUUID, X509Certificate } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { requestFailure } from '../ingress/accept.js';
 import type { Registry } from '../registry/registry.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
+import { readBody } from './body.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
 import { validateRoutes } from './routes/validate.js';
@@ -72,6 +74,9 @@ export function clientCertificateOf(request: FastifyRequest): X509Certificate | 
   }
 }
 
+const tooLarge = (config: Readonly<Config>): string =>
+  `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -85,6 +90,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.clientCa, requestCert: config.tls.mtls !== 'off', rejectUnauthorized: false } }
       : {}),
   }) as unknown as FastifyInstance;
+
+  // Expect: 100-continue: refuse an oversized body before the client sends it, otherwise let it come.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > config.maxBodyBytes) {
+      const body = requestFailure(null, 'MSG1000', tooLarge(config), deps.clock.now(), config.dipId);
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
+      return;
+    }
+    res.writeContinue();
+    app.server.emit('request', req, res);
+  });
 
   app.decorateRequest('facts', null as unknown as RequestFacts);
   app.addHook('onRequest', async (request) => {
@@ -100,20 +116,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Keep every body as raw bytes: the content hash and signature cover them exactly.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request, payload, done) => {
+    readBody(payload as IncomingMessage, config.maxBodyBytes).then((body) => done(null, body), (e: Error) => done(e, undefined));
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status === 413) {
-      return refuse(reply, deps, 413, 'MSG1000', `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`);
+      return refuse(reply, deps, 413, 'MSG1000', tooLarge(config));
     }
     if (status >= 400 && status < 500) return refuse(reply, deps, status, 'MSG1000', error.message);
     request.log.error({ err: error }, 'unhandled error');
     return refuse(reply, deps, 500, 'MSG5001', 'the DIP could not process the request; nothing from it was stored; retry with back-off');
   });
-  app.setNotFoundHandler((request, reply) =>
-    refuse(reply, deps, 404, 'MSG1000', `no DIP endpoint ${request.method} ${request.url.split('?')[0]}; channels are at /${config.apiVersion}/dip-channel/{IF-xxx}`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (request.method !== 'POST' && /^\/([^/]+\/)?(dip-channel\/[^/]+|validate\/[^/]+\/[^/]+)\/?$/i.test(path)) {
+      return refuse(reply.header('allow', 'POST'), deps, 405, 'MSG1000', `${path} accepts POST only`);
+    }
+    return refuse(reply, deps, 404, 'MSG1000', `no DIP endpoint ${request.method} ${path}; channels are at /${config.apiVersion}/dip-channel/{IF-xxx}`);
+  });
 
   await app.register(healthRoutes(deps));
   await app.register(sendRoutes(deps));

@@ -55,7 +55,7 @@ interface Item {
   help: string | null;
   eventCode: string | null;
   mpan: string | null;
-  candidate?: { s1: SenderBlock; schemaVersion: string; payload: string };
+  candidate?: { s1: SenderBlock; schemaVersion: string; payload: Buffer };
   transactionId?: string;
   seq?: number;
 }
@@ -65,12 +65,13 @@ const EXPLAINED_FAILURES = 100;
 /** Yield to other requests this often while working through a large batch. */
 const YIELD_EVERY = 1000;
 
+const EMPTY = Buffer.alloc(0);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
-function readSender(payload: unknown): { s1: unknown; sur: string | null; senderId: string | null; dcpId: string | null } {
+/** What the response echoes of a message's sender, read before (and whatever) the schema says. */
+function readSender(payload: unknown): { sur: string | null; senderId: string | null; dcpId: string | null } {
   const s1 = getProperty(getProperty(payload, 'CommonBlock'), 'S1');
   return {
-    s1,
     sur: str(getProperty(s1, 'senderUniqueReference')),
     senderId: str(getProperty(s1, 'senderDIPID')),
     dcpId: str(getProperty(s1, 'DIPConnectionProviderID')),
@@ -86,15 +87,23 @@ function mpanOf(common: unknown): string | null {
   return str(getProperty(getProperty(common, 'M0'), 'MPANCore')) ?? str(getProperty(getProperty(common, 'M1'), 'principalMPAN'));
 }
 
+const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
 /**
- * The payload exactly as the sender wrote it (the bytes it signed), when the element is `{"payload": …}`
- * and nothing else; null otherwise. Cheaper than re-serialising, and keeps the archive as received.
+ * The payload exactly as the sender wrote it (the bytes it signed), as a view into the request body, when
+ * the element is `{"payload": …}` and nothing else; null otherwise. No copy, no re-serialisation, and the
+ * archive keeps what was received.
  */
-function payloadText(element: unknown, text: string): string | null {
+function payloadBytes(element: unknown, text: string, body: Buffer, start: number, end: number): Buffer | null {
   const keys = Object.keys(element as object);
   if (keys.length !== 1 || keys[0] !== 'payload') return null;
-  // The only key decodes to "payload", so it holds no raw ':' and the first colon separates it from its value.
-  return text.slice(text.indexOf(':') + 1, text.lastIndexOf('}')).trim();
+  // The only key decodes to "payload", so it holds no raw ':' and the first colon separates it from its
+  // value. Everything up to that colon and after the closing brace is ASCII: characters count as bytes.
+  let from = start + text.indexOf(':') + 1;
+  let to = end - (text.length - text.lastIndexOf('}'));
+  while (from < to && isSpace(body[from])) from++;
+  while (to > from && isSpace(body[to - 1])) to--;
+  return body.subarray(from, to);
 }
 
 function reject(item: Item, code: MsgCode, help: string): void {
@@ -202,8 +211,11 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
       continue;
     }
     // Once a schema failure has condemned the request there is no point keeping payloads in memory.
-    const text = schemaFailures > 0 ? '' : (verdict.payload === payload && payloadText(element, elementText)) || JSON.stringify(verdict.payload);
-    item.candidate = { s1, schemaVersion: (common.S0 as JsonObject).schemaVersion as string, payload: text };
+    const bytes = schemaFailures > 0
+      ? EMPTY
+      : (verdict.payload === payload && payloadBytes(element, elementText, req.body, split.starts[i]!, split.ends[i]!))
+        || Buffer.from(JSON.stringify(verdict.payload));
+    item.candidate = { s1, schemaVersion: (common.S0 as JsonObject).schemaVersion as string, payload: bytes };
   }
 
   if (schemaFailures > 0) {

@@ -23,21 +23,29 @@ export interface StaticContext {
   maxFutureMs: number;
 }
 
-/** Checks that need no knowledge of the caller: they are also what /validate reports. */
-export function staticProblems(s1: SenderBlock, ctx: StaticContext): Problem[] {
+/**
+ * Checks that need no knowledge of the caller: they are also what /validate reports. Each runs only when
+ * the fields it reads are strings, so a message with schema problems still gets its data problems named.
+ */
+export function staticProblems(s1: Partial<Record<keyof SenderBlock, unknown>>, ctx: StaticContext): Problem[] {
   const problems: Problem[] = [];
-  if (s1.environmentTag !== ctx.environment) {
+  const text = (v: unknown): v is string => typeof v === 'string';
+  if (text(s1.environmentTag) && s1.environmentTag !== ctx.environment) {
     problems.push({ code: 'MSG1000', help: `environmentTag '${s1.environmentTag}' does not match this DIP instance, which runs as '${ctx.environment}'` });
   }
-  const sur = surProblem(s1.senderUniqueReference, ctx.channel, s1.senderDIPID, s1.senderRoleID);
-  if (sur) problems.push({ code: 'MSG1006', help: sur });
-  const sent = parseDateTime(s1.senderTimestamp);
-  if (sent === null) {
-    problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is not a valid date-time; use YYYY-MM-DDThh:mm:ss+hh:mm, e.g. 2024-03-21T19:05:00+00:00` });
-  } else if (sent - ctx.now > ctx.maxFutureMs) {
-    problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is in the future by the DIP's clock (${new Date(ctx.now).toISOString()}); send the time the message was sent, in UTC or with its offset` });
+  if (text(s1.senderUniqueReference) && text(s1.senderDIPID) && text(s1.senderRoleID)) {
+    const sur = surProblem(s1.senderUniqueReference, ctx.channel, s1.senderDIPID, s1.senderRoleID);
+    if (sur) problems.push({ code: 'MSG1006', help: sur });
   }
-  if (s1.senderCorrelationID !== null) {
+  if (text(s1.senderTimestamp)) {
+    const sent = parseDateTime(s1.senderTimestamp);
+    if (sent === null) {
+      problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is not a valid date-time; use YYYY-MM-DDThh:mm:ss+hh:mm, e.g. 2024-03-21T19:05:00+00:00` });
+    } else if (sent - ctx.now > ctx.maxFutureMs) {
+      problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is in the future by the DIP's clock (${new Date(ctx.now).toISOString()}); send the time the message was sent, in UTC or with its offset` });
+    }
+  }
+  if (text(s1.senderCorrelationID)) {
     const c = correlationProblem(s1.senderCorrelationID);
     if (c) problems.push({ code: 'MSG1012', help: c });
   }

@@ -57,9 +57,9 @@ export function validateMessages(
     if (s0?.eventCode !== undefined && s0.eventCode !== target.eventCode) {
       problems.push(at(`/CommonBlock/S0/eventCode '${String(s0.eventCode)}' is not the event of this endpoint, ${target.eventCode}`));
     }
-    if (schemaProblems.length === 0) {
-      const s1 = getProperty(common, 'S1') as SenderBlock;
-      problems.push(...staticProblems(s1, { ...ctx, channel: target.channel }).map((p) => at(`${p.code} - ${p.help}`)));
+    const s1 = getProperty(common, 'S1');
+    if (s1 !== null && typeof s1 === 'object' && !Array.isArray(s1)) {
+      problems.push(...staticProblems(s1 as Partial<SenderBlock>, { ...ctx, channel: target.channel }).map((p) => at(`${p.code} - ${p.help}`)));
     }
   }
   return problems;

@@ -132,6 +132,19 @@ export async function createDemoMarket(
   return participants;
 }
 
+/**
+ * Creates the demo market unless it exists (registered and described). It is never mixed into a real
+ * registry: when the registry holds anyone but demo participants, nothing is created. Creation is
+ * idempotent, so a first start that was cut short is completed by the next one.
+ */
+export async function ensureDemoMarket(registry: Registry, dataDir: string, ca: KeyAndCertificate): Promise<DemoParticipant[] | null> {
+  const registered = registry.view().participants();
+  if (registered.length > 0 && existsSync(demoFilePath(dataDir))) return null;
+  const demoIds = new Set(DEMO_PARTICIPANTS.map((p) => p.dipId));
+  if (!registered.every((p) => demoIds.has(p.dipId))) return null;
+  return createDemoMarket(registry, dataDir, ca);
+}
+
 export function writeDemoFile(dataDir: string, file: DemoMarketFile): void {
   mkdirSync(join(dataDir, 'demo'), { recursive: true });
   writePrivate(demoFilePath(dataDir), `${JSON.stringify(file, null, 2)}\n`);

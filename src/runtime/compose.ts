@@ -13,12 +13,11 @@ import type { Config } from '../config/config.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
-import { createDemoMarket, demoFilePath, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
+import { demoFilePath, ensureDemoMarket, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
-import { openStore } from '../storage/open.js';
+import { lockDataDirectory, openStore } from '../storage/open.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
-import { lockDataDir } from './datadir-lock.js';
 
 export interface RunningDip {
   app: FastifyInstance;
@@ -40,19 +39,19 @@ export interface StartOptions {
 }
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
+const REGISTRY_REFRESH_MS = 5_000;
 
 export async function startDip(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningDip> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const embedded = config.databaseUrl.startsWith('sqlite:');
-  const release = embedded ? lockDataDir(config.dataDir) : () => undefined;
+  const release = embedded ? lockDataDirectory(config.dataDir) : () => undefined;
   let store: Store | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
     store = await openStore(config.databaseUrl);
     const registry = await openRegistry(store);
-    const firstStart = await store.isEmpty();
     const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile;
     const pki = usesDevPki ? await ensureDevPki(config.dataDir, config.host === '0.0.0.0' ? [] : [config.host]) : null;
 
@@ -68,7 +67,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     if (anchors.length === 0) logger.warn({ file: anchorsFile }, 'no trusted CA: every signed request will be refused (MSG1013)');
 
     // Participants exist before the port opens, so no request can arrive ahead of them.
-    const demoParticipants = config.demo && pki && firstStart ? await createDemoMarket(registry, config.dataDir, pki.ca) : null;
+    const demoParticipants = config.demo && pki ? await ensureDemoMarket(registry, config.dataDir, pki.ca) : null;
     if (demoParticipants) {
       const channels = [...catalogue.channels.values()].map((c) => {
         const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
@@ -76,6 +75,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       });
       writeDemoSamples(config.dataDir, channels, (channel, eventCode, sender, role, count) =>
         buildBatch(catalogue, { channel, eventCode, sender, role, environment: config.environment }, count));
+      // Written now, so a start cut short still leaves the keys just issued; the URL is settled below.
+      writeDemoFile(config.dataDir, { baseUrl: '', environment: config.environment, caCertificatePath: pki!.paths.caCert, participants: demoParticipants });
     }
     const app = await buildApp({
       config, catalogue, schemas, store, registry, clock, logger, anchors, tls,
@@ -96,10 +97,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Rewritten on every start: the port or public URL may have changed since the last one.
     if (market) writeDemoFile(config.dataDir, market);
     const demo = market ? { file, market } : null;
+    // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
+    const refresher = setInterval(() => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')), REGISTRY_REFRESH_MS);
+    refresher.unref();
     const openStoreRef = store;
     return {
       app, store, registry, catalogue, baseUrl, demo,
       async close() {
+        clearInterval(refresher);
         await app.close();
         await openStoreRef.close();
         release();

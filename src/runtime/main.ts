@@ -3,10 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
+import { registerRegistry } from '../cli/registry.js';
 import { registerSample } from '../cli/sample.js';
 import { registerSend } from '../cli/send.js';
 import { registerServe } from '../cli/serve.js';
 import { registerValidate } from '../cli/validate.js';
+import { loadConfig } from '../config/config.js';
+import { openRegistry } from '../registry/registry.js';
+import { openStore } from '../storage/open.js';
 import { startDip } from './compose.js';
 
 const root = packageRoot();
@@ -19,6 +23,12 @@ registerServe(program, { version, binPath: join(root, 'bin', 'opendip.js'), star
 registerSend(program);
 registerValidate(program);
 registerSample(program);
+registerRegistry(program, {
+  async open(flags) {
+    const store = await openStore(loadConfig(flags).databaseUrl);
+    return { registry: await openRegistry(store), close: () => store.close() };
+  },
+});
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -5,6 +5,8 @@ import { loadMigrations } from './migrate.js';
 import type { Store } from './ports.js';
 import { openSqliteStore } from './sqlite/store.js';
 
+export { DataDirInUseError, lockDataDirectory } from './sqlite/lock.js';
+
 /** `sqlite:/abs/path/opendip.db`, `sqlite::memory:`, or `postgres://…`. */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {

@@ -26,8 +26,11 @@ export interface ArchivedMessage {
   /** Transaction timestamp, epoch ms. */
   receivedAt: number;
   requestId: string;
-  /** The payload JSON text (CommonBlock + CustomBlock) without D0, which is rebuilt on egress. */
-  payload: string;
+  /**
+   * The payload (CommonBlock + CustomBlock) as UTF-8 JSON, exactly the bytes the sender wrote and signed, or
+   * their canonically spelled re-serialisation when field names had to be corrected. D0 is rebuilt on egress.
+   */
+  payload: Buffer;
 }
 
 export const DIP_STAGES = ['Inbound', 'MPANUpdateQueue', 'Addressing', 'Outbound', 'StatusMessage'] as const;

@@ -190,6 +190,12 @@ describe('plain HTTP with a 1 MB body limit', () => {
     assert.equal(streamed.status, 413, streamed.text.slice(0, 500));
     assert.match((JSON.parse(streamed.text) as StandardResponse).messageArray[0]!.help!, /limit of 1 MiB/);
 
+    // A client that asks first (Expect: 100-continue) is refused before it uploads anything.
+    const asked = await rawPost(url, signedHeaders(t, SDS, url, body), body, { expectContinue: true });
+    assert.equal(asked.status, 413, asked.text.slice(0, 500));
+    assert.equal(asked.continued, false, 'no 100 Continue for a body the DIP would refuse');
+    assert.match((JSON.parse(asked.text) as StandardResponse).messageArray[0]!.help!, /limit of 1 MiB/);
+
     const next = await t.send({ as: SDS, channel: 'IF-021', body: if021(t, 5), transport: 'socket' });
     assert.equal(next.status, 201, next.text);
   });

@@ -26,6 +26,9 @@ const tempDirs = new Set<string>();
 process.on('exit', () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+// An interrupted run (Ctrl-C, or the runner cancelling the file) still goes through the exit handlers above.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `opendip-e2e-${prefix}-`));
@@ -70,14 +73,22 @@ function track(child: ChildProcess): { exited: Promise<Exit>; out: () => string;
   return { exited, out: () => out, err: () => err };
 }
 
+/** Bounds how long a broken command can hang a run; an expired command shows up as killed by a signal. */
+const HANG_GUARD_MS = 120_000;
+
 /** Runs a command line to completion; argv[0] is the program, as a shell would run it. */
 export async function runCommand(argv: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   const [program, ...args] = argv;
-  const child = spawn(program!, args, { cwd: options.cwd ?? tmpdir(), env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program!, args, {
+    cwd: options.cwd ?? tmpdir(), env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], timeout: HANG_GUARD_MS, killSignal: 'SIGKILL',
+  });
   const t = track(child);
   const exit = await t.exited;
   return { ...exit, stdout: t.out(), stderr: t.err() };
 }
+
+/** The command ended by itself with a non-zero exit code (not killed, not a success). */
+export const failed = (r: Exit): boolean => r.signal === null && r.code !== null && r.code > 0;
 
 /** `node bin/opendip.js <args>` to completion. */
 export const runCli = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> =>
@@ -101,6 +112,10 @@ export async function startServer(args: string[], env: Record<string, string> = 
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: tmpdir(), env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const t = track(child);
   const banner = await new Promise<string>((resolve, reject) => {
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no banner from opendip serve:\n${t.err()}${t.out()}`));
+    }, HANG_GUARD_MS);
     const check = (): void => {
       const text = t.out();
       const api = /^API\s+\S+\n/m.exec(text);
@@ -109,10 +124,14 @@ export async function startServer(args: string[], env: Record<string, string> = 
       const demo = /^Demo\s/m.test(text);
       if (demo && !/ send --participants .*\n/.test(text)) return;
       child.stdout?.off('data', check);
+      clearTimeout(guard);
       resolve(text.slice(text.indexOf('OpenDIP ')));
     };
     child.stdout?.on('data', check);
-    void t.exited.then((e) => reject(new Error(`opendip serve exited (${e.code ?? e.signal}) before its banner:\n${t.err()}${t.out()}`)));
+    void t.exited.then((e) => {
+      clearTimeout(guard);
+      reject(new Error(`opendip serve exited (${e.code ?? e.signal}) before its banner:\n${t.err()}${t.out()}`));
+    });
   });
   const api = /^API\s+(\S+)\/dip-channel\/\{IF-xxx\}$/m.exec(banner);
   if (!api) throw new Error(`no API line in the banner:\n${banner}`);

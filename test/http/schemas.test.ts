@@ -77,7 +77,7 @@ describe('every message schema is accepted on its channel', () => {
         const archived = await t.dip.store.messageByReference(item.senderUniqueReference!);
         assert.ok(archived, `${what}: archived`);
         assert.equal(archived.transactionId, item.transactionID, `${what}: archived under its transaction id`);
-        assert.deepEqual(JSON.parse(archived.payload), message.payload, `${what}: archived as sent`);
+        assert.deepEqual(JSON.parse(archived.payload.toString()), message.payload, `${what}: archived as sent`);
       }
       for (const { leaf } of leaves) cover(leaf);
     });

@@ -51,7 +51,7 @@ describe('accepting messages', () => {
     assert.ok(archived);
     assert.equal(archived.transactionId, r.json.messageArray[0]!.transactionID);
     assert.equal(archived.callerId, SDS);
-    assert.deepEqual(JSON.parse(archived.payload), body[0]!.payload);
+    assert.deepEqual(JSON.parse(archived.payload.toString()), body[0]!.payload);
     const journal = await t.dip.store.journalOf(archived.seq);
     assert.equal(journal.length, 1);
     assert.equal(journal[0]!.stage, 'Inbound');
@@ -72,7 +72,7 @@ describe('accepting messages', () => {
     const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: text });
     assert.equal(r.status, 201, r.text);
     const archived = await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!);
-    const stored = JSON.parse(archived!.payload) as { CommonBlock: { S0: unknown; S1: { senderDIPID: string } } };
+    const stored = JSON.parse(archived!.payload.toString()) as { CommonBlock: { S0: unknown; S1: { senderDIPID: string } } };
     assert.deepEqual(stored.CommonBlock.S0, s0);
     assert.equal(stored.CommonBlock.S1.senderDIPID, SDS);
     const lower = JSON.stringify([if021()]).replace(/"\[ActivePower\]"/, '"[activepower]"');
@@ -307,5 +307,18 @@ describe('refusing requests', () => {
     const [last] = await t.dip.store.recentCalls(1);
     assert.equal(last!.status, 401);
     assert.match(last!.outcome!, /X-API-Key/);
+  });
+});
+
+describe('other methods and paths', () => {
+  test('a channel answers only POST (405 with Allow); an unknown path is 404', async () => {
+    const get = await t.dip.app.inject({ method: 'GET', url: '/1.1/dip-channel/IF-021' });
+    assert.equal(get.statusCode, 405);
+    assert.equal(get.headers.allow, 'POST');
+    assert.match(get.json().messageArray[0].help, /accepts POST only/);
+    const unknown = await t.dip.app.inject({ method: 'GET', url: '/nothing/here' });
+    assert.equal(unknown.statusCode, 404);
+    const health = await t.dip.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(health.json().status, 'ok');
   });
 });

@@ -46,7 +46,7 @@ const toMessage = (r: Row): ArchivedMessage => ({
   mpan: (r.mpan as string | null) ?? null,
   receivedAt: Number(r.received_at),
   requestId: r.request_id as string,
-  payload: r.payload as string,
+  payload: r.payload as Buffer,
 });
 
 const toJournal = (r: Row): JournalEntry => ({

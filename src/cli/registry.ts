@@ -1,0 +1,75 @@
+/**
+ * `opendip registry`: the operator's view of who may use the DIP. Works on the store directly, so it can
+ * run beside a running server, which picks changes up within seconds.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { isRole, type Role } from '../domain/model.js';
+import type { Registry } from '../registry/registry.js';
+
+export interface RegistryDeps {
+  /** Opens the registry of the store named by --data-dir/--database (or the environment). */
+  open(flags: { dataDir?: string; database?: string }): Promise<{ registry: Registry; close(): Promise<void> }>;
+}
+
+type Flags = { dataDir?: string; database?: string };
+
+function roles(list: string): Role[] {
+  const out = list.split(',').map((r) => r.trim().toUpperCase());
+  for (const r of out) if (!isRole(r)) throw new Error(`unknown role '${r}'`);
+  return out as Role[];
+}
+
+export function registerRegistry(program: Command, deps: RegistryDeps): void {
+  const registry = program.command('registry').description('list and change participants, roles, DCP grants, certificates and API keys');
+  const withStore = (cmd: Command) =>
+    cmd.option('--data-dir <dir>', 'data directory of an embedded store [OPENDIP_DATA_DIR]').option('--database <url>', 'database URL [OPENDIP_DATABASE_URL]');
+  const run = (action: (r: Registry, opts: Record<string, string>, args: string[]) => Promise<string>) =>
+    async (...params: unknown[]) => {
+      const cmd = params.at(-1) as Command;
+      const opts = cmd.opts<Record<string, string>>();
+      const { registry: r, close } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
+      try {
+        process.stdout.write(`${await action(r, opts, cmd.args)}\n`);
+      } finally {
+        await close();
+      }
+    };
+
+  withStore(registry.command('list').description('print participants with their roles, DCP grants and certificates')).action(run(async (r) => {
+    const view = r.view();
+    return view.participants().map((p) => {
+      const grants = view.grantsOf(p.dipId).map((g) => `${g.participantId}:${g.role}`);
+      return `${p.dipId}  ${p.roles.join(',').padEnd(10)}  ${p.name}${grants.length ? `  acts for ${grants.join(' ')}` : ''}`;
+    }).join('\n') || '(no participants)';
+  }));
+
+  withStore(registry.command('add-participant').description('add a participant or change its name and roles')
+    .requiredOption('--id <dipId>', '10-character DIP participant id').requiredOption('--name <name>', 'name')
+    .requiredOption('--roles <roles>', 'comma-separated, e.g. SUP,LDSO')).action(run(async (r, o) => {
+    await r.saveParticipant({ dipId: o.id!, name: o.name!, roles: roles(o.roles!) });
+    return `saved ${o.id}`;
+  }));
+
+  withStore(registry.command('add-certificate').description("register a participant's signing / mTLS certificate")
+    .requiredOption('--id <dipId>', 'owner').argument('<pem>', 'certificate file (PEM)')).action(run(async (r, o, args) => {
+    const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'));
+    return `registered certificate ${fingerprint} to ${o.id}`;
+  }));
+
+  withStore(registry.command('issue-api-key').description('issue a new X-API-Key for a participant (printed once; only its hash is kept)')
+    .requiredOption('--id <dipId>', 'owner').option('--label <label>', 'what the key is for', 'issued')).action(run(async (r, o) =>
+    r.issueApiKey(o.id!, o.label!)));
+
+  withStore(registry.command('grant-dcp').description("let a DIP Connection Provider act for a participant's role")
+    .requiredOption('--dcp <dipId>', 'the DCP').requiredOption('--participant <dipId>', 'the participant').requiredOption('--role <role>', 'the role')).action(run(async (r, o) => {
+    await r.grantDcp({ dcpId: o.dcp!, participantId: o.participant!, role: roles(o.role!)[0]! });
+    return `${o.dcp} now acts for ${o.participant} as ${o.role}`;
+  }));
+
+  withStore(registry.command('revoke-dcp').description('withdraw a DCP grant')
+    .requiredOption('--participant <dipId>', 'the participant').requiredOption('--role <role>', 'the role')).action(run(async (r, o) => {
+    await r.revokeDcp(o.participant!, roles(o.role!)[0]!);
+    return `revoked the DCP of ${o.participant} for ${o.role}`;
+  }));
+}

@@ -1,0 +1,202 @@
+/**
+ * The `opendip` command as a newcomer and an operator meet it: `serve` with the defaults (HTTPS and the
+ * demo market), the send command its banner prints, `send`, `validate`, `serve --help` and bad settings.
+ */
+import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createDipClient, identityFromDemoFile } from '../../src/cli/dip-client.js';
+import { restamp } from '../../src/cli/send.js';
+import { FLAG_ENV } from '../../src/config/config.js';
+import type { DemoMarketFile } from '../../src/registry/demo.js';
+import { failed, readMarket, removeDir, runCli, runCommand, startServer, tempDir, type Message, type ServerProcess } from './support.js';
+
+const ROLES = ['SUP', 'REGS', 'SDS', 'ADS', 'MSS', 'MSA', 'UMSO', 'UMSDS', 'MDR', 'LDSO', 'MDS', 'LSS', 'VAS', 'ISD', 'EES'];
+const TXN = /T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16}/g;
+
+describe('a DIP started with the defaults', () => {
+  const dataDir = tempDir('cli');
+  const samples = join(dataDir, 'demo', 'samples');
+  let server: ServerProcess;
+  let market: DemoMarketFile;
+  before(async () => {
+    server = await startServer(['--data-dir', dataDir, '--port', '0']);
+    market = readMarket(dataDir);
+  });
+  after(async () => {
+    await server?.stop();
+    removeDir(dataDir);
+  });
+
+  test('serves HTTPS on 127.0.0.1 and says so in its banner', () => {
+    assert.match(server.baseUrl, /^https:\/\/127\.0\.0\.1:\d+\/1\.1$/);
+    assert.match(server.banner, /environment DEV/);
+    assert.equal(market.baseUrl, server.baseUrl);
+  });
+
+  test("the banner's send command, run as printed, is accepted; and again, as it restamps", async () => {
+    const line = /^\s*(node \S+ send .+)$/m.exec(server.banner);
+    assert.ok(line, `a send command in the banner:\n${server.banner}`);
+    const argv = line[1]!.trim().split(/\s+/);
+    assert.ok(argv.includes('--restamp'));
+    const seen = new Set<string>();
+    for (const run of [1, 2]) {
+      const r = await runCommand(argv);
+      assert.equal(r.code, 0, `run ${run}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /^HTTP 201: 10 of 10 message\(s\) accepted$/m);
+      const ids = r.stdout.match(TXN) ?? [];
+      assert.equal(ids.length, 10, r.stdout);
+      for (const id of ids) {
+        assert.ok(!seen.has(id), `${id} issued once`);
+        seen.add(id);
+      }
+    }
+  });
+
+  test('participants.json lists every role and a DIP Connection Provider, each with working credentials', () => {
+    const held = new Set<string>(market.participants.flatMap((p) => p.roles));
+    for (const role of ROLES) assert.ok(held.has(role), `someone holds ${role}`);
+    const dcp = market.participants.find((p) => p.roles.includes('DCP'));
+    assert.ok(dcp?.actsFor && dcp.actsFor.length > 0, 'a DCP acting for others');
+    for (const grant of dcp.actsFor) {
+      assert.ok(market.participants.some((p) => p.dipId === grant.participant && p.roles.includes(grant.role)), `${grant.participant} holds ${grant.role}`);
+    }
+    const ca = new X509Certificate(readFileSync(market.caCertificatePath));
+    const keys = new Set<string>();
+    for (const p of market.participants) {
+      assert.match(p.dipId, /^[0-9A-Za-z]{10}$/);
+      assert.ok(p.apiKey && !keys.has(p.apiKey), `${p.dipId} has its own API key`);
+      keys.add(p.apiKey);
+      for (const path of [p.certificatePath, p.privateKeyPath]) assert.ok(isAbsolute(path) && existsSync(path), `${path} exists`);
+      const cert = new X509Certificate(readFileSync(p.certificatePath));
+      assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), `${p.dipId}'s certificate is issued by the demo CA`);
+      assert.ok(cert.checkPrivateKey(createPrivateKey(readFileSync(p.privateKeyPath))), `${p.dipId}'s key matches its certificate`);
+    }
+  });
+
+  test('every sample file is accepted when its sender sends it', async () => {
+    const files = readdirSync(samples).filter((f) => f.endsWith('.json'));
+    assert.ok(files.includes('IF-021.json'));
+    const refused: string[] = [];
+    for (const file of files) {
+      const channel = file.replace(/\.json$/, '');
+      const messages = JSON.parse(readFileSync(join(samples, file), 'utf8')) as Message[];
+      const s1 = (messages[0]!.payload.CommonBlock as { S1: { senderDIPID: string; DIPConnectionProviderID: string | null } }).S1;
+      const client = createDipClient(identityFromDemoFile(market, s1.DIPConnectionProviderID ?? s1.senderDIPID));
+      try {
+        restamp(messages, channel);
+        const r = await client.send('POST', `/dip-channel/${channel}`, JSON.stringify(messages));
+        if (r.status !== 201) refused.push(`${channel}: ${r.status} ${r.text.slice(0, 300)}`);
+      } finally {
+        await client.close();
+      }
+    }
+    assert.deepEqual(refused, []);
+  });
+
+  test('sending the same file twice without --restamp: the second exits 1 with MSG1006; --json prints the response', async () => {
+    const file = join(dataDir, 'once.json');
+    writeFileSync(file, readFileSync(join(samples, 'IF-021.json')));
+    const args = ['send', '--participants', join(dataDir, 'demo', 'participants.json'), '--as', '1200000001', '--channel', 'IF-021', file];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /^HTTP 201: 10 of 10 message\(s\) accepted$/m);
+
+    const second = await runCli(args);
+    assert.equal(second.code, 1, second.stdout + second.stderr);
+    assert.match(second.stdout, /^HTTP 400: 0 of 10 message\(s\) accepted$/m);
+    assert.equal(second.stdout.match(/MSG1006/g)?.length, 10);
+
+    const json = await runCli([...args, '--json']);
+    assert.equal(json.code, 1);
+    const body = JSON.parse(json.stdout) as { messageArray: { message: string }[]; timestamp: string };
+    assert.equal(body.messageArray.length, 10);
+    assert.ok(body.messageArray.every((i) => i.message === 'MSG1006 - Sender Unique Reference Duplicated'));
+  });
+
+  test('validate passes a sample file and lists the problems of a broken one', async () => {
+    const good = await runCli(['validate', join(samples, 'IF-021.json')]);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /^10 of 10 message\(s\) valid$/m);
+
+    const messages = JSON.parse(readFileSync(join(samples, 'IF-021.json'), 'utf8')) as Message[];
+    delete (messages[3]!.payload.CommonBlock as Record<string, unknown>).M0;
+    (messages[7]!.payload.CommonBlock as { S1: Record<string, unknown> }).S1.environmentTag = 'SIT';
+    const file = join(dataDir, 'broken.json');
+    writeFileSync(file, JSON.stringify(messages, null, 2));
+    const bad = await runCli(['validate', file]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /^message 3 \(IF-021 \[ActivePower\]\):\n\s+- .*M0/m);
+    assert.match(bad.stdout, /^message 7 \(IF-021 \[ActivePower\]\):\n\s+- .*environmentTag 'SIT'/m);
+    assert.match(bad.stdout, /^message 0 \(IF-021 \[ActivePower\]\): OK$/m);
+    assert.match(bad.stdout, /^8 of 10 message\(s\) valid$/m);
+  });
+});
+
+describe('a DIP whose data directory has a space in its path', () => {
+  const dataDir = join(tempDir('cli'), 'My Projects', 'data');
+  let server: ServerProcess;
+  before(async () => {
+    server = await startServer(['--data-dir', dataDir, '--port', '0', '--log-level', 'warn']);
+  });
+  after(async () => {
+    await server?.stop();
+    removeDir(dirname(dirname(dataDir)));
+  });
+
+  test("the banner's send command still works when pasted into a shell", async () => {
+    const line = /^\s*(node \S.* send .+)$/m.exec(server.banner);
+    assert.ok(line, `a send command in the banner:\n${server.banner}`);
+    const r = await runCommand(['sh', '-c', line[1]!.trim()]);
+    assert.equal(r.code, 0, `${line[1]}\n${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^HTTP 201: 10 of 10 message\(s\) accepted$/m);
+  });
+});
+
+describe('serve settings', () => {
+  test('serve --help documents every option with the OPENDIP_* variable it can come from', async () => {
+    const r = await runCli(['serve', '--help']);
+    assert.equal(r.code, 0);
+    // Commander wraps long descriptions; join each option's lines back into one entry.
+    const entries = r.stdout.split(/\n(?=\s{2}-)/).map((e) => e.replace(/\s+/g, ' ').trim());
+    const documented: [string, keyof typeof FLAG_ENV][] = [
+      ['--port', 'port'], ['--host', 'host'], ['--data-dir', 'dataDir'], ['--environment', 'environment'],
+      ['--api-version', 'apiVersion'], ['--public-url', 'publicUrl'], ['--no-tls', 'tls'], ['--tls-cert', 'tlsCert'],
+      ['--tls-key', 'tlsKey'], ['--mtls', 'mtls'], ['--trusted-ca', 'trustedCa'],
+    ];
+    for (const [flag, key] of documented) {
+      const entry = entries.find((e) => e.startsWith(`${flag} `));
+      assert.ok(entry, `${flag} is documented`);
+      assert.ok(entry.includes(FLAG_ENV[key]), `${flag} names ${FLAG_ENV[key]}: ${entry}`);
+    }
+    assert.match(entries.find((e) => e.startsWith('--environment '))!, /PRD, SITB, SIT, UIT or DEV/);
+    assert.match(entries.find((e) => e.startsWith('--mtls '))!, /off, optional or require/);
+    for (const variable of Object.values(FLAG_ENV)) assert.ok(r.stdout.includes(variable), `${variable} is documented`);
+  });
+
+  test('an invalid setting, as a flag or as its variable, stops serve with the allowed values', async () => {
+    const dataDir = tempDir('settings');
+    try {
+      const base = ['serve', '--data-dir', dataDir, '--port', '0'];
+      const [flag, variable, mtls, port] = await Promise.all([
+        runCli([...base, '--environment', 'PROD']),
+        runCli(base, { env: { OPENDIP_ENVIRONMENT: 'PROD' } }),
+        runCli([...base, '--mtls', 'sometimes']),
+        runCli(['serve', '--data-dir', dataDir, '--port', '70000']),
+      ]);
+      for (const r of [flag, variable]) {
+        assert.ok(failed(r), `exit ${r.code ?? r.signal}`);
+        assert.match(r.stderr, /environment must be one of PRD, SITB, SIT, UIT, DEV, not 'PROD'/);
+      }
+      assert.ok(failed(mtls), `exit ${mtls.code ?? mtls.signal}`);
+      assert.match(mtls.stderr, /mtls must be off, optional or require, not 'sometimes'/);
+      assert.ok(failed(port), `exit ${port.code ?? port.signal}`);
+      assert.match(port.stderr, /port must be a number from 0 to 65535, not '70000'/);
+      for (const r of [flag, variable, mtls, port]) assert.doesNotMatch(r.stdout, /^API /m, 'nothing was served');
+    } finally {
+      removeDir(dataDir);
+    }
+  });
+});
