@@ -54,7 +54,8 @@ export function createDipClient(identity: ClientIdentity) {
   });
   return {
     async send(method: 'POST' | 'GET' | 'DELETE', path: string, body: Uint8Array | string = '', extraHeaders: Record<string, string> = {}): Promise<DipResponse> {
-      const url = `${identity.baseUrl.replace(/\/+$/, '')}${path}`;
+      // Normalised as the request will go out (a default port such as :443 dropped), so the DIP rebuilds the same URL.
+      const url = new URL(`${identity.baseUrl.replace(/\/+$/, '')}${path}`).href;
       const signed = signRequest({ method, url, body, privateKey: identity.privateKeyPem, certificatePem: identity.certificatePem });
       const res = await request(url, {
         method,

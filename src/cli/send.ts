@@ -26,12 +26,14 @@ interface SendOptions {
 
 const read = (path: string): string => (path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8'));
 
+const messagesOf = (text: string): unknown[] => {
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed : [parsed];
+};
+
 /** The messages of one or more files: each holds an array of {payload} or a single {payload}. */
 export function readMessages(files: string[]): unknown[] {
-  return files.flatMap((f) => {
-    const parsed: unknown = JSON.parse(read(f));
-    return Array.isArray(parsed) ? parsed : [parsed];
-  });
+  return files.flatMap((f) => messagesOf(read(f)));
 }
 
 /**
@@ -39,11 +41,9 @@ export function readMessages(files: string[]): unknown[] {
  * reach the DIP as written; otherwise the messages are joined into one array.
  */
 export function batchBody(files: string[], restampChannel: string | null): string {
-  if (files.length === 1 && restampChannel === null) {
-    const text = read(files[0]!);
-    if (Array.isArray(JSON.parse(text))) return text;
-  }
-  const messages = readMessages(files);
+  const texts = files.map(read); // each file read once: standard input cannot be read twice
+  if (texts.length === 1 && restampChannel === null && Array.isArray(JSON.parse(texts[0]!))) return texts[0]!;
+  const messages = texts.flatMap(messagesOf);
   if (restampChannel !== null) restamp(messages, restampChannel);
   return JSON.stringify(messages);
 }

@@ -64,6 +64,8 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--require-api-key', 'refuse requests without X-API-Key [OPENDIP_REQUIRE_API_KEY]')
     .option('--signature-skew <seconds>', 'allowed clock difference for X-DIP-Signature-Date and senderTimestamp [OPENDIP_SIGNATURE_SKEW] (default 300)')
     .option('--max-body-mb <mb>', 'largest request body accepted [OPENDIP_MAX_BODY_MB] (default 512, room for 50,000 IF-021 messages)')
+    .option('--max-inflight-mb <mb>', 'most request-body bytes read at once across all requests; beyond it, 429 [OPENDIP_MAX_INFLIGHT_MB] (default 1024)')
+    .option('--max-messages <n>', 'most messages in one request; beyond it, 413 [OPENDIP_MAX_MESSAGES] (default 50000)')
     .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated, applied over the bundled 2.1.0 [OPENDIP_OPENAPI]')
     .option('--dip-id <id>', "the DIP's own 10-character participant id [OPENDIP_DIP_ID] (default 0000000000)")
     .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')

@@ -14,23 +14,23 @@ export function registerValidate(program: Command): void {
     .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] or one {"payload": {...}} ("-" reads standard input)')
     .option('--environment <tag>', 'environment tag the messages must carry', 'DEV')
     .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated')
-    .action((files: string[], opts: { environment: string; openapi?: string }) => {
+    .action(async (files: string[], opts: { environment: string; openapi?: string }) => {
       const catalogue = loadCatalogue(opts.openapi ? opts.openapi.split(',') : []);
       const schemas = createSchemaRegistry(catalogue);
       const messages = readMessages(files);
       let failures = 0;
-      messages.forEach((message, index) => {
+      for (const [index, message] of messages.entries()) {
         const header = readHeader((message as { payload?: unknown } | null)?.payload);
         const channel = String(header?.interfaceID ?? '');
         const eventCode = String(header?.eventCode ?? '');
         // The /validate endpoint when there is one, else the schema the S0 header selects (IF-016, IF-047, REP-*).
         const leaf = catalogue.leaves.get(leafKey(channel, eventCode, String(header?.schemaVersion ?? '')));
         const target: ValidateTarget | null = findValidateTarget(catalogue, channel, eventCode.replace(/^\[|\]$/g, ''))
-          ?? (leaf ? { channel, eventCode, document: leaf.document, schemaName: leaf.schemaName } : null);
+          ?? (leaf ? { channel, eventCode } : null);
         const problems = target
-          ? validateMessages(catalogue, schemas, target, Buffer.from(JSON.stringify([message])), {
+          ? (await validateMessages(catalogue, schemas, target, Buffer.from(JSON.stringify([message])), {
               environment: opts.environment, now: Date.now(), maxFutureMs: 300_000,
-            }).map((p) => p.replace(/^message 0: /, ''))
+            })).map((p) => p.replace(/^message 0: /, ''))
           : [`S0 names no known schema: interfaceID ${JSON.stringify(header?.interfaceID ?? null)}, eventCode ${JSON.stringify(header?.eventCode ?? null)}, schemaVersion ${JSON.stringify(header?.schemaVersion ?? null)}`];
         const label = `message ${index} (${channel || '?'} ${eventCode})`;
         if (problems.length === 0) {
@@ -39,7 +39,7 @@ export function registerValidate(program: Command): void {
           failures++;
           process.stdout.write(`${label}:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
         }
-      });
+      }
       process.stdout.write(`${messages.length - failures} of ${messages.length} message(s) valid\n`);
       process.exitCode = failures === 0 ? 0 : 1;
     });

@@ -23,6 +23,10 @@ export interface Config {
   requireApiKey: boolean;
   signatureMaxSkewSeconds: number;
   maxBodyBytes: number;
+  /** Most bytes of request bodies being read at the same time, across all requests. */
+  maxInflightBytes: number;
+  /** Most messages in one send request (seed §4.4.1: 50,000). */
+  maxMessages: number;
   logLevel: string;
   /** Create the demo market when the data directory is empty. */
   demo: boolean;
@@ -53,6 +57,8 @@ export const FLAG_ENV = {
   requireApiKey: 'OPENDIP_REQUIRE_API_KEY',
   signatureSkew: 'OPENDIP_SIGNATURE_SKEW',
   maxBodyMb: 'OPENDIP_MAX_BODY_MB',
+  maxInflightMb: 'OPENDIP_MAX_INFLIGHT_MB',
+  maxMessages: 'OPENDIP_MAX_MESSAGES',
   logLevel: 'OPENDIP_LOG_LEVEL',
   demo: 'OPENDIP_DEMO',
   openapi: 'OPENDIP_OPENAPI',
@@ -103,6 +109,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
   const dipId = text('dipId', '0000000000');
   if (dipId.length !== 10) throw new ConfigError('the DIP id must be exactly 10 characters');
   const openapi = optional('openapi');
+  const maxBodyBytes = Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024);
 
   return Object.freeze({
     host: text('host', '127.0.0.1'),
@@ -122,7 +129,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     trustedCaFile: optional('trustedCa'),
     requireApiKey: bool(get('requireApiKey') ?? false, 'require-api-key'),
     signatureMaxSkewSeconds: number(get('signatureSkew') ?? '300', 'signature skew', 1, 86_400),
-    maxBodyBytes: Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024),
+    maxBodyBytes,
+    maxInflightBytes: Math.max(maxBodyBytes, Math.round(number(get('maxInflightMb') ?? '1024', 'max in-flight MB', 1, 65536) * 1024 * 1024)),
+    maxMessages: number(get('maxMessages') ?? '50000', 'max messages', 1, 1_000_000),
     logLevel: text('logLevel', 'info'),
     demo: bool(get('demo') ?? true, 'demo'),
     openapiFiles: openapi === null ? [] : openapi.split(',').map((s) => s.trim()).filter(Boolean),

@@ -9,13 +9,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Config } from '../config/config.js';
-import type { Clock } from '../domain/time.js';
 import type { MsgCode } from '../domain/responses.js';
-import { requestFailure } from '../ingress/accept.js';
+import type { Clock } from '../domain/time.js';
+import type { CallLog } from '../ingress/call-log.js';
+import { requestFailure } from '../ingress/response.js';
 import type { Registry } from '../registry/registry.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { readBody } from './body.js';
+import { BodyError, createBodyReader } from './body.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
 import { validateRoutes } from './routes/validate.js';
@@ -26,10 +27,13 @@ export interface AppDeps {
   schemas: SchemaRegistry;
   store: Store;
   registry: Registry;
+  callLog: CallLog;
   clock: Clock;
   logger: Logger;
-  /** CAs trusted to issue participants' certificates. */
+  /** CAs trusted to issue participants' signing certificates. */
   anchors: X509Certificate[];
+  /** CAs trusted to issue mTLS client certificates. */
+  clientAnchors: X509Certificate[];
   /** TLS server material, when the DIP serves HTTPS. */
   tls?: { key: string; cert: string; clientCa: string };
   randomHex: (bytes: number) => string;
@@ -37,6 +41,8 @@ export interface AppDeps {
 
 /** Facts about a request gathered for its one log line and the audit trail. */
 export interface RequestFacts {
+  /** When the request arrived, by the DIP's clock. */
+  startedAt: number;
   callerId: string | null;
   channel: string | null;
   messages: number;
@@ -51,8 +57,18 @@ declare module 'fastify' {
 
 /** Sends a StandardResponse with one item describing why the whole request was refused. */
 export function refuse(reply: FastifyReply, deps: AppDeps, status: number, code: MsgCode, help: string, callerId: string | null = null): FastifyReply {
-  const body = requestFailure(callerId ? { dipId: callerId, via: [] } : null, code, help, deps.clock.now(), deps.config.dipId);
-  return reply.code(status).type('application/json').send(body);
+  return reply.code(status).type('application/json').send(requestFailure(callerId ?? deps.config.dipId, code, help, deps.clock.now()));
+}
+
+type AwaitingContinue = IncomingMessage & { awaitingContinue?: boolean };
+
+/** Invites the body of a client that sent `Expect: 100-continue`, once the DIP knows it will read it. */
+export function continueIfExpected(request: FastifyRequest, reply: FastifyReply): void {
+  const raw = request.raw as AwaitingContinue;
+  if (raw.awaitingContinue) {
+    raw.awaitingContinue = false;
+    reply.raw.writeContinue();
+  }
 }
 
 /** The absolute URL the client called, as it would have signed it. */
@@ -83,28 +99,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.maxBodyBytes,
     genReqId: () => randomUUID(),
+    bodyLimit: config.maxBodyBytes,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     ...(deps.tls
       ? { https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.clientCa, requestCert: config.tls.mtls !== 'off', rejectUnauthorized: false } }
       : {}),
   }) as unknown as FastifyInstance;
 
-  // Expect: 100-continue: refuse an oversized body before the client sends it, otherwise let it come.
-  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+  // Expect: 100-continue. An oversized body is refused at once; otherwise the request is routed without
+  // inviting the body, and a route invites it (continueIfExpected) only once the headers pass its checks.
+  app.server.on('checkContinue', (req: AwaitingContinue, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) > config.maxBodyBytes) {
-      const body = requestFailure(null, 'MSG1000', tooLarge(config), deps.clock.now(), config.dipId);
+      const body = requestFailure(config.dipId, 'MSG1000', tooLarge(config), deps.clock.now());
       res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
       return;
     }
-    res.writeContinue();
+    req.awaitingContinue = true;
     app.server.emit('request', req, res);
   });
 
   app.decorateRequest('facts', null as unknown as RequestFacts);
   app.addHook('onRequest', async (request) => {
-    request.facts = { callerId: null, channel: null, messages: 0, accepted: 0 };
+    request.facts = { startedAt: deps.clock.now(), callerId: null, channel: null, messages: 0, accepted: 0 };
   });
   app.addHook('onResponse', async (request, reply) => {
     const f = request.facts;
@@ -115,22 +132,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Keep every body as raw bytes: the content hash and signature cover them exactly.
+  const bodies = createBodyReader(config.maxInflightBytes);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
-    readBody(payload as IncomingMessage, config.maxBodyBytes).then((body) => done(null, body), (e: Error) => done(e, undefined));
+    const limit = Math.min(request.routeOptions.bodyLimit ?? config.maxBodyBytes, config.maxBodyBytes);
+    bodies.read(payload as IncomingMessage, limit).then((body) => done(null, body), (e: Error) => done(e, undefined));
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status === 413) {
-      return refuse(reply, deps, 413, 'MSG1000', tooLarge(config));
+    // A body refused before it was read must not be left on a connection that is kept alive.
+    if (error instanceof BodyError) reply.header('connection', 'close');
+    if (status === 413) return refuse(reply, deps, 413, 'MSG1000', tooLarge(config));
+    if (status === 429) {
+      return refuse(reply.header('retry-after', '1'), deps, 429, 'MSG1000', 'the DIP is reading as many large requests as it can hold; retry with back-off');
     }
     if (status >= 400 && status < 500) return refuse(reply, deps, status, 'MSG1000', error.message);
     request.log.error({ err: error }, 'unhandled error');
-    return refuse(reply, deps, 500, 'MSG5001', 'the DIP could not process the request; nothing from it was stored; retry with back-off');
+    return refuse(reply, deps, 500, 'MSG5001', 'the DIP could not answer this request; resend it: messages it already stored are reported as duplicates (MSG1006)');
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
+    reply.header('connection', 'close');
     if (request.method !== 'POST' && /^\/([^/]+\/)?(dip-channel\/[^/]+|validate\/[^/]+\/[^/]+)\/?$/i.test(path)) {
       return refuse(reply.header('allow', 'POST'), deps, 405, 'MSG1000', `${path} accepts POST only`);
     }

@@ -2,6 +2,9 @@
  * Who is calling. Every request is signed (reference/message-signing.md); the signing certificate names
  * the physical sender. An mTLS client certificate and an X-API-Key, when present, must name the same
  * participant. Unknown credentials are 401; credentials that disagree are 403.
+ *
+ * The signature covers the X-DIP-Content-Hash header, not the body itself, so everything but the hash
+ * comparison is decided from the headers alone, before the DIP reads a byte of the body.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { certificateProblem, fingerprintOf, parseCertificateHeader } from '../crypto/certificates.js';
@@ -17,14 +20,16 @@ export interface RequestCredentials {
   /** The absolute URL the client called, as the DIP is publicly reachable. */
   url: string;
   headers: Record<string, string | string[] | undefined>;
-  body: Uint8Array;
-  /** The verified-or-not TLS client certificate, when the connection is TLS and one was presented. */
+  /** The TLS client certificate, when the connection is TLS and one was presented. */
   clientCertificate: X509Certificate | null;
 }
 
 export interface AuthPolicy {
   registry: RegistryView;
+  /** CAs that issue signing certificates. */
   anchors: X509Certificate[];
+  /** CAs that issue mTLS client certificates. */
+  clientAnchors: X509Certificate[];
   now: number;
   maxSkewMs: number;
   requireApiKey: boolean;
@@ -32,7 +37,8 @@ export interface AuthPolicy {
 }
 
 export type AuthResult =
-  | { ok: true; caller: Caller; certificate: X509Certificate }
+  /** `contentHash`: the signed X-DIP-Content-Hash, which the body must match once it has been read. */
+  | { ok: true; caller: Caller; certificate: X509Certificate; contentHash: string }
   | { ok: false; status: 401 | 403; code: MsgCode; help: string };
 
 const header = (h: RequestCredentials['headers'], name: string): string | undefined => {
@@ -83,9 +89,6 @@ export function authenticate(
     [date, 'X-DIP-Signature-Date'], [hash, 'X-DIP-Content-Hash'], [certValue, 'X-DIP-Signature-Certificate'], [signature, 'X-DIP-Signature'],
   ].filter(([v]) => !v).map(([, name]) => name);
   if (missing.length > 0) return deny(401, `missing signature header(s): ${missing.join(', ')}; every request must be signed`);
-  if (hash !== contentHash(req.body)) {
-    return deny(401, 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation');
-  }
   const cert = parseCertificate(certValue!);
   if (!cert) return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
   const certFailure = certificateCheck(cert, policy.anchors, policy.now, 'the signing certificate');
@@ -105,7 +108,7 @@ export function authenticate(
 
   const via: Caller['via'] = ['signature'];
   if (req.clientCertificate) {
-    const tlsFailure = certificateCheck(req.clientCertificate, policy.anchors, policy.now, 'the TLS client certificate');
+    const tlsFailure = certificateCheck(req.clientCertificate, policy.clientAnchors, policy.now, 'the TLS client certificate');
     if (tlsFailure) return tlsFailure;
     const tlsOwner = registry.certificateOwner(fingerprintOf(req.clientCertificate));
     if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
@@ -118,5 +121,12 @@ export function authenticate(
     if (keyOwner !== signer) return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
     via.push('api-key');
   }
-  return { ok: true, caller: { dipId: signer, via }, certificate: cert };
+  return { ok: true, caller: { dipId: signer, via }, certificate: cert, contentHash: hash! };
+}
+
+/** The refusal for a body that is not what was signed, or null when it is. */
+export function bodyHashProblem(body: Uint8Array, signedHash: string): AuthResult | null {
+  return contentHash(body) === signedHash
+    ? null
+    : deny(401, 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation');
 }

@@ -67,7 +67,7 @@ export function entitlementProblem(s1: SenderBlock, ctx: EntitlementContext): Pr
   if (!sender) return { code: 'MSG1009', help: `senderDIPID '${s1.senderDIPID}' is not a registered DIP participant` };
   const dcp = s1.DIPConnectionProviderID;
   if (caller.dipId === s1.senderDIPID) {
-    if (dcp !== null && dcp !== caller.dipId) {
+    if (dcp !== null) {
       return { code: 'MSG1011', help: `DIPConnectionProviderID '${dcp}' is set but the message was sent by ${caller.dipId} itself; send null when not sending through a DCP` };
     }
   } else {

@@ -1,26 +1,74 @@
 /**
  * Splits a request body `[ {...}, {...} ]` into its top-level elements without parsing them, so that
- * each message is parsed, checked and released in turn: memory stays bounded by the body plus one
- * message, and a malformed element is pinned to its position.
+ * each message is parsed, checked and released in turn: a malformed element is pinned to its position,
+ * and only one message is ever held as JS objects. The same scan counts the field names written in each
+ * element, so that names JSON.parse silently merged (duplicates) can be detected.
  */
 
-export type Split =
-  | { ok: true; starts: number[]; ends: number[] }
-  | { ok: false; problem: string };
+import { isUtf8 } from 'node:buffer';
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c;
+export type Split =
+  | { ok: true; starts: number[]; ends: number[]; names: number[] }
+  | { ok: false; problem: string; tooMany?: true };
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
 const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
 
+export const isJsonSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
 function skipWhitespace(buf: Uint8Array, i: number): number {
-  while (i < buf.length) {
-    const c = buf[i]!;
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-    i++;
-  }
+  while (i < buf.length && isJsonSpace(buf[i])) i++;
   return i;
 }
 
-export function splitJsonArray(buf: Buffer): Split {
+/** Index of the quote closing the string opened at `open`, or -1. */
+function stringEnd(buf: Uint8Array, open: number): number {
+  for (let i = open + 1; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
+  }
+  return -1;
+}
+
+/**
+ * Scans one value from `start`, stopping at the `,`/`]`/`}` that follows it at depth zero. Returns that
+ * index (or -1 when a string is unterminated) and how many object keys the value contains.
+ */
+function scanValue(buf: Uint8Array, start: number): { end: number; names: number } {
+  const n = buf.length;
+  let depth = 0;
+  let names = 0;
+  let i = start;
+  for (; i < n; i++) {
+    const c = buf[i]!;
+    if (c === QUOTE) {
+      // Inline string skip: strings in messages are short, a call per string costs more than it saves.
+      const open = i;
+      for (i++; i < n; i++) {
+        const d = buf[i];
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+      if (i >= n) return { end: -1, names: open };
+      let j = i + 1;
+      while (j < n && isJsonSpace(buf[j])) j++;
+      if (buf[j] === COLON) names++;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (depth === 0) break;
+      depth--;
+    } else if (c === COMMA && depth === 0) {
+      break;
+    }
+  }
+  return { end: i, names };
+}
+
+export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINITY): Split {
+  // Validated on the bytes: decoding would silently turn bad sequences into U+FFFD and archive the bytes anyway.
+  if (!isUtf8(buf)) return { ok: false, problem: 'the request body is not valid UTF-8, the encoding of every DIP message' };
   const n = buf.length;
   let i = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   i = skipWhitespace(buf, i);
@@ -28,43 +76,61 @@ export function splitJsonArray(buf: Buffer): Split {
   if (buf[i] !== OPEN_BRACKET) return { ok: false, problem: 'the request body must be a JSON array: [ {"payload": {...}}, ... ]' };
   const starts: number[] = [];
   const ends: number[] = [];
+  const names: number[] = [];
   i = skipWhitespace(buf, i + 1);
   if (buf[i] === CLOSE_BRACKET) {
     i = skipWhitespace(buf, i + 1);
-    return i === n ? { ok: true, starts, ends } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
+    return i === n ? { ok: true, starts, ends, names } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
   }
   for (;;) {
+    if (starts.length >= maxElements) return { ok: false, problem: `more than ${maxElements} messages in one request`, tooMany: true };
     const start = i;
-    let depth = 0;
-    for (; i < n; i++) {
-      const c = buf[i]!;
-      if (c === QUOTE) {
-        // Skip the string in this loop: strings in messages are short, so a native search per string costs more.
-        const open = i;
-        for (i++; i < n; i++) {
-          const d = buf[i];
-          if (d === BACKSLASH) i++;
-          else if (d === QUOTE) break;
-        }
-        if (i >= n) return { ok: false, problem: `unterminated string starting at byte ${open}` };
-      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
-      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === COMMA && depth === 0) {
-        break;
-      }
-    }
+    const scanned = scanValue(buf, i);
+    if (scanned.end < 0) return { ok: false, problem: `unterminated string starting at byte ${scanned.names}` };
+    i = scanned.end;
     if (i >= n) return { ok: false, problem: 'the request body ends before the array is closed' };
     starts.push(start);
     ends.push(i);
+    names.push(scanned.names);
     if (buf[i] === COMMA) {
       i = skipWhitespace(buf, i + 1);
       continue;
     }
     if (buf[i] !== CLOSE_BRACKET) return { ok: false, problem: `unexpected '${String.fromCharCode(buf[i]!)}' at byte ${i}` };
     i = skipWhitespace(buf, i + 1);
-    return i === n ? { ok: true, starts, ends } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
+    return i === n ? { ok: true, starts, ends, names } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
   }
+}
+
+/**
+ * Where the value of `{"payload": VALUE}` lies, when the element is exactly that: one key, written
+ * once. Null for anything else (more keys, a repeated key), which the caller then re-serialises.
+ */
+export function payloadRange(buf: Uint8Array, start: number, end: number): { from: number; to: number } | null {
+  let i = skipWhitespace(buf, start);
+  if (buf[i] !== OPEN_BRACE) return null;
+  i = skipWhitespace(buf, i + 1);
+  if (buf[i] !== QUOTE) return null;
+  i = stringEnd(buf, i);
+  if (i < 0) return null;
+  i = skipWhitespace(buf, i + 1);
+  if (buf[i] !== COLON) return null;
+  const from = skipWhitespace(buf, i + 1);
+  const value = scanValue(buf, from);
+  if (value.end < 0 || value.end > end || buf[value.end] !== CLOSE_BRACE) return null;
+  let to = value.end;
+  while (to > from && isJsonSpace(buf[to - 1])) to--;
+  return skipWhitespace(buf, value.end + 1) === end ? { from, to } : null;
+}
+
+/** How many object keys a parsed value holds, at every depth. */
+export function countNames(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countNames(v);
+    return n;
+  }
+  for (const key in value) n += 1 + countNames((value as Record<string, unknown>)[key]);
+  return n;
 }

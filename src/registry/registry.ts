@@ -60,7 +60,8 @@ export async function openRegistry(store: RegistryStore): Promise<Registry> {
     view: () => current,
     refresh,
     async saveParticipant(p) {
-      if (p.dipId.length !== 10) throw new Error(`DIP ids are exactly 10 characters: '${p.dipId}'`);
+      // DT-006 says 10 characters; the SUR pattern makes them hexadecimal, or the participant could never send.
+      if (!/^[0-9A-Fa-f]{10}$/.test(p.dipId)) throw new Error(`DIP ids are exactly 10 hexadecimal characters (usually digits): '${p.dipId}'`);
       await store.saveParticipant(p);
       await refresh();
     },

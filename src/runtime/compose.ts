@@ -13,6 +13,7 @@ import type { Config } from '../config/config.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
+import { createCallLog, type CallLog } from '../ingress/call-log.js';
 import { demoFilePath, ensureDemoMarket, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
@@ -24,6 +25,8 @@ export interface RunningDip {
   store: Store;
   registry: Registry;
   catalogue: Catalogue;
+  /** The buffered audit of refused calls; flush() to make it durable now. */
+  callLog: CallLog;
   /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
   baseUrl: string;
   /** The demo market and where its description was written, when the demo is on. */
@@ -65,6 +68,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const anchorsFile = config.trustedCaFile ?? pkiPaths(config.dataDir).caCert;
     const anchors = existsSync(anchorsFile) ? parsePemBundle(readText(anchorsFile)) : [];
     if (anchors.length === 0) logger.warn({ file: anchorsFile }, 'no trusted CA: every signed request will be refused (MSG1013)');
+    const clientAnchors = tls ? parsePemBundle(tls.clientCa) : [];
 
     // Participants exist before the port opens, so no request can arrive ahead of them.
     const demoParticipants = config.demo && pki ? await ensureDemoMarket(registry, config.dataDir, pki.ca) : null;
@@ -78,8 +82,9 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       // Written now, so a start cut short still leaves the keys just issued; the URL is settled below.
       writeDemoFile(config.dataDir, { baseUrl: '', environment: config.environment, caCertificatePath: pki!.paths.caCert, participants: demoParticipants });
     }
+    const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
     const app = await buildApp({
-      config, catalogue, schemas, store, registry, clock, logger, anchors, tls,
+      config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     });
     await app.listen({ host: config.host, port: config.port });
@@ -102,10 +107,11 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     refresher.unref();
     const openStoreRef = store;
     return {
-      app, store, registry, catalogue, baseUrl, demo,
+      app, store, registry, catalogue, callLog, baseUrl, demo,
       async close() {
         clearInterval(refresher);
         await app.close();
+        await callLog.close();
         await openStoreRef.close();
         release();
       },

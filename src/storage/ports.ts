@@ -90,8 +90,10 @@ export interface IngestStore {
    * request) is not stored; its SUR is returned so the caller can reject it.
    */
   acceptBatch(batch: AcceptedBatch): Promise<{ duplicates: Set<string> }>;
-  /** Audit of a call that archived nothing (rejected, or not a send). */
+  /** Audit of a call that archived nothing, with the journal entries of the messages it refused. */
   recordCall(call: ApiCall, journal?: JournalEntry[]): Promise<void>;
+  /** Audit of many calls in one transaction. */
+  recordCalls(calls: ApiCall[]): Promise<void>;
 }
 
 export interface ArchiveReader {

@@ -5,7 +5,8 @@
  */
 import { deref, type JsonObject, type OpenApiDoc } from '../catalogue/catalogue.js';
 
-export type Canonicaliser = (value: unknown) => unknown;
+/** Renames field names to their canonical spelling; `changed` tells whether any name was renamed. */
+export type Canonicaliser = (value: unknown) => { value: unknown; changed: boolean };
 
 interface Shape {
   /** declared property name → child shape */
@@ -15,7 +16,7 @@ interface Shape {
   items: Shape | null;
 }
 
-/** Compiles a canonicaliser for one schema node; returns the input object itself when nothing changed. */
+/** Compiles a canonicaliser for one schema node; objects whose names are all canonical are kept as they are. */
 export function compileCanonicaliser(doc: OpenApiDoc, schema: unknown): Canonicaliser {
   const memo = new Map<unknown, Shape | null>();
   const shapeOf = (node: unknown): Shape | null => {
@@ -40,6 +41,7 @@ export function compileCanonicaliser(doc: OpenApiDoc, schema: unknown): Canonica
     return empty ? null : shape;
   };
 
+  let changed = false;
   const walk = (value: unknown, shape: Shape | null): unknown => {
     if (shape === null || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) {
@@ -58,11 +60,12 @@ export function compileCanonicaliser(doc: OpenApiDoc, schema: unknown): Canonica
       }
     }
     if (!renamed) return obj;
+    changed = true;
     const out: JsonObject = {};
     for (const [key, v] of Object.entries(obj)) {
       const name = shape.props.has(key) ? key : (shape.lower.get(key.toLowerCase()) ?? key);
-      // An exact match wins over a case-insensitive one when a sender sends both spellings.
-      if (name !== key && Object.prototype.hasOwnProperty.call(obj, name)) {
+      // Two spellings of one name: the first keeps it, a later one stays as written for the schema to refuse.
+      if (name !== key && (Object.prototype.hasOwnProperty.call(obj, name) || Object.prototype.hasOwnProperty.call(out, name))) {
         setOwn(out, key, v);
         continue;
       }
@@ -73,7 +76,11 @@ export function compileCanonicaliser(doc: OpenApiDoc, schema: unknown): Canonica
   };
 
   const root = shapeOf(schema);
-  return (value) => walk(value, root);
+  return (value) => {
+    changed = false;
+    const out = walk(value, root);
+    return { value: out, changed };
+  };
 }
 
 /** Assignment that keeps a `__proto__` key from JSON as data instead of changing the prototype. */

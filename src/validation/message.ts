@@ -7,7 +7,8 @@ import { getProperty } from './canonical.js';
 import type { SchemaRegistry } from './schemas.js';
 
 export type SchemaVerdict =
-  | { kind: 'ok'; leaf: LeafSchema; payload: JsonObject }
+  /** `asReceived`: every field name was already canonical, so the sender's bytes can be archived as they are. */
+  | { kind: 'ok'; leaf: LeafSchema; payload: JsonObject; asReceived: boolean }
   | { kind: 'interface'; help: string }
   | { kind: 'schema'; problems: string[] };
 
@@ -61,9 +62,10 @@ export function checkPayload(
     };
   }
   const compiled = schemas.forLeaf(leaf);
-  if (compiled.closed && compiled.validate(payload)) return { kind: 'ok', leaf, payload };
-  const canonical = compiled.canonicalise(payload) as JsonObject;
-  if (compiled.validate(canonical)) return { kind: 'ok', leaf, payload: canonical };
+  if (compiled.closed && compiled.validate(payload)) return { kind: 'ok', leaf, payload, asReceived: true };
+  const { value, changed } = compiled.canonicalise(payload);
+  const canonical = value as JsonObject;
+  if (compiled.validate(canonical)) return { kind: 'ok', leaf, payload: canonical, asReceived: !changed };
   const problems = explain ? compiled.explain(canonical) : [firstError(compiled.validate.errors)];
   return { kind: 'schema', problems: problems.length > 0 ? problems : ['does not match the schema'] };
 }

@@ -35,7 +35,8 @@ function nullableEnumsAllowNull(node: unknown): void {
 }
 
 function makeAjv(documents: OpenApiDoc[], allErrors: boolean): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors, messages: true, code: { optimize: true } });
+  // strictNumbers: JSON.parse turns 1e400 into Infinity, which no schema number may be.
+  const ajv = new Ajv({ strict: false, strictNumbers: true, allErrors, messages: true, code: { optimize: true } });
   addFormats(ajv);
   documents.forEach((doc, i) => {
     const components = structuredClone(doc.components);

@@ -81,8 +81,23 @@ test('bad registry input is refused with a reason and a non-zero exit', async ()
   assert.match(role.stderr, /unknown role 'XYZ'/);
   const id = await registry('add-participant', '--id', '123', '--name', 'X', '--roles', 'SUP');
   assert.ok(failed(id));
-  assert.match(id.stderr, /exactly 10 characters/);
+  assert.match(id.stderr, /exactly 10 hexadecimal characters/);
+  const letters = await registry('add-participant', '--id', 'SUPPLIERXY', '--name', 'X', '--roles', 'SUP');
+  assert.ok(failed(letters), 'an id the SUR pattern cannot carry is refused');
   const grant = await registry('grant-dcp', '--dcp', '1200000001', '--participant', '1200000001', '--role', 'SDS');
   assert.ok(failed(grant));
   assert.match(grant.stderr, /does not hold the DCP role/);
+});
+
+test('opendip send reads a single message from standard input and signs with key files given as flags', async () => {
+  const dir = t.dataDir;
+  const own = t.pki.participants['1200000001']!;
+  writeFileSync(join(dir, 'sds-key.pem'), own.privateKeyPem);
+  writeFileSync(join(dir, 'sds.pem'), own.certificatePem);
+  const message = JSON.stringify(t.message({ channel: 'IF-021', sender: '1200000001', role: 'SDS' }));
+  const r = await runCli([
+    'send', '--channel', 'IF-021', '--url', `${t.origin}/1.1`, '--key', join(dir, 'sds-key.pem'), '--cert', join(dir, 'sds.pem'), '-',
+  ], { input: message });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /HTTP 201: 1 of 1 message\(s\) accepted/);
 });

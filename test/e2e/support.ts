@@ -76,12 +76,21 @@ function track(child: ChildProcess): { exited: Promise<Exit>; out: () => string;
 /** Bounds how long a broken command can hang a run; an expired command shows up as killed by a signal. */
 const HANG_GUARD_MS = 120_000;
 
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Written to the command's standard input. */
+  input?: string;
+}
+
 /** Runs a command line to completion; argv[0] is the program, as a shell would run it. */
-export async function runCommand(argv: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function runCommand(argv: string[], options: RunOptions = {}): Promise<CliRun> {
   const [program, ...args] = argv;
   const child = spawn(program!, args, {
-    cwd: options.cwd ?? tmpdir(), env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'], timeout: HANG_GUARD_MS, killSignal: 'SIGKILL',
+    cwd: options.cwd ?? tmpdir(), env: cleanEnv(options.env), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    timeout: HANG_GUARD_MS, killSignal: 'SIGKILL',
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   const t = track(child);
   const exit = await t.exited;
   return { ...exit, stdout: t.out(), stderr: t.err() };
@@ -91,7 +100,7 @@ export async function runCommand(argv: string[], options: { cwd?: string; env?: 
 export const failed = (r: Exit): boolean => r.signal === null && r.code !== null && r.code > 0;
 
 /** `node bin/opendip.js <args>` to completion. */
-export const runCli = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> =>
+export const runCli = (args: string[], options: RunOptions = {}): Promise<CliRun> =>
   runCommand([process.execPath, BIN, ...args], options);
 
 export interface ServerProcess {

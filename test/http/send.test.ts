@@ -304,6 +304,7 @@ describe('refusing requests', () => {
 
   test('every refusal is in the audit trail', async () => {
     await t.send({ as: SDS, channel: 'IF-021', body: [if021()], apiKey: 'nope' });
+    await t.dip.callLog.flush();
     const [last] = await t.dip.store.recentCalls(1);
     assert.equal(last!.status, 401);
     assert.match(last!.outcome!, /X-API-Key/);
@@ -320,5 +321,74 @@ describe('other methods and paths', () => {
     assert.equal(unknown.statusCode, 404);
     const health = await t.dip.app.inject({ method: 'GET', url: '/health' });
     assert.equal(health.json().status, 'ok');
+  });
+});
+
+describe('input a careless or hostile client might send', () => {
+  test('a repeated field name, inside the payload or of payload itself, is a schema failure: the archive never holds what was not validated', async () => {
+    const m = if021();
+    const text = JSON.stringify(m.payload);
+    const repeatedPayload = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[{"payload":{"evil":1},"payload":${text}}]` });
+    assert.equal(repeatedPayload.status, 400);
+    assert.deepEqual(codes(repeatedPayload), ['MSG1001']);
+    assert.match(repeatedPayload.json.messageArray[0]!.help!, /repeated/);
+    const repeatedSender = text.replace(`"senderDIPID":"${SDS}"`, `"senderDIPID":"${SUP}","senderDIPID":"${SDS}"`);
+    assert.notEqual(repeatedSender, text);
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[{"payload":${repeatedSender}}]` });
+    assert.deepEqual(codes(r), ['MSG1001']);
+    assert.equal(await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!), null);
+  });
+
+  test('field names spelled in another case are archived canonically, not as sent', async () => {
+    const m = if021();
+    const raw = JSON.stringify([m]).replace('"interfaceID"', '"INTERFACEID"').replace('"MPANCore"', '"mpancore"');
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
+    assert.equal(r.status, 201, r.text);
+    const stored = (await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!))!.payload.toString();
+    assert.ok(!stored.includes('INTERFACEID') && !stored.includes('mpancore'), stored.slice(0, 200));
+    assert.deepEqual(JSON.parse(stored), m.payload);
+  });
+
+  test('the payload as sent is what is archived, byte for byte, when it needs no correction', async () => {
+    const m = if021();
+    const pretty = JSON.stringify(m.payload, null, 2);
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[ { "payload" : ${pretty} } ]` });
+    assert.equal(r.status, 201, r.text);
+    assert.equal((await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!))!.payload.toString(), pretty);
+  });
+
+  test('numbers beyond what JSON can carry are refused', async () => {
+    const m = t.message({ channel: 'IF-024', sender: SUP, role: 'SUP', eventCode: '[SN-OffPeakDec]' });
+    const text = JSON.stringify([m]);
+    const huge = text.replace(/"offPeakDeclarationProportion":[^,}]+/, '"offPeakDeclarationProportion":1e400');
+    assert.notEqual(huge, text, 'the sample has the numeric field');
+    const r = await t.send({ as: SUP, channel: 'IF-024', body: null, raw: huge });
+    assert.deepEqual(codes(r), ['MSG1001']);
+  });
+
+  test('a body that is not UTF-8 is refused', async () => {
+    const text = Buffer.from(JSON.stringify([if021()]));
+    const bad = Buffer.concat([text.subarray(0, 40), Buffer.from([0xff, 0xfe]), text.subarray(40)]);
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: bad });
+    assert.equal(r.status, 400);
+    assert.match(r.json.messageArray[0]!.help!, /not valid UTF-8/);
+  });
+
+  test('a participant sending for itself names no DCP, not even itself', async () => {
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: [if021({ dcp: SDS })] });
+    assert.deepEqual(codes(r), ['MSG1011']);
+  });
+
+  test('values echoed in a response have the shape the response schema allows', async () => {
+    const m = if021();
+    const s1 = (m.payload.CommonBlock as { S1: Record<string, unknown> }).S1;
+    s1.senderUniqueReference = `S-${'x'.repeat(5000)}`;
+    s1.DIPConnectionProviderID = 'y'.repeat(5000);
+    delete (m.payload.CommonBlock as Record<string, unknown>).M0;
+    const r = await t.send({ as: SDS, channel: 'IF-021', body: [m] });
+    assert.deepEqual(codes(r), ['MSG1001']);
+    assert.equal(r.json.messageArray[0]!.senderUniqueReference, null);
+    assert.equal(r.json.messageArray[0]!.DIPConnectionProviderID, null);
+    assert.ok(r.json.messageArray[0]!.help!.length <= 500);
   });
 });

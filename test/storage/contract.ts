@@ -113,6 +113,13 @@ export function storageContract(backend: Backend): void {
       assert.equal((await store.recentCalls(1))[0]!.status, 400);
     });
 
+    test('calls are audited in bulk, newest first when read back', async () => {
+      const calls = Array.from({ length: 3 }, (_, i) => call({ status: 401, accepted: 0, messages: 0, outcome: `refused ${i}`, callerId: null }));
+      await store.recordCalls(calls);
+      await store.recordCalls([]);
+      assert.deepEqual((await store.recentCalls(3)).map((c) => c.outcome), ['refused 2', 'refused 1', 'refused 0']);
+    });
+
     test('messages are counted per channel', async () => {
       const s = await store.reserveSequence(1);
       const before = await store.countMessages('IF-005');

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { DcpGrant, Participant, Role } from '../../domain/model.js';
-import { msgText } from '../../domain/responses.js';
+import { batchStatus, msgText } from '../../domain/responses.js';
 import type { Migration } from '../migrate.js';
 import type {
   AcceptedBatch, ApiCall, ArchivedMessage, CertificateRecord, JournalEntry, RegistryData, Store,
@@ -143,7 +143,8 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       if (e.messageSeq === null || !dropped.has(e.messageSeq)) writeJournal(e);
       else writeJournal(duplicateEntry(e));
     }
-    writeCall({ ...batch.call, accepted: batch.call.accepted - duplicates.size });
+    const accepted = batch.call.accepted - duplicates.size;
+    writeCall({ ...batch.call, accepted, status: batchStatus(accepted, batch.call.messages) });
     return duplicates;
   });
 
@@ -203,6 +204,11 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       db.transaction(() => {
         for (const e of journal) writeJournal(e);
         writeCall(call);
+      }).immediate();
+    },
+    async recordCalls(calls) {
+      db.transaction(() => {
+        for (const c of calls) writeCall(c);
       }).immediate();
     },
     async messageBySeq(seq) {

@@ -1,0 +1,94 @@
+/**
+ * One submitted message, examined: parsed from its slice of the body, its field names checked for
+ * repeats, its schema selected by S0 and validated. Shared by the send API and /validate so that both
+ * judge a message the same way.
+ */
+import type { Catalogue, JsonObject, LeafSchema } from '../catalogue/catalogue.js';
+import { parseSur } from '../domain/ids.js';
+import type { SenderBlock } from '../domain/model.js';
+import { getProperty } from '../validation/canonical.js';
+import { checkPayload } from '../validation/message.js';
+import type { SchemaRegistry } from '../validation/schemas.js';
+import { countNames, payloadRange } from './envelope.js';
+
+/** Where one element lies in the body, and how many field names the splitter saw written in it. */
+export interface ElementRef {
+  body: Buffer;
+  start: number;
+  end: number;
+  names: number;
+}
+
+/** What a response may echo of a message's sender block: only values of the right shape. */
+export interface Echo {
+  sur: string | null;
+  senderId: string | null;
+  dcpId: string | null;
+  /** S0.eventCode as sent, whatever the schema says of it. */
+  eventCode: string | null;
+}
+
+export type Examined = Echo & (
+  | { kind: 'unreadable'; problem: string }
+  | { kind: 'interface'; help: string }
+  | { kind: 'schema'; problems: string[]; s1: unknown }
+  | { kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; element: ElementRef }
+);
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+const tenChars = (v: unknown): string | null => (typeof v === 'string' && v.length === 10 ? v : null);
+
+function echoOf(payload: unknown): Echo {
+  const common = getProperty(payload, 'CommonBlock');
+  const s1 = getProperty(common, 'S1');
+  const sur = getProperty(s1, 'senderUniqueReference');
+  const eventCode = getProperty(getProperty(common, 'S0'), 'eventCode');
+  return {
+    eventCode: typeof eventCode === 'string' ? eventCode : null,
+    sur: typeof sur === 'string' && parseSur(sur) ? sur : null,
+    senderId: tenChars(getProperty(s1, 'senderDIPID')),
+    dcpId: tenChars(getProperty(s1, 'DIPConnectionProviderID')),
+  };
+}
+
+const NO_ECHO: Echo = { sur: null, senderId: null, dcpId: null, eventCode: null };
+
+export function examineElement(
+  catalogue: Catalogue,
+  schemas: SchemaRegistry,
+  channel: string,
+  ref: ElementRef,
+  index: number,
+  explain: boolean,
+): Examined {
+  let element: unknown;
+  try {
+    element = JSON.parse(ref.body.toString('utf8', ref.start, ref.end));
+  } catch (e) {
+    return { ...NO_ECHO, kind: 'unreadable', problem: `message ${index} is not valid JSON: ${(e as Error).message}` };
+  }
+  const payload = isObject(element) ? getProperty(element, 'payload') : undefined;
+  if (!isObject(payload)) return { ...NO_ECHO, kind: 'unreadable', problem: `message ${index} must be an object {"payload": {...}}` };
+  const echo = echoOf(payload);
+  // JSON.parse keeps the last of repeated names silently; a reader that keeps the first would see another message.
+  if (countNames(element) !== ref.names) {
+    return { ...echo, kind: 'schema', problems: ['a field name is repeated within one object; each name may appear once'], s1: undefined };
+  }
+  const verdict = checkPayload(catalogue, schemas, channel, payload, explain);
+  if (verdict.kind === 'interface') return { ...echo, kind: 'interface', help: verdict.help };
+  if (verdict.kind === 'schema') {
+    return { ...echo, kind: 'schema', problems: verdict.problems, s1: getProperty(getProperty(payload, 'CommonBlock'), 'S1') };
+  }
+  const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
+  return { ...echo, kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, element: ref };
+}
+
+/**
+ * The bytes to archive: the payload exactly as the sender wrote and signed it (a view into the body, no
+ * copy) when its names were already canonical, else its canonical re-serialisation.
+ */
+export function archiveBytes(valid: Extract<Examined, { kind: 'valid' }>): Buffer {
+  const { body, start, end } = valid.element;
+  const range = valid.asReceived ? payloadRange(body, start, end) : null;
+  return range ? body.subarray(range.from, range.to) : Buffer.from(JSON.stringify(valid.payload));
+}
