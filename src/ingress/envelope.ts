@@ -21,21 +21,11 @@ function skipWhitespace(buf: Uint8Array, i: number): number {
   return i;
 }
 
-/** Index of the quote closing the string opened at `open`, or -1. */
-function stringEnd(buf: Uint8Array, open: number): number {
-  for (let i = open + 1; i < buf.length; i++) {
-    const c = buf[i];
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
-  }
-  return -1;
-}
-
 /**
  * Scans one value from `start`, stopping at the `,`/`]`/`}` that follows it at depth zero. Returns that
- * index (or -1 when a string is unterminated) and how many object keys the value contains.
+ * index and how many object keys the value contains, or where an unterminated string opens.
  */
-function scanValue(buf: Uint8Array, start: number): { end: number; names: number } {
+function scanValue(buf: Uint8Array, start: number): { end: number; names: number } | { unterminatedAt: number } {
   const n = buf.length;
   let depth = 0;
   let names = 0;
@@ -50,7 +40,7 @@ function scanValue(buf: Uint8Array, start: number): { end: number; names: number
         if (d === BACKSLASH) i++;
         else if (d === QUOTE) break;
       }
-      if (i >= n) return { end: -1, names: open };
+      if (i >= n) return { unterminatedAt: open };
       let j = i + 1;
       while (j < n && isJsonSpace(buf[j])) j++;
       if (buf[j] === COLON) names++;
@@ -86,7 +76,7 @@ export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINI
     if (starts.length >= maxElements) return { ok: false, problem: `more than ${maxElements} messages in one request`, tooMany: true };
     const start = i;
     const scanned = scanValue(buf, i);
-    if (scanned.end < 0) return { ok: false, problem: `unterminated string starting at byte ${scanned.names}` };
+    if ('unterminatedAt' in scanned) return { ok: false, problem: `unterminated string starting at byte ${scanned.unterminatedAt}` };
     i = scanned.end;
     if (i >= n) return { ok: false, problem: 'the request body ends before the array is closed' };
     starts.push(start);
@@ -103,24 +93,16 @@ export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINI
 }
 
 /**
- * Where the value of `{"payload": VALUE}` lies, when the element is exactly that: one key, written
- * once. Null for anything else (more keys, a repeated key), which the caller then re-serialises.
+ * Where the value of an element `{"payload": VALUE}` lies. The caller guarantees that the element holds
+ * that one name, written once (it parsed to a single key and no name repeats), so the first colon ends
+ * the name and the last brace closes the element: no rescan of the value is needed.
  */
-export function payloadRange(buf: Uint8Array, start: number, end: number): { from: number; to: number } | null {
-  let i = skipWhitespace(buf, start);
-  if (buf[i] !== OPEN_BRACE) return null;
-  i = skipWhitespace(buf, i + 1);
-  if (buf[i] !== QUOTE) return null;
-  i = stringEnd(buf, i);
-  if (i < 0) return null;
-  i = skipWhitespace(buf, i + 1);
-  if (buf[i] !== COLON) return null;
-  const from = skipWhitespace(buf, i + 1);
-  const value = scanValue(buf, from);
-  if (value.end < 0 || value.end > end || buf[value.end] !== CLOSE_BRACE) return null;
-  let to = value.end;
+export function payloadRange(buf: Buffer, start: number, end: number): { from: number; to: number } {
+  let from = buf.indexOf(COLON, start) + 1;
+  let to = buf.lastIndexOf(CLOSE_BRACE, end - 1);
+  while (from < to && isJsonSpace(buf[from])) from++;
   while (to > from && isJsonSpace(buf[to - 1])) to--;
-  return skipWhitespace(buf, value.end + 1) === end ? { from, to } : null;
+  return { from, to };
 }
 
 /** How many object keys a parsed value holds, at every depth. */

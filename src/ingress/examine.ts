@@ -32,7 +32,8 @@ export type Examined = Echo & (
   | { kind: 'unreadable'; problem: string }
   | { kind: 'interface'; help: string }
   | { kind: 'schema'; problems: string[]; s1: unknown }
-  | { kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; element: ElementRef }
+  /** `alone`: the element is `{"payload": …}` and nothing else. */
+  | { kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; alone: boolean; element: ElementRef }
 );
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -80,7 +81,8 @@ export function examineElement(
     return { ...echo, kind: 'schema', problems: verdict.problems, s1: getProperty(getProperty(payload, 'CommonBlock'), 'S1') };
   }
   const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
-  return { ...echo, kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, element: ref };
+  const alone = Object.keys(element as object).length === 1;
+  return { ...echo, kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, alone, element: ref };
 }
 
 /**
@@ -88,7 +90,7 @@ export function examineElement(
  * copy) when its names were already canonical, else its canonical re-serialisation.
  */
 export function archiveBytes(valid: Extract<Examined, { kind: 'valid' }>): Buffer {
-  const { body, start, end } = valid.element;
-  const range = valid.asReceived ? payloadRange(body, start, end) : null;
-  return range ? body.subarray(range.from, range.to) : Buffer.from(JSON.stringify(valid.payload));
+  if (!valid.asReceived || !valid.alone) return Buffer.from(JSON.stringify(valid.payload));
+  const { from, to } = payloadRange(valid.element.body, valid.element.start, valid.element.end);
+  return valid.element.body.subarray(from, to);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { splitJsonArray } from '../../src/ingress/envelope.js';
+import { countNames, payloadRange, splitJsonArray } from '../../src/ingress/envelope.js';
 
 const parts = (text: string): unknown[] => {
   const buf = Buffer.from(text);
@@ -37,4 +37,44 @@ test('malformed bodies are refused with the position of the problem', () => {
   assert.match(fail('[{"payload":"x}]'), /unterminated string/);
   assert.match(fail('[1] 2'), /unexpected data after the array/);
   assert.deepEqual(parts('\ufeff [ ] '), [], 'a byte order mark and whitespace are tolerated');
+});
+
+test('the names counted while splitting equal the names JSON.parse keeps, unless a name repeats', () => {
+  fc.assert(
+    fc.property(fc.array(fc.jsonValue(), { maxLength: 5 }), (values) => {
+      const buf = Buffer.from(JSON.stringify(values));
+      const split = splitJsonArray(buf);
+      assert.ok(split.ok);
+      split.starts.forEach((s, i) => assert.equal(split.names[i], countNames(JSON.parse(buf.toString('utf8', s, split.ends[i])))));
+    }),
+    { numRuns: 200 },
+  );
+  const repeated = Buffer.from('[{"a":1,"b":{"c":2,"c":3},"a":4}]');
+  const split = splitJsonArray(repeated);
+  assert.ok(split.ok);
+  assert.equal(split.names[0], 5);
+  assert.equal(countNames(JSON.parse(repeated.toString('utf8', split.starts[0], split.ends[0]))), 3);
+});
+
+test('the payload of {"payload": …} is located byte for byte, whatever the spacing', () => {
+  fc.assert(
+    fc.property(fc.object(), fc.constantFrom('', ' ', '\n  '), (payload, space) => {
+      const inner = JSON.stringify(payload, null, space.length);
+      const buf = Buffer.from(`[${space}{${space}"payload"${space}:${space}${inner}${space}}${space}]`);
+      const split = splitJsonArray(buf);
+      assert.ok(split.ok);
+      const { from, to } = payloadRange(buf, split.starts[0]!, split.ends[0]!);
+      assert.equal(buf.toString('utf8', from, to), inner);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a body that is not UTF-8, or holds too many elements, is refused', () => {
+  const bad = splitJsonArray(Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d]));
+  assert.equal(bad.ok, false);
+  assert.match((bad as { problem: string }).problem, /not valid UTF-8/);
+  const many = splitJsonArray(Buffer.from('[1,2,3]'), 2);
+  assert.deepEqual(many, { ok: false, problem: 'more than 2 messages in one request', tooMany: true });
+  assert.equal(splitJsonArray(Buffer.from('[1,2]'), 2).ok, true);
 });
