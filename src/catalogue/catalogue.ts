@@ -2,27 +2,15 @@
  * The channel catalogue: which message schemas exist (from the published OpenAPI documents) and the
  * DIP's rules per channel (from catalogue/channels.json). Pure: callers pass parsed documents.
  */
-import { isRole, type Role } from '../domain/model.js';
+import { parseRules, type ChannelRule } from './rules.js';
+
+export { ruleFor, type ChannelRule, type CorrelationRule } from './rules.js';
 
 export type JsonObject = Record<string, unknown>;
 export interface OpenApiDoc {
   info?: { version?: string };
   paths?: Record<string, unknown>;
   components: { schemas: Record<string, unknown> } & JsonObject;
-}
-
-export type CorrelationRule = 'create' | 'copy' | 'none';
-
-export interface ChannelRule {
-  id: string;
-  name: string;
-  publication: string;
-  securityCategory: 1 | 2 | 3 | 4;
-  senders: Role[];
-  correlation: CorrelationRule;
-  /** Per bracketed event code, where the rule differs from the channel's. */
-  events: Record<string, { senders?: Role[]; correlation?: CorrelationRule }>;
-  notes: string[];
 }
 
 /** One concrete message schema: a channel, one event code, the schema versions it accepts. */
@@ -124,39 +112,6 @@ export function applyErrata(doc: OpenApiDoc, errata: Erratum[]): OpenApiDoc {
   return copy;
 }
 
-function parseRules(raw: JsonObject): Map<string, ChannelRule> {
-  const channels = new Map<string, ChannelRule>();
-  const roles = (list: unknown, where: string): Role[] => {
-    if (!Array.isArray(list)) throw new Error(`${where}: senders must be an array`);
-    for (const r of list) if (typeof r !== 'string' || !isRole(r)) throw new Error(`${where}: unknown role ${String(r)}`);
-    return list as Role[];
-  };
-  const correlation = (value: unknown, where: string): CorrelationRule => {
-    if (value === 'create' || value === 'copy' || value === 'none') return value;
-    throw new Error(`${where}: correlation must be create, copy or none`);
-  };
-  for (const [id, body] of Object.entries((raw.channels ?? {}) as Record<string, JsonObject>)) {
-    const events: ChannelRule['events'] = {};
-    for (const [code, e] of Object.entries((body.events ?? {}) as Record<string, JsonObject>)) {
-      events[code] = {
-        ...(e.senders !== undefined ? { senders: roles(e.senders, `${id} ${code}`) } : {}),
-        ...(e.correlation !== undefined ? { correlation: correlation(e.correlation, `${id} ${code}`) } : {}),
-      };
-    }
-    channels.set(id, {
-      id,
-      name: String(body.name ?? id),
-      publication: String(body.publication ?? id.replace(/^IF-/, 'PUB-')),
-      securityCategory: (body.securityCategory ?? 2) as ChannelRule['securityCategory'],
-      senders: roles(body.senders ?? [], id),
-      correlation: correlation(body.correlation ?? 'none', id),
-      events,
-      notes: (body.notes ?? []) as string[],
-    });
-  }
-  return channels;
-}
-
 /**
  * Builds the catalogue. Documents are given oldest first; a later document's schema for the same
  * channel, event and version replaces the earlier one.
@@ -209,10 +164,4 @@ export function versionsOf(catalogue: Catalogue, channel: string, eventCode: str
     if (leaf.channel === channel && leaf.eventCode === eventCode) versions.add(leaf.schemaVersion);
   }
   return [...versions].sort();
-}
-
-/** The rule that applies to one event on a channel. */
-export function ruleFor(rule: ChannelRule, eventCode: string): { senders: Role[]; correlation: CorrelationRule } {
-  const e = rule.events[eventCode];
-  return { senders: e?.senders ?? rule.senders, correlation: e?.correlation ?? rule.correlation };
 }

@@ -68,6 +68,13 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--max-messages <n>', 'most messages in one request; beyond it, 413 [OPENDIP_MAX_MESSAGES] (default 50000)')
     .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated, applied over the bundled 2.1.0 [OPENDIP_OPENAPI]')
     .option('--dip-id <id>', "the DIP's own 10-character participant id [OPENDIP_DIP_ID] (default 0000000000)")
+    .option('--dip-cert <file>', "the DIP's signing and mTLS client certificate for webhooks [OPENDIP_DIP_CERT] (default: dev PKI)")
+    .option('--dip-key <file>', "the key of --dip-cert [OPENDIP_DIP_KEY] (default: dev PKI)")
+    .option('--webhook-ca <file>', "CAs trusted for participants' webhook servers, beyond the public roots [OPENDIP_WEBHOOK_CA] (default: dev PKI CA)")
+    .option('--webhook-timeout <seconds>', 'how long a webhook may take to answer [OPENDIP_WEBHOOK_TIMEOUT] (default 30)')
+    .option('--batch-linger-ms <ms>', 'how long a lone message may wait for others to share its webhook call [OPENDIP_BATCH_LINGER_MS] (default 50)')
+    .option('--delivery-concurrency <n>', 'webhook endpoints served at once [OPENDIP_DELIVERY_CONCURRENCY] (default 16)')
+    .option('--retry-hours <hours>', 'how long failed deliveries are retried before the dead-letter queue [OPENDIP_RETRY_HOURS] (default 72)')
     .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')
     .option('--log-level <level>', 'pino log level [OPENDIP_LOG_LEVEL] (default info)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {

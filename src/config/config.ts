@@ -34,6 +34,17 @@ export interface Config {
   openapiFiles: string[];
   /** The DIP's own 10-character participant id, used where a response has no other sender. */
   dipId: string;
+  /** The DIP's own signing (and mTLS client) certificate and key, for what it sends to webhooks. */
+  dipCertFile: string | null;
+  dipKeyFile: string | null;
+  delivery: {
+    /** CAs trusted for participants' webhook servers, beyond the public roots. */
+    webhookCaFile: string | null;
+    timeoutMs: number;
+    lingerMs: number;
+    concurrency: number;
+    retryPeriodMs: number;
+  };
 }
 
 /** Option values as the CLI hands them over (strings and booleans from flags). */
@@ -63,6 +74,13 @@ export const FLAG_ENV = {
   demo: 'OPENDIP_DEMO',
   openapi: 'OPENDIP_OPENAPI',
   dipId: 'OPENDIP_DIP_ID',
+  dipCert: 'OPENDIP_DIP_CERT',
+  dipKey: 'OPENDIP_DIP_KEY',
+  webhookCa: 'OPENDIP_WEBHOOK_CA',
+  webhookTimeout: 'OPENDIP_WEBHOOK_TIMEOUT',
+  batchLingerMs: 'OPENDIP_BATCH_LINGER_MS',
+  deliveryConcurrency: 'OPENDIP_DELIVERY_CONCURRENCY',
+  retryHours: 'OPENDIP_RETRY_HOURS',
 } as const;
 
 export class ConfigError extends Error {}
@@ -136,5 +154,14 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     demo: bool(get('demo') ?? true, 'demo'),
     openapiFiles: openapi === null ? [] : openapi.split(',').map((s) => s.trim()).filter(Boolean),
     dipId,
+    dipCertFile: optional('dipCert'),
+    dipKeyFile: optional('dipKey'),
+    delivery: Object.freeze({
+      webhookCaFile: optional('webhookCa'),
+      timeoutMs: number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000,
+      lingerMs: number(get('batchLingerMs') ?? '50', 'batch linger', 0, 60_000),
+      concurrency: number(get('deliveryConcurrency') ?? '16', 'delivery concurrency', 1, 1024),
+      retryPeriodMs: number(get('retryHours') ?? '72', 'retry period in hours', 0.001, 24 * 365) * 3_600_000,
+    }),
   });
 }

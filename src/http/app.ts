@@ -19,7 +19,9 @@ import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
+import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -37,6 +39,8 @@ export interface AppDeps {
   /** TLS server material, when the DIP serves HTTPS. */
   tls?: { key: string; cert: string; clientCa: string };
   randomHex: (bytes: number) => string;
+  /** Called after messages were committed, to wake the delivery engine. */
+  onAccepted?: () => void;
 }
 
 /** Facts about a request gathered for its one log line and the audit trail. */
@@ -88,6 +92,14 @@ export function clientCertificateOf(request: FastifyRequest): X509Certificate | 
   } catch {
     return null;
   }
+}
+
+/** The methods a known DIP path accepts, for 405 answers. */
+function allowedMethods(path: string): string[] | null {
+  if (/^\/([^/]+\/)?validate\/[^/]+\/[^/]+\/?$/i.test(path) || /^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/?$/i.test(path)) return ['POST'];
+  if (/^\/[^/]+\/(dip-channel\/[^/]+\/pubconfig|statusmessage\/config)\/[^/]+\/?$/i.test(path)) return ['POST', 'DELETE'];
+  if (/^\/[^/]+\/dip-channel\/[^/]+\/deliveryStatus\/[^/]+\/[^/]+\/?$/i.test(path)) return ['GET'];
+  return null;
 }
 
 const tooLarge = (config: Readonly<Config>): string =>
@@ -154,8 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     reply.header('connection', 'close');
-    if (request.method !== 'POST' && /^\/([^/]+\/)?(dip-channel\/[^/]+|validate\/[^/]+\/[^/]+)\/?$/i.test(path)) {
-      return refuse(reply.header('allow', 'POST'), deps, 405, 'MSG1000', `${path} accepts POST only`);
+    const allowed = allowedMethods(path);
+    if (allowed && !allowed.includes(request.method)) {
+      return refuse(reply.header('allow', allowed.join(', ')), deps, 405, 'MSG1000', `${path} accepts ${allowed.join(' and ')} only`);
     }
     return refuse(reply, deps, 404, 'MSG1000', `no DIP endpoint ${request.method} ${path}; channels are at /${config.apiVersion}/dip-channel/{IF-xxx}`);
   });
@@ -163,5 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(sendRoutes(deps));
   await app.register(validateRoutes(deps));
+  await app.register(webhookRoutes(deps));
+  await app.register(statusRoutes(deps));
   return app;
 }

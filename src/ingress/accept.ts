@@ -10,19 +10,25 @@ import type { Caller, SenderBlock } from '../domain/model.js';
 import { batchStatus, msgText, type MsgCode, type StandardResponse } from '../domain/responses.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
-import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry } from '../storage/ports.js';
+import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { entitlementProblem, staticProblems } from './checks.js';
 import { splitJsonArray } from './envelope.js';
 import { archiveBytes, examineElement } from './examine.js';
 import { requestFailure, responseItem, type Outcome } from './response.js';
+import { routeAccepted } from './route.js';
+import { registryChangesOf } from '../routing/registry-changes.js';
+import type { RegistryChange } from '../routing/mpan-view.js';
+import type { RoutingFacts } from '../routing/resolve.js';
 
 export interface IngressDeps {
   catalogue: Catalogue;
   schemas: SchemaRegistry;
-  store: IngestStore;
+  store: IngestStore & MpanStore;
   registry: () => RegistryView;
+  /** The DIP's own participant id: the sender of the status messages it makes. */
+  dipId: string;
   clock: Clock;
   environment: string;
   maxFutureMs: number;
@@ -51,7 +57,7 @@ export interface SendResult {
 interface Item extends Outcome {
   eventCode: string | null;
   mpan: string | null;
-  candidate?: { s1: SenderBlock; schemaVersion: string; payload: Buffer };
+  candidate?: { s1: SenderBlock; schemaVersion: string; payload: Buffer; facts: RoutingFacts; changes: RegistryChange[] };
   seq?: number;
 }
 
@@ -73,9 +79,13 @@ function mpanOf(common: JsonObject): string | null {
   return str(getProperty(common.M0, 'MPANCore')) ?? str(getProperty(common.M1, 'principalMPAN'));
 }
 
-function firstPrimaryRecipient(common: JsonObject): string | null {
+function primaryRecipients(common: JsonObject): string[] | null {
   const list = getProperty(common.A0, 'primaryRecipients');
-  return Array.isArray(list) ? str(list[0]) : null;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : null;
+}
+
+function distributorOf(common: JsonObject): string | null {
+  return str(getProperty(common.M0, 'distributorDIPID')) ?? str(getProperty(common.M1, 'distributorDIPID'));
 }
 
 /** Examines every message; returns the items and how many failed schema validation. */
@@ -109,7 +119,8 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     const s0 = common.S0 as JsonObject;
     item.eventCode = s0.eventCode as string;
     item.mpan = mpanOf(common);
-    item.recipientId = firstPrimaryRecipient(common);
+    const primaries = primaryRecipients(common);
+    item.recipientId = primaries?.[0] ?? null;
     item.correlationId = e.s1.senderCorrelationID;
     const problem = staticProblems(e.s1, staticCtx)[0]
       ?? entitlementProblem(e.s1, { channel: req.channel, eventCode: item.eventCode, rule, caller: req.caller, registry });
@@ -119,7 +130,13 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     }
     // Once a schema failure has condemned the request there is no point holding payloads.
     const payload = schemaFailures > 0 ? Buffer.alloc(0) : archiveBytes(e);
-    item.candidate = { s1: e.s1, schemaVersion: s0.schemaVersion as string, payload };
+    const facts: RoutingFacts = {
+      primaryRecipients: primaries, mpan: item.mpan, distributor: distributorOf(common), senderId: e.s1.senderDIPID, senderRole: e.s1.senderRoleID,
+    };
+    const changes = registryChangesOf(rule, {
+      eventCode: item.eventCode, senderId: e.s1.senderDIPID, senderRole: e.s1.senderRoleID, mpan: item.mpan, receivedAt, payload: e.payload,
+    });
+    item.candidate = { s1: e.s1, schemaVersion: s0.schemaVersion as string, payload, facts, changes };
   }
   return { items, schemaFailures, firstSchemaFailure };
 }
@@ -160,7 +177,7 @@ async function assignIds(deps: IngressDeps, req: SendRequest, candidates: Item[]
       seq: item.seq, transactionId: item.transactionId, channel: req.channel, eventCode: item.eventCode!, schemaVersion,
       senderUniqueReference: s1.senderUniqueReference, senderId: s1.senderDIPID, senderRole: s1.senderRoleID,
       dcpId: s1.DIPConnectionProviderID, callerId: req.caller.dipId, correlationId: dipCorrelation,
-      senderCorrelationId: s1.senderCorrelationID, mpan: item.mpan, receivedAt, requestId: req.requestId, payload,
+      senderCorrelationId: s1.senderCorrelationID, mpan: item.mpan, receivedAt, requestId: req.requestId, payload, recipients: null,
     };
   });
 }
@@ -212,7 +229,14 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const status = batchStatus(messages.length, items.length);
   const journal = journalOf(items, req.channel, receivedAt, status, Math.max(0, clock.now() - req.startedAt));
   if (messages.length > 0) {
-    const { duplicates } = await store.acceptBatch({ messages, journal, call: call(status, items.length, messages.length, 'accepted') });
+    const routed = await routeAccepted(
+      messages.map((message, i) => ({ message, facts: candidates[i]!.candidate!.facts, changes: candidates[i]!.candidate!.changes })),
+      { rule: deps.catalogue.channels.get(req.channel) as ChannelRule, registry: deps.registry(), store, dipId: deps.dipId, now: receivedAt },
+    );
+    const { duplicates } = await store.acceptBatch({
+      messages, journal: [...journal, ...routed.journal], call: call(status, items.length, messages.length, 'accepted'),
+      deliveries: routed.deliveries, statusMessages: routed.statusMessages, registryChanges: routed.registryChanges,
+    });
     for (const item of candidates) {
       if (duplicates.has(item.sur!)) reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' was accepted by the DIP in another request at the same moment`);
     }

@@ -68,6 +68,9 @@ export interface PkiPaths {
   caKey: string;
   serverCert: string;
   serverKey: string;
+  /** The DIP's own signing and mTLS client certificate, for webhook calls. */
+  dipCert: string;
+  dipKey: string;
 }
 
 export function pkiPaths(dataDir: string): PkiPaths {
@@ -78,6 +81,8 @@ export function pkiPaths(dataDir: string): PkiPaths {
     caKey: join(dir, 'ca-key.pem'),
     serverCert: join(dir, 'server.pem'),
     serverKey: join(dir, 'server-key.pem'),
+    dipCert: join(dir, 'dip.pem'),
+    dipKey: join(dir, 'dip-key.pem'),
   };
 }
 
@@ -85,14 +90,23 @@ export const demoFilePath = (dataDir: string): string => join(dataDir, 'demo', '
 
 const writePrivate = (path: string, text: string): void => writeFileSync(path, text, { mode: 0o600 });
 
-/** Creates the CA and TLS server certificate unless they exist. */
+async function issueDipCertificate(ca: KeyAndCertificate, paths: PkiPaths): Promise<void> {
+  const dip = await issueCertificate(ca, { commonName: 'OpenDIP', usage: 'client' });
+  writeFileSync(paths.dipCert, dip.certificatePem);
+  writePrivate(paths.dipKey, dip.privateKeyPem);
+}
+
+/** Creates the CA, the TLS server certificate and the DIP's own certificate unless they exist. */
 export async function ensureDevPki(dataDir: string, hostNames: string[]): Promise<{ paths: PkiPaths; ca: KeyAndCertificate }> {
   const paths = pkiPaths(dataDir);
   mkdirSync(join(paths.dir, 'participants'), { recursive: true });
   if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
-    return { paths, ca: { certificatePem: readFileSync(paths.caCert, 'utf8'), privateKeyPem: readFileSync(paths.caKey, 'utf8') } };
+    const ca = { certificatePem: readFileSync(paths.caCert, 'utf8'), privateKeyPem: readFileSync(paths.caKey, 'utf8') };
+    if (!existsSync(paths.dipCert)) await issueDipCertificate(ca, paths);
+    return { paths, ca };
   }
   const ca = await createCertificateAuthority('OpenDIP Development CA');
+  await issueDipCertificate(ca, paths);
   const server = await issueCertificate(ca, {
     commonName: 'OpenDIP development server',
     usage: 'server',

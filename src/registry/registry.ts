@@ -11,6 +11,8 @@ import type { RegistryData, RegistryStore } from '../storage/ports.js';
 export interface RegistryView {
   participant(dipId: string): Participant | undefined;
   participants(): Participant[];
+  /** Every participant holding `role`. */
+  holders(role: Role): Participant[];
   /** The DCP a participant has assigned `role` to, if any. */
   dcpFor(participantId: string, role: string): string | undefined;
   /** Everything a DCP acts for. */
@@ -26,9 +28,12 @@ export function buildRegistryView(data: RegistryData): RegistryView {
   const dcp = new Map(data.dcpGrants.map((g) => [`${g.participantId}|${g.role}`, g.dcpId]));
   const certificates = new Map(data.certificates.map((c) => [c.fingerprint, c.dipId]));
   const keys = new Map(data.apiKeys.map((k) => [k.keyHash, k.dipId]));
+  const byRole = new Map<string, Participant[]>();
+  for (const p of data.participants) for (const r of p.roles) byRole.set(r, [...(byRole.get(r) ?? []), p]);
   return {
     participant: (id) => participants.get(id),
     participants: () => [...participants.values()],
+    holders: (role) => byRole.get(role) ?? [],
     dcpFor: (participantId, role) => dcp.get(`${participantId}|${role}`),
     grantsOf: (dcpId) => data.dcpGrants.filter((g) => g.dcpId === dcpId),
     certificateOwner: (fp) => certificates.get(fp),

@@ -3,6 +3,7 @@
  * HTTP server, and stops it all in order.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -14,6 +15,10 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
+import { createRunner } from '../delivery/runner.js';
+import { createSender } from '../delivery/sender.js';
+import { DEFAULT_BREAKER } from '../domain/breaker.js';
+import { DEFAULT_RETRY } from '../domain/retry.js';
 import { demoFilePath, ensureDemoMarket, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
@@ -55,7 +60,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const schemas = createSchemaRegistry(catalogue);
     store = await openStore(config.databaseUrl);
     const registry = await openRegistry(store);
-    const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile;
+    const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile || !config.dipCertFile;
     const pki = usesDevPki ? await ensureDevPki(config.dataDir, config.host === '0.0.0.0' ? [] : [config.host]) : null;
 
     const tls = config.tls.enabled
@@ -83,11 +88,25 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       writeDemoFile(config.dataDir, { baseUrl: '', environment: config.environment, caCertificatePath: pki!.paths.caCert, participants: demoParticipants });
     }
     const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
+    const sender = createSender({
+      identity: { certificatePem: readText(config.dipCertFile ?? pki!.paths.dipCert), privateKeyPem: readText(config.dipKeyFile ?? pki!.paths.dipKey) },
+      extraCas: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null).map(readText),
+      timeoutMs: config.delivery.timeoutMs,
+    });
+    const runner = createRunner({
+      store, sender, catalogue, registry: () => registry.view(), clock, logger, dipId: config.dipId, owner: `${hostname()}:${process.pid}`,
+      random: Math.random,
+      policy: {
+        retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
+        lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: 10 * config.delivery.timeoutMs, pollMs: 1_000,
+      },
+    });
     const app = await buildApp({
       config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls,
-      randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+      randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner.wake(),
     });
     await app.listen({ host: config.host, port: config.port });
+    runner.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -111,6 +130,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       async close() {
         clearInterval(refresher);
         await app.close();
+        await runner.stop();
+        await sender.close();
         await callLog.close();
         await openStoreRef.close();
         release();

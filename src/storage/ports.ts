@@ -3,6 +3,8 @@
  * all of them and passes the one contract test suite (test/storage/contract.ts).
  */
 import type { DcpGrant, Participant, Role } from '../domain/model.js';
+import type { StandardResponseItem } from '../domain/responses.js';
+import type { Service } from '../catalogue/rules.js';
 
 /** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
 export interface ArchivedMessage {
@@ -31,6 +33,13 @@ export interface ArchivedMessage {
    * their canonically spelled re-serialisation when field names had to be corrected. D0 is rebuilt on egress.
    */
   payload: Buffer;
+  /** Whom the DIP addressed it to: the sender's primary list and every resolved (recipient, role, kind). */
+  recipients: StoredRecipients | null;
+}
+
+export interface StoredRecipients {
+  primaryRecipients: string[];
+  recipients: { dipId: string; role: string; kind: 'primary' | 'secondary' | 'always' }[];
 }
 
 export const DIP_STAGES = ['Inbound', 'MPANUpdateQueue', 'Addressing', 'Outbound', 'StatusMessage'] as const;
@@ -73,11 +82,43 @@ export interface ApiCall {
   outcome: string | null;
 }
 
+/** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
+export interface NewDelivery {
+  messageSeq: number;
+  recipientId: string;
+  role: string;
+  channel: string;
+  publicationId: string;
+}
+
+/** A status message for a sender's status webhook, about one of its messages. */
+export interface NewStatusMessage {
+  recipientId: string;
+  messageSeq: number | null;
+  item: StandardResponseItem;
+}
+
+/** A change to who serves an MPAN; `sourceSeq` is the message that made it. */
+export interface MpanChange {
+  mpan: string;
+  service: Service;
+  action: 'appoint' | 'end';
+  participantId: string;
+  at: number;
+  sourceSeq: number | null;
+}
+
 export interface AcceptedBatch {
   messages: ArchivedMessage[];
-  /** Entries for messages of this request, accepted or rejected; entries of a message found to be a duplicate at commit are dropped with it. */
+  /**
+   * Entries for messages of this request, accepted or rejected. Whatever belongs to a message found to be
+   * a duplicate at commit (journal, deliveries, status messages, registry changes) is dropped with it.
+   */
   journal: JournalEntry[];
   call: ApiCall;
+  deliveries?: NewDelivery[];
+  statusMessages?: NewStatusMessage[];
+  registryChanges?: MpanChange[];
 }
 
 export interface IngestStore {
@@ -94,6 +135,101 @@ export interface IngestStore {
   recordCall(call: ApiCall, journal?: JournalEntry[]): Promise<void>;
   /** Audit of many calls in one transaction. */
   recordCalls(calls: ApiCall[]): Promise<void>;
+}
+
+/** Who serves MPANs: read for routing, changed by registration messages and operator imports. */
+export interface MpanStore {
+  /** Every appointment on record for these MPANs (any date), for routing a batch. */
+  appointments(mpans: string[]): Promise<{ mpan: string; service: Service; participantId: string; from: number; to: number | null }[]>;
+  /** Applies changes in one transaction (the same rules as routing's MpanView), e.g. an operator's bulk import. */
+  applyMpanChanges(changes: MpanChange[]): Promise<number>;
+}
+
+export interface WebhookConfig {
+  recipientId: string;
+  /** The channel, or STATUS for status messages. */
+  channel: string;
+  callbackUrl: string;
+  maxMessageCount: number;
+  maxPayloadKb: number;
+  configuredBy: string;
+}
+
+export interface WebhookStore {
+  webhook(recipientId: string, channel: string): Promise<WebhookConfig | null>;
+  /** Saves the webhook and makes the endpoint's waiting copies due now. */
+  saveWebhook(config: WebhookConfig, now: number): Promise<void>;
+  deleteWebhook(recipientId: string, channel: string): Promise<boolean>;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'rejected' | 'held' | 'dead';
+
+/** A copy waiting for its endpoint, with what egress needs. */
+export interface PendingDelivery {
+  id: number;
+  kind: 'message' | 'status';
+  recipientId: string;
+  role: string | null;
+  attempts: number;
+  firstFailureAt: number | null;
+  createdAt: number;
+  /** The message (kind message) or the status item's message, when any. */
+  message: ArchivedMessage | null;
+  publicationId: string | null;
+  /** The status item (kind status). */
+  statusItem: StandardResponseItem | null;
+}
+
+export interface Endpoint {
+  recipientId: string;
+  channel: string;
+  /** The circuit breaker's state, as the domain module keeps it. */
+  breaker: unknown;
+}
+
+export interface DeliveryUpdate {
+  id: number;
+  state: DeliveryState;
+  attempts: number;
+  firstFailureAt: number | null;
+  nextAttemptAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+/** What one attempt at an endpoint changed, committed together. */
+export interface AttemptRecord {
+  endpoint: Endpoint;
+  at: number;
+  updates: DeliveryUpdate[];
+  journal: JournalEntry[];
+  statusMessages: NewStatusMessage[];
+  breaker: unknown;
+  /** Not due again before this (an open breaker); otherwise when its earliest pending copy is due. */
+  notBefore: number | null;
+}
+
+export interface DeliveryStore {
+  /** Claims up to `limit` endpoints due at `now` (a lease of `leaseMs` for `owner`), earliest due first. */
+  claimDueEndpoints(now: number, limit: number, owner: string, leaseMs: number): Promise<Endpoint[]>;
+  /** The endpoint's copies due at `now`, oldest first. */
+  pendingDeliveries(recipientId: string, channel: string, now: number, limit: number): Promise<PendingDelivery[]>;
+  recordAttempt(record: AttemptRecord): Promise<void>;
+  /**
+   * Ends a claim without an attempt (breaker open, batch lingering): due again at its earliest pending copy,
+   * not before `notBefore`. `park`: nothing until a webhook is configured.
+   */
+  releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<void>;
+  /** Copies of a message, with their state, for the journal. */
+  deliveriesOf(messageSeq: number): Promise<(DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]>;
+  /** Status messages about a message, with the state of their delivery. */
+  statusMessagesOf(messageSeq: number): Promise<{ id: number; recipientId: string; item: StandardResponseItem; createdAt: number; state: DeliveryState; lastAttemptAt: number | null; lastStatus: number | null }[]>;
+  /** Was this message delivered (or offered) to this recipient? */
+  wasAddressedTo(messageSeq: number, recipientId: string): Promise<boolean>;
+  /** A message by transaction id, for status messages referring to it. */
+  messageByTransactionId(transactionId: string): Promise<ArchivedMessage | null>;
+  /** Queues status messages not tied to an accepted batch (e.g. POST /statusmessage). */
+  addStatusMessages(messages: NewStatusMessage[], now: number): Promise<void>;
 }
 
 export interface ArchiveReader {
@@ -131,7 +267,7 @@ export interface RegistryStore {
   isEmpty(): Promise<boolean>;
 }
 
-export interface Store extends IngestStore, ArchiveReader, RegistryStore {
+export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore {
   readonly backend: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -7,8 +7,9 @@ import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import { batchStatus, msgText } from '../../domain/responses.js';
 import type { Migration } from '../migrate.js';
 import type {
-  AcceptedBatch, ApiCall, ArchivedMessage, CertificateRecord, JournalEntry, RegistryData, Store,
+  AcceptedBatch, ApiCall, ArchivedMessage, CertificateRecord, JournalEntry, RegistryData, Store, StoredRecipients,
 } from '../ports.js';
+import { deliveryParts } from './delivery.js';
 
 type Row = Record<string, unknown>;
 
@@ -47,6 +48,7 @@ const toMessage = (r: Row): ArchivedMessage => ({
   receivedAt: Number(r.received_at),
   requestId: r.request_id as string,
   payload: r.payload as Buffer,
+  recipients: r.recipients ? (JSON.parse(r.recipients as string) as StoredRecipients) : null,
 });
 
 const toJournal = (r: Row): JournalEntry => ({
@@ -101,8 +103,8 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
 
   const insertMessage = db.prepare(
     `INSERT INTO messages (seq, transaction_id, channel, event_code, schema_version, sur, sender_id, sender_role, dcp_id,
-       caller_id, correlation_id, sender_correlation_id, mpan, received_at, request_id, payload)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sur) DO NOTHING`,
+       caller_id, correlation_id, sender_correlation_id, mpan, received_at, request_id, payload, recipients)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sur) DO NOTHING`,
   );
   const insertJournal = db.prepare(
     `INSERT INTO journal (at, stage, status, status_code, message_seq, transaction_id, sur, channel, event_code, sender_id,
@@ -126,6 +128,8 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     insertCall.run(c.at, c.requestId, c.callerId, c.method, c.path, c.channel, c.status, c.messages, c.accepted, c.durationMs, c.remote, c.outcome);
   };
 
+  const delivery = deliveryParts(db, toMessage, (e) => writeJournal(e));
+
   const accept = db.transaction((batch: AcceptedBatch): Set<string> => {
     const duplicates = new Set<string>();
     const dropped = new Set<number>();
@@ -133,6 +137,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       const info = insertMessage.run(
         m.seq, m.transactionId, m.channel, m.eventCode, m.schemaVersion, m.senderUniqueReference, m.senderId, m.senderRole,
         m.dcpId, m.callerId, m.correlationId, m.senderCorrelationId, m.mpan, m.receivedAt, m.requestId, m.payload,
+        m.recipients ? JSON.stringify(m.recipients) : null,
       );
       if (info.changes === 0) {
         duplicates.add(m.senderUniqueReference);
@@ -141,8 +146,16 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     }
     for (const e of batch.journal) {
       if (e.messageSeq === null || !dropped.has(e.messageSeq)) writeJournal(e);
-      else writeJournal(duplicateEntry(e));
+      else if (e.stage === 'Inbound') writeJournal(duplicateEntry(e));
     }
+    const kept = <T>(list: T[] | undefined, seqOf: (x: T) => number | null): T[] =>
+      (list ?? []).filter((x) => { const s = seqOf(x); return s === null || !dropped.has(s); });
+    delivery.writeRouting(
+      kept(batch.deliveries, (d) => d.messageSeq),
+      kept(batch.statusMessages, (s) => s.messageSeq),
+      kept(batch.registryChanges, (c) => c.sourceSeq),
+      batch.call.at,
+    );
     const accepted = batch.call.accepted - duplicates.size;
     writeCall({ ...batch.call, accepted, status: batchStatus(accepted, batch.call.messages) });
     return duplicates;
@@ -188,6 +201,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   });
 
   return {
+    ...delivery,
     backend: 'sqlite',
     async reserveSequence(count) {
       return Number((reserve.get(count, count) as Row).first);

@@ -1,0 +1,239 @@
+/**
+ * The delivery engine: claims endpoints (recipient × channel) that have copies due, packs a batch under the
+ * webhook's limits, sends it, and records what the answer means for every copy, the endpoint's circuit
+ * breaker and when it is next due — all in one transaction per call. One call in flight per endpoint keeps
+ * an endpoint's order; many endpoints are served at once, so a dead one costs the others nothing.
+ * Polling is the guarantee; wake() only cuts latency.
+ */
+import type { Logger } from 'pino';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { ruleFor } from '../catalogue/rules.js';
+import { nextBatch, KB } from '../domain/batching.js';
+import { admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../domain/breaker.js';
+import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
+import { nextAttempt, parseRetryAfter, type RetryPolicy } from '../domain/retry.js';
+import type { Clock } from '../domain/time.js';
+import type { RegistryView } from '../registry/registry.js';
+import { deadLetterNotice, relayedRejection } from '../status/items.js';
+import type { DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
+import { classify, type Verdict } from './classify.js';
+import { addressing, arrayBody, dipBlock, egressElement, withDipBlocks } from './egress.js';
+import type { Sender } from './sender.js';
+
+export interface DeliveryPolicy {
+  retry: RetryPolicy;
+  breaker: BreakerPolicy;
+  /** How long a lone message may wait for others to share its call. */
+  lingerMs: number;
+  /** Endpoints served at once. */
+  concurrency: number;
+  leaseMs: number;
+  /** How often to look for due work when nothing wakes the engine. */
+  pollMs: number;
+}
+
+export interface RunnerDeps {
+  store: DeliveryStore & WebhookStore;
+  sender: Sender;
+  catalogue: Catalogue;
+  registry: () => RegistryView;
+  clock: Clock;
+  logger: Logger;
+  dipId: string;
+  owner: string;
+  policy: DeliveryPolicy;
+  random: () => number;
+}
+
+/** The most copies read for one call: bounds memory whatever limits a webhook asks for. */
+const FETCH_LIMIT = 5_000;
+/** Failed attempts journaled per copy; the copy's own row counts every attempt. */
+const JOURNALED_FAILURES = 5;
+
+export interface Runner {
+  start(): void;
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const { store, clock, policy } = deps;
+  const obfuscators = new Map<string, Obfuscator | null>();
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+  const active = new Set<Promise<void>>();
+
+  const obfuscatorFor = (d: PendingDelivery): Obfuscator | null => {
+    const m = d.message!;
+    const key = `${m.channel}|${m.eventCode}|${m.schemaVersion}|${d.role}`;
+    if (!obfuscators.has(key)) {
+      const rule = deps.catalogue.channels.get(m.channel);
+      const pointers = rule && d.role ? ruleFor(rule, m.eventCode).obfuscation[d.role] ?? [] : [];
+      const leaf = deps.catalogue.leaves.get(`${m.channel}|${m.eventCode}|${m.schemaVersion}`);
+      obfuscators.set(key, pointers.length > 0 && leaf ? compileObfuscator(deps.catalogue.documents[leaf.document]!, leaf.schemaName, pointers) : null);
+    }
+    return obfuscators.get(key)!;
+  };
+
+  /** The element this copy is sent as. */
+  const element = (d: PendingDelivery): Buffer => {
+    if (d.kind === 'status') return Buffer.from(JSON.stringify(d.statusItem));
+    const m = d.message!;
+    const d0 = dipBlock(m, d.publicationId ?? m.channel);
+    const obfuscate = obfuscatorFor(d);
+    if (!obfuscate) return egressElement(withDipBlocks(m.payload, addressing(m), d0));
+    const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
+    const common = copy.CommonBlock as Record<string, unknown>;
+    common.A0 = addressing(m);
+    common.D0 = d0;
+    return egressElement(Buffer.from(JSON.stringify(copy)));
+  };
+
+  const journal = (d: PendingDelivery, at: number, status: string, code: number, message: string | null, reason: string | null): JournalEntry => {
+    const m = d.message;
+    return {
+      at, stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound', status, statusCode: code, messageSeq: m?.seq ?? null,
+      transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null, senderUniqueReference: m?.senderUniqueReference ?? null,
+      channel: m?.channel ?? 'STATUS', eventCode: m?.eventCode ?? null, senderId: m?.senderId ?? null, mpan: m?.mpan ?? null,
+      correlationId: m?.correlationId ?? null, recipient: d.recipientId, message, reason, durationMs: 0,
+    };
+  };
+
+  /** What a verdict does to one copy: its new state, and what the journal and the sender are told. */
+  const apply = (d: PendingDelivery, v: Verdict, status: number | null, retryAfter: string | undefined, now: number) => {
+    const base = { id: d.id, attempts: d.attempts + 1, lastStatus: status, firstFailureAt: d.firstFailureAt };
+    const entries: JournalEntry[] = [];
+    const notices: NewStatusMessage[] = [];
+    let update: DeliveryUpdate;
+    const m = d.message;
+    if (v.outcome === 'delivered') {
+      update = { ...base, state: 'delivered', nextAttemptAt: now, lastError: v.note };
+      if (v.note) entries.push(journal(d, now, 'UnknownDeliveryStatus', status ?? 0, null, v.note));
+    } else if (v.outcome === 'rejected') {
+      update = { ...base, state: 'rejected', nextAttemptAt: now, lastError: v.message };
+      entries.push(journal(d, now, 'RejectedByRecipient', status ?? 0, v.message, v.help));
+      if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: relayedRejection(m, d.recipientId, v.message, v.help, now) });
+    } else if (v.outcome === 'held') {
+      update = { ...base, state: 'held', nextAttemptAt: now, lastError: v.reason };
+      entries.push(journal(d, now, 'Paused', status ?? 0, null, v.reason));
+    } else {
+      const first = d.firstFailureAt ?? now;
+      const next = nextAttempt(policy.retry, d.attempts + 1, first, now, parseRetryAfter(retryAfter, now), deps.random);
+      if ('deadLetter' in next) {
+        update = { ...base, firstFailureAt: first, state: 'dead', nextAttemptAt: now, lastError: v.reason };
+        entries.push(journal(d, now, 'RetriesExhausted', status ?? 0, null, v.reason));
+        if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now) });
+      } else {
+        update = { ...base, firstFailureAt: first, state: 'pending', nextAttemptAt: next.at, lastError: v.reason };
+        if (d.attempts < JOURNALED_FAILURES) entries.push(journal(d, now, 'Retrying', status ?? 0, null, v.reason));
+      }
+    }
+    return { update, entries, notices };
+  };
+
+  const serve = async (endpoint: Endpoint): Promise<void> => {
+    const now = clock.now();
+    const webhook = await store.webhook(endpoint.recipientId, endpoint.channel);
+    if (!webhook) return store.releaseEndpoint(endpoint, null, true);
+    const admission = admit(endpoint.breaker as Breaker, now);
+    if (!admission.allowed) {
+      const b = admission.breaker;
+      return store.releaseEndpoint(endpoint, b.state === 'open' ? b.until : now + policy.breaker.openMs);
+    }
+    const pending = await store.pendingDeliveries(endpoint.recipientId, endpoint.channel, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
+    if (pending.length === 0) return store.releaseEndpoint(endpoint, null);
+    if (pending.length < webhook.maxMessageCount && policy.lingerMs > 0 && pending.every((d) => d.attempts === 0)) {
+      const oldest = Math.min(...pending.map((d) => d.createdAt));
+      if (now - oldest < policy.lingerMs) return store.releaseEndpoint(endpoint, oldest + policy.lingerMs);
+    }
+    const batch = nextBatch(pending.map((d) => {
+      const bytes = element(d);
+      return { d, body: bytes, bytes: bytes.length };
+    }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
+    const body = arrayBody(batch.map((b) => b.body));
+    const participant = deps.registry().participant(endpoint.recipientId);
+    const roles = new Set(batch.map((b) => b.d.role));
+    const result = await deps.sender.post({
+      url: webhook.callbackUrl, body,
+      mpo: { dipId: endpoint.recipientId, role: roles.size === 1 ? [...roles][0] ?? null : null, name: participant?.name ?? null },
+    });
+    const at = clock.now();
+    const c = classify(result, batch.map((b) => b.d.message?.transactionId ?? b.d.statusItem?.transactionID ?? null));
+    const updates: DeliveryUpdate[] = [];
+    const entries: JournalEntry[] = [];
+    const notices: NewStatusMessage[] = [];
+    batch.forEach((b, i) => {
+      const r = apply(b.d, c.verdicts[i]!, c.status, c.retryAfter, at);
+      updates.push(r.update);
+      entries.push(...r.entries);
+      // A status message about a status message would never end.
+      if (b.d.kind === 'message') notices.push(...r.notices);
+    });
+    const breaker = c.healthy ? onSuccess(admission.breaker) : onFailure(admission.breaker, at, policy.breaker);
+    await store.recordAttempt({
+      endpoint, at, updates, journal: entries, statusMessages: notices, breaker,
+      notBefore: breaker.state === 'open' ? breaker.until : null,
+    });
+    deps.logger.info({
+      recipient: endpoint.recipientId, channel: endpoint.channel, messages: batch.length, bytes: body.length,
+      status: c.status, error: result.kind === 'error' ? result.detail : undefined, ms: at - now,
+    }, 'delivery attempt');
+  };
+
+  const tick = async (): Promise<number> => {
+    const free = policy.concurrency - active.size;
+    if (free <= 0) return 0;
+    const claimed = await store.claimDueEndpoints(clock.now(), free, deps.owner, policy.leaseMs);
+    for (const endpoint of claimed) {
+      const job: Promise<void> = serve(endpoint)
+        .catch((e: unknown) => {
+          deps.logger.error({ err: e, recipient: endpoint.recipientId, channel: endpoint.channel }, 'delivery failed unexpectedly');
+          return store.releaseEndpoint(endpoint, clock.now() + policy.pollMs).catch(() => undefined);
+        })
+        .finally(() => {
+          active.delete(job);
+          wakeUp?.();
+        });
+      active.add(job);
+    }
+    return claimed.length;
+  };
+
+  const run = async (): Promise<void> => {
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await tick();
+      } catch (e) {
+        deps.logger.error({ err: e }, 'delivery scheduling failed');
+      }
+      if (claimed > 0 && active.size < policy.concurrency) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, policy.pollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          wakeUp = null;
+          resolve();
+        };
+      });
+    }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    wake() {
+      wakeUp?.();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+      await Promise.allSettled([...active]);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * POST/DELETE /{version}/dip-channel/{id}/pubconfig/{recipient-id} and
+ * POST/DELETE /{version}/statusmessage/config/{recipient-id}: webhooks, signed and authorised like the send
+ * API; a participant configures its own, or its DIP Connection Provider does.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseWebhookConfig, STATUS_CHANNEL } from '../../delivery/webhooks.js';
+import type { AppDeps } from '../app.js';
+import { signedRoutes } from '../signed.js';
+
+type Params = { version: string; id?: string; recipient: string };
+
+export function webhookRoutes(deps: AppDeps) {
+  const { config, catalogue, store, clock } = deps;
+  const signed = signedRoutes(deps);
+
+  /** The channel a path names (STATUS for status messages), or null with the reply sent. */
+  const channelOf = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): string | null => {
+    const { version, id } = request.params;
+    const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();
+    request.facts.channel = channel;
+    if (version !== config.apiVersion) {
+      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${version}' is not served here; use /${config.apiVersion}/...`);
+      return null;
+    }
+    if (channel !== STATUS_CHANNEL && !catalogue.channels.has(channel)) {
+      signed.refuseCall(request, reply, 404, 'MSG1002', `'${id}' is not a DIP channel`);
+      return null;
+    }
+    return channel;
+  };
+
+  const preParsing = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, payload: unknown) => {
+    if (channelOf(request, reply) && signed.authenticateHeaders(request, reply)) signed.mayActFor(request, reply, request.params.recipient);
+    return payload;
+  };
+
+  const save = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const body = signed.signedBody(request, reply);
+    if (!body) return reply;
+    const parsed = parseWebhookConfig(body);
+    if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
+    const { recipient } = request.params;
+    await store.saveWebhook({
+      recipientId: recipient, channel: request.facts.channel!, callbackUrl: parsed.callbackUrl, maxMessageCount: parsed.maxMessageCount,
+      maxPayloadKb: parsed.maxPayloadKb, configuredBy: request.auth!.caller.dipId,
+    }, clock.now());
+    deps.onAccepted?.();
+    return reply.code(201).type('application/json').send({
+      callbackURL: parsed.callbackUrl, maxMessageCount: parsed.maxMessageCount, maxPayloadSize: parsed.maxPayloadKb,
+    });
+  };
+
+  const remove = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    if (!signed.signedBody(request, reply)) return reply;
+    await store.deleteWebhook(request.params.recipient, request.facts.channel!);
+    return reply.code(204).send();
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    for (const path of ['/:version/dip-channel/:id/pubconfig/:recipient', '/:version/statusmessage/config/:recipient']) {
+      app.post<{ Params: Params }>(path, { preParsing }, save);
+      app.delete<{ Params: Params }>(path, { preParsing }, remove);
+    }
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Signed routes: every DIP call but /validate is signed like the send API and authenticated from its
+ * headers before its body is read (preParsing); the body must then match the signed hash. `refuseCall`
+ * answers with one StandardResponse item and audits the refusal.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { MsgCode } from '../domain/responses.js';
+import { authenticate, bodyHashProblem, createCertificateCache, type AuthResult } from '../ingress/authenticate.js';
+import type { RegistryView } from '../registry/registry.js';
+import { clientCertificateOf, continueIfExpected, publicUrlOf, refuse, type AppDeps } from './app.js';
+
+export type Authenticated = Extract<AuthResult, { ok: true }>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: Authenticated;
+  }
+}
+
+/** May `callerId` act for `participantId`: itself, or a DIP Connection Provider it assigned a role to. */
+export function actsFor(registry: RegistryView, callerId: string, participantId: string): boolean {
+  return callerId === participantId || registry.grantsOf(callerId).some((g) => g.participantId === participantId);
+}
+
+export function signedRoutes(deps: AppDeps) {
+  const { config, clock, callLog } = deps;
+  const certificates = createCertificateCache();
+
+  const refuseCall = (request: FastifyRequest, reply: FastifyReply, status: number, code: MsgCode, help: string): FastifyReply => {
+    const now = clock.now();
+    callLog.record({
+      at: now, requestId: request.id, callerId: request.auth?.caller.dipId ?? null, method: request.method, path: request.url,
+      channel: request.facts.channel, status, messages: 0, accepted: 0, durationMs: Math.max(0, now - request.facts.startedAt), remote: request.ip,
+      outcome: `${code}: ${help}`,
+    });
+    return refuse(reply.header('connection', 'close'), deps, status, code, help, request.auth?.caller.dipId ?? null);
+  };
+
+  /** Authenticates from the headers; on failure the reply is sent and false returned. */
+  const authenticateHeaders = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    const auth = authenticate(
+      { method: request.method, url: publicUrlOf(request, config), headers: request.headers, clientCertificate: clientCertificateOf(request) },
+      {
+        registry: deps.registry.view(), anchors: deps.anchors, clientAnchors: deps.clientAnchors, now: clock.now(),
+        maxSkewMs: config.signatureMaxSkewSeconds * 1000, requireApiKey: config.requireApiKey, mtls: config.tls.mtls,
+      },
+      certificates,
+    );
+    if (!auth.ok) {
+      refuseCall(request, reply, auth.status, auth.code, auth.help);
+      return false;
+    }
+    request.auth = auth;
+    request.facts.callerId = auth.caller.dipId;
+    continueIfExpected(request, reply);
+    return true;
+  };
+
+  /** The body as read, or null (and the reply sent) when it is not what was signed. */
+  const signedBody = (request: FastifyRequest, reply: FastifyReply): Buffer | null => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const problem = bodyHashProblem(body, request.auth!.contentHash);
+    if (problem && !problem.ok) {
+      refuseCall(request, reply, problem.status, problem.code, problem.help);
+      return null;
+    }
+    return body;
+  };
+
+  /** The caller may act for the participant named in the path; otherwise 403 is sent. */
+  const mayActFor = (request: FastifyRequest, reply: FastifyReply, participantId: string): boolean => {
+    if (actsFor(deps.registry.view(), request.auth!.caller.dipId, participantId)) return true;
+    refuseCall(request, reply, 403, 'MSG1000', `${request.auth!.caller.dipId} may not act for ${participantId}: only the participant itself or its DIP Connection Provider may`);
+    return false;
+  };
+
+  return { refuseCall, authenticateHeaders, signedBody, mayActFor };
+}

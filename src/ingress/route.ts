@@ -1,0 +1,71 @@
+/**
+ * Level 2, inside the accept transaction: registry changes made by registration messages, addressing of
+ * every accepted message, the copies to deliver, and status messages to the sender for what could not be
+ * addressed (MSG1030-MSG1038). The send API has already judged the message; problems here are reported
+ * asynchronously, as the seed's Level 2 does.
+ */
+import { ruleFor, type ChannelRule } from '../catalogue/rules.js';
+import { msgText } from '../domain/responses.js';
+import { formatDateTime } from '../domain/time.js';
+import type { RegistryView } from '../registry/registry.js';
+import { MpanView, type RegistryChange } from '../routing/mpan-view.js';
+import { resolveRecipients, type RoutingFacts } from '../routing/resolve.js';
+import type { ArchivedMessage, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage } from '../storage/ports.js';
+
+/** What examining a message found that routing needs. */
+export interface RouteInput {
+  message: ArchivedMessage;
+  facts: RoutingFacts;
+  changes: RegistryChange[];
+}
+
+export interface Routed {
+  deliveries: NewDelivery[];
+  statusMessages: NewStatusMessage[];
+  registryChanges: MpanChange[];
+  journal: JournalEntry[];
+}
+
+export async function routeAccepted(
+  inputs: RouteInput[],
+  ctx: { rule: ChannelRule; registry: RegistryView; store: MpanStore; dipId: string; now: number },
+): Promise<Routed> {
+  const routed: Routed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
+  if (inputs.length === 0) return routed;
+  const rules = ctx.rule;
+  const needsMpan = inputs.some((i) => i.facts.mpan !== null && (ruleFor(rules, i.message.eventCode).recipients.secondary.length > 0 || i.changes.length > 0));
+  const view = new MpanView(needsMpan ? await ctx.store.appointments(inputs.flatMap((i) => (i.facts.mpan ? [i.facts.mpan] : []))) : []);
+  const entry = (m: ArchivedMessage, stage: JournalEntry['stage'], status: string, statusCode: number, message: string | null, reason: string | null): JournalEntry => ({
+    at: ctx.now, stage, status, statusCode, messageSeq: m.seq, transactionId: m.transactionId, senderUniqueReference: m.senderUniqueReference,
+    channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null,
+    message, reason, durationMs: 0,
+  });
+
+  for (const { message: m, facts, changes } of inputs) {
+    const applied = changes.filter((c) => view.apply(c));
+    for (const c of applied) routed.registryChanges.push({ ...c, sourceSeq: m.seq });
+    if (applied.length > 0) {
+      routed.journal.push(entry(m, 'MPANUpdateQueue', 'OK', 200, null, applied.map((c) => `${c.service} ${c.action} ${c.participantId}`).join('; ')));
+    }
+    const { recipients, problems } = resolveRecipients(
+      ruleFor(rules, m.eventCode).recipients, facts, ctx.registry, (mpan, service) => view.serving(mpan, service, m.receivedAt),
+    );
+    m.recipients = { primaryRecipients: facts.primaryRecipients ?? [], recipients };
+    for (const r of recipients) {
+      routed.deliveries.push({ messageSeq: m.seq, recipientId: r.dipId, role: r.role, channel: m.channel, publicationId: rules.publication });
+    }
+    for (const p of problems) {
+      routed.journal.push(entry(m, 'Addressing', 'Failed', 400, msgText(p.code), p.help));
+      routed.statusMessages.push({
+        recipientId: m.senderId,
+        messageSeq: m.seq,
+        item: {
+          transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, correlationID: m.correlationId,
+          sentTimestamp: formatDateTime(ctx.now), senderID: ctx.dipId, recipientID: m.senderId, DIPConnectionProviderID: m.dcpId,
+          message: msgText(p.code), help: p.help, serviceTicketURL: null,
+        },
+      });
+    }
+  }
+  return routed;
+}

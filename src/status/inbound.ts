@@ -1,0 +1,92 @@
+/**
+ * POST /{version}/statusmessage (seed §4.7, Level 4): a participant reports problems with messages it
+ * received; each report is relayed to the original sender's status webhook. A participant (or its DIP
+ * Connection Provider) may report only on messages the DIP addressed to it. All-or-nothing: one invalid
+ * report refuses the request, so a sender never gets half of what a recipient meant to say.
+ */
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { parseSur } from '../domain/ids.js';
+import { msgText, type MsgCode, type StandardResponse, type StandardResponseItem } from '../domain/responses.js';
+import { formatDateTime, type Clock } from '../domain/time.js';
+import type { RegistryView } from '../registry/registry.js';
+import type { DeliveryStore, NewStatusMessage } from '../storage/ports.js';
+import type { SchemaRegistry } from '../validation/schemas.js';
+import { responseItem } from '../ingress/response.js';
+
+export interface StatusDeps {
+  store: DeliveryStore;
+  schemas: SchemaRegistry;
+  catalogue: Catalogue;
+  registry: () => RegistryView;
+  clock: Clock;
+  maxItems: number;
+  actsFor: (callerId: string, participantId: string) => boolean;
+}
+
+type Verdict = { code: MsgCode; help: string } | { relay: NewStatusMessage };
+
+export async function submitStatusMessages(deps: StatusDeps, callerId: string, body: Buffer): Promise<{ status: 201 | 400 | 413; response: StandardResponse; relayed: number }> {
+  const now = deps.clock.now();
+  const fail = (status: 400 | 413, code: MsgCode, help: string) => ({
+    status, relayed: 0,
+    response: { messageArray: [responseItem({ code, help, transactionId: null, sur: null, senderId: callerId, dcpId: null, recipientId: null, correlationId: null }, callerId, formatDateTime(now))], timestamp: formatDateTime(now) },
+  });
+  let items: unknown;
+  try {
+    items = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    return fail(400, 'MSG1001', `the body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(items) || items.length === 0) return fail(400, 'MSG1001', 'the body must be a non-empty JSON array of StandardResponseBodyType items');
+  if (items.length > deps.maxItems) return fail(413, 'MSG1000', `more than ${deps.maxItems} status messages in one request`);
+
+  const schema = deps.schemas.forLeaf({ document: deps.catalogue.documents.length - 1, schemaName: 'StandardResponseBodyType' });
+  const verdicts: Verdict[] = [];
+  for (const [i, raw] of items.entries()) {
+    if (!schema.validate(raw)) {
+      verdicts.push({ code: 'MSG1001', help: `status message ${i}: ${schema.explain(raw).join('; ')}` });
+      continue;
+    }
+    const item = raw as StandardResponseItem;
+    if (!deps.actsFor(callerId, item.senderID)) {
+      verdicts.push({ code: 'MSG1009', help: `senderID ${item.senderID} is not ${callerId} or a participant it acts for` });
+      continue;
+    }
+    const message = item.transactionID === null ? null : await deps.store.messageByTransactionId(item.transactionID);
+    if (!message || !(await deps.store.wasAddressedTo(message.seq, item.senderID))) {
+      verdicts.push({ code: 'MSG1000', help: `transactionID ${JSON.stringify(item.transactionID)} is not a message the DIP sent to ${item.senderID}; report only on messages you received` });
+      continue;
+    }
+    if (item.recipientID !== message.senderId) {
+      verdicts.push({ code: 'MSG1000', help: `recipientID must be ${message.senderId}, the sender of ${message.transactionId}` });
+      continue;
+    }
+    verdicts.push({ relay: { recipientId: message.senderId, messageSeq: message.seq, item } });
+  }
+
+  const refused = verdicts.some((v) => 'code' in v);
+  if (!refused) await deps.store.addStatusMessages(verdicts.map((v) => (v as { relay: NewStatusMessage }).relay), now);
+  const sentTimestamp = formatDateTime(now);
+  return {
+    status: refused ? 400 : 201,
+    relayed: refused ? 0 : verdicts.length,
+    response: {
+      messageArray: verdicts.map((v, i) => {
+        const item = items[i] as Partial<StandardResponseItem>;
+        // Echo only values of the shape the response schema allows (the request may be anything).
+        const str = (x: unknown, max: number): string | null => (typeof x === 'string' && x.length <= max ? x : null);
+        const ten = (x: unknown): string | null => (typeof x === 'string' && x.length === 10 ? x : null);
+        const sur = str(item.senderUniqueReference, 200);
+        const outcome = 'code' in v ? v : refused ? { code: 'MSG1000' as MsgCode, help: 'not relayed: another status message of this request was refused' } : null;
+        return {
+          ...responseItem({
+            code: outcome?.code ?? null, help: outcome?.help ?? null, transactionId: str(item.transactionID, 65), sur: sur && parseSur(sur) ? sur : null,
+            senderId: ten(item.senderID) ?? callerId, dcpId: null, recipientId: ten(item.recipientID), correlationId: str(item.correlationID, 60),
+          }, callerId, sentTimestamp),
+          message: msgText(outcome?.code ?? 'MSG0000'),
+        };
+      }),
+      timestamp: sentTimestamp,
+    },
+  };
+}

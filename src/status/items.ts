@@ -1,0 +1,35 @@
+/**
+ * Status messages (seed §4.7, §4.8, §5.1.3-§5.1.9): StandardResponseBodyType items the DIP sends to a
+ * sender's status webhook about one of its messages. Pure builders.
+ */
+import { clampHelp, msgText, type StandardResponseItem } from '../domain/responses.js';
+import { formatDateTime } from '../domain/time.js';
+import type { ArchivedMessage } from '../storage/ports.js';
+
+/** What the item says about which message, and who says it. */
+function about(m: ArchivedMessage, from: string, now: number): Omit<StandardResponseItem, 'message' | 'help'> {
+  return {
+    transactionID: m.transactionId,
+    senderUniqueReference: m.senderUniqueReference,
+    correlationID: m.correlationId,
+    sentTimestamp: formatDateTime(now),
+    senderID: from,
+    recipientID: m.senderId,
+    DIPConnectionProviderID: m.dcpId,
+    serviceTicketURL: null,
+  };
+}
+
+/** A recipient's Level 3 rejection (its webhook's 207/400 answer), relayed to the sender as the recipient said it. */
+export function relayedRejection(m: ArchivedMessage, recipientId: string, message: string, help: string | null, now: number): StandardResponseItem {
+  return { ...about(m, recipientId, now), message: message.slice(0, 200), help: help === null ? null : clampHelp(help) };
+}
+
+/** The DIP gave up: the message sat in the dead-letter queue (seed §5.1.9). */
+export function deadLetterNotice(m: ArchivedMessage, dipId: string, recipientId: string, role: string | null, reason: string, now: number): StandardResponseItem {
+  return {
+    ...about(m, dipId, now),
+    message: msgText('MSG1000'),
+    help: clampHelp(`not delivered to ${recipientId}${role ? ` (${role})` : ''} within the retry period, so moved to the dead-letter queue; last failure: ${reason}`),
+  };
+}

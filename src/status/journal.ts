@@ -1,0 +1,86 @@
+/**
+ * The delivery-status journal of one message (DIPJournalRecord, 2.2.1 facts §10): Inbound, MPAN updates,
+ * Addressing with the recipient map, every Outbound copy and each status message about it. What happened
+ * on the happy path is read from the archive and the copies' own rows; the journal table adds what went
+ * wrong. Pure.
+ */
+import type { DeliveryState, DeliveryUpdate, JournalEntry, ArchivedMessage } from '../storage/ports.js';
+import { formatJournalTime } from '../domain/time.js';
+import type { StandardResponseItem } from '../domain/responses.js';
+
+export interface CopyState extends DeliveryUpdate {
+  recipientId: string;
+  role: string | null;
+  lastAttemptAt: number | null;
+}
+
+export interface StatusState {
+  recipientId: string;
+  item: StandardResponseItem;
+  createdAt: number;
+  state: DeliveryState;
+  lastAttemptAt: number | null;
+  lastStatus: number | null;
+}
+
+/** What the asker may see: the sender sees everything, a recipient its own copies. */
+export interface Viewer {
+  dipId: string;
+  isSender: boolean;
+}
+
+const OUTBOUND_STATUS: Record<DeliveryState, string> = {
+  pending: 'Retrying', delivered: 'Delivered', rejected: 'RejectedByRecipient', held: 'Paused', dead: 'RetriesExhausted',
+};
+const STATUS_STATUS: Record<DeliveryState, string> = {
+  pending: 'Retrying', delivered: 'Delivered', rejected: 'DeliveryFailure', held: 'Paused', dead: 'DeliveryFailure',
+};
+
+export function journalRecord(
+  m: ArchivedMessage,
+  journal: JournalEntry[],
+  copies: CopyState[],
+  statuses: StatusState[],
+  senderTimestamp: string | null,
+  viewer: Viewer,
+): Record<string, unknown> {
+  const sentDateTime = formatJournalTime(m.receivedAt, false);
+  const delay = senderTimestamp ? Math.max(0, m.receivedAt - Date.parse(senderTimestamp)) : 0;
+  const entries: Record<string, unknown>[] = [];
+  const entry = (at: number, stage: string, status: string, code: number, extra: Record<string, unknown> = {}) => entries.push({
+    TimeGenerated: formatJournalTime(at), SenderDIPID: m.senderId, Interface: m.channel, EventCode: m.eventCode, Reason: null,
+    SentDateTime: sentDateTime, Duration: 0, MessageDelayInMilliSeconds: Number.isFinite(delay) ? delay : 0,
+    SenderUniqueReference: m.senderUniqueReference, DIPTransactionID: m.transactionId, DIPCorrelationID: m.correlationId,
+    MPANCore: m.mpan, DIPStage: stage, Status: status, StatusCode: code, Message: null, ...extra,
+  });
+
+  for (const j of journal) {
+    if (j.stage === 'Outbound' && !viewer.isSender && j.recipient !== viewer.dipId) continue;
+    if (j.stage === 'StatusMessage' && !viewer.isSender) continue;
+    entry(j.at, j.stage, j.status, j.statusCode, { Reason: j.reason, Message: j.message, Duration: j.durationMs, ...(j.recipient ? { Recipient: j.recipient } : {}) });
+  }
+  const recipients = m.recipients?.recipients ?? [];
+  const map = { Primary: [] as { role: string; dipId: string }[], Secondary: [] as { role: string; dipId: string }[], Always: [] as { role: string; dipId: string }[] };
+  for (const r of recipients) map[r.kind === 'primary' ? 'Primary' : r.kind === 'secondary' ? 'Secondary' : 'Always'].push({ role: r.role, dipId: r.dipId });
+  entry(m.receivedAt, 'Addressing', 'SentToTopic', 200, { Recipients: [...new Set(recipients.map((r) => r.dipId))], RecipientMap: map });
+  for (const c of copies) {
+    if (!viewer.isSender && c.recipientId !== viewer.dipId) continue;
+    if (c.state === 'pending' && c.attempts === 0) continue; // not tried yet: nothing has happened
+    entry(c.lastAttemptAt ?? m.receivedAt, 'Outbound', OUTBOUND_STATUS[c.state], c.lastStatus ?? 0, {
+      Recipient: c.recipientId, Reason: c.state === 'delivered' ? null : c.lastError, Message: c.role ? `${c.role}, attempt ${c.attempts}` : null,
+    });
+  }
+  if (viewer.isSender) {
+    for (const s of statuses) {
+      entry(s.lastAttemptAt ?? s.createdAt, 'StatusMessage', s.state === 'pending' && s.lastAttemptAt === null ? 'Retrying' : STATUS_STATUS[s.state], s.lastStatus ?? 0, {
+        Recipient: s.recipientId, Message: s.item.message, Reason: s.item.help,
+      });
+    }
+  }
+  entries.sort((a, b) => String(a.TimeGenerated).localeCompare(String(b.TimeGenerated)));
+  entries.forEach((e, i) => (e.rn = i + 1));
+  return {
+    SentDateTime: sentDateTime, Interface: m.channel, SenderUniqueReference: m.senderUniqueReference, DIPTransactionID: m.transactionId,
+    DIPCorrelationID: m.correlationId, MPANCore: m.mpan, JournalEntries: entries,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The SQLite side of routing and delivery: the MPAN registry, webhooks, deliveries, status messages and
+ * endpoints. Statements are prepared once; every multi-row change runs inside the caller's transaction.
+ */
+import type Database from 'better-sqlite3';
+import type { Service } from '../../catalogue/rules.js';
+import { sequenceOfTransactionId } from '../../domain/ids.js';
+import type { StandardResponseItem } from '../../domain/responses.js';
+import type {
+  AttemptRecord, DeliveryState, DeliveryStore, Endpoint, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage, PendingDelivery,
+  WebhookConfig, WebhookStore, ArchivedMessage,
+} from '../ports.js';
+
+type Row = Record<string, unknown>;
+const STATUS_CHANNEL = 'STATUS';
+
+export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
+  /** Inside an ingest transaction: what routing produced for the accepted messages. */
+  writeRouting(deliveries: NewDelivery[], statusMessages: NewStatusMessage[], changes: MpanChange[], now: number): void;
+}
+
+export function deliveryParts(
+  db: Database.Database,
+  toMessage: (r: Row) => ArchivedMessage,
+  writeJournal: (e: JournalEntry) => void,
+): DeliveryParts {
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id)
+     VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+  );
+  const touchEndpoint = db.prepare(
+    `INSERT INTO endpoints (recipient_id, channel, next_due_at) VALUES (?, ?, ?)
+     ON CONFLICT (recipient_id, channel) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
+  );
+  const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, message_seq, item, created_at) VALUES (?, ?, ?, ?)');
+  const closeOpen = db.prepare(
+    `UPDATE mpan_services SET effective_to = ? WHERE mpan = ? AND service = ? AND effective_to IS NULL AND effective_from < ?`,
+  );
+  const appoint = db.prepare(
+    `INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq) VALUES (?, ?, ?, ?, NULL, ?)
+     ON CONFLICT DO NOTHING`,
+  );
+  const endAppointment = db.prepare(
+    `UPDATE mpan_services SET effective_to = ? WHERE mpan = ? AND service = ? AND participant_id = ? AND effective_to IS NULL AND effective_from < ?`,
+  );
+
+  const applyChange = (c: MpanChange): number => {
+    if (c.action === 'end') return endAppointment.run(c.at, c.mpan, c.service, c.participantId, c.at).changes;
+    closeOpen.run(c.at, c.mpan, c.service, c.at);
+    return appoint.run(c.mpan, c.service, c.participantId, c.at, c.sourceSeq).changes;
+  };
+
+  const queueStatus = (messages: NewStatusMessage[], now: number): void => {
+    for (const s of messages) {
+      const id = Number(insertStatus.run(s.recipientId, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid);
+      insertDelivery.run('status', id, s.recipientId, null, STATUS_CHANNEL, now, now, null);
+      touchEndpoint.run(s.recipientId, STATUS_CHANNEL, now);
+    }
+  };
+
+  const toWebhook = (r: Row): WebhookConfig => ({
+    recipientId: r.recipient_id as string, channel: r.channel as string, callbackUrl: r.callback_url as string,
+    maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
+  });
+
+  const pendingStatement = db.prepare(
+    `SELECT d.id, d.kind, d.recipient_id, d.role, d.attempts, d.first_failure_at, d.created_at, d.publication_id,
+            m.*, s.item AS status_item
+     FROM deliveries d
+     LEFT JOIN messages m ON d.kind = 'message' AND m.seq = d.item_seq
+     LEFT JOIN status_messages s ON d.kind = 'status' AND s.id = d.item_seq
+     WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.next_attempt_at <= ?
+     ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+  );
+  const updateDelivery = db.prepare(
+    `UPDATE deliveries SET state = ?, attempts = ?, first_failure_at = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
+     WHERE id = ?`,
+  );
+  // Due at the earliest pending copy, not before ?1; null when nothing is pending.
+  const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE max(min(next_attempt_at), coalesce(?1, 0)) END
+      FROM deliveries WHERE state = 'pending' AND recipient_id = ?2 AND channel = ?3)`;
+  const setEndpoint = db.prepare(
+    `UPDATE endpoints SET breaker = ?4, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ?2 AND channel = ?3`,
+  );
+  const release = db.prepare(
+    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ?2 AND channel = ?3`,
+  );
+  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ?`);
+
+  const recordAttempt = db.transaction((r: AttemptRecord) => {
+    for (const u of r.updates) {
+      updateDelivery.run(u.state, u.attempts, u.firstFailureAt, u.nextAttemptAt, r.at, u.lastStatus, u.lastError, u.id);
+    }
+    for (const e of r.journal) writeJournal(e);
+    queueStatus(r.statusMessages, r.at);
+    setEndpoint.run(r.notBefore, r.endpoint.recipientId, r.endpoint.channel, JSON.stringify(r.breaker));
+  });
+
+  const claim = db.transaction((now: number, limit: number, owner: string, leaseMs: number): Endpoint[] => {
+    const rows = db.prepare(
+      `SELECT recipient_id, channel, breaker FROM endpoints
+       WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+       ORDER BY next_due_at LIMIT ?`,
+    ).all(now, now, limit) as Row[];
+    const lease = db.prepare('UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ?');
+    return rows.map((r) => {
+      lease.run(owner, now + leaseMs, r.recipient_id, r.channel);
+      return { recipientId: r.recipient_id as string, channel: r.channel as string, breaker: JSON.parse(r.breaker as string) as unknown };
+    });
+  });
+
+  return {
+    writeRouting(deliveries, statusMessages, changes, now) {
+      const endpoints = new Set<string>();
+      for (const d of deliveries) {
+        insertDelivery.run('message', d.messageSeq, d.recipientId, d.role, d.channel, now, now, d.publicationId);
+        const key = `${d.recipientId}|${d.channel}`;
+        if (!endpoints.has(key)) {
+          endpoints.add(key);
+          touchEndpoint.run(d.recipientId, d.channel, now);
+        }
+      }
+      queueStatus(statusMessages, now);
+      for (const c of changes) applyChange(c);
+    },
+    async appointments(mpans) {
+      const out: Awaited<ReturnType<MpanStore['appointments']>> = [];
+      const unique = [...new Set(mpans)];
+      for (let i = 0; i < unique.length; i += 500) {
+        const chunk = unique.slice(i, i + 500);
+        const rows = db.prepare(
+          `SELECT mpan, service, participant_id, effective_from, effective_to FROM mpan_services WHERE mpan IN (${chunk.map(() => '?').join(',')})`,
+        ).all(...chunk) as Row[];
+        for (const r of rows) {
+          out.push({
+            mpan: r.mpan as string, service: r.service as Service, participantId: r.participant_id as string,
+            from: Number(r.effective_from), to: r.effective_to === null ? null : Number(r.effective_to),
+          });
+        }
+      }
+      return out;
+    },
+    async applyMpanChanges(changes) {
+      return db.transaction(() => changes.reduce((n, c) => n + (applyChange(c) > 0 ? 1 : 0), 0)).immediate();
+    },
+    async webhook(recipientId, channel) {
+      const r = db.prepare('SELECT * FROM webhooks WHERE recipient_id = ? AND channel = ?').get(recipientId, channel) as Row | undefined;
+      return r ? toWebhook(r) : null;
+    },
+    async saveWebhook(c, now) {
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO webhooks (recipient_id, channel, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (recipient_id, channel) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count,
+             max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
+        ).run(c.recipientId, c.channel, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
+        // Copies that waited for a webhook are due now.
+        db.prepare(
+          `UPDATE endpoints SET next_due_at = ? WHERE recipient_id = ? AND channel = ?
+             AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = ? AND channel = ?)`,
+        ).run(now, c.recipientId, c.channel, c.recipientId, c.channel);
+      }).immediate();
+    },
+    async deleteWebhook(recipientId, channel) {
+      return db.prepare('DELETE FROM webhooks WHERE recipient_id = ? AND channel = ?').run(recipientId, channel).changes > 0;
+    },
+    async claimDueEndpoints(now, limit, owner, leaseMs) {
+      return claim.immediate(now, limit, owner, leaseMs);
+    },
+    async pendingDeliveries(recipientId, channel, now, limit) {
+      return (pendingStatement.all(recipientId, channel, now, limit) as Row[]).map((r): PendingDelivery => ({
+        id: Number(r.id), kind: r.kind as 'message' | 'status', recipientId: r.recipient_id as string, role: (r.role as string | null) ?? null,
+        attempts: Number(r.attempts), firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at),
+        createdAt: Number(r.created_at), publicationId: (r.publication_id as string | null) ?? null,
+        message: r.kind === 'message' && r.seq !== null ? toMessage(r) : null,
+        statusItem: r.kind === 'status' ? (JSON.parse(r.status_item as string) as StandardResponseItem) : null,
+      }));
+    },
+    async recordAttempt(record) {
+      recordAttempt.immediate(record);
+    },
+    async releaseEndpoint(endpoint, notBefore, parked = false) {
+      if (parked) park.run(endpoint.recipientId, endpoint.channel);
+      else release.run(notBefore, endpoint.recipientId, endpoint.channel);
+    },
+    async deliveriesOf(seq) {
+      return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? ORDER BY id`).all(seq) as Row[]).map((r) => ({
+        id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string | null) ?? null, channel: r.channel as string,
+        state: r.state as DeliveryState, attempts: Number(r.attempts),
+        firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
+        lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
+        lastStatus: r.last_status === null ? null : Number(r.last_status), lastError: (r.last_error as string | null) ?? null,
+      }));
+    },
+    async statusMessagesOf(seq) {
+      return (db.prepare(
+        `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
+         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id WHERE s.message_seq = ? ORDER BY s.id`,
+      ).all(seq) as Row[]).map((r) => ({
+        id: Number(r.id), recipientId: r.recipient_id as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
+        state: r.state as DeliveryState, lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
+        lastStatus: r.last_status === null ? null : Number(r.last_status),
+      }));
+    },
+    async wasAddressedTo(seq, recipientId) {
+      return db.prepare(`SELECT 1 FROM deliveries WHERE kind = 'message' AND item_seq = ? AND recipient_id = ? LIMIT 1`).get(seq, recipientId) !== undefined;
+    },
+    async messageByTransactionId(transactionId) {
+      const seq = sequenceOfTransactionId(transactionId);
+      if (seq === null) return null;
+      const r = db.prepare('SELECT * FROM messages WHERE seq = ? AND transaction_id = ?').get(seq, transactionId) as Row | undefined;
+      return r ? toMessage(r) : null;
+    },
+    async addStatusMessages(messages, now) {
+      db.transaction(() => queueStatus(messages, now)).immediate();
+    },
+  };
+}
