@@ -23,6 +23,8 @@ export interface MessageSpec {
   correlationId?: string | null;
   primaryRecipients?: string[];
   mpan?: string;
+  /** M0/M1.distributorDIPID. */
+  distributor?: string;
   seed?: number;
   fill?: 'minimal' | 'full';
 }
@@ -65,6 +67,9 @@ export function buildPayload(catalogue: Catalogue, spec: MessageSpec): JsonObjec
   if (spec.mpan !== undefined) {
     if (common.M0) (common.M0 as JsonObject).MPANCore = spec.mpan;
     if (common.M1) (common.M1 as JsonObject).principalMPAN = spec.mpan;
+  }
+  if (spec.distributor !== undefined) {
+    for (const block of [common.M0, common.M1]) if (block) (block as JsonObject).distributorDIPID = spec.distributor;
   }
   return payload;
 }

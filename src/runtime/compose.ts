@@ -15,7 +15,7 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
-import { createRunner } from '../delivery/runner.js';
+import { createRunner, type Runner } from '../delivery/runner.js';
 import { createSender } from '../delivery/sender.js';
 import { DEFAULT_BREAKER } from '../domain/breaker.js';
 import { DEFAULT_RETRY } from '../domain/retry.js';
@@ -32,6 +32,8 @@ export interface RunningDip {
   catalogue: Catalogue;
   /** The buffered audit of refused calls; flush() to make it durable now. */
   callLog: CallLog;
+  /** The delivery engine; wake() makes it look for due work now. */
+  delivery: Runner;
   /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
   baseUrl: string;
   /** The demo market and where its description was written, when the demo is on. */
@@ -126,7 +128,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     refresher.unref();
     const openStoreRef = store;
     return {
-      app, store, registry, catalogue, callLog, baseUrl, demo,
+      app, store, registry, catalogue, callLog, delivery: runner, baseUrl, demo,
       async close() {
         clearInterval(refresher);
         await app.close();

@@ -6,6 +6,7 @@ import { packageRoot } from '../catalogue/load.js';
 import { registerRegistry } from '../cli/registry.js';
 import { registerSample } from '../cli/sample.js';
 import { registerSend } from '../cli/send.js';
+import { registerSink } from '../cli/sink.js';
 import { registerServe } from '../cli/serve.js';
 import { registerValidate } from '../cli/validate.js';
 import { loadConfig } from '../config/config.js';
@@ -23,6 +24,7 @@ registerServe(program, { version, binPath: join(root, 'bin', 'opendip.js'), star
 registerSend(program);
 registerValidate(program);
 registerSample(program);
+registerSink(program);
 registerRegistry(program, {
   async open(flags) {
     const store = await openStore(loadConfig(flags).databaseUrl);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { buildBatch, buildPayload, type MessageSpec } from '../../src/catalogue/messages.js';
+import type { Service } from '../../src/catalogue/rules.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/config.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
 import type { Clock } from '../../src/domain/time.js';
@@ -27,12 +28,17 @@ export interface TestDip {
   message(spec: Omit<MessageSpec, 'environment'> & { environment?: string }): { payload: Record<string, unknown> };
   batch(spec: Omit<MessageSpec, 'environment'> & { environment?: string }, count: number): { payload: Record<string, unknown> }[];
   send(o: SendOptions): Promise<Reply>;
+  /** Registers `url` as the webhook of `recipient` (default: the caller) for a channel, or STATUS for status messages. */
+  subscribe(as: string, channel: string, url: string, options?: { recipient?: string; maxMessageCount?: number; maxPayloadSize?: number }): Promise<Reply>;
+  /** Records that `participantId` serves `mpan` as `service` from `from` (default: the epoch). */
+  appoint(mpan: string, service: Service, participantId: string, from?: number): Promise<void>;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export interface SendOptions {
-  /** Whose key signs; default the sender of the first message. */
+  /** Whose key signs. */
   as: string;
+  method?: 'POST' | 'GET' | 'DELETE';
   channel: string;
   body: unknown;
   /** Raw body bytes instead of JSON.stringify(body). */
@@ -74,12 +80,16 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opendip-test-'));
   const files = {
     ca: join(dataDir, 'test-ca.pem'), cert: join(dataDir, 'test-server.pem'), key: join(dataDir, 'test-server-key.pem'),
+    dipCert: join(dataDir, 'test-dip.pem'), dipKey: join(dataDir, 'test-dip-key.pem'),
   };
   writeFileSync(files.ca, pki.ca.certificatePem);
   writeFileSync(files.cert, pki.server.certificatePem);
   writeFileSync(files.key, pki.server.privateKeyPem);
+  writeFileSync(files.dipCert, pki.dip.certificatePem);
+  writeFileSync(files.dipKey, pki.dip.privateKeyPem);
   const config = loadConfig({
     dataDir, port: '0', host: '127.0.0.1', demo: false, tls: false, trustedCa: files.ca, tlsCert: files.cert, tlsKey: files.key,
+    dipCert: files.dipCert, dipKey: files.dipKey, webhookCa: files.ca,
     ...options.flags,
   }, {});
   const dip = await startDip(config, { logger: pino({ level: 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
@@ -101,15 +111,16 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
 
   const send = async (o: SendOptions): Promise<Reply> => {
     const path = o.path ?? `/${config.apiVersion}/dip-channel/${o.channel}`;
-    const body = o.raw ?? JSON.stringify(o.body);
+    const method = o.method ?? 'POST';
+    const body = o.raw ?? (o.body === undefined ? '' : JSON.stringify(o.body));
     const transport = o.transport ?? 'inject';
     const url = transport === 'inject' ? `http://localhost:80${path}` : `${origin}${path}`;
     const own = pki.participants[o.as];
     const signed = participantSignature({
-      method: 'POST', url: o.signedUrl ?? url, body, keyPem: o.key ?? own!.privateKeyPem, certPem: o.cert ?? own!.certificatePem,
+      method, url: o.signedUrl ?? url, body, keyPem: o.key ?? own!.privateKeyPem, certPem: o.cert ?? own!.certificatePem,
       ...(o.date ? { date: o.date } : {}), ...(o.legacyCertificateHeader ? { legacyCertificateHeader: true } : {}),
     });
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...signed, ...o.headers };
+    const headers: Record<string, string> = { ...(body.length > 0 ? { 'content-type': 'application/json' } : {}), ...signed, ...o.headers };
     const apiKey = o.apiKey === undefined ? apiKeys[o.as] : o.apiKey;
     if (apiKey) headers['x-api-key'] = apiKey;
     for (const h of o.omit ?? []) for (const k of Object.keys(headers)) if (k.toLowerCase() === h.toLowerCase()) delete headers[k];
@@ -117,14 +128,14 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
     let text: string;
     let replyHeaders: Record<string, unknown>;
     if (transport === 'inject') {
-      const res = await dip.app.inject({ method: 'POST', url: path, headers, payload: body });
+      const res = await dip.app.inject({ method, url: path, headers, ...(body.length > 0 ? { payload: body } : {}) });
       status = res.statusCode;
       text = res.body;
       replyHeaders = res.headers;
     } else {
       const tls = o.tlsCert === undefined ? { cert: own!.certificatePem, key: own!.privateKeyPem } : o.tlsCert;
       const dispatcher = tls ? new Agent({ connect: { ca: pki.ca.certificatePem, cert: tls.cert, key: tls.key } }) : agent;
-      const res = await request(url, { method: 'POST', headers, body, dispatcher });
+      const res = await request(url, { method, headers, ...(body.length > 0 ? { body } : {}), dispatcher });
       status = res.statusCode;
       text = await res.body.text();
       replyHeaders = res.headers;
@@ -144,6 +155,14 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
     message: (spec) => ({ payload: buildPayload(dip.catalogue, { environment, ...spec }) }),
     batch: (spec, count) => buildBatch(dip.catalogue, { environment, ...spec }, count),
     send,
+    subscribe: (as, channel, url, options = {}) => send({
+      as, channel, apiKey: null,
+      path: channel === 'STATUS' ? `/${config.apiVersion}/statusmessage/config/${options.recipient ?? as}` : `/${config.apiVersion}/dip-channel/${channel}/pubconfig/${options.recipient ?? as}`,
+      body: { callbackURL: url, ...(options.maxMessageCount ? { maxMessageCount: options.maxMessageCount } : {}), ...(options.maxPayloadSize ? { maxPayloadSize: options.maxPayloadSize } : {}) },
+    }),
+    appoint: async (mpan, service, participantId, from = 0) => {
+      await dip.store.applyMpanChanges([{ mpan, service, action: 'appoint', participantId, at: from, sourceSeq: null }]);
+    },
     async close({ keepData = false } = {}) {
       await agent.close();
       await dip.close();

@@ -12,6 +12,8 @@ export interface TestPki {
   ca: KeyAndCertificate;
   otherCa: KeyAndCertificate;
   server: KeyAndCertificate;
+  /** The DIP's own signing and mTLS client certificate. */
+  dip: KeyAndCertificate;
   /** One signing/mTLS certificate per test-market participant. */
   participants: Record<string, KeyAndCertificate>;
   /** A second certificate for 1000000001, to be registered as well. */
@@ -22,7 +24,7 @@ export interface TestPki {
   unregistered: KeyAndCertificate;
 }
 
-const CACHE = join(tmpdir(), 'opendip-test-pki-v2.json');
+const CACHE = join(tmpdir(), 'opendip-test-pki-v3.json');
 const DAY = 86_400_000;
 
 async function generate(): Promise<TestPki> {
@@ -30,8 +32,9 @@ async function generate(): Promise<TestPki> {
   const otherCa = await createCertificateAuthority('Somebody Else CA');
   const client = (commonName: string, extra: object = {}) => issueCertificate(ca, { commonName, usage: 'client', ...extra });
   const ids = DEMO_PARTICIPANTS.map((p) => p.dipId);
-  const [server, secondSupplierOne, expired, notYetValid, untrusted, unregistered, ...certs] = await Promise.all([
+  const [server, dip, secondSupplierOne, expired, notYetValid, untrusted, unregistered, ...certs] = await Promise.all([
     issueCertificate(ca, { commonName: 'localhost', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+    client('OpenDIP'),
     client('1000000001'),
     client('1000000001', { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) }),
     client('1000000001', { notBefore: new Date(Date.now() + 30 * DAY), notAfter: new Date(Date.now() + 400 * DAY) }),
@@ -40,7 +43,7 @@ async function generate(): Promise<TestPki> {
     ...ids.map((id) => client(id)),
   ]);
   return {
-    ca, otherCa, server: server!, secondSupplierOne: secondSupplierOne!, expired: expired!, notYetValid: notYetValid!,
+    ca, otherCa, server: server!, dip: dip!, secondSupplierOne: secondSupplierOne!, expired: expired!, notYetValid: notYetValid!,
     untrusted: untrusted!, unregistered: unregistered!,
     participants: Object.fromEntries(ids.map((id, i) => [id, certs[i]!])),
   };
