@@ -101,16 +101,16 @@ export function withDipBlocks(payload: Buffer, a0: object | null, d0: DipBlock):
   const common = top.list.at(-1);
   if (!common || common.name !== 'CommonBlock') throw new Error('payload has no CommonBlock');
   const inner = members(payload, common.valueStart);
-  const parts: (Buffer | string)[] = [payload.subarray(0, common.valueStart), '{'];
-  let first = true;
-  for (const m of inner.list) {
-    if (m.name === 'A0' || m.name === 'D0') continue;
-    parts.push(first ? '' : ',', payload.subarray(m.start, m.end));
-    first = false;
-  }
-  if (a0) parts.push(first ? '' : ',', `"A0":${JSON.stringify(a0)}`), (first = false);
-  parts.push(first ? '' : ',', `"D0":${JSON.stringify(d0)}`, '}', payload.subarray(inner.close + 1));
-  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+  const members: (Buffer | string)[] = inner.list.filter((m) => m.name !== 'A0' && m.name !== 'D0').map((m) => payload.subarray(m.start, m.end));
+  if (a0) members.push(`"A0":${JSON.stringify(a0)}`);
+  members.push(`"D0":${JSON.stringify(d0)}`);
+  const parts: Buffer[] = [payload.subarray(0, common.valueStart), Buffer.from('{')];
+  members.forEach((m, i) => {
+    if (i > 0) parts.push(Buffer.from(','));
+    parts.push(typeof m === 'string' ? Buffer.from(m) : m);
+  });
+  parts.push(Buffer.from('}'), payload.subarray(inner.close + 1));
+  return Buffer.concat(parts);
 }
 
 /** One element of a webhook body: `{"payload": …}`. */
