@@ -101,11 +101,11 @@ export function withDipBlocks(payload: Buffer, a0: object | null, d0: DipBlock):
   const common = top.list.at(-1);
   if (!common || common.name !== 'CommonBlock') throw new Error('payload has no CommonBlock');
   const inner = members(payload, common.valueStart);
-  const members: (Buffer | string)[] = inner.list.filter((m) => m.name !== 'A0' && m.name !== 'D0').map((m) => payload.subarray(m.start, m.end));
-  if (a0) members.push(`"A0":${JSON.stringify(a0)}`);
-  members.push(`"D0":${JSON.stringify(d0)}`);
+  const kept: (Buffer | string)[] = inner.list.filter((m) => m.name !== 'A0' && m.name !== 'D0').map((m) => payload.subarray(m.start, m.end));
+  if (a0) kept.push(`"A0":${JSON.stringify(a0)}`);
+  kept.push(`"D0":${JSON.stringify(d0)}`);
   const parts: Buffer[] = [payload.subarray(0, common.valueStart), Buffer.from('{')];
-  members.forEach((m, i) => {
+  kept.forEach((m, i) => {
     if (i > 0) parts.push(Buffer.from(','));
     parts.push(typeof m === 'string' ? Buffer.from(m) : m);
   });
