@@ -3,13 +3,16 @@
  * run beside a running server, which picks changes up within seconds.
  */
 import { readFileSync } from 'node:fs';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isRole, type Role } from '../domain/model.js';
+import { importMpans } from '../registry/mpan-import.js';
 import type { Registry } from '../registry/registry.js';
+import type { MpanStore } from '../storage/ports.js';
 
 export interface RegistryDeps {
   /** Opens the registry of the store named by --data-dir/--database (or the environment). */
-  open(flags: { dataDir?: string; database?: string }): Promise<{ registry: Registry; close(): Promise<void> }>;
+  open(flags: { dataDir?: string; database?: string }): Promise<{ registry: Registry; mpans: MpanStore; close(): Promise<void> }>;
 }
 
 type Flags = { dataDir?: string; database?: string };
@@ -24,13 +27,13 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
   const registry = program.command('registry').description('list and change participants, roles, DCP grants, certificates and API keys');
   const withStore = (cmd: Command) =>
     cmd.option('--data-dir <dir>', 'data directory of an embedded store [OPENDIP_DATA_DIR]').option('--database <url>', 'database URL [OPENDIP_DATABASE_URL]');
-  const run = (action: (r: Registry, opts: Record<string, string>, args: string[]) => Promise<string>) =>
+  const run = (action: (r: Registry, opts: Record<string, string>, args: string[], mpans: MpanStore) => Promise<string>) =>
     async (...params: unknown[]) => {
       const cmd = params.at(-1) as Command;
       const opts = cmd.opts<Record<string, string>>();
-      const { registry: r, close } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
+      const { registry: r, mpans, close } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
       try {
-        process.stdout.write(`${await action(r, opts, cmd.args)}\n`);
+        process.stdout.write(`${await action(r, opts, cmd.args, mpans)}\n`);
       } finally {
         await close();
       }
@@ -65,6 +68,19 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
     .requiredOption('--dcp <dipId>', 'the DCP').requiredOption('--participant <dipId>', 'the participant').requiredOption('--role <role>', 'the role')).action(run(async (r, o) => {
     await r.grantDcp({ dcpId: o.dcp!, participantId: o.participant!, role: roles(o.role!)[0]! });
     return `${o.dcp} now acts for ${o.participant} as ${o.role}`;
+  }));
+
+  withStore(registry.command('import-mpans').description('import who serves each MPAN from CSV rows: mpan,service,participant,effective_from[,effective_to]')
+    .argument('<csv>', 'CSV file; service is SUP, LDSO, MS, DS, MDR or REGS; dates YYYY-MM-DD or DT-003')).action(run(async (_r, _o, args, mpans) => {
+    const started = Date.now();
+    const bar = process.stderr.isTTY ? new SingleBar({ format: 'importing {value} rows', etaBuffer: 1 }, Presets.shades_classic) : null;
+    bar?.start(0, 0);
+    const result = await importMpans(args[0]!, mpans, { onProgress: (rows) => bar?.update(rows) });
+    bar?.stop();
+    const lines = [`${result.rows} rows read, ${result.applied} changes applied in ${((Date.now() - started) / 1000).toFixed(1)} s`];
+    for (const r of result.rejected) lines.push(`  line ${r.line}: ${r.problem}`);
+    if (result.rejected.length > 0) process.exitCode = 1;
+    return lines.join('\n');
   }));
 
   withStore(registry.command('revoke-dcp').description('withdraw a DCP grant')

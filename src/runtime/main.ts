@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
+import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
 import { registerSample } from '../cli/sample.js';
 import { registerSend } from '../cli/send.js';
@@ -25,10 +26,11 @@ registerSend(program);
 registerValidate(program);
 registerSample(program);
 registerSink(program);
+registerCatalogue(program);
 registerRegistry(program, {
   async open(flags) {
     const store = await openStore(loadConfig(flags).databaseUrl);
-    return { registry: await openRegistry(store), close: () => store.close() };
+    return { registry: await openRegistry(store), mpans: store, close: () => store.close() };
   },
 });
 
