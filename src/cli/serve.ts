@@ -11,7 +11,7 @@ import type { DemoMarketFile } from '../registry/demo.js';
 export interface StartedDip {
   store: Pick<Store, 'backend'>;
   baseUrl: string;
-  demo: { file: string; market: DemoMarketFile } | null;
+  demo: { file: string; market: DemoMarketFile; inbox: string } | null;
   close(): Promise<void>;
 }
 
@@ -36,6 +36,7 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
     const sender = market.participants.find((p) => p.roles.includes('SDS'));
     lines.push(
       `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
+      `        what the DIP delivers to them, as JSON lines: ${dip.demo.inbox}`,
       '',
       'Send a demo IF-021 batch, signed as the demo Smart Data Service:',
       `  node ${shellQuote(binPath)} send --participants ${shellQuote(file)} --as ${sender?.dipId ?? '<dipId>'} --channel IF-021 --restamp ${shellQuote(join(dirname(file), 'samples', 'IF-021.json'))}`,

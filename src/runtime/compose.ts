@@ -7,9 +7,8 @@ import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { eventCodesOf, ruleFor, type Catalogue } from '../catalogue/catalogue.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
 import { loadCatalogue } from '../catalogue/load.js';
-import { buildBatch } from '../catalogue/messages.js';
 import type { Config } from '../config/config.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
@@ -19,9 +18,10 @@ import { createRunner, type Runner } from '../delivery/runner.js';
 import { createSender } from '../delivery/sender.js';
 import { DEFAULT_BREAKER } from '../domain/breaker.js';
 import { DEFAULT_RETRY } from '../domain/retry.js';
-import { demoFilePath, ensureDemoMarket, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, writeDemoSamples, type DemoMarketFile } from '../registry/demo.js';
+import { demoFilePath, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, type DemoMarketFile } from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
+import { prepareDemo, startDemoSinks } from './demo.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
 
@@ -36,8 +36,8 @@ export interface RunningDip {
   delivery: Runner;
   /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
   baseUrl: string;
-  /** The demo market and where its description was written, when the demo is on. */
-  demo: { file: string; market: DemoMarketFile } | null;
+  /** The demo market, where its description was written and where its participants' deliveries land. */
+  demo: { file: string; market: DemoMarketFile; inbox: string } | null;
   close(): Promise<void>;
 }
 
@@ -78,17 +78,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const clientAnchors = tls ? parsePemBundle(tls.clientCa) : [];
 
     // Participants exist before the port opens, so no request can arrive ahead of them.
-    const demoParticipants = config.demo && pki ? await ensureDemoMarket(registry, config.dataDir, pki.ca) : null;
-    if (demoParticipants) {
-      const channels = [...catalogue.channels.values()].map((c) => {
-        const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
-        return { channel: c.id, eventCode, senders: ruleFor(c, eventCode).senders };
-      });
-      writeDemoSamples(config.dataDir, channels, (channel, eventCode, sender, role, count) =>
-        buildBatch(catalogue, { channel, eventCode, sender, role, environment: config.environment }, count));
-      // Written now, so a start cut short still leaves the keys just issued; the URL is settled below.
-      writeDemoFile(config.dataDir, { baseUrl: '', environment: config.environment, caCertificatePath: pki!.paths.caCert, participants: demoParticipants });
-    }
+    const demoParticipants = config.demo && pki ? await prepareDemo(catalogue, registry, store, { dataDir: config.dataDir, ca: pki.ca, environment: config.environment, now: clock.now() }) : null;
     const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
     const sender = createSender({
       identity: { certificatePem: readText(config.dipCertFile ?? pki!.paths.dipCert), privateKeyPem: readText(config.dipKeyFile ?? pki!.paths.dipKey) },
@@ -122,7 +112,10 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     else if (config.demo && existsSync(file)) market = { ...readDemoFile(file), ...info };
     // Rewritten on every start: the port or public URL may have changed since the last one.
     if (market) writeDemoFile(config.dataDir, market);
-    const demo = market ? { file, market } : null;
+    const demoSinks = market
+      ? await startDemoSinks(catalogue, store, market.participants, { dataDir: config.dataDir, caPem: readText(pkiPaths(config.dataDir).caCert), dipId: config.dipId, now: clock.now() })
+      : null;
+    const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
     // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
     const refresher = setInterval(() => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')), REGISTRY_REFRESH_MS);
     refresher.unref();
@@ -134,6 +127,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         await app.close();
         await runner.stop();
         await sender.close();
+        await demoSinks?.sink.close();
         await callLog.close();
         await openStoreRef.close();
         release();

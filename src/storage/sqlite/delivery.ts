@@ -76,14 +76,14 @@ export function deliveryParts(
     `UPDATE deliveries SET state = ?, attempts = ?, first_failure_at = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
      WHERE id = ?`,
   );
-  // Due at the earliest pending copy, not before ?1; null when nothing is pending.
-  const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE max(min(next_attempt_at), coalesce(?1, 0)) END
-      FROM deliveries WHERE state = 'pending' AND recipient_id = ?2 AND channel = ?3)`;
+  // Due at the earliest pending copy, not before @notBefore; null when nothing is pending.
+  const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE max(min(next_attempt_at), coalesce(@notBefore, 0)) END
+      FROM deliveries WHERE state = 'pending' AND recipient_id = @recipient AND channel = @channel)`;
   const setEndpoint = db.prepare(
-    `UPDATE endpoints SET breaker = ?4, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ?2 AND channel = ?3`,
+    `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel`,
   );
   const release = db.prepare(
-    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ?2 AND channel = ?3`,
+    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel`,
   );
   const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ?`);
 
@@ -93,7 +93,7 @@ export function deliveryParts(
     }
     for (const e of r.journal) writeJournal(e);
     queueStatus(r.statusMessages, r.at);
-    setEndpoint.run(r.notBefore, r.endpoint.recipientId, r.endpoint.channel, JSON.stringify(r.breaker));
+    setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, breaker: JSON.stringify(r.breaker) });
   });
 
   const claim = db.transaction((now: number, limit: number, owner: string, leaseMs: number): Endpoint[] => {
@@ -182,7 +182,7 @@ export function deliveryParts(
     },
     async releaseEndpoint(endpoint, notBefore, parked = false) {
       if (parked) park.run(endpoint.recipientId, endpoint.channel);
-      else release.run(notBefore, endpoint.recipientId, endpoint.channel);
+      else release.run({ notBefore, recipient: endpoint.recipientId, channel: endpoint.channel });
     },
     async deliveriesOf(seq) {
       return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? ORDER BY id`).all(seq) as Row[]).map((r) => ({

@@ -1,0 +1,101 @@
+/**
+ * The demo market at run time. On first start: its participants, who serves its MPANs, and a sample batch
+ * per channel addressed so that it routes cleanly. On every start: one in-process sink receiving every
+ * publication and status message for the demo participants, so messages visibly flow end to end
+ * (DATA_DIR/demo/inbox.jsonl). Webhooks the DIP registered for the demo are re-pointed at each start; a
+ * webhook a user registered is left alone.
+ */
+import { join } from 'node:path';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { registryUpdatesFor, ruleFor, SERVICES, type EventRule } from '../catalogue/rules.js';
+import { setPointer } from '../domain/pointer.js';
+import type { Role } from '../domain/model.js';
+import { buildBatch } from '../catalogue/messages.js';
+import type { KeyAndCertificate } from '../crypto/devpki.js';
+import { DEMO_PARTICIPANTS, ensureDemoMarket, pkiPaths, writeDemoFile, writeDemoSamples, type DemoParticipant } from '../registry/demo.js';
+import type { Registry } from '../registry/registry.js';
+import type { MpanStore } from '../storage/ports.js';
+import { startSink, type Sink } from '../sink/sink.js';
+import type { WebhookStore } from '../storage/ports.js';
+import { eventCodesOf } from '../catalogue/catalogue.js';
+import { STATUS_CHANNEL } from '../delivery/webhooks.js';
+
+/** Roles that receive a channel under any of its event rules. */
+function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
+  const rule = catalogue.channels.get(channel)!;
+  const roles = new Set<Role>();
+  const add = (r: EventRule): void => {
+    r.recipients.primary.forEach((x) => roles.add(x));
+    r.recipients.secondary.forEach((s) => SERVICES[s].forEach((x) => roles.add(x)));
+    r.recipients.always.forEach((a) => roles.add(a.role));
+  };
+  add(ruleFor(rule, ''));
+  for (const code of Object.keys(rule.events)) add(ruleFor(rule, code));
+  return roles;
+}
+
+/** The demo MPAN and who serves it, so that messages about it route to demo participants. */
+export const DEMO_MPAN = '1900000000015';
+const DEMO_SERVICES = { SUP: '1000000001', LDSO: '1600000001', MS: '1300000001', DS: '1200000001', MDR: '1500000001', REGS: '1100000001' } as const;
+
+/** Creates the demo market unless it exists; returns its participants when it was created now. */
+export async function prepareDemo(
+  catalogue: Catalogue,
+  registry: Registry,
+  store: MpanStore,
+  o: { dataDir: string; ca: KeyAndCertificate; environment: string; now: number },
+): Promise<DemoParticipant[] | null> {
+  const participants = await ensureDemoMarket(registry, o.dataDir, o.ca);
+  if (!participants) return null;
+  await store.applyMpanChanges(Object.entries(DEMO_SERVICES).map(([service, participantId]) => ({
+    mpan: DEMO_MPAN, service: service as keyof typeof DEMO_SERVICES, action: 'appoint' as const, participantId, at: 0, sourceSeq: null,
+  })));
+  const channels = [...catalogue.channels.values()].map((c) => {
+    const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
+    return { channel: c.id, eventCode, senders: ruleFor(c, eventCode).senders };
+  });
+  writeDemoSamples(o.dataDir, channels, (channel, eventCode, sender, role, count) => {
+    // A sender that must name its recipient names a demo participant in a role that receives the channel.
+    const primary = ruleFor(catalogue.channels.get(channel)!, eventCode).recipients.primary;
+    const recipient = DEMO_PARTICIPANTS.find((p) => p.dipId !== sender && p.roles.some((r) => primary.includes(r)));
+    const batch = buildBatch(catalogue, {
+      channel, eventCode, sender, role, environment: o.environment, mpan: DEMO_MPAN, distributor: DEMO_SERVICES.LDSO,
+      ...(recipient ? { primaryRecipients: [recipient.dipId] } : {}),
+    }, count);
+    // Registration samples name the demo's own appointees, so sending them keeps the demo market routable:
+    // appointments re-appoint who already serves, de-appointments name nobody the demo depends on.
+    for (const { payload } of batch) {
+      for (const u of registryUpdatesFor(catalogue.channels.get(channel)!, eventCode)) {
+        if (u.participant.startsWith('/')) setPointer(payload, u.participant, u.action === 'appoint' ? DEMO_SERVICES[u.service] : '1999999999');
+      }
+    }
+    return batch;
+  });
+  // Written now, so a start cut short still leaves the keys just issued; the URL is settled once listening.
+  writeDemoFile(o.dataDir, { baseUrl: '', environment: o.environment, caCertificatePath: pkiPaths(o.dataDir).caCert, participants });
+  return participants;
+}
+
+export async function startDemoSinks(
+  catalogue: Catalogue,
+  store: WebhookStore,
+  participants: DemoParticipant[],
+  options: { dataDir: string; caPem: string; dipId: string; now: number },
+): Promise<{ sink: Sink; inbox: string }> {
+  const inbox = join(options.dataDir, 'demo', 'inbox.jsonl');
+  const sink = await startSink({ trustedCa: [options.caPem], out: inbox, keep: false });
+  const subscriptions: { recipientId: string; channel: string }[] = [];
+  for (const channel of catalogue.channels.keys()) {
+    const roles = receivingRoles(catalogue, channel);
+    for (const p of participants) if (p.roles.some((r) => roles.has(r))) subscriptions.push({ recipientId: p.dipId, channel });
+  }
+  for (const p of participants) subscriptions.push({ recipientId: p.dipId, channel: STATUS_CHANNEL });
+  for (const { recipientId, channel } of subscriptions) {
+    const existing = await store.webhook(recipientId, channel);
+    if (existing && existing.configuredBy !== options.dipId) continue;
+    await store.saveWebhook({
+      recipientId, channel, callbackUrl: `${sink.url}/${recipientId}/${channel}`, maxMessageCount: 1000, maxPayloadKb: 10_240, configuredBy: options.dipId,
+    }, options.now);
+  }
+  return { sink, inbox };
+}
