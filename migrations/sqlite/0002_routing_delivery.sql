@@ -41,7 +41,7 @@ CREATE TABLE deliveries (
   kind              TEXT NOT NULL,         -- message | status
   item_seq          INTEGER NOT NULL,      -- messages.seq or status_messages.id
   recipient_id      TEXT NOT NULL,
-  role              TEXT,                  -- the role the recipient receives a message in
+  role              TEXT NOT NULL,         -- the role the recipient receives a message in; '' for a status message
   channel           TEXT NOT NULL,         -- the message's channel, or STATUS
   state             TEXT NOT NULL,         -- pending, delivered, rejected, held, dead
   created_at        INTEGER NOT NULL,
@@ -53,17 +53,20 @@ CREATE TABLE deliveries (
   last_error        TEXT,
   publication_id    TEXT
 );
-CREATE INDEX deliveries_due ON deliveries (recipient_id, channel, next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX deliveries_due ON deliveries (recipient_id, channel, role, next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX deliveries_item ON deliveries (kind, item_seq);
 
--- Delivery state per endpoint (recipient × channel): when it is next due, its circuit breaker, its lease.
+-- Delivery state per endpoint (recipient × role × channel; the role is '' for status messages): when it
+-- is next due, its circuit breaker, its lease. A webhook serves every role of its recipient on a channel,
+-- but each role has its own calls, so that X-DIP-MPO can say which role a call is for.
 CREATE TABLE endpoints (
   recipient_id  TEXT NOT NULL,
   channel       TEXT NOT NULL,
+  role          TEXT NOT NULL,
   next_due_at   INTEGER,                   -- null: nothing to send, or no webhook yet
   breaker       TEXT NOT NULL DEFAULT '{"state":"closed","failures":0}',
   lease_owner   TEXT,
   lease_until   INTEGER,
-  PRIMARY KEY (recipient_id, channel)
+  PRIMARY KEY (recipient_id, channel, role)
 );
 CREATE INDEX endpoints_due ON endpoints (next_due_at) WHERE next_due_at IS NOT NULL;

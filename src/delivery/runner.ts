@@ -141,7 +141,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const b = admission.breaker;
       return store.releaseEndpoint(endpoint, b.state === 'open' ? b.until : now + policy.breaker.openMs);
     }
-    const pending = await store.pendingDeliveries(endpoint.recipientId, endpoint.channel, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
+    const pending = await store.pendingDeliveries(endpoint, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
     if (pending.length === 0) return store.releaseEndpoint(endpoint, null);
     if (pending.length < webhook.maxMessageCount && policy.lingerMs > 0 && pending.every((d) => d.attempts === 0)) {
       const oldest = Math.min(...pending.map((d) => d.createdAt));
@@ -153,10 +153,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
     const body = arrayBody(batch.map((b) => b.body));
     const participant = deps.registry().participant(endpoint.recipientId);
-    const roles = new Set(batch.map((b) => b.d.role));
     const result = await deps.sender.post({
-      url: webhook.callbackUrl, body,
-      mpo: { dipId: endpoint.recipientId, role: roles.size === 1 ? [...roles][0] ?? null : null, name: participant?.name ?? null },
+      url: webhook.callbackUrl, body, mpo: { dipId: endpoint.recipientId, role: endpoint.role || null, name: participant?.name ?? null },
     });
     const at = clock.now();
     const c = classify(result, batch.map((b) => b.d.message?.transactionId ?? b.d.statusItem?.transactionID ?? null));

@@ -183,6 +183,8 @@ export interface PendingDelivery {
 export interface Endpoint {
   recipientId: string;
   channel: string;
+  /** The role copies are delivered in; '' for status messages. */
+  role: string;
   /** The circuit breaker's state, as the domain module keeps it. */
   breaker: unknown;
 }
@@ -213,7 +215,7 @@ export interface DeliveryStore {
   /** Claims up to `limit` endpoints due at `now` (a lease of `leaseMs` for `owner`), earliest due first. */
   claimDueEndpoints(now: number, limit: number, owner: string, leaseMs: number): Promise<Endpoint[]>;
   /** The endpoint's copies due at `now`, oldest first. */
-  pendingDeliveries(recipientId: string, channel: string, now: number, limit: number): Promise<PendingDelivery[]>;
+  pendingDeliveries(endpoint: Endpoint, now: number, limit: number): Promise<PendingDelivery[]>;
   recordAttempt(record: AttemptRecord): Promise<void>;
   /**
    * Ends a claim without an attempt (breaker open, batch lingering): due again at its earliest pending copy,

@@ -29,10 +29,13 @@ export function deliveryParts(
      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
   );
   const touchEndpoint = db.prepare(
-    `INSERT INTO endpoints (recipient_id, channel, next_due_at) VALUES (?, ?, ?)
-     ON CONFLICT (recipient_id, channel) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
+    `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
   );
   const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, message_seq, item, created_at) VALUES (?, ?, ?, ?)');
+  const alreadyServing = db.prepare(
+    `SELECT 1 FROM mpan_services WHERE mpan = ? AND service = ? AND participant_id = ? AND effective_to IS NULL AND effective_from <= ?`,
+  );
   const closeOpen = db.prepare(
     `UPDATE mpan_services SET effective_to = ? WHERE mpan = ? AND service = ? AND effective_to IS NULL AND effective_from < ?`,
   );
@@ -46,6 +49,8 @@ export function deliveryParts(
 
   const applyChange = (c: MpanChange): number => {
     if (c.action === 'end') return endAppointment.run(c.at, c.mpan, c.service, c.participantId, c.at).changes;
+    // Re-appointing whoever already serves changes nothing (every REGS message re-states its REGS and LDSO).
+    if (alreadyServing.get(c.mpan, c.service, c.participantId, c.at) !== undefined) return 0;
     closeOpen.run(c.at, c.mpan, c.service, c.at);
     return appoint.run(c.mpan, c.service, c.participantId, c.at, c.sourceSeq).changes;
   };
@@ -53,8 +58,8 @@ export function deliveryParts(
   const queueStatus = (messages: NewStatusMessage[], now: number): void => {
     for (const s of messages) {
       const id = Number(insertStatus.run(s.recipientId, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid);
-      insertDelivery.run('status', id, s.recipientId, null, STATUS_CHANNEL, now, now, null);
-      touchEndpoint.run(s.recipientId, STATUS_CHANNEL, now);
+      insertDelivery.run('status', id, s.recipientId, '', STATUS_CHANNEL, now, now, null);
+      touchEndpoint.run(s.recipientId, STATUS_CHANNEL, '', now);
     }
   };
 
@@ -69,7 +74,7 @@ export function deliveryParts(
      FROM deliveries d
      LEFT JOIN messages m ON d.kind = 'message' AND m.seq = d.item_seq
      LEFT JOIN status_messages s ON d.kind = 'status' AND s.id = d.item_seq
-     WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.next_attempt_at <= ?
+     WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.role = ? AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.id LIMIT ?`,
   );
   const updateDelivery = db.prepare(
@@ -78,14 +83,15 @@ export function deliveryParts(
   );
   // Due at the earliest pending copy, not before @notBefore; null when nothing is pending.
   const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE max(min(next_attempt_at), coalesce(@notBefore, 0)) END
-      FROM deliveries WHERE state = 'pending' AND recipient_id = @recipient AND channel = @channel)`;
+      FROM deliveries WHERE state = 'pending' AND recipient_id = @recipient AND channel = @channel AND role = @role)`;
   const setEndpoint = db.prepare(
-    `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel`,
+    `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL
+     WHERE recipient_id = @recipient AND channel = @channel AND role = @role`,
   );
   const release = db.prepare(
-    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel`,
+    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel AND role = @role`,
   );
-  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ?`);
+  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ? AND role = ?`);
 
   const recordAttempt = db.transaction((r: AttemptRecord) => {
     for (const u of r.updates) {
@@ -93,19 +99,19 @@ export function deliveryParts(
     }
     for (const e of r.journal) writeJournal(e);
     queueStatus(r.statusMessages, r.at);
-    setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, breaker: JSON.stringify(r.breaker) });
+    setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, role: r.endpoint.role, breaker: JSON.stringify(r.breaker) });
   });
 
   const claim = db.transaction((now: number, limit: number, owner: string, leaseMs: number): Endpoint[] => {
     const rows = db.prepare(
-      `SELECT recipient_id, channel, breaker FROM endpoints
+      `SELECT recipient_id, channel, role, breaker FROM endpoints
        WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
        ORDER BY next_due_at LIMIT ?`,
     ).all(now, now, limit) as Row[];
-    const lease = db.prepare('UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ?');
+    const lease = db.prepare('UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ? AND role = ?');
     return rows.map((r) => {
-      lease.run(owner, now + leaseMs, r.recipient_id, r.channel);
-      return { recipientId: r.recipient_id as string, channel: r.channel as string, breaker: JSON.parse(r.breaker as string) as unknown };
+      lease.run(owner, now + leaseMs, r.recipient_id, r.channel, r.role);
+      return { recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown };
     });
   });
 
@@ -114,10 +120,10 @@ export function deliveryParts(
       const endpoints = new Set<string>();
       for (const d of deliveries) {
         insertDelivery.run('message', d.messageSeq, d.recipientId, d.role, d.channel, now, now, d.publicationId);
-        const key = `${d.recipientId}|${d.channel}`;
+        const key = `${d.recipientId}|${d.channel}|${d.role}`;
         if (!endpoints.has(key)) {
           endpoints.add(key);
-          touchEndpoint.run(d.recipientId, d.channel, now);
+          touchEndpoint.run(d.recipientId, d.channel, d.role, now);
         }
       }
       queueStatus(statusMessages, now);
@@ -168,9 +174,9 @@ export function deliveryParts(
     async claimDueEndpoints(now, limit, owner, leaseMs) {
       return claim.immediate(now, limit, owner, leaseMs);
     },
-    async pendingDeliveries(recipientId, channel, now, limit) {
-      return (pendingStatement.all(recipientId, channel, now, limit) as Row[]).map((r): PendingDelivery => ({
-        id: Number(r.id), kind: r.kind as 'message' | 'status', recipientId: r.recipient_id as string, role: (r.role as string | null) ?? null,
+    async pendingDeliveries(endpoint, now, limit) {
+      return (pendingStatement.all(endpoint.recipientId, endpoint.channel, endpoint.role, now, limit) as Row[]).map((r): PendingDelivery => ({
+        id: Number(r.id), kind: r.kind as 'message' | 'status', recipientId: r.recipient_id as string, role: (r.role as string) || null,
         attempts: Number(r.attempts), firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at),
         createdAt: Number(r.created_at), publicationId: (r.publication_id as string | null) ?? null,
         message: r.kind === 'message' && r.seq !== null ? toMessage(r) : null,
@@ -181,12 +187,12 @@ export function deliveryParts(
       recordAttempt.immediate(record);
     },
     async releaseEndpoint(endpoint, notBefore, parked = false) {
-      if (parked) park.run(endpoint.recipientId, endpoint.channel);
-      else release.run({ notBefore, recipient: endpoint.recipientId, channel: endpoint.channel });
+      if (parked) park.run(endpoint.recipientId, endpoint.channel, endpoint.role);
+      else release.run({ notBefore, recipient: endpoint.recipientId, channel: endpoint.channel, role: endpoint.role });
     },
     async deliveriesOf(seq) {
       return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? ORDER BY id`).all(seq) as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string | null) ?? null, channel: r.channel as string,
+        id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string) || null, channel: r.channel as string,
         state: r.state as DeliveryState, attempts: Number(r.attempts),
         firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
         lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
