@@ -1,6 +1,6 @@
 /** Runs `opendip serve` as a child process for benchmarks, so client and server do not share a thread. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/catalogue/load.js';
 import type { DemoMarketFile } from '../../src/registry/demo.js';
@@ -14,19 +14,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `nodeArgs` go to node itself, e.g. ['--cpu-prof'] to profile the server. */
-export async function startServer(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+/** `nodeArgs` go to node itself, e.g. ['--cpu-prof'] to profile the server; `logFile` keeps its log lines. */
+export async function startServer(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = [], logFile?: string): Promise<ServerProcess> {
   const bin = join(packageRoot(), 'bin', 'opendip.js');
   const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       out += chunk.toString();
       const m = /API\s+(\S+)\/dip-channel/.exec(out);
-      if (m) resolve(m[1]!);
-    });
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume(); // keep draining the server's log lines without holding them
+      if (logFile) child.stdout!.pipe(createWriteStream(logFile));
+      resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
   const market = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as DemoMarketFile;

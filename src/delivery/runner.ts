@@ -141,7 +141,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       const b = admission.breaker;
       return store.releaseEndpoint(endpoint, b.state === 'open' ? b.until : now + policy.breaker.openMs);
     }
+    const tFetch = performance.now();
     const pending = await store.pendingDeliveries(endpoint, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
+    const tBuild = performance.now();
     if (pending.length === 0) return store.releaseEndpoint(endpoint, null);
     if (pending.length < webhook.maxMessageCount && policy.lingerMs > 0 && pending.every((d) => d.attempts === 0)) {
       const oldest = Math.min(...pending.map((d) => d.createdAt));
@@ -152,11 +154,13 @@ export function createRunner(deps: RunnerDeps): Runner {
       return { d, body: bytes, bytes: bytes.length };
     }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
     const body = arrayBody(batch.map((b) => b.body));
+    const tPost = performance.now();
     const participant = deps.registry().participant(endpoint.recipientId);
     const result = await deps.sender.post({
       url: webhook.callbackUrl, body, mpo: { dipId: endpoint.recipientId, role: endpoint.role || null, name: participant?.name ?? null },
     });
     const at = clock.now();
+    const tRecord = performance.now();
     const c = classify(result, batch.map((b) => b.d.message?.transactionId ?? b.d.statusItem?.transactionID ?? null));
     const updates: DeliveryUpdate[] = [];
     const entries: JournalEntry[] = [];
@@ -173,7 +177,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       endpoint, at, updates, journal: entries, statusMessages: notices, breaker,
       notBefore: breaker.state === 'open' ? breaker.until : null,
     });
-    deps.logger.info({
+    // Where the time of an attempt went, for operators chasing a slow endpoint.
+    const timings = { fetch: tBuild - tFetch, build: tPost - tBuild, post: tRecord - tPost, record: performance.now() - tRecord };
+    deps.logger.info({ ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [`${k}Ms`, Math.round(v)])),
       recipient: endpoint.recipientId, channel: endpoint.channel, messages: batch.length, bytes: body.length,
       status: c.status, error: result.kind === 'error' ? result.detail : undefined, ms: at - now,
     }, 'delivery attempt');
@@ -207,8 +213,17 @@ export function createRunner(deps: RunnerDeps): Runner {
         deps.logger.error({ err: e }, 'delivery scheduling failed');
       }
       if (claimed > 0 && active.size < policy.concurrency) continue;
+      // Sleep until the next endpoint falls due (a lingering batch, a retry, an open breaker), a wake-up, or the poll.
+      let sleep = policy.pollMs;
+      try {
+        const due = await store.earliestDue();
+        if (due !== null) sleep = Math.max(0, Math.min(policy.pollMs, due - clock.now()));
+      } catch (e) {
+        deps.logger.error({ err: e }, 'delivery scheduling failed');
+      }
+      if (sleep === 0 && active.size >= policy.concurrency) sleep = policy.pollMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, policy.pollMs);
+        const timer = setTimeout(resolve, sleep);
         wakeUp = () => {
           clearTimeout(timer);
           wakeUp = null;

@@ -29,6 +29,8 @@ export interface Viewer {
   isSender: boolean;
 }
 
+const STAGES = ['Inbound', 'MPANUpdateQueue', 'Addressing', 'Outbound', 'StatusMessage'];
+
 const OUTBOUND_STATUS: Record<DeliveryState, string> = {
   pending: 'Retrying', delivered: 'Delivered', rejected: 'RejectedByRecipient', held: 'Paused', dead: 'RetriesExhausted',
 };
@@ -63,12 +65,10 @@ export function journalRecord(
   const map = { Primary: [] as { role: string; dipId: string }[], Secondary: [] as { role: string; dipId: string }[], Always: [] as { role: string; dipId: string }[] };
   for (const r of recipients) map[r.kind === 'primary' ? 'Primary' : r.kind === 'secondary' ? 'Secondary' : 'Always'].push({ role: r.role, dipId: r.dipId });
   entry(m.receivedAt, 'Addressing', 'SentToTopic', 200, { Recipients: [...new Set(recipients.map((r) => r.dipId))], RecipientMap: map });
+  // Failed attempts are in the journal already; a delivery is recorded only on the copy's own row.
   for (const c of copies) {
-    if (!viewer.isSender && c.recipientId !== viewer.dipId) continue;
-    if (c.state === 'pending' && c.attempts === 0) continue; // not tried yet: nothing has happened
-    entry(c.lastAttemptAt ?? m.receivedAt, 'Outbound', OUTBOUND_STATUS[c.state], c.lastStatus ?? 0, {
-      Recipient: c.recipientId, Reason: c.state === 'delivered' ? null : c.lastError, Message: c.role ? `${c.role}, attempt ${c.attempts}` : null,
-    });
+    if (c.state !== 'delivered' || (!viewer.isSender && c.recipientId !== viewer.dipId)) continue;
+    entry(c.lastAttemptAt ?? m.receivedAt, 'Outbound', OUTBOUND_STATUS[c.state], c.lastStatus ?? 0, { Recipient: c.recipientId });
   }
   if (viewer.isSender) {
     for (const s of statuses) {
@@ -77,7 +77,8 @@ export function journalRecord(
       });
     }
   }
-  entries.sort((a, b) => String(a.TimeGenerated).localeCompare(String(b.TimeGenerated)));
+  // By time, then by pipeline stage for entries of the same moment.
+  entries.sort((a, b) => String(a.TimeGenerated).localeCompare(String(b.TimeGenerated)) || STAGES.indexOf(a.DIPStage as string) - STAGES.indexOf(b.DIPStage as string));
   entries.forEach((e, i) => (e.rn = i + 1));
   return {
     SentDateTime: sentDateTime, Interface: m.channel, SenderUniqueReference: m.senderUniqueReference, DIPTransactionID: m.transactionId,

@@ -212,6 +212,8 @@ export interface AttemptRecord {
 }
 
 export interface DeliveryStore {
+  /** When the next endpoint falls due (unleased, or its lease expired), or null when none is waiting. */
+  earliestDue(): Promise<number | null>;
   /** Claims up to `limit` endpoints due at `now` (a lease of `leaseMs` for `owner`), earliest due first. */
   claimDueEndpoints(now: number, limit: number, owner: string, leaseMs: number): Promise<Endpoint[]>;
   /** The endpoint's copies due at `now`, oldest first. */

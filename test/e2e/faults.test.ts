@@ -30,7 +30,7 @@ describe('each answer of the recipient webhook', () => {
   let mss: Sink;
   let status: Sink;
   before(async () => {
-    t = await startTestDip({ flags: { batchLingerMs: '0', webhookTimeout: '1' }, clock });
+    t = await startTestDip({ flags: { batchLingerMs: '0', webhookTimeout: '2' }, clock });
     mss = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
     status = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
     assert.equal((await subscribeAt(t, clock, MSS, 'IF-004', `${mss.url}/mss`)).status, 201);
@@ -67,7 +67,7 @@ describe('each answer of the recipient webhook', () => {
     const copy = await copyWhen(t, m!.sur, MSS, settled, 'the copy settled');
     assert.equal(copy.state, 'delivered');
     assert.equal(copy.lastStatus, 201);
-    assert.deepEqual(mss.messages().filter((e) => txnOf(e) === m!.txn).length, 1);
+    assert.equal(mss.messages().filter((e) => txnOf(e) === m!.txn).length, 1);
     const seq = (await t.dip.store.messageByReference(m!.sur))!.seq;
     assert.deepEqual(await t.dip.store.statusMessagesOf(seq), []);
   });
@@ -167,7 +167,7 @@ describe('each answer of the recipient webhook', () => {
   test('no answer within the webhook timeout: retried with growing back-off', async () => {
     // The sink would answer 503, but only after the DIP has given up waiting.
     await retriedThenDelivered(
-      async () => mss.setBehaviour({ delayMs: 1_500, failWith: { status: 503, times: 2 } }),
+      async () => mss.setBehaviour({ delayMs: 2_500, failWith: { status: 503, times: 2 } }),
       async () => mss.setBehaviour({}),
       (c) => assert.match(c.lastError ?? '', /timeout/),
     );

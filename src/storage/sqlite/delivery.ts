@@ -102,6 +102,8 @@ export function deliveryParts(
     setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, role: r.endpoint.role, breaker: JSON.stringify(r.breaker) });
   });
 
+  const earliest = db.prepare('SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints WHERE next_due_at IS NOT NULL').pluck();
+
   const claim = db.transaction((now: number, limit: number, owner: string, leaseMs: number): Endpoint[] => {
     const rows = db.prepare(
       `SELECT recipient_id, channel, role, breaker FROM endpoints
@@ -170,6 +172,10 @@ export function deliveryParts(
     },
     async deleteWebhook(recipientId, channel) {
       return db.prepare('DELETE FROM webhooks WHERE recipient_id = ? AND channel = ?').run(recipientId, channel).changes > 0;
+    },
+    async earliestDue() {
+      const v = earliest.get() as number | null;
+      return v === null ? null : Number(v);
     },
     async claimDueEndpoints(now, limit, owner, leaseMs) {
       return claim.immediate(now, limit, owner, leaseMs);
