@@ -36,6 +36,13 @@ const mpanCount = Number(args.mpans);
 const SENDER = '1200000001';
 const RECIPIENTS = [['1000000001', 'SUP'], ['1600000001', 'LDSO'], ['1700000001', 'MDS'], ['1700000002', 'LSS']] as const;
 
+/** CPU seconds a process has used so far (Linux /proc, user + system). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 interface SinkReport { sink: number; at: number; status: number; runs: [string, number][] }
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
       }
     });
 
+    const cpu0 = { dip: cpuSeconds(server.child.pid), sinks: cpuSeconds(sinks.pid), load: process.cpuUsage() };
     let accepted = 0;
     const samples: { t: number; backlog: number }[] = [];
     const start = Date.now();
@@ -115,6 +123,8 @@ async function main(): Promise<void> {
     while (Math.min(...delivered) < accepted && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 200));
     clearInterval(sampler);
     const total = (Date.now() - start) / 1000;
+    const load = process.cpuUsage(cpu0.load);
+    const cpu = { dip: cpuSeconds(server.child.pid) - cpu0.dip, sinks: cpuSeconds(sinks.pid) - cpu0.sinks, load: (load.user + load.system) / 1e6 };
     const deliveredAll = Math.min(...delivered);
     latencies.sort((a, b) => a - b);
     const half = samples.filter((s) => s.t > offeredSeconds / 2 && s.t <= offeredSeconds);
@@ -140,6 +150,7 @@ async function main(): Promise<void> {
       `  delivered rate ${Math.round(deliveredRate).toLocaleString('en-GB')} msg/s (${Math.round(deliveredRate * RECIPIENTS.length).toLocaleString('en-GB')} copies/s); ratio to the 3,700 msg/s target: ${(deliveredRate / 3700).toFixed(2)}\n` +
       `  end-to-end latency (send → webhook): p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms, p99 ${pct(latencies, 99)} ms, max ${latencies.at(-1)} ms\n` +
       `  backlog (copies accepted, not yet delivered) over the second half of the run: ${growth >= 0 ? '+' : ''}${Math.round(growth)} copies/s ${growth > rate * 0.05 * RECIPIENTS.length ? '(growing)' : '(steady)'}\n` +
+      `  CPU over the ${total.toFixed(0)} s: DIP ${cpu.dip.toFixed(1)} s (${((100 * cpu.dip) / total).toFixed(0)} % of a core), sinks ${cpu.sinks.toFixed(1)} s, load generator ${cpu.load.toFixed(1)} s; DIP CPU per delivered message ${((1e6 * cpu.dip) / Math.max(1, deliveredAll)).toFixed(0)} µs\n` +
       `  floor: the same sinks take the same traffic posted directly at ${Math.round(floorRate).toLocaleString('en-GB')} msg/s to all ${RECIPIENTS.length}; ratio DIP / floor ${(deliveredRate / floorRate).toFixed(2)}\n`,
     );
   } finally {

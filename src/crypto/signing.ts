@@ -16,9 +16,12 @@ export const HEADER = {
   mpo: 'x-dip-mpo',
 } as const;
 
-/** base64(SHA-256(raw body bytes)). */
-export function contentHash(body: Uint8Array | string): string {
-  return createHash('sha256').update(body).digest('base64');
+/** base64(SHA-256(raw body bytes)); the body may be given in pieces, hashed in order. */
+export function contentHash(body: Uint8Array | string | readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  if (Array.isArray(body)) for (const part of body) h.update(part);
+  else h.update(body as Uint8Array | string);
+  return h.digest('base64');
 }
 
 export function stringToSign(method: string, url: string, date: string, hash: string): string {
@@ -41,7 +44,7 @@ export interface SignedHeaders {
 export function signRequest(args: {
   method: string;
   url: string;
-  body: Uint8Array | string;
+  body: Uint8Array | string | readonly Uint8Array[];
   privateKey: string | KeyObject;
   certificatePem: string;
   now?: Date;

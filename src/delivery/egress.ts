@@ -120,14 +120,19 @@ export function egressElement(payload: Buffer): Buffer {
 const ELEMENT_OPEN = Buffer.from('{"payload":');
 const ELEMENT_CLOSE = Buffer.from('}');
 
-/** A webhook body from its elements: `[e1,e2,…]`. */
-export function arrayBody(elements: readonly Buffer[]): Buffer {
+/** A webhook body `[e1,e2,…]` as pieces in order, so the elements are never copied into one buffer. */
+export function arrayParts(elements: readonly Buffer[]): Buffer[] {
   const parts: Buffer[] = [OPEN];
   elements.forEach((e, i) => {
     if (i > 0) parts.push(COMMA_BUF);
     parts.push(e);
   });
   parts.push(CLOSE);
-  return Buffer.concat(parts);
+  return parts;
+}
+
+/** A webhook body `[e1,e2,…]` in one buffer. */
+export function arrayBody(elements: readonly Buffer[]): Buffer {
+  return Buffer.concat(arrayParts(elements));
 }
 const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA_BUF = Buffer.from(',');

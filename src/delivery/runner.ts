@@ -7,17 +7,16 @@
  */
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import { ruleFor } from '../catalogue/rules.js';
 import { nextBatch, KB } from '../domain/batching.js';
 import { admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../domain/breaker.js';
-import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
 import { nextAttempt, parseRetryAfter, type RetryPolicy } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import { deadLetterNotice, relayedRejection } from '../status/items.js';
-import type { DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
+import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
 import { classify, type Verdict } from './classify.js';
-import { addressing, arrayBody, dipBlock, egressElement, withDipBlocks } from './egress.js';
+import { createCopies } from './copies.js';
+import { arrayParts } from './egress.js';
 import type { Sender } from './sender.js';
 
 export interface DeliveryPolicy {
@@ -58,75 +57,43 @@ export interface Runner {
 
 export function createRunner(deps: RunnerDeps): Runner {
   const { store, clock, policy } = deps;
-  const obfuscators = new Map<string, Obfuscator | null>();
+  const copies = createCopies(deps.catalogue, store);
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   const active = new Set<Promise<void>>();
 
-  const obfuscatorFor = (d: PendingDelivery): Obfuscator | null => {
-    const m = d.message!;
-    const key = `${m.channel}|${m.eventCode}|${m.schemaVersion}|${d.role}`;
-    if (!obfuscators.has(key)) {
-      const rule = deps.catalogue.channels.get(m.channel);
-      const pointers = rule && d.role ? ruleFor(rule, m.eventCode).obfuscation[d.role] ?? [] : [];
-      const leaf = deps.catalogue.leaves.get(`${m.channel}|${m.eventCode}|${m.schemaVersion}`);
-      obfuscators.set(key, pointers.length > 0 && leaf ? compileObfuscator(deps.catalogue.documents[leaf.document]!, leaf.schemaName, pointers) : null);
-    }
-    return obfuscators.get(key)!;
-  };
-
-  /** The element this copy is sent as. */
-  const element = (d: PendingDelivery): Buffer => {
-    if (d.kind === 'status') return Buffer.from(JSON.stringify(d.statusItem));
-    const m = d.message!;
-    const d0 = dipBlock(m, d.publicationId ?? m.channel);
-    const obfuscate = obfuscatorFor(d);
-    if (!obfuscate) return egressElement(withDipBlocks(m.payload, addressing(m), d0));
-    const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
-    const common = copy.CommonBlock as Record<string, unknown>;
-    common.A0 = addressing(m);
-    common.D0 = d0;
-    return egressElement(Buffer.from(JSON.stringify(copy)));
-  };
-
-  const journal = (d: PendingDelivery, at: number, status: string, code: number, message: string | null, reason: string | null): JournalEntry => {
-    const m = d.message;
-    return {
+  const entry = (d: PendingDelivery, m: ArchivedMessage | null, at: number, status: string, code: number, message: string | null, reason: string | null): JournalEntry => ({
       at, stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound', status, statusCode: code, messageSeq: m?.seq ?? null,
       transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null, senderUniqueReference: m?.senderUniqueReference ?? null,
       channel: m?.channel ?? 'STATUS', eventCode: m?.eventCode ?? null, senderId: m?.senderId ?? null, mpan: m?.mpan ?? null,
       correlationId: m?.correlationId ?? null, recipient: d.recipientId, message, reason, durationMs: 0,
-    };
-  };
+  });
 
   /** What a verdict does to one copy: its new state, and what the journal and the sender are told. */
-  const apply = (d: PendingDelivery, v: Verdict, status: number | null, retryAfter: string | undefined, now: number) => {
+  const apply = (d: PendingDelivery, m: ArchivedMessage | null, v: Exclude<Verdict, { outcome: 'delivered' }>, status: number | null, retryAfter: string | undefined, now: number) => {
     const base = { id: d.id, attempts: d.attempts + 1, lastStatus: status, firstFailureAt: d.firstFailureAt };
     const entries: JournalEntry[] = [];
     const notices: NewStatusMessage[] = [];
     let update: DeliveryUpdate;
-    const m = d.message;
-    if (v.outcome === 'delivered') {
-      update = { ...base, state: 'delivered', nextAttemptAt: now, lastError: v.note };
-      if (v.note) entries.push(journal(d, now, 'UnknownDeliveryStatus', status ?? 0, null, v.note));
-    } else if (v.outcome === 'rejected') {
+    const journal = (state: string, message: string | null, reason: string | null): JournalEntry => entry(d, m, now, state, status ?? 0, message, reason);
+    if (v.outcome === 'rejected') {
       update = { ...base, state: 'rejected', nextAttemptAt: now, lastError: v.message };
-      entries.push(journal(d, now, 'RejectedByRecipient', status ?? 0, v.message, v.help));
+      entries.push(journal('RejectedByRecipient', v.message, v.help));
       if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: relayedRejection(m, d.recipientId, v.message, v.help, now) });
     } else if (v.outcome === 'held') {
       update = { ...base, state: 'held', nextAttemptAt: now, lastError: v.reason };
-      entries.push(journal(d, now, 'Paused', status ?? 0, null, v.reason));
+      entries.push(journal('Paused', null, v.reason));
     } else {
       const first = d.firstFailureAt ?? now;
       const next = nextAttempt(policy.retry, d.attempts + 1, first, now, parseRetryAfter(retryAfter, now), deps.random);
       if ('deadLetter' in next) {
         update = { ...base, firstFailureAt: first, state: 'dead', nextAttemptAt: now, lastError: v.reason };
-        entries.push(journal(d, now, 'RetriesExhausted', status ?? 0, null, v.reason));
+        entries.push(journal('RetriesExhausted', null, v.reason));
         if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now) });
       } else {
         update = { ...base, firstFailureAt: first, state: 'pending', nextAttemptAt: next.at, lastError: v.reason };
-        if (d.attempts < JOURNALED_FAILURES) entries.push(journal(d, now, 'Retrying', status ?? 0, null, v.reason));
+        if (d.attempts < JOURNALED_FAILURES) entries.push(journal('Retrying', null, v.reason));
       }
     }
     return { update, entries, notices };
@@ -143,30 +110,43 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const tFetch = performance.now();
     const pending = await store.pendingDeliveries(endpoint, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
-    const tBuild = performance.now();
     if (pending.length === 0) return store.releaseEndpoint(endpoint, null);
     if (pending.length < webhook.maxMessageCount && policy.lingerMs > 0 && pending.every((d) => d.attempts === 0)) {
       const oldest = Math.min(...pending.map((d) => d.createdAt));
       if (now - oldest < policy.lingerMs) return store.releaseEndpoint(endpoint, oldest + policy.lingerMs);
     }
+    const tBuild = performance.now();
+    const messages = pending.filter((d) => d.kind === 'message');
+    const built = await copies.get(messages.map((d) => ({
+      seq: d.messageSeq!, channel: endpoint.channel, eventCode: d.eventCode!, schemaVersion: d.schemaVersion!, role: d.role, publicationId: d.publicationId ?? endpoint.channel,
+    })));
+    const copyOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
     const batch = nextBatch(pending.map((d) => {
-      const bytes = element(d);
-      return { d, body: bytes, bytes: bytes.length };
+      const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
+      return { d, element, bytes: element.length };
     }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
-    const body = arrayBody(batch.map((b) => b.body));
     const tPost = performance.now();
     const participant = deps.registry().participant(endpoint.recipientId);
+    const body = arrayParts(batch.map((b) => b.element));
     const result = await deps.sender.post({
       url: webhook.callbackUrl, body, mpo: { dipId: endpoint.recipientId, role: endpoint.role || null, name: participant?.name ?? null },
     });
     const at = clock.now();
     const tRecord = performance.now();
-    const c = classify(result, batch.map((b) => b.d.message?.transactionId ?? b.d.statusItem?.transactionID ?? null));
+    const c = classify(result, batch.map((b) => (b.d.kind === 'message' ? copyOf.get(b.d.id)!.message.transactionId : b.d.statusItem?.transactionID ?? null)));
+    const delivered: number[] = [];
     const updates: DeliveryUpdate[] = [];
     const entries: JournalEntry[] = [];
     const notices: NewStatusMessage[] = [];
     batch.forEach((b, i) => {
-      const r = apply(b.d, c.verdicts[i]!, c.status, c.retryAfter, at);
+      const v = c.verdicts[i]!;
+      const m = b.d.kind === 'message' ? copyOf.get(b.d.id)!.message : null;
+      if (v.outcome === 'delivered') {
+        delivered.push(b.d.id);
+        if (v.note) entries.push(entry(b.d, m, at, 'UnknownDeliveryStatus', c.status ?? 0, null, v.note));
+        return;
+      }
+      const r = apply(b.d, m, v, c.status, c.retryAfter, at);
       updates.push(r.update);
       entries.push(...r.entries);
       // A status message about a status message would never end.
@@ -174,13 +154,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
     const breaker = c.healthy ? onSuccess(admission.breaker) : onFailure(admission.breaker, at, policy.breaker);
     await store.recordAttempt({
-      endpoint, at, updates, journal: entries, statusMessages: notices, breaker,
+      endpoint, at, delivered: { ids: delivered, status: c.status }, updates, journal: entries, statusMessages: notices, breaker,
       notBefore: breaker.state === 'open' ? breaker.until : null,
     });
+    const bytes = body.reduce((n, part) => n + part.length, 0);
     // Where the time of an attempt went, for operators chasing a slow endpoint.
     const timings = { fetch: tBuild - tFetch, build: tPost - tBuild, post: tRecord - tPost, record: performance.now() - tRecord };
     deps.logger.info({ ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [`${k}Ms`, Math.round(v)])),
-      recipient: endpoint.recipientId, channel: endpoint.channel, messages: batch.length, bytes: body.length,
+      recipient: endpoint.recipientId, role: endpoint.role || undefined, channel: endpoint.channel, messages: batch.length, bytes,
       status: c.status, error: result.kind === 'error' ? result.detail : undefined, ms: at - now,
     }, 'delivery attempt');
   };

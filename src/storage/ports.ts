@@ -164,7 +164,7 @@ export interface WebhookStore {
 
 export type DeliveryState = 'pending' | 'delivered' | 'rejected' | 'held' | 'dead';
 
-/** A copy waiting for its endpoint, with what egress needs. */
+/** A copy waiting for its endpoint. A message's content is read separately (messagesBySeq): copies share it. */
 export interface PendingDelivery {
   id: number;
   kind: 'message' | 'status';
@@ -173,8 +173,10 @@ export interface PendingDelivery {
   attempts: number;
   firstFailureAt: number | null;
   createdAt: number;
-  /** The message (kind message) or the status item's message, when any. */
-  message: ArchivedMessage | null;
+  /** The archived message (kind message), its event code and schema version. */
+  messageSeq: number | null;
+  eventCode: string | null;
+  schemaVersion: string | null;
   publicationId: string | null;
   /** The status item (kind status). */
   statusItem: StandardResponseItem | null;
@@ -203,6 +205,9 @@ export interface DeliveryUpdate {
 export interface AttemptRecord {
   endpoint: Endpoint;
   at: number;
+  /** Copies the recipient took: one more attempt each, now delivered (the common case, written in bulk). */
+  delivered: { ids: number[]; status: number | null };
+  /** Every other copy of the call, with its new state. */
   updates: DeliveryUpdate[];
   journal: JournalEntry[];
   statusMessages: NewStatusMessage[];
@@ -218,6 +223,8 @@ export interface DeliveryStore {
   claimDueEndpoints(now: number, limit: number, owner: string, leaseMs: number): Promise<Endpoint[]>;
   /** The endpoint's copies due at `now`, oldest first. */
   pendingDeliveries(endpoint: Endpoint, now: number, limit: number): Promise<PendingDelivery[]>;
+  /** Archived messages by sequence. */
+  messagesBySeq(seqs: number[]): Promise<Map<number, ArchivedMessage>>;
   recordAttempt(record: AttemptRecord): Promise<void>;
   /**
    * Ends a claim without an attempt (breaker open, batch lingering): due again at its earliest pending copy,

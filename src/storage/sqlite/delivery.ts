@@ -69,8 +69,8 @@ export function deliveryParts(
   });
 
   const pendingStatement = db.prepare(
-    `SELECT d.id, d.kind, d.recipient_id, d.role, d.attempts, d.first_failure_at, d.created_at, d.publication_id,
-            m.*, s.item AS status_item
+    `SELECT d.id, d.kind, d.item_seq, d.recipient_id, d.role, d.attempts, d.first_failure_at, d.created_at, d.publication_id,
+            s.item AS status_item, m.event_code, m.schema_version
      FROM deliveries d
      LEFT JOIN messages m ON d.kind = 'message' AND m.seq = d.item_seq
      LEFT JOIN status_messages s ON d.kind = 'status' AND s.id = d.item_seq
@@ -93,7 +93,12 @@ export function deliveryParts(
   );
   const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ? AND role = ?`);
 
+  const deliveredBulk = db.prepare(
+    `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, next_attempt_at = @at, last_attempt_at = @at, last_status = @status,
+       last_error = NULL WHERE id IN (SELECT value FROM json_each(@ids))`,
+  );
   const recordAttempt = db.transaction((r: AttemptRecord) => {
+    if (r.delivered.ids.length > 0) deliveredBulk.run({ at: r.at, status: r.delivered.status, ids: JSON.stringify(r.delivered.ids) });
     for (const u of r.updates) {
       updateDelivery.run(u.state, u.attempts, u.firstFailureAt, u.nextAttemptAt, r.at, u.lastStatus, u.lastError, u.id);
     }
@@ -185,9 +190,20 @@ export function deliveryParts(
         id: Number(r.id), kind: r.kind as 'message' | 'status', recipientId: r.recipient_id as string, role: (r.role as string) || null,
         attempts: Number(r.attempts), firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at),
         createdAt: Number(r.created_at), publicationId: (r.publication_id as string | null) ?? null,
-        message: r.kind === 'message' && r.seq !== null ? toMessage(r) : null,
+        messageSeq: r.kind === 'message' ? Number(r.item_seq) : null,
+        eventCode: (r.event_code as string | null) ?? null, schemaVersion: (r.schema_version as string | null) ?? null,
         statusItem: r.kind === 'status' ? (JSON.parse(r.status_item as string) as StandardResponseItem) : null,
       }));
+    },
+    async messagesBySeq(seqs) {
+      const out = new Map<number, ArchivedMessage>();
+      for (let i = 0; i < seqs.length; i += 500) {
+        const chunk = seqs.slice(i, i + 500);
+        for (const r of db.prepare(`SELECT * FROM messages WHERE seq IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[]) {
+          out.set(Number(r.seq), toMessage(r));
+        }
+      }
+      return out;
     },
     async recordAttempt(record) {
       recordAttempt.immediate(record);

@@ -1,0 +1,94 @@
+/**
+ * The egress copies of messages, built once and shared: every recipient of a message gets the same bytes
+ * (D0 and A0 do not depend on who receives), unless its role sees an obfuscated copy. A message is
+ * usually delivered to several endpoints within moments, so a bounded cache of recent copies saves
+ * reading and splicing the same message again for each.
+ */
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { ruleFor } from '../catalogue/rules.js';
+import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
+import type { ArchivedMessage, DeliveryStore } from '../storage/ports.js';
+import { addressing, dipBlock, egressElement, withDipBlocks } from './egress.js';
+
+export interface Copy {
+  /** `{"payload": …}` as sent. */
+  element: Buffer;
+  /** The message, without its payload: what status messages and the journal need. */
+  message: ArchivedMessage;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A copy wanted: which message, on which channel and schema, for which role. */
+export interface Wanted {
+  seq: number;
+  channel: string;
+  eventCode: string;
+  schemaVersion: string;
+  role: string | null;
+  publicationId: string;
+}
+
+export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'messagesBySeq'>, maxBytes = 128 * 1024 * 1024) {
+  const obfuscators = new Map<string, Obfuscator | null>();
+  const cache = new Map<string, Copy>();
+  let bytes = 0;
+
+  const obfuscatorFor = (m: Pick<ArchivedMessage, 'channel' | 'eventCode' | 'schemaVersion'>, role: string | null): Obfuscator | null => {
+    const key = `${m.channel}|${m.eventCode}|${m.schemaVersion}|${role}`;
+    if (!obfuscators.has(key)) {
+      const rule = catalogue.channels.get(m.channel);
+      const pointers = rule && role ? ruleFor(rule, m.eventCode).obfuscation[role] ?? [] : [];
+      const leaf = catalogue.leaves.get(`${m.channel}|${m.eventCode}|${m.schemaVersion}`);
+      obfuscators.set(key, pointers.length > 0 && leaf ? compileObfuscator(catalogue.documents[leaf.document]!, leaf.schemaName, pointers) : null);
+    }
+    return obfuscators.get(key)!;
+  };
+
+  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy => {
+    const d0 = dipBlock(m, publicationId);
+    const obfuscate = obfuscatorFor(m, role);
+    let element: Buffer;
+    if (!obfuscate) element = egressElement(withDipBlocks(m.payload, addressing(m), d0));
+    else {
+      const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
+      const common = copy.CommonBlock as Record<string, unknown>;
+      common.A0 = addressing(m);
+      common.D0 = d0;
+      element = egressElement(Buffer.from(JSON.stringify(copy)));
+    }
+    return { element, message: { ...m, payload: EMPTY } };
+  };
+
+  const remember = (key: string, copy: Copy): void => {
+    cache.set(key, copy);
+    bytes += copy.element.length;
+    for (const [k, v] of cache) {
+      if (bytes <= maxBytes) break;
+      cache.delete(k);
+      bytes -= v.element.length;
+    }
+  };
+
+  /** The cache key: the message, and the role when that role sees an obfuscated copy. */
+  const keyOf = (w: Wanted): string => `${w.seq}|${obfuscatorFor(w, w.role) ? w.role : ''}`;
+
+  return {
+    /** The copies for these (message, role) pairs, reading only the messages not in the cache. */
+    async get(wanted: Wanted[]): Promise<Copy[]> {
+      const missing = [...new Set(wanted.filter((w) => !cache.has(keyOf(w))).map((w) => w.seq))];
+      const read = missing.length > 0 ? await store.messagesBySeq(missing) : new Map<number, ArchivedMessage>();
+      return wanted.map((w) => {
+        const key = keyOf(w);
+        let copy = cache.get(key);
+        if (!copy) {
+          const m = read.get(w.seq);
+          if (!m) throw new Error(`message ${w.seq} is not in the archive`);
+          copy = build(m, w.role, w.publicationId);
+          remember(key, copy);
+        }
+        return copy;
+      });
+    },
+  };
+}
