@@ -9,6 +9,7 @@ export interface SinkFlags {
   out?: string;
   trustedCa?: string;
   verify?: boolean;
+  lean?: boolean;
   maxSkew?: string;
   failStatus?: string;
   failTimes?: string;
@@ -62,6 +63,7 @@ export function sinkOptionsFromFlags(f: SinkFlags, readText: (file: string) => s
     port: f.port === undefined ? 0 : integer('--port', f.port, 0, 65535),
     verifySignature: f.verify !== false,
     keep: false,
+    ...(f.lean ? { lean: true } : {}),
     behaviour,
     ...(f.out !== undefined ? { out: f.out } : {}),
     ...(f.trustedCa !== undefined ? { trustedCa: [readText(f.trustedCa)] } : {}),
@@ -88,6 +90,7 @@ export function registerSink(program: Command): void {
     .option('--out <file>', 'append every accepted item as a JSON line {receivedAt, path, kind, mpo, transactionID, item}')
     .option('--trusted-ca <file>', "CA bundle (PEM) the DIP's signing certificate must chain to (default: the chain is not checked)")
     .option('--no-verify', 'accept calls without checking the X-DIP-* signature headers')
+    .option('--lean', 'acknowledge without parsing the messages (for load tests; ignored with --out)')
     .option('--max-skew <seconds>', 'refuse signatures dated further than this from the local clock (default: not checked)')
     .option('--fail-status <status>', 'answer every call with this HTTP status instead (e.g. 401, 413, 429, 503)')
     .option('--fail-times <n>', 'with --fail-status: only the next n calls, then answer normally')

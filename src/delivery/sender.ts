@@ -3,7 +3,6 @@
  * participants sign theirs (reference/message-signing.md), names the logical recipient in X-DIP-MPO, and
  * presents the DIP's certificate for mTLS. Connections are pooled per origin.
  */
-import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import { signRequest } from '../crypto/signing.js';
@@ -23,7 +22,7 @@ export interface SenderOptions {
 
 export interface WebhookCall {
   url: string;
-  /** The body in pieces, sent in order without being joined first. */
+  /** The body in pieces (shared egress copies), joined once for the socket. */
   body: readonly Buffer[];
   /** The logical recipient, for X-DIP-MPO. */
   mpo: { dipId: string; role: string | null; name: string | null };
@@ -51,15 +50,15 @@ export function createSender(options: SenderOptions): Sender {
   return {
     async post(call) {
       const url = new URL(call.url).href;
-      const length = call.body.reduce((n, b) => n + b.length, 0);
+      const body = Buffer.concat(call.body);
       const headers = {
         'content-type': 'application/json',
-        'content-length': String(length),
+        'content-length': String(body.length),
         'x-dip-mpo': asciiJson(call.mpo),
-        ...signRequest({ method: 'POST', url, body: call.body, privateKey: options.identity.privateKeyPem, certificatePem: options.identity.certificatePem }),
+        ...signRequest({ method: 'POST', url, body, privateKey: options.identity.privateKeyPem, certificatePem: options.identity.certificatePem }),
       };
       try {
-        const res = await request(url, { method: 'POST', headers, body: Readable.from(call.body, { objectMode: false }), dispatcher: agent, signal: AbortSignal.timeout(options.timeoutMs) });
+        const res = await request(url, { method: 'POST', headers, body, dispatcher: agent, signal: AbortSignal.timeout(options.timeoutMs) });
         const text = await res.body.text();
         const retryAfter = res.headers['retry-after'];
         return { kind: 'response', status: res.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, text };

@@ -14,7 +14,7 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { HEADER } from '../crypto/signing.js';
 import type { StandardResponse } from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
-import { factsOf, parseBody, readMpo, responseItem, signatureProblem, wholeCallResponse, type CallKind, type ItemFacts } from './answer.js';
+import { factsOf, leanFacts, parseBody, readMpo, responseItem, signatureProblem, wholeCallResponse, type CallKind, type ItemFacts } from './answer.js';
 
 export { RCP_TEXT, isRcpCode, rcpText, type RcpCode } from './answer.js';
 
@@ -48,6 +48,11 @@ export interface SinkOptions {
   behaviour?: SinkBehaviour;
   /** Default true. False keeps only counts and call summaries, for long runs (benchmarks, the CLI). */
   keep?: boolean;
+  /**
+   * Acknowledge without parsing messages: each item's transaction id, SUR and sender are read straight
+   * from the bytes. For load tests; items are then neither kept nor passed to onCall, only their facts.
+   */
+  lean?: boolean;
   /** Told of every call once it is answered (or dropped). */
   onCall?: (call: ReceivedCall) => void;
   now?: () => number;
@@ -63,6 +68,8 @@ export interface ReceivedCall {
   kind: CallKind;
   /** What the body held (empty when unreadable, or when the sink keeps nothing). */
   items: unknown[];
+  /** What the sink read of each item (its transaction id, SUR, sender, channel), also in lean mode. */
+  facts: ItemFacts[];
   itemCount: number;
   /** The interface ids of the messages, comma-joined when mixed; null for status calls. */
   channel: string | null;
@@ -160,6 +167,12 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
 
   /** Parses the body once; a refused call's items are still recorded, for tests to see what was attempted. */
   function read(body: Buffer): Received {
+    if (options.lean && out === null) {
+      const lean = leanFacts(body);
+      return lean.ok
+        ? { kind: lean.kind, items: [], facts: lean.facts, raw: null, problem: null }
+        : { kind: 'messages', items: [], facts: [], raw: null, problem: lean.problem };
+    }
     const parsed = parseBody(body, out !== null);
     const kind: CallKind = parsed.ok ? parsed.kind : 'messages';
     const items = parsed.ok ? parsed.items : [];
@@ -168,7 +181,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
 
   /** Decides the answer synchronously, so that `times` and `every` count calls in arrival order. */
   function judge(req: http.IncomingMessage, body: Buffer, r: Received, self: string, clientCert: string | null, at: number): Answer {
-    const { items, facts } = r;
+    const { facts } = r;
     const base = { retryAfter: null, accepted: [] as number[], rejected: 0 };
     const whole = (status: number, code: string, problem: string, retryAfter: number | null = null): Answer => ({
       ...base, status, problem, retryAfter, response: wholeCallResponse(self, code, problem, at),
@@ -204,8 +217,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       return responseItem(f, self, 'RCP0000', null, ts);
     });
     const n = base.accepted.length;
-    const status = n === items.length ? 201 : n > 0 ? 207 : 400;
-    return { ...base, status, problem: null, rejected: items.length - n, response: { messageArray, timestamp: ts } };
+    const status = n === facts.length ? 201 : n > 0 ? 207 : 400;
+    return { ...base, status, problem: null, rejected: facts.length - n, response: { messageArray, timestamp: ts } };
   }
 
   /** JSON lines first, memory after: what the sink acknowledges is what it has written. */
@@ -223,7 +236,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       await write;
     }
     const target = kind === 'messages' ? accepted.messages : accepted.statuses;
-    if (keep) for (const i of indices) target.push(items[i]);
+    if (keep && !options.lean) for (const i of indices) target.push(items[i]);
     if (kind === 'messages') counts.messages += indices.length;
     else counts.statuses += indices.length;
   }
@@ -252,7 +265,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     const path = req.url ?? '/';
     const r = read(body);
     const call = (status: number, answer: Answer | null): ReceivedCall => ({
-      at, path, headers, mpo, kind: r.kind, items: r.items, itemCount: r.items.length, channel: channelsOf(r.facts), status,
+      at, path, headers, mpo, kind: r.kind, items: r.items, facts: r.facts, itemCount: r.facts.length, channel: channelsOf(r.facts), status,
       rejected: answer?.rejected ?? 0, problem: answer ? answer.problem : 'the sink hung up', clientCertificate, response: answer?.response ?? null,
     });
     if (behaviour.hangUp) {

@@ -164,6 +164,30 @@ describe('accepting', () => {
     assert.deepEqual(s.calls()[0]!.items, []);
     assert.equal(s.counts().messages, 2);
   });
+
+  test('lean: the same answers as parsing, from the bytes, with facts but no items', async () => {
+    const full = await sink({ keep: false });
+    const lean = await sink({ keep: false, lean: true });
+    const rule = { reject: { code: 'RCP1061', match: /a2$/ } };
+    const ruled = [await sink({ behaviour: rule }), await sink({ lean: true, behaviour: rule })];
+    const batch = [message(1), message(2), message(3, 'IF-019')];
+    const answers = await Promise.all([full, lean].map((s) => post(s, batch)));
+    assert.deepEqual(answers.map((a) => a.status), [201, 201]);
+    const sansTime = (a: { json: StandardResponse }) => a.json.messageArray.map(({ sentTimestamp: _, ...m }) => m);
+    assert.deepEqual(sansTime(answers[1]!), sansTime(answers[0]!));
+    const call = lean.calls()[0]!;
+    assert.deepEqual(call.items, []);
+    assert.equal(call.itemCount, 3);
+    assert.deepEqual(call.facts.map((f) => f.sur), batch.map((m) => (m.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference));
+    assert.equal(call.channel, 'IF-021,IF-019');
+    const partial = await Promise.all(ruled.map((s) => post(s, batch)));
+    assert.deepEqual(partial.map((a) => a.status), [207, 207]);
+    assert.deepEqual(partial.map(codes), [['RCP0000', 'RCP1061', 'RCP0000'], ['RCP0000', 'RCP1061', 'RCP0000']]);
+    const statuses = await post(lean, [statusItem(1)], { path: '/status' });
+    assert.equal(statuses.status, 201);
+    assert.equal(statuses.json.messageArray[0]!.recipientID, '1100000001');
+    assert.deepEqual(lean.counts(), { calls: 2, messages: 3, statuses: 1, rejected: 0 });
+  });
 });
 
 describe('refusing', () => {
@@ -358,7 +382,7 @@ describe('opendip sink', () => {
   });
 
   test('log lines say why a call was refused', () => {
-    const line = formatCall({ at: 0, path: '/p', headers: {}, mpo: null, kind: 'status', items: [], itemCount: 3, channel: null, status: 401, rejected: 0, problem: 'message signature invalid: x', clientCertificate: null, response: null });
+    const line = formatCall({ at: 0, path: '/p', headers: {}, mpo: null, kind: 'status', items: [], facts: [], itemCount: 3, channel: null, status: 401, rejected: 0, problem: 'message signature invalid: x', clientCertificate: null, response: null });
     assert.equal(line, '1970-01-01T00:00:00.000Z  401  status  3 status item(s)  /p  message signature invalid: x');
   });
 });
