@@ -15,7 +15,7 @@ export interface Backend {
 }
 
 let counter = 0;
-const call = (over: Partial<ApiCall> = {}): ApiCall => ({
+export const call = (over: Partial<ApiCall> = {}): ApiCall => ({
   at: Date.now(), requestId: `r${++counter}`, callerId: '1200000001', method: 'POST', path: '/1.1/dip-channel/IF-021', channel: 'IF-021',
   status: 201, messages: 1, accepted: 1, durationMs: 3, remote: '127.0.0.1', outcome: 'ok', ...over,
 });
@@ -30,7 +30,7 @@ export function message(seq: number, over: Partial<ArchivedMessage> = {}): Archi
   };
 }
 
-const inbound = (m: ArchivedMessage): JournalEntry => ({
+export const inbound = (m: ArchivedMessage): JournalEntry => ({
   at: m.receivedAt, stage: 'Inbound', status: 'GoodToGo', statusCode: 201, messageSeq: m.seq, transactionId: m.transactionId,
   senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan,
   correlationId: m.correlationId, recipient: null, message: 'MSG0000 - Success', reason: null, durationMs: 1,

@@ -3,20 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
-import { storageContract } from './contract.js';
+import { storageContract, type Backend } from './contract.js';
+import { deliveryContract } from './delivery-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 let current = '';
 
-storageContract({
+const file: Backend = {
   name: 'sqlite',
   open: async () => {
     current = `sqlite:${join(dir, `store-${++n}.db`)}`;
     return openStore(current);
   },
   reopen: async () => openStore(current),
-});
+};
+const memory: Backend = { name: 'sqlite in memory', open: async () => openStore('sqlite::memory:') };
 
-storageContract({ name: 'sqlite in memory', open: async () => openStore('sqlite::memory:') });
+for (const backend of [file, memory]) {
+  storageContract(backend);
+  deliveryContract(backend);
+}
