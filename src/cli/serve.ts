@@ -75,6 +75,7 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--webhook-timeout <seconds>', 'how long a webhook may take to answer [OPENDIP_WEBHOOK_TIMEOUT] (default 30)')
     .option('--batch-linger-ms <ms>', 'how long a lone message may wait for others to share its webhook call [OPENDIP_BATCH_LINGER_MS] (default 50)')
     .option('--delivery-concurrency <n>', 'webhook endpoints served at once [OPENDIP_DELIVERY_CONCURRENCY] (default 16)')
+    .option('--no-delivery-thread', 'deliver on the API thread instead of a thread of its own [OPENDIP_DELIVERY_THREAD=false]')
     .option('--retry-hours <hours>', 'how long failed deliveries are retried before the dead-letter queue [OPENDIP_RETRY_HOURS] (default 72)')
     .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')
     .option('--log-level <level>', 'pino log level [OPENDIP_LOG_LEVEL] (default info)')

@@ -44,6 +44,8 @@ export interface Config {
     lingerMs: number;
     concurrency: number;
     retryPeriodMs: number;
+    /** Run delivery on its own thread (and so on a second core). */
+    thread: boolean;
   };
 }
 
@@ -81,6 +83,7 @@ export const FLAG_ENV = {
   batchLingerMs: 'OPENDIP_BATCH_LINGER_MS',
   deliveryConcurrency: 'OPENDIP_DELIVERY_CONCURRENCY',
   retryHours: 'OPENDIP_RETRY_HOURS',
+  deliveryThread: 'OPENDIP_DELIVERY_THREAD',
 } as const;
 
 export class ConfigError extends Error {}
@@ -162,6 +165,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
       lingerMs: number(get('batchLingerMs') ?? '50', 'batch linger', 0, 60_000),
       concurrency: number(get('deliveryConcurrency') ?? '16', 'delivery concurrency', 1, 1024),
       retryPeriodMs: number(get('retryHours') ?? '72', 'retry period in hours', 0.001, 24 * 365) * 3_600_000,
+      thread: bool(get('deliveryThread') ?? true, 'delivery thread'),
     }),
   });
 }

@@ -53,17 +53,22 @@ export interface Registry {
   issueApiKey(dipId: string, label: string): Promise<string>;
 }
 
-export async function openRegistry(store: RegistryStore): Promise<Registry> {
+/** `onChange` hears of every change made through this registry, once it is stored. */
+export async function openRegistry(store: RegistryStore, onChange: () => void = () => undefined): Promise<Registry> {
   let current = buildRegistryView(await store.loadRegistry());
-  const refresh = async (): Promise<void> => {
+  const load = async (): Promise<void> => {
     current = buildRegistryView(await store.loadRegistry());
+  };
+  const refresh = async (): Promise<void> => {
+    await load();
+    onChange();
   };
   const requireParticipant = (dipId: string): void => {
     if (!current.participant(dipId)) throw new Error(`unknown participant ${dipId}`);
   };
   return {
     view: () => current,
-    refresh,
+    refresh: load,
     async saveParticipant(p) {
       // DT-006 says 10 characters; the SUR pattern makes them hexadecimal, or the participant could never send.
       if (!/^[0-9A-Fa-f]{10}$/.test(p.dipId)) throw new Error(`DIP ids are exactly 10 hexadecimal characters (usually digits): '${p.dipId}'`);

@@ -3,7 +3,6 @@
  * HTTP server, and stops it all in order.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -14,14 +13,13 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
-import { createRunner, type Runner } from '../delivery/runner.js';
-import { createSender } from '../delivery/sender.js';
-import { DEFAULT_BREAKER } from '../domain/breaker.js';
-import { DEFAULT_RETRY } from '../domain/retry.js';
+import type { Runner } from '../delivery/runner.js';
 import { demoFilePath, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, type DemoMarketFile } from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from './demo.js';
+import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
+import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
 
@@ -61,7 +59,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
     store = await openStore(config.databaseUrl);
-    const registry = await openRegistry(store);
+    let thread: DeliveryThread | null = null;
+    const registry = await openRegistry(store, () => thread?.registryChanged());
     const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile || !config.dipCertFile;
     const pki = usesDevPki ? await ensureDevPki(config.dataDir, config.host === '0.0.0.0' ? [] : [config.host]) : null;
 
@@ -80,19 +79,17 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Participants exist before the port opens, so no request can arrive ahead of them.
     const demoParticipants = config.demo && pki ? await prepareDemo(catalogue, registry, store, { dataDir: config.dataDir, ca: pki.ca, environment: config.environment, now: clock.now() }) : null;
     const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
-    const sender = createSender({
-      identity: { certificatePem: readText(config.dipCertFile ?? pki!.paths.dipCert), privateKeyPem: readText(config.dipKeyFile ?? pki!.paths.dipKey) },
-      extraCas: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null).map(readText),
-      timeoutMs: config.delivery.timeoutMs,
-    });
-    const runner = createRunner({
-      store, sender, catalogue, registry: () => registry.view(), clock, logger, dipId: config.dipId, owner: `${hostname()}:${process.pid}`,
-      random: Math.random,
-      policy: {
-        retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
-        lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: 10 * config.delivery.timeoutMs, pollMs: 1_000,
-      },
-    });
+    const setup: DeliverySetup = {
+      config,
+      dipCertFile: config.dipCertFile ?? pki!.paths.dipCert,
+      dipKeyFile: config.dipKeyFile ?? pki!.paths.dipKey,
+      webhookCaFiles: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null),
+    };
+    // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
+    const threaded = config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
+    if (threaded) thread = await startDeliveryThread(setup, logger);
+    const runner: Runner = thread
+      ?? createDeliveryEngine(setup, { store, catalogue, registry: () => registry.view(), clock, logger });
     const app = await buildApp({
       config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner.wake(),
@@ -126,7 +123,6 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         clearInterval(refresher);
         await app.close();
         await runner.stop();
-        await sender.close();
         await demoSinks?.sink.close();
         await callLog.close();
         await openStoreRef.close();

@@ -1,0 +1,69 @@
+/**
+ * Runs the delivery engine on a worker thread and looks after it: wake-ups are passed on, a thread that
+ * dies is started again (its endpoint leases expire, so nothing is lost or sent twice by the restart),
+ * and stop waits for the calls in flight to finish.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Runner } from '../delivery/runner.js';
+import type { DeliverySetup } from './delivery.js';
+
+const RESTART_DELAY_MS = 1_000;
+
+export interface DeliveryThread extends Runner {
+  /** The registry changed: the thread reloads it before it handles anything sent after this. */
+  registryChanged(): void;
+}
+
+const SCRIPT = new URL('./delivery-thread.js', import.meta.url);
+
+/** `script` is the thread's entry (the delivery engine; another only to test this supervision). */
+export async function startDeliveryThread(setup: DeliverySetup, logger: Logger, script: URL = SCRIPT): Promise<DeliveryThread> {
+  let worker: Worker | null = null;
+  let stopping = false;
+  let restart: NodeJS.Timeout | null = null;
+
+  const spawn = (): Promise<void> => new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
+    let ready = false;
+    w.on('message', (m: string) => {
+      if (m === 'ready') {
+        ready = true;
+        worker = w;
+        resolve();
+      }
+    });
+    w.on('error', (e) => {
+      if (!ready) return reject(e);
+      logger.error({ err: e }, 'the delivery thread failed; starting it again');
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      if (!ready || stopping) return;
+      logger.error({ code }, 'the delivery thread exited; starting it again');
+      restart = setTimeout(() => void spawn().catch((e: unknown) => logger.error({ err: e }, 'the delivery thread could not be started')), RESTART_DELAY_MS);
+    });
+  });
+
+  await spawn();
+  return {
+    start() {},
+    wake() {
+      worker?.postMessage('wake');
+    },
+    registryChanged() {
+      worker?.postMessage('registry');
+    },
+    async stop() {
+      stopping = true;
+      if (restart) clearTimeout(restart);
+      const w = worker;
+      if (!w) return;
+      await new Promise<void>((resolve) => {
+        w.on('exit', () => resolve());
+        w.on('message', (m: string) => m === 'stopped' && void w.terminate());
+        w.postMessage('stop');
+      });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The delivery engine on its own thread, with its own connection to the store. The API thread tells it
+ * `wake` when it has committed new copies; polling stays the guarantee. On `stop` it finishes the calls
+ * in flight, closes the store and says `stopped`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { loadCatalogue } from '../catalogue/load.js';
+import { systemClock } from '../domain/time.js';
+import { openRegistry } from '../registry/registry.js';
+import { openStore } from '../storage/open.js';
+import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
+
+/** Registry changes made elsewhere (`opendip registry` beside a running server) are picked up this often. */
+const REGISTRY_REFRESH_MS = 5_000;
+
+const setup = workerData as DeliverySetup & { logLevel: string };
+const port = parentPort!;
+const destination = pino.destination({ dest: 1, sync: false });
+const logger = pino({ level: setup.logLevel }, destination);
+const store = await openStore(setup.config.databaseUrl);
+const registry = await openRegistry(store);
+const engine = createDeliveryEngine(setup, { store, catalogue: loadCatalogue(setup.config.openapiFiles), registry: () => registry.view(), clock: systemClock, logger });
+const refresh = (): void => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed'));
+const refresher = setInterval(refresh, REGISTRY_REFRESH_MS);
+
+// Messages are handled in the order sent, so a registry change is seen before the wake-up that follows it.
+port.on('message', (message: 'wake' | 'registry' | 'stop') => {
+  if (message === 'wake') return engine.wake();
+  if (message === 'registry') return refresh();
+  clearInterval(refresher);
+  void (async () => {
+    await engine.stop();
+    await store.close();
+    destination.flushSync();
+    port.postMessage('stopped');
+    port.close();
+  })();
+});
+engine.start();
+port.postMessage('ready');

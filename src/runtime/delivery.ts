@@ -1,0 +1,51 @@
+/**
+ * The delivery engine's wiring, written once for both places it runs: inside the API process, or on its
+ * own thread (delivery-thread.ts) so that building, signing and posting webhook calls uses a second core
+ * while the API thread validates and archives. Everything it is given here can cross a thread boundary.
+ */
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Config } from '../config/config.js';
+import { createRunner, type Runner } from '../delivery/runner.js';
+import { createSender } from '../delivery/sender.js';
+import { DEFAULT_BREAKER } from '../domain/breaker.js';
+import { DEFAULT_RETRY } from '../domain/retry.js';
+import type { Clock } from '../domain/time.js';
+import type { RegistryView } from '../registry/registry.js';
+import type { Store } from '../storage/ports.js';
+
+/** What the engine needs beyond the config, as file paths (resolved against the dev PKI when not configured). */
+export interface DeliverySetup {
+  config: Readonly<Config>;
+  dipCertFile: string;
+  dipKeyFile: string;
+  webhookCaFiles: string[];
+}
+
+export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger }): Runner {
+  const { config } = setup;
+  const read = (file: string): string => readFileSync(file, 'utf8');
+  const sender = createSender({
+    identity: { certificatePem: read(setup.dipCertFile), privateKeyPem: read(setup.dipKeyFile) },
+    extraCas: setup.webhookCaFiles.map(read),
+    timeoutMs: config.delivery.timeoutMs,
+  });
+  const runner = createRunner({
+    store: deps.store, sender, catalogue: deps.catalogue, registry: deps.registry, clock: deps.clock, logger: deps.logger, dipId: config.dipId,
+    owner: `${hostname()}:${process.pid}`, random: Math.random,
+    policy: {
+      retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
+      lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: 10 * config.delivery.timeoutMs, pollMs: 1_000,
+    },
+  });
+  return {
+    ...runner,
+    /** Lets the calls in flight finish, then closes the engine's connections. */
+    async stop() {
+      await runner.stop();
+      await sender.close();
+    },
+  };
+}
