@@ -72,6 +72,7 @@ function identityFrom(opts: SendOptions): ClientIdentity {
   if (opts.participants) {
     if (!opts.as) throw new Error('--participants needs --as <dipId> to choose the sender');
     const identity = identityFromDemoFile(readDemoFile(opts.participants), opts.as);
+    if (!identity.baseUrl && !opts.url) throw new Error(`${opts.participants} names no URL yet: the DIP is still starting (wait for its banner), or give --url`);
     return {
       ...identity,
       ...(opts.url ? { baseUrl: opts.url } : {}),

@@ -116,6 +116,15 @@ describe('a DIP started with the defaults', () => {
     assert.ok(body.messageArray.every((i) => i.message === 'MSG1006 - Sender Unique Reference Duplicated'));
   });
 
+  test('send with a demo file written before the DIP is listening says so instead of failing on the URL', async () => {
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as Record<string, unknown>;
+    const early = join(dataDir, 'early.json');
+    writeFileSync(early, JSON.stringify({ ...demo, baseUrl: '' }));
+    const r = await runCli(['send', '--participants', early, '--as', '1200000001', '--channel', 'IF-021', join(samples, 'IF-021.json')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /names no URL yet: the DIP is still starting \(wait for its banner\), or give --url/);
+  });
+
   test('validate passes a sample file and lists the problems of a broken one', async () => {
     const good = await runCli(['validate', join(samples, 'IF-021.json')]);
     assert.equal(good.code, 0, good.stdout + good.stderr);
