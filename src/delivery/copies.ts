@@ -19,18 +19,25 @@ export interface Copy {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A copy wanted: which message, on which channel and schema, for which role. */
+/** Spelled out: V8 gives `{ ...m, payload }` objects no shared shape, which every copy would pay for. */
+const withoutPayload = (m: ArchivedMessage): ArchivedMessage => ({
+  seq: m.seq, transactionId: m.transactionId, channel: m.channel, eventCode: m.eventCode, schemaVersion: m.schemaVersion,
+  senderUniqueReference: m.senderUniqueReference, senderId: m.senderId, senderRole: m.senderRole, dcpId: m.dcpId, callerId: m.callerId,
+  correlationId: m.correlationId, senderCorrelationId: m.senderCorrelationId, mpan: m.mpan, receivedAt: m.receivedAt, requestId: m.requestId,
+  payload: EMPTY, recipients: m.recipients,
+});
+
+/** A copy wanted: which message, on which channel, for which role. */
 export interface Wanted {
   seq: number;
   channel: string;
-  eventCode: string;
-  schemaVersion: string;
   role: string | null;
   publicationId: string;
 }
 
 export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'messagesBySeq'>, maxBytes = 128 * 1024 * 1024) {
   const obfuscators = new Map<string, Obfuscator | null>();
+  const hidesFrom = new Map<string, boolean>();
   const cache = new Map<string, Copy>();
   let bytes = 0;
 
@@ -57,7 +64,7 @@ export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'm
       common.D0 = d0;
       element = egressElement(Buffer.from(JSON.stringify(copy)));
     }
-    return { element, message: { ...m, payload: EMPTY } };
+    return { element, message: withoutPayload(m) };
   };
 
   const remember = (key: string, copy: Copy): void => {
@@ -70,8 +77,20 @@ export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'm
     }
   };
 
-  /** The cache key: the message, and the role when that role sees an obfuscated copy. */
-  const keyOf = (w: Wanted): string => `${w.seq}|${obfuscatorFor(w, w.role) ? w.role : ''}`;
+  /** Whether the channel hides anything from the role, for any event: known before the message is read. */
+  const hides = (channel: string, role: string | null): boolean => {
+    const key = `${channel}|${role}`;
+    let v = hidesFrom.get(key);
+    if (v === undefined) {
+      const rule = catalogue.channels.get(channel);
+      v = !!rule && !!role && [rule.obfuscation, ...Object.values(rule.events).map((e) => e.obfuscation ?? {})].some((o) => (o[role] ?? []).length > 0);
+      hidesFrom.set(key, v);
+    }
+    return v;
+  };
+
+  /** The cache key: the message, and the role when the channel hides anything from that role. */
+  const keyOf = (w: Wanted): string => (hides(w.channel, w.role) ? `${w.seq}|${w.role}` : `${w.seq}|`);
 
   return {
     /** The copies for these (message, role) pairs, reading only the messages not in the cache. */

@@ -118,7 +118,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const tBuild = performance.now();
     const messages = pending.filter((d) => d.kind === 'message');
     const built = await copies.get(messages.map((d) => ({
-      seq: d.messageSeq!, channel: endpoint.channel, eventCode: d.eventCode!, schemaVersion: d.schemaVersion!, role: d.role, publicationId: d.publicationId ?? endpoint.channel,
+      seq: d.messageSeq!, channel: endpoint.channel, role: d.role, publicationId: d.publicationId ?? endpoint.channel,
     })));
     const copyOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
     const batch = nextBatch(pending.map((d) => {

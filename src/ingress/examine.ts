@@ -82,7 +82,11 @@ export function examineElement(
   }
   const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
   const alone = Object.keys(element as object).length === 1;
-  return { ...echo, kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, alone, element: ref };
+  // Spelled out: V8 gives `{ ...echo, more }` objects no shared shape, which costs every message microseconds.
+  return {
+    sur: echo.sur, senderId: echo.senderId, dcpId: echo.dcpId, eventCode: echo.eventCode,
+    kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, alone, element: ref,
+  };
 }
 
 /**

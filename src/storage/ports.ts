@@ -173,10 +173,8 @@ export interface PendingDelivery {
   attempts: number;
   firstFailureAt: number | null;
   createdAt: number;
-  /** The archived message (kind message), its event code and schema version. */
+  /** The archived message (kind message). */
   messageSeq: number | null;
-  eventCode: string | null;
-  schemaVersion: string | null;
   publicationId: string | null;
   /** The status item (kind status). */
   statusItem: StandardResponseItem | null;

@@ -61,8 +61,8 @@ export function deliveryContract(backend: Backend): void {
       assert.equal((await store.claimDueEndpoints(T0 + 60_001, 10, 'b', 60_000)).length, 2, 'an expired lease is rescued');
       const sup = claimed.find((e) => e.role === 'SUP')!;
       const pending = await store.pendingDeliveries(sup, T0, 100);
-      assert.deepEqual(pending.map((d) => [d.kind, d.messageSeq, d.recipientId, d.role, d.attempts, d.eventCode, d.schemaVersion, d.publicationId]),
-        seqs.map((s) => ['message', s, SUP, 'SUP', 0, '[ActivePower]', '011', 'PUB-021']));
+      assert.deepEqual(pending.map((d) => [d.kind, d.messageSeq, d.recipientId, d.role, d.attempts, d.firstFailureAt, d.createdAt, d.publicationId, d.statusItem]),
+        seqs.map((s) => ['message', s, SUP, 'SUP', 0, null, T0, 'PUB-021', null]));
       assert.equal((await store.pendingDeliveries(sup, T0, 2)).length, 2, 'the limit is honoured, oldest first');
       const contents = await store.messagesBySeq(seqs);
       assert.deepEqual([...contents.keys()].sort(), seqs);

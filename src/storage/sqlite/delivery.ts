@@ -68,15 +68,17 @@ export function deliveryParts(
     maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
   });
 
-  const pendingStatement = db.prepare(
-    `SELECT d.id, d.kind, d.item_seq, d.recipient_id, d.role, d.attempts, d.first_failure_at, d.created_at, d.publication_id,
-            s.item AS status_item, m.event_code, m.schema_version
-     FROM deliveries d
-     LEFT JOIN messages m ON d.kind = 'message' AND m.seq = d.item_seq
-     LEFT JOIN status_messages s ON d.kind = 'status' AND s.id = d.item_seq
+  // Read as arrays, without joins: this runs for every call and a call carries up to FETCH_LIMIT copies.
+  const pendingMessages = db.prepare(
+    `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id FROM deliveries
+     WHERE state = 'pending' AND recipient_id = ? AND channel = ? AND role = ? AND next_attempt_at <= ?
+     ORDER BY next_attempt_at, id LIMIT ?`,
+  ).raw();
+  const pendingStatuses = db.prepare(
+    `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
      WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.role = ? AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.id LIMIT ?`,
-  );
+  ).raw();
   const updateDelivery = db.prepare(
     `UPDATE deliveries SET state = ?, attempts = ?, first_failure_at = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
      WHERE id = ?`,
@@ -106,6 +108,14 @@ export function deliveryParts(
     queueStatus(r.statusMessages, r.at);
     setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, role: r.endpoint.role, breaker: JSON.stringify(r.breaker) });
   });
+
+  const bySeqStatements = new Map<number, Database.Statement>();
+  /** SELECT … IN (?, …) for n values, prepared once per n (n is 500 but for the last chunk). */
+  const bySeqs = (n: number): Database.Statement => {
+    let st = bySeqStatements.get(n);
+    if (!st) bySeqStatements.set(n, (st = db.prepare(`SELECT * FROM messages WHERE seq IN (${Array(n).fill('?').join(',')})`)));
+    return st;
+  };
 
   const earliest = db.prepare('SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints WHERE next_due_at IS NOT NULL').pluck();
 
@@ -186,20 +196,27 @@ export function deliveryParts(
       return claim.immediate(now, limit, owner, leaseMs);
     },
     async pendingDeliveries(endpoint, now, limit) {
-      return (pendingStatement.all(endpoint.recipientId, endpoint.channel, endpoint.role, now, limit) as Row[]).map((r): PendingDelivery => ({
-        id: Number(r.id), kind: r.kind as 'message' | 'status', recipientId: r.recipient_id as string, role: (r.role as string) || null,
-        attempts: Number(r.attempts), firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at),
-        createdAt: Number(r.created_at), publicationId: (r.publication_id as string | null) ?? null,
-        messageSeq: r.kind === 'message' ? Number(r.item_seq) : null,
-        eventCode: (r.event_code as string | null) ?? null, schemaVersion: (r.schema_version as string | null) ?? null,
-        statusItem: r.kind === 'status' ? (JSON.parse(r.status_item as string) as StandardResponseItem) : null,
+      const args = [endpoint.recipientId, endpoint.channel, endpoint.role, now, limit];
+      const { recipientId } = endpoint;
+      const role = endpoint.role || null;
+      const time = (v: unknown): number | null => (v === null ? null : Number(v));
+      // Literals with every key in one order (no spreads), so the many copies of a call share one shape.
+      if (endpoint.channel === STATUS_CHANNEL) {
+        return (pendingStatuses.all(...args) as unknown[][]).map((r): PendingDelivery => ({
+          id: Number(r[0]), kind: 'status', recipientId, role, attempts: Number(r[1]), firstFailureAt: time(r[2]), createdAt: Number(r[3]),
+          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem,
+        }));
+      }
+      return (pendingMessages.all(...args) as unknown[][]).map((r): PendingDelivery => ({
+        id: Number(r[0]), kind: 'message', recipientId, role, attempts: Number(r[2]), firstFailureAt: time(r[3]), createdAt: Number(r[4]),
+        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null,
       }));
     },
     async messagesBySeq(seqs) {
       const out = new Map<number, ArchivedMessage>();
       for (let i = 0; i < seqs.length; i += 500) {
         const chunk = seqs.slice(i, i + 500);
-        for (const r of db.prepare(`SELECT * FROM messages WHERE seq IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[]) {
+        for (const r of bySeqs(chunk.length).all(...chunk) as Row[]) {
           out.set(Number(r.seq), toMessage(r));
         }
       }
