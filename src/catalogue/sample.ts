@@ -2,6 +2,7 @@
 // constraint of the JSON Schema / OpenAPI 3.0 subset the catalogue uses; anything outside it (keyword, format,
 // regex construct) throws rather than yield data a validator rejects, and each result is re-checked before return.
 import { deflateSync } from 'node:zlib';
+import { DIGITS, parsePattern, type PatternTerm } from '../domain/pattern.js';
 
 export type OpenApiDoc = { components: { schemas: Record<string, unknown> } };
 
@@ -21,7 +22,6 @@ const CONSTRAINTS = new Set(['$ref', 'type', 'properties', 'additionalProperties
   'maxLength', 'minItems', 'maxItems', 'pattern', 'minimum', 'maximum', 'multipleOf', 'oneOf', 'format', 'nullable']);
 // The catalogue has no recursive $ref, so reaching this depth means the document was misread, not that data is deep.
 const MAX_DEPTH = 64;
-const DIGITS = '0123456789';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const ALNUM = UPPER + DIGITS;
 const HEX = DIGITS + 'ABCDEF';
@@ -217,10 +217,6 @@ function mpan(ctx: Ctx): string {
 
 // ---- strings from regular expressions: the constructs the catalogue uses, and an error for any other ----
 
-type Atom = { kind: 'set'; chars: string } | { kind: 'group'; alts: Term[][] };
-interface Term { atom: Atom; min: number; max: number }
-const SHORT_QUANTIFIERS: Record<string, [number, number]> = { '?': [0, 1], '*': [0, Infinity], '+': [1, Infinity] };
-
 function fromPattern(ctx: Ctx, pattern: string, ok: (s: string) => boolean): string {
   const alts = parsePattern(pattern);
   for (let attempt = 0; attempt < 60; attempt++) {
@@ -232,77 +228,7 @@ function fromPattern(ctx: Ctx, pattern: string, ok: (s: string) => boolean): str
   throw new Error(`cannot satisfy /${pattern}/ together with the schema's other string constraints`);
 }
 
-function parsePattern(pattern: string): Term[][] {
-  // Generating from the body is exact for `^…$`, and without anchors any match of the body still matches, so a
-  // leading `^` and a trailing unescaped `$` are dropped; anchors anywhere else are rejected.
-  let body = pattern.startsWith('^') ? pattern.slice(1) : pattern;
-  if (body.endsWith('$') && (/\\*(?=\$$)/.exec(body)?.[0].length ?? 0) % 2 === 0) body = body.slice(0, -1);
-  let i = 0;
-  const fail = (what: string): never => { throw new Error(`unsupported regex construct ${what} at offset ${i} in /${pattern}/`); };
-  // `\d` is the only class escape in use; an escaped punctuation mark is that literal character.
-  const escape = (c: string): string => (c === 'd' ? DIGITS : c !== '' && !/[A-Za-z0-9]/.test(c) ? c : fail(`'\\${c}'`));
-  const charClass = (): string => {
-    if (body.charAt(i) === '^') fail('negated class');
-    let set = '';
-    while (i < body.length && body.charAt(i) !== ']') {
-      const c = body.charAt(i++);
-      const from = c === '\\' ? escape(body.charAt(i++)) : c;
-      const to = body.charAt(i + 1);
-      if (from.length === 1 && body.charAt(i) === '-' && to !== ']' && to !== '') {
-        if (to === '\\' || to < from) fail(`range ${from}-${to}`);
-        for (let code = from.charCodeAt(0); code <= to.charCodeAt(0); code++) set += String.fromCharCode(code);
-        i += 2;
-      } else set += from;
-    }
-    if (body.charAt(i++) !== ']' || set === '') fail('empty or unterminated class');
-    return set;
-  };
-  const atom = (): Atom => {
-    const c = body.charAt(i++);
-    if (c === '(') {
-      if (body.startsWith('?:', i)) i += 2;
-      else if (body.charAt(i) === '?') fail("'(?'");
-      const alts = alternation();
-      if (body.charAt(i++) !== ')') fail('unterminated group');
-      return { kind: 'group', alts };
-    }
-    if (c === '[') return { kind: 'set', chars: charClass() };
-    if (c === '\\') return { kind: 'set', chars: escape(body.charAt(i++)) };
-    return c === '' || '^$*+?{}|)]'.includes(c) ? fail(`'${c}'`) : { kind: 'set', chars: c };
-  };
-  const quantified = (a: Atom): Term => {
-    const c = body.charAt(i);
-    let [min, max] = SHORT_QUANTIFIERS[c] ?? [1, 1];
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(body.slice(i)) ?? fail("'{'");
-      [min, max] = [Number(m[1]), m[2] === undefined ? Number(m[1]) : m[3] ? Number(m[3]) : Infinity];
-      if (max < min) fail(`quantifier ${m[0]}`);
-      i += m[0].length;
-    } else if (SHORT_QUANTIFIERS[c]) i++;
-    else return { atom: a, min, max };
-    // DT-002-MPAN's `\d{13}?` is a lazy {13}, not an optional run: laziness decides which match is found,
-    // never whether one exists, so it generates exactly like the greedy form.
-    if (body.charAt(i) === '?') i++;
-    return { atom: a, min, max };
-  };
-  const sequence = (): Term[] => {
-    const terms: Term[] = [];
-    while (i < body.length && body.charAt(i) !== '|' && body.charAt(i) !== ')') terms.push(quantified(atom()));
-    return terms;
-  };
-  function alternation(): Term[][] {
-    const alts = [sequence()];
-    while (body.charAt(i) === '|') {
-      i++;
-      alts.push(sequence());
-    }
-    return alts;
-  }
-  const alts = alternation();
-  return i === body.length ? alts : fail(`'${body.charAt(i)}'`);
-}
-
-function emit(ctx: Ctx, terms: Term[], stretch: number): string {
+function emit(ctx: Ctx, terms: PatternTerm[], stretch: number): string {
   let out = '';
   for (const { atom, min, max } of terms) {
     const count = int(ctx, min, Math.min(max, min + stretch));

@@ -5,6 +5,7 @@
  * nines, numbers unchanged. The copy must stay valid against its schema, since recipients validate what they get:
  * where `x…` would not be (an enum, a pattern, a format), a fixed value the schema accepts is used instead.
  */
+import { parsePattern, type PatternTerm } from './pattern.js';
 
 export type Schemas = { components: { schemas: Record<string, unknown> } };
 export type Obfuscator = (payload: Record<string, unknown>) => Record<string, unknown>;
@@ -195,11 +196,14 @@ function stringOk(node: Node, value: string): boolean {
 // repetition at its maximum, optional parts (`?`) left out (an optional sign would make a quantity negative),
 // unbounded ones stretched to the field's maximum length. Constructs outside this subset throw.
 
-type Atom = { kind: 'char'; char: string } | { kind: 'group'; alts: Term[][] };
-interface Term { atom: Atom; min: number; max: number; count: number; unit: string }
+interface Term { min: number; max: number; count: number; unit: string }
+
+/** The placeholder for a choice of characters: x, X or 9 where the choice allows. */
+const placeholder = (chars: string): string => ['x', 'X', '9', '0'].find((p) => chars.includes(p)) ?? chars.charAt(0);
 
 function fromPattern(pattern: string, minLength: number, maxLength: number | undefined): string {
-  const terms = render(parsePattern(pattern)[0]!);
+  const alts = parsePattern(pattern);
+  const terms = render(alts.length === 1 ? alts[0]! : [{ atom: { kind: 'group', alts }, min: 1, max: 1 }]);
   const length = (): number => terms.reduce((n, t) => n + t.count * t.unit.length, 0);
   const grow = (eligible: (t: Term) => boolean, target: number): void => {
     for (const t of [...terms].reverse()) {
@@ -217,76 +221,12 @@ function fromPattern(pattern: string, minLength: number, maxLength: number | und
 }
 
 /** Fixes each term's unit string and starting count; a group takes its first alternative. */
-function render(terms: Term[]): Term[] {
-  return terms.map((t) => {
-    const unit = t.atom.kind === 'char' ? t.atom.char
-      : render(t.atom.alts[0]!).map((inner) => inner.unit.repeat(inner.count)).join('');
-    const count = t.max === 1 && t.min === 0 ? 0 : t.max === Infinity ? t.min : t.max;
-    return { ...t, unit, count };
+function render(terms: PatternTerm[]): Term[] {
+  return terms.map(({ atom, min, max }) => {
+    const unit = atom.kind === 'set' ? placeholder(atom.chars)
+      : render(atom.alts[0]!).map((inner) => inner.unit.repeat(inner.count)).join('');
+    return { min, max, unit, count: max === 1 && min === 0 ? 0 : max === Infinity ? min : max };
   });
-}
-
-function parsePattern(pattern: string): Term[][] {
-  let body = pattern.startsWith('^') ? pattern.slice(1) : pattern;
-  if (body.endsWith('$') && (/\\*(?=\$$)/.exec(body)?.[0].length ?? 0) % 2 === 0) body = body.slice(0, -1);
-  let i = 0;
-  const fail = (what: string): never => { throw new Error(`obfuscation cannot build a value for /${pattern}/: ${what} at ${i}`); };
-  const escape = (c: string): string => (c === 'd' ? '9' : c === 'w' ? 'x' : c !== '' && !/[A-Za-z0-9]/.test(c) ? c : fail(`'\\${c}'`));
-  const charClass = (): string => {
-    if (body.charAt(i) === '^') fail('negated class');
-    let set = '';
-    while (i < body.length && body.charAt(i) !== ']') {
-      const c = body.charAt(i++);
-      const from = c === '\\' ? escape(body.charAt(i++)) : c;
-      const to = body.charAt(i + 1);
-      if (c !== '\\' && body.charAt(i) === '-' && to !== ']' && to !== '' && to !== '\\') {
-        for (let code = from.charCodeAt(0); code <= to.charCodeAt(0); code++) set += String.fromCharCode(code);
-        i += 2;
-      } else set += from;
-    }
-    if (body.charAt(i++) !== ']' || set === '') fail('empty or unterminated class');
-    return ['x', 'X', '9', '0'].find((p) => set.includes(p)) ?? set.charAt(0);
-  };
-  const atom = (): Atom => {
-    const c = body.charAt(i++);
-    if (c === '(') {
-      if (body.startsWith('?:', i)) i += 2;
-      else if (body.charAt(i) === '?') fail("'(?'");
-      const alts = alternation();
-      if (body.charAt(i++) !== ')') fail('unterminated group');
-      return { kind: 'group', alts };
-    }
-    if (c === '[') return { kind: 'char', char: charClass() };
-    if (c === '\\') return { kind: 'char', char: escape(body.charAt(i++)) };
-    if (c === '.') return { kind: 'char', char: 'x' };
-    return c === '' || '^$*+?{}|)]'.includes(c) ? fail(`'${c}'`) : { kind: 'char', char: c };
-  };
-  const quantified = (a: Atom): Term => {
-    const c = body.charAt(i);
-    let [min, max] = c === '?' ? [0, 1] : c === '*' ? [0, Infinity] : c === '+' ? [1, Infinity] : [1, 1];
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(body.slice(i)) ?? fail("'{'");
-      [min, max] = [Number(m[1]), m[2] === undefined ? Number(m[1]) : m[3] ? Number(m[3]) : Infinity];
-      i += m[0].length;
-    } else if ('?*+'.includes(c) && c !== '') i++;
-    else return { atom: a, min, max, count: 0, unit: '' };
-    // A lazy quantifier (DT-002-MPAN's `\d{13}?`) matches the same strings as the greedy one.
-    if (body.charAt(i) === '?') i++;
-    return { atom: a, min, max, count: 0, unit: '' };
-  };
-  function alternation(): Term[][] {
-    const alts: Term[][] = [[]];
-    while (i < body.length && body.charAt(i) !== ')') {
-      if (body.charAt(i) === '|') {
-        i++;
-        alts.push([]);
-      } else alts[alts.length - 1]!.push(quantified(atom()));
-    }
-    return alts;
-  }
-  const alts = alternation();
-  if (i !== body.length) fail(`'${body.charAt(i)}'`);
-  return alts.length === 1 ? alts : [[{ atom: { kind: 'group', alts }, min: 1, max: 1, count: 0, unit: '' }]];
 }
 
 // ---- values and schemas --------------------------------------------------------------------------------------

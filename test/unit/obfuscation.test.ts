@@ -225,7 +225,7 @@ test('fields the schema does not declare, and values of an unexpected shape, sti
 test('a schema no placeholder can satisfy fails when compiled, not when a message is sent', () => {
   const bad = (node: unknown): Schemas => ({ components: { schemas: { M: { type: 'object', properties: { f: node } } } } });
   assert.throws(() => compileObfuscator(bad({ type: 'string', format: 'ipv6' }), 'M', ['/f']), /format 'ipv6'/);
-  assert.throws(() => compileObfuscator(bad({ type: 'string', pattern: '^(?=x)x$' }), 'M', ['/f']), /cannot build/);
+  assert.throws(() => compileObfuscator(bad({ type: 'string', pattern: '^(?=x)x$' }), 'M', ['/f']), /unsupported regex construct '\(\?' at offset 1 in/);
   assert.throws(() => compileObfuscator(bad({ type: 'string', enum: ['toolong'], maxLength: 3 }), 'M', ['/f']), /enum/);
   assert.throws(() => compileObfuscator(bad({ oneOf: [{ type: 'string' }, { type: 'number' }] }), 'M', ['/f']), /oneOf/);
   assert.doesNotThrow(() => compileObfuscator(bad({ type: 'string', format: 'ipv6' }), 'M', ['/g']), 'only covered fields need a placeholder');
