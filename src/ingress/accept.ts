@@ -163,7 +163,7 @@ async function assignIds(deps: IngressDeps, req: SendRequest, candidates: Item[]
   if (candidates.length === 0) return [];
   const rule = deps.catalogue.channels.get(req.channel) as ChannelRule;
   const date = formatCompactDate(receivedAt);
-  let seq = await deps.store.reserveSequence(candidates.length);
+  let seq = await deps.store.reserveSequence(candidates.length, receivedAt);
   return candidates.map((item) => {
     const { s1, schemaVersion, payload } = item.candidate!;
     const correlationRule = ruleFor(rule, item.eventCode!).correlation;

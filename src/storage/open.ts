@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadMigrations } from './migrate.js';
 import type { Store } from './ports.js';
+import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
 
 export { DataDirInUseError, lockDataDirectory } from './sqlite/lock.js';
@@ -14,8 +15,6 @@ export async function openStore(url: string): Promise<Store> {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     return openSqliteStore({ path, migrations: loadMigrations('sqlite') });
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('the PostgreSQL backend is not available in this build; use the embedded SQLite store');
-  }
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore({ url, migrations: loadMigrations('postgres') });
   throw new Error(`unsupported database URL '${url}': use sqlite:<file> or postgres://…`);
 }

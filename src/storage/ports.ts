@@ -122,8 +122,12 @@ export interface AcceptedBatch {
 }
 
 export interface IngestStore {
-  /** Reserves `count` consecutive sequence numbers and returns the first. Numbers are never reused; gaps are allowed. */
-  reserveSequence(count: number): Promise<number>;
+  /**
+   * Reserves `count` consecutive sequence numbers and returns the first. Numbers are never reused and
+   * only grow; gaps are allowed. `at` is when the messages were received (default now): a backend may
+   * file them by it (PostgreSQL partitions the archive by the day a number carries).
+   */
+  reserveSequence(count: number, at?: number): Promise<number>;
   /** Which of these SURs were ever accepted. */
   existingReferences(surs: string[]): Promise<Set<string>>;
   /**
@@ -276,7 +280,29 @@ export interface RegistryStore {
   isEmpty(): Promise<boolean>;
 }
 
-export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore {
+export interface HousekeepingReport {
+  /** Endpoint leases found expired and cleared (their holder died or stalled). */
+  leasesRescued: number;
+  partitionsCreated: number;
+  partitionsDropped: number;
+  /** Archived messages removed because they were past retention. */
+  messagesPurged: number;
+}
+
+/** Maintenance that runs on one node at a time: lease rescue, partitions ahead of time, retention. */
+export interface HousekeepingStore {
+  /** True while this process holds the housekeeping role; it takes the role when no live process has it. */
+  leadHousekeeping(): Promise<boolean>;
+  /** Rescues expired leases, prepares the coming months' partitions, and purges what is older than `retentionMs`. */
+  housekeeping(now: number, retentionMs: number): Promise<HousekeepingReport>;
+}
+
+export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore {
   readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Calls `listener` when another process makes delivery work due (PostgreSQL LISTEN/NOTIFY); a hint
+   * that cuts latency, never the guarantee. Absent where one process owns the store.
+   */
+  watchDue?(listener: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

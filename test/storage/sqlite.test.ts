@@ -5,6 +5,7 @@ import { after } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { storageContract, type Backend } from './contract.js';
 import { deliveryContract } from './delivery-contract.js';
+import { housekeepingContract } from './housekeeping-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,4 +25,5 @@ const memory: Backend = { name: 'sqlite in memory', open: async () => openStore(
 for (const backend of [file, memory]) {
   storageContract(backend);
   deliveryContract(backend);
+  housekeepingContract(backend);
 }

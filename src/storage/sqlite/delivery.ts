@@ -8,10 +8,10 @@ import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
 import type {
   AttemptRecord, DeliveryState, DeliveryStore, Endpoint, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage, PendingDelivery,
-  WebhookConfig, WebhookStore, ArchivedMessage,
+  WebhookStore, ArchivedMessage,
 } from '../ports.js';
+import { toWebhook, type Row } from '../rows.js';
 
-type Row = Record<string, unknown>;
 const STATUS_CHANNEL = 'STATUS';
 
 export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
@@ -62,11 +62,6 @@ export function deliveryParts(
       touchEndpoint.run(s.recipientId, STATUS_CHANNEL, '', now);
     }
   };
-
-  const toWebhook = (r: Row): WebhookConfig => ({
-    recipientId: r.recipient_id as string, channel: r.channel as string, callbackUrl: r.callback_url as string,
-    maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
-  });
 
   // Read as arrays, without joins: this runs for every call and a call carries up to FETCH_LIMIT copies.
   const pendingMessages = db.prepare(

@@ -4,20 +4,10 @@
  */
 import Database from 'better-sqlite3';
 import type { DcpGrant, Participant, Role } from '../../domain/model.js';
-import { batchStatus, msgText } from '../../domain/responses.js';
 import type { Migration } from '../migrate.js';
-import type {
-  AcceptedBatch, ApiCall, ArchivedMessage, CertificateRecord, JournalEntry, RegistryData, Store, StoredRecipients,
-} from '../ports.js';
+import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
+import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
 import { deliveryParts } from './delivery.js';
-
-type Row = Record<string, unknown>;
-
-/** The journal entry of a message that lost a race for its SUR at commit: rejected, not archived. */
-const duplicateEntry = (e: JournalEntry): JournalEntry => ({
-  ...e, status: 'InboundRuleFailure', statusCode: 400, messageSeq: null, transactionId: null,
-  message: msgText('MSG1006'), reason: 'senderUniqueReference was accepted by the DIP in another request at the same moment',
-});
 
 function migrate(db: Database.Database, migrations: Migration[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -30,60 +20,6 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
     }).immediate();
   }
 }
-
-const toMessage = (r: Row): ArchivedMessage => ({
-  seq: Number(r.seq),
-  transactionId: r.transaction_id as string,
-  channel: r.channel as string,
-  eventCode: r.event_code as string,
-  schemaVersion: r.schema_version as string,
-  senderUniqueReference: r.sur as string,
-  senderId: r.sender_id as string,
-  senderRole: r.sender_role as string,
-  dcpId: (r.dcp_id as string | null) ?? null,
-  callerId: r.caller_id as string,
-  correlationId: (r.correlation_id as string | null) ?? null,
-  senderCorrelationId: (r.sender_correlation_id as string | null) ?? null,
-  mpan: (r.mpan as string | null) ?? null,
-  receivedAt: Number(r.received_at),
-  requestId: r.request_id as string,
-  payload: r.payload as Buffer,
-  recipients: r.recipients ? (JSON.parse(r.recipients as string) as StoredRecipients) : null,
-});
-
-const toJournal = (r: Row): JournalEntry => ({
-  at: Number(r.at),
-  stage: r.stage as JournalEntry['stage'],
-  status: r.status as string,
-  statusCode: Number(r.status_code),
-  messageSeq: r.message_seq === null ? null : Number(r.message_seq),
-  transactionId: (r.transaction_id as string | null) ?? null,
-  senderUniqueReference: (r.sur as string | null) ?? null,
-  channel: r.channel as string,
-  eventCode: (r.event_code as string | null) ?? null,
-  senderId: (r.sender_id as string | null) ?? null,
-  mpan: (r.mpan as string | null) ?? null,
-  correlationId: (r.correlation_id as string | null) ?? null,
-  recipient: (r.recipient as string | null) ?? null,
-  message: (r.message as string | null) ?? null,
-  reason: (r.reason as string | null) ?? null,
-  durationMs: Number(r.duration_ms),
-});
-
-const toCall = (r: Row): ApiCall => ({
-  at: Number(r.at),
-  requestId: r.request_id as string,
-  callerId: (r.caller_id as string | null) ?? null,
-  method: r.method as string,
-  path: r.path as string,
-  channel: (r.channel as string | null) ?? null,
-  status: Number(r.status),
-  messages: Number(r.messages),
-  accepted: Number(r.accepted),
-  durationMs: Number(r.duration_ms),
-  remote: (r.remote as string | null) ?? null,
-  outcome: (r.outcome as string | null) ?? null,
-});
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for tests. */
@@ -144,21 +80,37 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
         dropped.add(m.seq);
       }
     }
-    for (const e of batch.journal) {
-      if (e.messageSeq === null || !dropped.has(e.messageSeq)) writeJournal(e);
-      else if (e.stage === 'Inbound') writeJournal(duplicateEntry(e));
-    }
-    const kept = <T>(list: T[] | undefined, seqOf: (x: T) => number | null): T[] =>
-      (list ?? []).filter((x) => { const s = seqOf(x); return s === null || !dropped.has(s); });
-    delivery.writeRouting(
-      kept(batch.deliveries, (d) => d.messageSeq),
-      kept(batch.statusMessages, (s) => s.messageSeq),
-      kept(batch.registryChanges, (c) => c.sourceSeq),
-      batch.call.at,
-    );
-    const accepted = batch.call.accepted - duplicates.size;
-    writeCall({ ...batch.call, accepted, status: batchStatus(accepted, batch.call.messages) });
+    const kept = keptOfBatch(batch, dropped, duplicates.size);
+    for (const e of kept.journal) writeJournal(e);
+    delivery.writeRouting(kept.deliveries, kept.statusMessages, kept.registryChanges, batch.call.at);
+    writeCall(kept.call);
     return duplicates;
+  });
+
+  /**
+   * The first key of `table` whose time is at or after `cutoff`: sequence numbers and journal ids grow
+   * with time, so a binary search over the primary key finds it without an index on time.
+   */
+  const firstKeyFrom = (table: 'messages' | 'journal', key: 'seq' | 'id', timeColumn: 'received_at' | 'at', cutoff: number): number => {
+    let lo = Number(db.prepare(`SELECT coalesce(min(${key}), 0) FROM ${table}`).pluck().get());
+    let hi = Number(db.prepare(`SELECT coalesce(max(${key}), -1) FROM ${table}`).pluck().get()) + 1;
+    const at = db.prepare(`SELECT ${key} AS k, ${timeColumn} AS t FROM ${table} WHERE ${key} >= ? ORDER BY ${key} LIMIT 1`);
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = at.get(mid) as { k: number; t: number } | undefined;
+      if (r === undefined || r.t >= cutoff) hi = mid;
+      else lo = Number(r.k) + 1;
+    }
+    return lo;
+  };
+  const purge = db.transaction((cutoff: number): number => {
+    const seq = firstKeyFrom('messages', 'seq', 'received_at', cutoff);
+    const journalId = firstKeyFrom('journal', 'id', 'at', cutoff);
+    db.prepare(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq < ?)`).run(seq);
+    db.prepare('DELETE FROM status_messages WHERE message_seq < ?').run(seq);
+    db.prepare(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq < ?`).run(seq);
+    db.prepare('DELETE FROM journal WHERE id < ?').run(journalId);
+    return db.prepare('DELETE FROM messages WHERE seq < ?').run(seq).changes;
   });
 
   const loadRegistry = (): RegistryData => {
@@ -275,6 +227,13 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     },
     async isEmpty() {
       return db.prepare('SELECT count(*) FROM participants').pluck().get() === 0;
+    },
+    async leadHousekeeping() {
+      return true; // the data directory's lock makes this process the only one
+    },
+    async housekeeping(now, retentionMs) {
+      const rescued = db.prepare('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < ?').run(now).changes;
+      return { leasesRescued: rescued, partitionsCreated: 0, partitionsDropped: 0, messagesPurged: purge.immediate(now - retentionMs) };
     },
     async close() {
       db.close();

@@ -1,0 +1,94 @@
+/** Rows as both backends return them (the same column names), mapped to the contract's types. */
+import { batchStatus, msgText } from '../domain/responses.js';
+import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, StoredRecipients, WebhookConfig } from './ports.js';
+
+export type Row = Record<string, unknown>;
+
+/** The journal entry of a message that lost a race for its SUR at commit: rejected, not archived. */
+export const duplicateEntry = (e: JournalEntry): JournalEntry => ({
+  ...e, status: 'InboundRuleFailure', statusCode: 400, messageSeq: null, transactionId: null,
+  message: msgText('MSG1006'), reason: 'senderUniqueReference was accepted by the DIP in another request at the same moment',
+});
+
+export const toMessage = (r: Row): ArchivedMessage => ({
+  seq: Number(r.seq),
+  transactionId: r.transaction_id as string,
+  channel: r.channel as string,
+  eventCode: r.event_code as string,
+  schemaVersion: r.schema_version as string,
+  senderUniqueReference: r.sur as string,
+  senderId: r.sender_id as string,
+  senderRole: r.sender_role as string,
+  dcpId: (r.dcp_id as string | null) ?? null,
+  callerId: r.caller_id as string,
+  correlationId: (r.correlation_id as string | null) ?? null,
+  senderCorrelationId: (r.sender_correlation_id as string | null) ?? null,
+  mpan: (r.mpan as string | null) ?? null,
+  receivedAt: Number(r.received_at),
+  requestId: r.request_id as string,
+  payload: r.payload as Buffer,
+  recipients: r.recipients ? (JSON.parse(r.recipients as string) as StoredRecipients) : null,
+});
+
+export const toJournal = (r: Row): JournalEntry => ({
+  at: Number(r.at),
+  stage: r.stage as JournalEntry['stage'],
+  status: r.status as string,
+  statusCode: Number(r.status_code),
+  messageSeq: r.message_seq === null ? null : Number(r.message_seq),
+  transactionId: (r.transaction_id as string | null) ?? null,
+  senderUniqueReference: (r.sur as string | null) ?? null,
+  channel: r.channel as string,
+  eventCode: (r.event_code as string | null) ?? null,
+  senderId: (r.sender_id as string | null) ?? null,
+  mpan: (r.mpan as string | null) ?? null,
+  correlationId: (r.correlation_id as string | null) ?? null,
+  recipient: (r.recipient as string | null) ?? null,
+  message: (r.message as string | null) ?? null,
+  reason: (r.reason as string | null) ?? null,
+  durationMs: Number(r.duration_ms),
+});
+
+export const toCall = (r: Row): ApiCall => ({
+  at: Number(r.at),
+  requestId: r.request_id as string,
+  callerId: (r.caller_id as string | null) ?? null,
+  method: r.method as string,
+  path: r.path as string,
+  channel: (r.channel as string | null) ?? null,
+  status: Number(r.status),
+  messages: Number(r.messages),
+  accepted: Number(r.accepted),
+  durationMs: Number(r.duration_ms),
+  remote: (r.remote as string | null) ?? null,
+  outcome: (r.outcome as string | null) ?? null,
+});
+
+export const toWebhook = (r: Row): WebhookConfig => ({
+  recipientId: r.recipient_id as string, channel: r.channel as string, callbackUrl: r.callback_url as string,
+  maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
+});
+
+/**
+ * What of a batch is written once the SURs that lost a race at commit are known: their messages are
+ * dropped, with their journal (an Inbound entry becomes the MSG1006 rejection), copies, status messages
+ * and registry changes; the audit record counts what was kept.
+ */
+export function keptOfBatch(batch: AcceptedBatch, dropped: Set<number>, duplicates: number) {
+  const kept = <T>(list: T[] | undefined, seqOf: (x: T) => number | null): T[] =>
+    (list ?? []).filter((x) => { const s = seqOf(x); return s === null || !dropped.has(s); });
+  const journal: JournalEntry[] = [];
+  for (const e of batch.journal) {
+    if (e.messageSeq === null || !dropped.has(e.messageSeq)) journal.push(e);
+    else if (e.stage === 'Inbound') journal.push(duplicateEntry(e));
+  }
+  const accepted = batch.call.accepted - duplicates;
+  return {
+    messages: batch.messages.filter((m) => !dropped.has(m.seq)),
+    journal,
+    deliveries: kept(batch.deliveries, (d) => d.messageSeq),
+    statusMessages: kept(batch.statusMessages, (m) => m.messageSeq),
+    registryChanges: kept(batch.registryChanges, (c) => c.sourceSeq),
+    call: { ...batch.call, accepted, status: batchStatus(accepted, batch.call.messages) },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * PostgreSQL for tests: OPENDIP_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Each store a
+ * test opens lives in a schema of its own, dropped when the test file ends. Where no server answers,
+ * PostgreSQL tests are skipped with the reason, unless OPENDIP_REQUIRE_POSTGRES=1 (as in CI), which
+ * makes them fail instead.
+ */
+import pg from 'pg';
+
+export const TEST_DATABASE_URL = process.env.OPENDIP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** null when PostgreSQL can be used; otherwise why not, for the skip message. */
+export async function postgresUnavailable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (e) {
+    if (process.env.OPENDIP_REQUIRE_POSTGRES === '1') throw new Error(`PostgreSQL is required but unavailable at ${TEST_DATABASE_URL}: ${(e as Error).message}`);
+    return `no PostgreSQL at ${TEST_DATABASE_URL} (${(e as Error).message}); set OPENDIP_TEST_DATABASE_URL`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const created: string[] = [];
+let counter = 0;
+
+/** A database URL whose tables live in a new, empty schema. */
+export async function freshSchemaUrl(): Promise<string> {
+  const schema = `opendip_test_${process.pid}_${++counter}`;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+  created.push(schema);
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** Drops every schema freshSchemaUrl made in this process. */
+export async function dropSchemas(): Promise<void> {
+  if (created.length === 0) return;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    for (const schema of created.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

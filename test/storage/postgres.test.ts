@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { openStore } from '../../src/storage/open.js';
+import type { Store } from '../../src/storage/ports.js';
+import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
+import { call, inbound, message, storageContract, type Backend } from './contract.js';
+import { deliveryContract } from './delivery-contract.js';
+import { housekeepingContract } from './housekeeping-contract.js';
+
+const unavailable = await postgresUnavailable();
+if (unavailable) {
+  test('storage contract: postgres', { skip: unavailable }, () => undefined);
+} else {
+  after(dropSchemas);
+  let current = '';
+  const backend: Backend = {
+    name: 'postgres',
+    open: async () => openStore((current = await freshSchemaUrl())),
+    reopen: async () => openStore(current),
+  };
+  storageContract(backend);
+  deliveryContract(backend);
+  housekeepingContract(backend);
+  postgresOnly();
+}
+
+function postgresOnly(): void {
+  const DAY = 86_400_000;
+  const sql = async <T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  const archive = async (store: Store, at: number, sur: string): Promise<number> => {
+    const seq = await store.reserveSequence(1, at);
+    const m = message(seq, { receivedAt: at, senderUniqueReference: sur });
+    await store.acceptBatch({ messages: [m], journal: [{ ...inbound(m), at }], call: call({ at }) });
+    return seq;
+  };
+
+  describe('postgres: several processes, partitions', () => {
+    test('several processes migrating one database at once apply each migration once', async () => {
+      const url = await freshSchemaUrl();
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
+      try {
+        const applied = await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(applied.map((r) => r.version), [1, 2]);
+        const seqs = await Promise.all(stores.map((s) => s.reserveSequence(5)));
+        assert.equal(new Set(seqs).size, 4, 'every process reserves its own numbers');
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    test('the same SUR sent through two processes at the same moment is archived once', async () => {
+      const url = await freshSchemaUrl();
+      const [a, b] = await Promise.all([openStore(url), openStore(url)]);
+      try {
+        for (let round = 0; round < 10; round++) {
+          const surs = Array.from({ length: 20 }, (_, i) => `S-race-${round}-${i}`);
+          const batch = async (store: Store) => {
+            const first = await store.reserveSequence(surs.length);
+            const msgs = surs.map((sur, i) => message(first + i, { senderUniqueReference: sur }));
+            return (await store.acceptBatch({ messages: msgs, journal: msgs.map(inbound), call: call({ messages: msgs.length, accepted: msgs.length }) })).duplicates;
+          };
+          const [da, db] = await Promise.all([batch(a), batch(b)]);
+          assert.equal(da.size + db.size, surs.length, 'each SUR lost by exactly one of the two');
+        }
+        assert.equal(await a.countMessages(), 200);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    test('the archive and journal are partitioned by month: a transaction id reads one partition, retention drops whole months', async () => {
+      const url = await freshSchemaUrl();
+      const store = await openStore(url);
+      try {
+        const now = Date.now();
+        const longAgo = now - 800 * DAY;
+        // Housekeeping as it ran 800 days ago made that month's partitions, and the two after it.
+        assert.equal((await store.housekeeping(longAgo, 730 * DAY)).partitionsCreated, 6);
+        const old = await Promise.all([1, 2, 3].map((i) => archive(store, longAgo + i, `S-old-${i}`)));
+        const recent = await archive(store, now, 'S-recent');
+        const month = (at: number) => new Date(at).toISOString().slice(0, 7).replace('-', 'm');
+        const where = async (seq: number) => (await sql<{ p: string }>(url, 'SELECT tableoid::regclass::text AS p FROM messages WHERE seq = $1', [seq]))[0]?.p;
+        assert.equal(await where(old[0]!), `messages_y${month(longAgo)}`);
+        assert.equal(await where(recent), `messages_y${month(now)}`);
+        const plan = (await sql<{ 'QUERY PLAN': string }>(url, `EXPLAIN SELECT * FROM messages WHERE seq = ${recent}`)).map((r) => r['QUERY PLAN']).join('\n');
+        assert.deepEqual([...plan.matchAll(/ on (messages_\w+)/g)].map((m) => m[1]), [`messages_y${month(now)}`], `one partition scanned:\n${plan}`);
+
+        const report = await store.housekeeping(now, 730 * DAY);
+        assert.equal(report.messagesPurged, 3);
+        assert.ok(report.partitionsDropped >= 2, 'the old month of the archive and of the journal are dropped whole');
+        const left = (await sql<{ p: string }>(url, `SELECT relname AS p FROM pg_class WHERE relname = $1`, [`messages_y${month(longAgo)}`]));
+        assert.deepEqual(left, []);
+        for (const seq of old) assert.equal(await store.messageBySeq(seq), null);
+        assert.equal((await store.messageBySeq(recent))?.senderUniqueReference, 'S-recent');
+        assert.deepEqual(await store.existingReferences(['S-old-1', 'S-recent']), new Set(['S-recent']));
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('one process at a time leads housekeeping; another takes over when it goes', async () => {
+      const url = await freshSchemaUrl();
+      const [a, b] = await Promise.all([openStore(url), openStore(url)]);
+      try {
+        assert.equal(await a.leadHousekeeping(), true);
+        assert.equal(await b.leadHousekeeping(), false);
+        await a.close();
+        assert.equal(await b.leadHousekeeping(), true, 'the lock goes with the leader’s connection');
+      } finally {
+        await b.close();
+      }
+    });
+
+    test('a process listening for due work hears when another commits copies', async () => {
+      const url = await freshSchemaUrl();
+      const [api, worker] = await Promise.all([openStore(url), openStore(url)]);
+      let heard = 0;
+      const stop = await worker.watchDue!(() => heard++);
+      try {
+        const before = heard;
+        const seq = await api.reserveSequence(1);
+        const m = message(seq);
+        await api.acceptBatch({
+          messages: [m], journal: [inbound(m)], call: call(),
+          deliveries: [{ messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' }],
+        });
+        for (let i = 0; i < 100 && heard === before; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(heard > before, 'NOTIFY reached the listener');
+      } finally {
+        await stop();
+        await Promise.all([api.close(), worker.close()]);
+      }
+    });
+  });
+}
