@@ -1,12 +1,12 @@
 /**
- * bench/e2e: IF-021 traffic offered at a steady rate to a DIP (`opendip serve`, embedded store, its own
- * process), delivered to local webhook sinks (another process): each message goes to the MPAN's supplier,
+ * bench/e2e: IF-021 traffic offered at a steady rate to a DIP (`opendip serve`, embedded store or, with
+ * --database postgres://…, PostgreSQL in a schema of its own; its own process), delivered to local webhook sinks (another process): each message goes to the MPAN's supplier,
  * the distributor named in M0, and the MDS and LSS, so four copies per message (the target counts three, so
  * the copy rate is printed against it too). Prints the delivered rate,
  * end-to-end latency percentiles and whether the backlog grows; and, as the floor measured in the same run,
  * the rate at which the same sinks absorb the same traffic posted to them directly.
  *
- *   npm run bench:e2e [-- --rate 3700 --seconds 60 --batch 1000]
+ *   npm run bench:e2e [-- --rate 3700 --seconds 60 --batch 1000 --database postgres://postgres@127.0.0.1/test]
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { Agent, request } from 'undici';
 import { packageRoot } from '../src/catalogue/load.js';
 import { signRequest } from '../src/crypto/signing.js';
 import { consumptionBatch, mpanFor } from './lib/if021.js';
+import { dropSchema, freshSchema } from './lib/postgres.js';
 import { startServer } from './lib/server.js';
 
 const { values: args } = parseArgs({
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /** Keep the DIP's log (at info level: one line per request and per delivery attempt) in this file. */
     log: { type: 'string' },
+    /** Run the DIP on this PostgreSQL database (in a schema of its own, dropped afterwards). */
+    database: { type: 'string' },
   },
 });
 const rate = Number(args.rate);
@@ -52,7 +55,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opendip-e2e-'));
   const sinks = fork(fileURLToPath(new URL('./lib/sinks-child.js', import.meta.url)), [String(RECIPIENTS.length)]);
   const urls = await new Promise<string[]>((resolve) => sinks.on('message', (m: { urls?: string[] }) => m.urls && resolve(m.urls)));
-  const server = await startServer(join(dir, 'dip'), ['--batch-linger-ms', '20', ...(args.log ? ['--log-level', 'info'] : [])],
+  const schema = `opendip_bench_e2e_${process.pid}`;
+  const database = args.database ? ['--database', await freshSchema(args.database, schema)] : ['--data-dir', join(dir, 'dip')];
+  const server = await startServer(join(dir, 'dip'), ['--batch-linger-ms', '20', ...database, ...(args.log ? ['--log-level', 'info'] : [])],
     args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [], args.log);
   const market = server.market;
   const key = (id: string) => market.participants.find((p) => p.dipId === id)!;
@@ -73,7 +78,7 @@ async function main(): Promise<void> {
     const csv = join(dir, 'mpans.csv');
     writeFileSync(csv, Array.from({ length: mpanCount }, (_, i) => `${mpanFor(i)},SUP,1000000001,2020-01-01`).join('\n'));
     const { execFileSync } = await import('node:child_process');
-    execFileSync(process.execPath, [join(packageRoot(), 'bin', 'opendip.js'), 'registry', 'import-mpans', '--data-dir', join(dir, 'dip'), csv]);
+    execFileSync(process.execPath, [join(packageRoot(), 'bin', 'opendip.js'), 'registry', 'import-mpans', ...database, csv]);
     for (const [[id], i] of RECIPIENTS.map((r, i) => [r, i] as const)) {
       const r = await signedPost(id, `/dip-channel/IF-021/pubconfig/${id}`, Buffer.from(JSON.stringify({ callbackURL: urls[i], maxMessageCount: 5000, maxPayloadSize: 51200 })));
       if (r.status !== 201) throw new Error(`webhook registration failed: ${r.status} ${r.text}`);
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
 
     const deliveredRate = deliveredAll / total;
     process.stdout.write(
-      `\nIF-021 offered at ${rate} msg/s for ${offeredSeconds.toFixed(0)} s in batches of ${batchSize}; each message delivered to ${RECIPIENTS.length} webhooks\n` +
+      `\nIF-021 offered to a DIP on ${args.database ? 'PostgreSQL (its server\'s CPU is not in the DIP\'s figure)' : 'SQLite'} at ${rate} msg/s for ${offeredSeconds.toFixed(0)} s in batches of ${batchSize}; each message delivered to ${RECIPIENTS.length} webhooks\n` +
       `  accepted ${accepted.toLocaleString('en-GB')} messages; delivered to every recipient: ${deliveredAll.toLocaleString('en-GB')} (drained ${drainSeconds.toFixed(1)} s after the last send)\n` +
       `  delivered rate ${Math.round(deliveredRate).toLocaleString('en-GB')} msg/s (${Math.round(deliveredRate * RECIPIENTS.length).toLocaleString('en-GB')} copies/s); ratio to the 3,700 msg/s target: ${(deliveredRate / 3700).toFixed(2)}` +
       ` (in copies, against its 3 recipients a message, 11,100/s: ${((deliveredRate * RECIPIENTS.length) / 11_100).toFixed(2)})\n` +
@@ -161,6 +166,7 @@ async function main(): Promise<void> {
     await server.stop();
     sinks.send('stop');
     rmSync(dir, { recursive: true, force: true });
+    if (args.database) await dropSchema(args.database, schema);
   }
 }
 

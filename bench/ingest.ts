@@ -3,14 +3,17 @@
  * signature verification, Level 1 validation, one-transaction archive — against the floor measured in
  * the same run on the same machine: JSON.parse + compiled schema validation + one-transaction insert of
  * the same rows into the same kind of database. Then one 50,000-message batch, with the server's peak memory.
+ * With --database postgres://…, the DIP runs on PostgreSQL and the floor inserts into the same database
+ * (each in a schema of its own, dropped afterwards).
  *
- *   npm run bench:ingest [-- --batches 5 --size 10000 --big 50000]
+ *   npm run bench:ingest [-- --batches 5 --size 10000 --big 50000 --database postgres://postgres@127.0.0.1/test]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Agent, request } from 'undici';
 import { leafKey } from '../src/catalogue/catalogue.js';
 import { loadCatalogue } from '../src/catalogue/load.js';
@@ -19,15 +22,64 @@ import { transactionId } from '../src/domain/ids.js';
 import { openStore } from '../src/storage/open.js';
 import { createSchemaRegistry } from '../src/validation/schemas.js';
 import { consumptionBatch } from './lib/if021.js';
+import { dropSchema, freshSchema } from './lib/postgres.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 
 const { values: args } = parseArgs({
-  options: { batches: { type: 'string', default: '5' }, size: { type: 'string', default: '10000' }, big: { type: 'string', default: '50000' } },
+  options: {
+    batches: { type: 'string', default: '5' }, size: { type: 'string', default: '10000' }, big: { type: 'string', default: '50000' },
+    database: { type: 'string' },
+  },
 });
+const postgres = args.database;
 const batches = Number(args.batches);
 const size = Number(args.size);
 const big = Number(args.big);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+type FloorRow = { s1: Record<string, string>; mpan: string; text: string };
+
+/** Parses and validates a body as the floor does: JSON.parse of the whole, the compiled validator on each. */
+function floorRows(): (body: Buffer) => FloorRow[] {
+  const catalogue = loadCatalogue();
+  const validate = createSchemaRegistry(catalogue).forLeaf(catalogue.leaves.get(leafKey('IF-021', '[ActivePower]', '011'))!).validate;
+  return (body) => {
+    const messages = JSON.parse(body.toString('utf8')) as { payload: { CommonBlock: { S1: Record<string, string>; M0: { MPANCore: string } } } }[];
+    return messages.map((m) => {
+      if (!validate(m.payload)) throw new Error('floor: invalid message');
+      return { s1: m.payload.CommonBlock.S1, mpan: m.payload.CommonBlock.M0.MPANCore, text: JSON.stringify(m.payload) };
+    });
+  };
+}
+
+/** The PostgreSQL floor: the same rows inserted in one transaction (multi-row inserts) into the same schema. */
+async function makePostgresFloor(url: string) {
+  await (await openStore(url)).close(); // the same schema, by the same migrations
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const parse = floorRows();
+  let seq = 1;
+  return {
+    async insert(body: Buffer): Promise<void> {
+      const rows = parse(body);
+      const now = Date.now();
+      await client.query('BEGIN');
+      for (let i = 0; i < rows.length; i += 2_000) {
+        const k = rows.slice(i, i + 2_000);
+        const seqs = k.map(() => seq++);
+        await client.query(
+          `INSERT INTO messages (seq, transaction_id, channel, event_code, schema_version, sur, sender_id, sender_role, caller_id, mpan, received_at, request_id, payload)
+           SELECT s, t, 'IF-021', '[ActivePower]', '011', u, d, 'SDS', d, m, $6::bigint, 'floor', p
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $7::bytea[]) AS x(s, t, u, d, m, p)`,
+          [seqs, k.map((r, j) => transactionId('IF-021', r.s1.senderDIPID!, 'SDS', '20260101', seqs[j]!)), k.map((r) => r.s1.senderUniqueReference),
+            k.map((r) => r.s1.senderDIPID), k.map((r) => r.mpan), now, k.map((r) => Buffer.from(r.text))],
+        );
+      }
+      await client.query('COMMIT');
+    },
+    close: () => client.end(),
+  };
+}
 
 /** The floor: what any implementation must do at least, with nothing else. */
 async function makeFloor(dir: string) {
@@ -41,15 +93,10 @@ async function makeFloor(dir: string) {
        caller_id, correlation_id, sender_correlation_id, mpan, received_at, request_id, payload)
      VALUES (?, ?, 'IF-021', '[ActivePower]', '011', ?, ?, 'SDS', NULL, ?, NULL, NULL, ?, ?, 'floor', ?)`,
   );
-  const catalogue = loadCatalogue();
-  const validate = createSchemaRegistry(catalogue).forLeaf(catalogue.leaves.get(leafKey('IF-021', '[ActivePower]', '011'))!).validate;
+  const parse = floorRows();
   let seq = 1;
   return (body: Buffer): void => {
-    const messages = JSON.parse(body.toString('utf8')) as { payload: { CommonBlock: { S1: Record<string, string>; M0: { MPANCore: string } } } }[];
-    const rows = messages.map((m) => {
-      if (!validate(m.payload)) throw new Error('floor: invalid message');
-      return { s1: m.payload.CommonBlock.S1, mpan: m.payload.CommonBlock.M0.MPANCore, text: JSON.stringify(m.payload) };
-    });
+    const rows = parse(body);
     const now = Date.now();
     db.transaction(() => {
       for (const r of rows) {
@@ -80,18 +127,23 @@ function makeClient(server: ServerProcess, dipId: string) {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opendip-bench-'));
   const sender = '1200000001';
+  const floorSchema = `opendip_bench_floor_${process.pid}`;
+  const apiSchema = `opendip_bench_api_${process.pid}`;
   try {
     process.stdout.write(`building ${2 * batches} IF-021 batches of ${size} messages (48 periods each)...\n`);
     const bodies = Array.from({ length: 2 * batches }, (_, i) => consumptionBatch(size, { sender }, i * size));
     const mib = bodies[0]!.length / 1048576;
-    const floor = await makeFloor(dir);
-    const server = await startServer(join(dir, 'api'));
+    const pgFloor = postgres ? await makePostgresFloor(await freshSchema(postgres, floorSchema)) : null;
+    const sqliteFloor = postgres ? null : await makeFloor(dir);
+    const floor = async (body: Buffer): Promise<void> => (pgFloor ? pgFloor.insert(body) : sqliteFloor!(body));
+    const apiDatabase = async (name: string): Promise<string[]> => (postgres ? ['--database', await freshSchema(postgres, `${apiSchema}_${name}`)] : []);
+    const server = await startServer(join(dir, 'api'), await apiDatabase('a'));
     const client = makeClient(server, sender);
     const floorRates: number[] = [];
     const apiRates: number[] = [];
     for (let i = 0; i < batches; i++) {
       let t0 = performance.now();
-      floor(bodies[2 * i]!);
+      await floor(bodies[2 * i]!);
       floorRates.push(size / ((performance.now() - t0) / 1000));
       t0 = performance.now();
       const r = await client.send(bodies[2 * i + 1]!);
@@ -100,10 +152,11 @@ async function main(): Promise<void> {
     }
     await client.close();
     await server.stop();
+    await pgFloor?.close();
     const f = median(floorRates);
     const a = median(apiRates);
     process.stdout.write(
-      `\ningest of IF-021, ${batches} batches x ${size} messages (${mib.toFixed(1)} MiB each), median of the batches:\n` +
+      `\ningest of IF-021 on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${batches} batches x ${size} messages (${mib.toFixed(1)} MiB each), median of the batches:\n` +
       `  floor (JSON.parse + validation + one-transaction insert): ${Math.round(f).toLocaleString('en-GB')} msg/s\n` +
       `  full send API (HTTP + signature + Level 1 + archive):      ${Math.round(a).toLocaleString('en-GB')} msg/s\n` +
       `  ratio API / floor: ${(a / f).toFixed(2)}  (target >= 0.50)\n`,
@@ -111,7 +164,7 @@ async function main(): Promise<void> {
 
     if (big > 0) {
       const bigBody = consumptionBatch(big, { sender }, 10_000_000);
-      const bigServer = await startServer(join(dir, 'big'));
+      const bigServer = await startServer(join(dir, 'big'), await apiDatabase('b'));
       const idle = bigServer.peakRssMiB();
       const bigClient = makeClient(bigServer, sender);
       const t0 = performance.now();
@@ -128,6 +181,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    if (postgres) for (const schema of [floorSchema, `${apiSchema}_a`, `${apiSchema}_b`]) await dropSchema(postgres, schema);
   }
 }
 

@@ -7,6 +7,7 @@ import type { DemoMarketFile } from '../../src/registry/demo.js';
 
 export interface ServerProcess {
   child: ChildProcess;
+  /** The API base URL; '' for a worker process, which serves no HTTP. */
   baseUrl: string;
   market: DemoMarketFile;
   /** Peak resident set size of the server so far, in MiB (Linux VmHWM). */
@@ -24,12 +25,13 @@ export async function startServer(dataDir: string, extraArgs: string[] = [], nod
     let out = '';
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
-      const m = /API\s+(\S+)\/dip-channel/.exec(out);
-      if (!m) return;
+      // The banner is written at once, when the process is ready: its first line names the role.
+      const banner = /OpenDIP .* role (\w+)\n(?:API\s+(\S+)\/dip-channel)?/.exec(out);
+      if (!banner || (banner[1] !== 'worker' && !banner[2])) return;
       child.stdout!.off('data', onData);
       child.stdout!.resume(); // keep draining the server's log lines without holding them
       if (logFile) child.stdout!.pipe(createWriteStream(logFile));
-      resolve(m[1]!);
+      resolve(banner[2] ?? '');
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));

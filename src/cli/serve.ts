@@ -10,6 +10,7 @@ import type { DemoMarketFile } from '../registry/demo.js';
 /** What `serve` needs of a started DIP; the process entry hands in the composition root. */
 export interface StartedDip {
   store: Pick<Store, 'backend'>;
+  role: Config['role'];
   baseUrl: string;
   demo: { file: string; market: DemoMarketFile; inbox: string } | null;
   close(): Promise<void>;
@@ -27,10 +28,9 @@ export function shellQuote(word: string): string {
 }
 
 export function banner(dip: StartedDip, version: string, environment: string, binPath: string): string {
-  const lines = [
-    `OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}`,
-    `API     ${dip.baseUrl}/dip-channel/{IF-xxx}`,
-  ];
+  const lines = [`OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}  role ${dip.role}`];
+  if (dip.role !== 'worker') lines.push(`API     ${dip.baseUrl}/dip-channel/{IF-xxx}`);
+  if (dip.role !== 'api') lines.push('Worker  delivery, status relay and housekeeping');
   if (dip.demo) {
     const { file, market } = dip.demo;
     const sender = market.participants.find((p) => p.roles.includes('SDS'));
@@ -52,7 +52,10 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--host <host>', 'interface to listen on [OPENDIP_HOST] (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on [OPENDIP_PORT] (default 8443 with TLS, 8080 without)')
     .option('--data-dir <dir>', 'where the embedded store, dev PKI and demo files live [OPENDIP_DATA_DIR] (default ./data)')
-    .option('--database <url>', 'sqlite:<file> [OPENDIP_DATABASE_URL] (default sqlite:<data-dir>/opendip.db)')
+    .option('--database <url>', 'sqlite:<file> or postgres://user@host/db [OPENDIP_DATABASE_URL] (default sqlite:<data-dir>/opendip.db)')
+    .option('--role <role>', 'all, api (HTTP only) or worker (delivery, status relay, housekeeping); api and worker need PostgreSQL [OPENDIP_ROLE] (default all)')
+    .option('--retention-days <days>', 'how long messages and their journal are kept [OPENDIP_RETENTION_DAYS] (default 730)')
+    .option('--housekeeping-interval <seconds>', 'how often the elected node rescues leases, prepares partitions and purges [OPENDIP_HOUSEKEEPING_INTERVAL] (default 60)')
     .option('--environment <tag>', 'environment tag this instance runs as: PRD, SITB, SIT, UIT or DEV [OPENDIP_ENVIRONMENT] (default DEV)')
     .option('--api-version <segment>', 'the {version} path segment [OPENDIP_API_VERSION] (default 1.1)')
     .option('--public-url <url>', 'scheme://host[:port] participants call, to rebuild signed URLs behind a proxy [OPENDIP_PUBLIC_URL]')
@@ -75,6 +78,7 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--webhook-timeout <seconds>', 'how long a webhook may take to answer [OPENDIP_WEBHOOK_TIMEOUT] (default 30)')
     .option('--batch-linger-ms <ms>', 'how long a lone message may wait for others to share its webhook call [OPENDIP_BATCH_LINGER_MS] (default 50)')
     .option('--delivery-concurrency <n>', 'webhook endpoints served at once [OPENDIP_DELIVERY_CONCURRENCY] (default 16)')
+    .option('--delivery-lease <seconds>', 'how long a worker holds an endpoint per call; a dead worker\'s endpoints are taken over after it [OPENDIP_DELIVERY_LEASE] (default 10 × the webhook timeout)')
     .option('--no-delivery-thread', 'deliver on the API thread instead of a thread of its own [OPENDIP_DELIVERY_THREAD=false]')
     .option('--retry-hours <hours>', 'how long failed deliveries are retried before the dead-letter queue [OPENDIP_RETRY_HOURS] (default 72)')
     .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')

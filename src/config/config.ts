@@ -37,6 +37,15 @@ export interface Config {
   /** The DIP's own signing (and mTLS client) certificate and key, for what it sends to webhooks. */
   dipCertFile: string | null;
   dipKeyFile: string | null;
+  /**
+   * What this process does: `api` serves HTTP only, `worker` delivers, relays status messages and keeps
+   * house, `all` does both. Any number of each share one PostgreSQL database.
+   */
+  role: ProcessRole;
+  /** How long messages and their journal are kept (all channels). */
+  retentionMs: number;
+  /** How often housekeeping runs on the node that leads it. */
+  housekeepingIntervalMs: number;
   delivery: {
     /** CAs trusted for participants' webhook servers, beyond the public roots. */
     webhookCaFile: string | null;
@@ -46,8 +55,13 @@ export interface Config {
     retryPeriodMs: number;
     /** Run delivery on its own thread (and so on a second core). */
     thread: boolean;
+    /** How long a worker holds an endpoint per call: when it dies, another takes the endpoint over after this. */
+    leaseMs: number;
   };
 }
+
+export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
 /** Option values as the CLI hands them over (strings and booleans from flags). */
 export type ConfigFlags = Partial<Record<keyof typeof FLAG_ENV, string | boolean | string[] | undefined>>;
@@ -84,6 +98,10 @@ export const FLAG_ENV = {
   deliveryConcurrency: 'OPENDIP_DELIVERY_CONCURRENCY',
   retryHours: 'OPENDIP_RETRY_HOURS',
   deliveryThread: 'OPENDIP_DELIVERY_THREAD',
+  deliveryLease: 'OPENDIP_DELIVERY_LEASE',
+  role: 'OPENDIP_ROLE',
+  retentionDays: 'OPENDIP_RETENTION_DAYS',
+  housekeepingInterval: 'OPENDIP_HOUSEKEEPING_INTERVAL',
 } as const;
 
 export class ConfigError extends Error {}
@@ -130,13 +148,23 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
   const dipId = text('dipId', '0000000000');
   if (dipId.length !== 10) throw new ConfigError('the DIP id must be exactly 10 characters');
   const openapi = optional('openapi');
+  const databaseUrl = text('database', `sqlite:${resolve(dataDir, 'opendip.db')}`);
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError(`database must be sqlite:<file> or postgres://…, not '${databaseUrl}'`);
+  const role = text('role', 'all');
+  if (!(PROCESS_ROLES as readonly string[]).includes(role)) throw new ConfigError(`role must be one of ${PROCESS_ROLES.join(', ')}, not '${role}'`);
+  if (role !== 'all' && databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`role ${role} shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all`);
+  }
+  const webhookTimeoutMs = number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000;
+  const leaseMs = number(get('deliveryLease') ?? String((10 * webhookTimeoutMs) / 1000), 'delivery lease in seconds', 1, 86_400) * 1000;
+  if (leaseMs <= webhookTimeoutMs) throw new ConfigError('the delivery lease must be longer than the webhook timeout, or two workers could send the same batch');
   const maxBodyBytes = Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024);
 
   return Object.freeze({
     host: text('host', '127.0.0.1'),
     port: number(get('port') ?? (tlsEnabled ? '8443' : '8080'), 'port', 0, 65535),
     dataDir,
-    databaseUrl: text('database', `sqlite:${resolve(dataDir, 'opendip.db')}`),
+    databaseUrl,
     environment: environment as EnvironmentTag,
     apiVersion: text('apiVersion', '1.1').replace(/^\/+|\/+$/g, ''),
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
@@ -159,13 +187,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     dipId,
     dipCertFile: optional('dipCert'),
     dipKeyFile: optional('dipKey'),
+    role: role as ProcessRole,
+    retentionMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000,
+    housekeepingIntervalMs: number(get('housekeepingInterval') ?? '60', 'housekeeping interval in seconds', 1, 86_400) * 1000,
     delivery: Object.freeze({
       webhookCaFile: optional('webhookCa'),
-      timeoutMs: number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000,
+      timeoutMs: webhookTimeoutMs,
       lingerMs: number(get('batchLingerMs') ?? '50', 'batch linger', 0, 60_000),
       concurrency: number(get('deliveryConcurrency') ?? '16', 'delivery concurrency', 1, 1024),
       retryPeriodMs: number(get('retryHours') ?? '72', 'retry period in hours', 0.001, 24 * 365) * 3_600_000,
       thread: bool(get('deliveryThread') ?? true, 'delivery thread'),
+      leaseMs,
     }),
   });
 }

@@ -20,6 +20,7 @@ import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from './demo.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
+import { startHousekeeping } from './housekeeping.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
 
@@ -30,8 +31,10 @@ export interface RunningDip {
   catalogue: Catalogue;
   /** The buffered audit of refused calls; flush() to make it durable now. */
   callLog: CallLog;
-  /** The delivery engine; wake() makes it look for due work now. */
-  delivery: Runner;
+  /** The delivery engine, wake() makes it look for due work now; null in an api process. */
+  delivery: Runner | null;
+  /** What this process does (config.role). */
+  role: Config['role'];
   /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
   baseUrl: string;
   /** The demo market, where its description was written and where its participants' deliveries land. */
@@ -86,16 +89,19 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       webhookCaFiles: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null),
     };
     // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
-    const threaded = config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
+    // Process roles: an api process leaves delivery and housekeeping to the workers sharing its database.
+    const delivers = config.role !== 'api';
+    const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
     if (threaded) thread = await startDeliveryThread(setup, logger);
-    const runner: Runner = thread
-      ?? createDeliveryEngine(setup, { store, catalogue, registry: () => registry.view(), clock, logger });
+    const runner: Runner | null = thread
+      ?? (delivers ? createDeliveryEngine(setup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
     const app = await buildApp({
       config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls,
-      randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner.wake(),
+      randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner?.wake(),
     });
-    await app.listen({ host: config.host, port: config.port });
-    runner.start();
+    if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });
+    runner?.start();
+    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retentionMs: config.retentionMs, clock, logger }) : null;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -118,11 +124,12 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     refresher.unref();
     const openStoreRef = store;
     return {
-      app, store, registry, catalogue, callLog, delivery: runner, baseUrl, demo,
+      app, store, registry, catalogue, callLog, delivery: runner, role: config.role, baseUrl, demo,
       async close() {
         clearInterval(refresher);
         await app.close();
-        await runner.stop();
+        await housekeeper?.stop();
+        await runner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
         await openStoreRef.close();

@@ -37,13 +37,23 @@ export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store;
     owner: `${hostname()}:${process.pid}`, random: Math.random,
     policy: {
       retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
-      lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: 10 * config.delivery.timeoutMs, pollMs: 1_000,
+      lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: config.delivery.leaseMs, pollMs: 1_000,
     },
   });
+  // Other processes sharing the database say when they commit copies (PostgreSQL NOTIFY): wake at once.
+  let unwatch: Promise<(() => Promise<void>) | undefined> | undefined;
   return {
     ...runner,
+    start() {
+      runner.start();
+      unwatch = deps.store.watchDue?.(() => runner.wake()).catch((e: unknown) => {
+        deps.logger.warn({ err: e }, 'cannot listen for due work; polling only');
+        return undefined;
+      });
+    },
     /** Lets the calls in flight finish, then closes the engine's connections. */
     async stop() {
+      await (await unwatch)?.();
       await runner.stop();
       await sender.close();
     },

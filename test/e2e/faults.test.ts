@@ -21,7 +21,7 @@ const settled = (c: Copy) => c.state !== 'pending';
 /** Moves the clock to when the copy is next due and wakes the engine. */
 function dueNow(t: TestDip, clock: ManualClock, copy: Copy): void {
   clock.advance(Math.max(0, copy.nextAttemptAt - clock.now()));
-  t.dip.delivery.wake();
+  t.dip.delivery!.wake();
 }
 
 describe('each answer of the recipient webhook', () => {
@@ -207,10 +207,10 @@ describe('each answer of the recipient webhook', () => {
     for (let round = 1; round <= 7; round++) {
       for (const m of sent) await copyWhen(t, m.sur, MSS, tried(round), `failed round ${round}`);
       clock.advance(20 * MINUTE);
-      if (round < 7) t.dip.delivery.wake();
+      if (round < 7) t.dip.delivery!.wake();
     }
     mss.setBehaviour({});
-    t.dip.delivery.wake();
+    t.dip.delivery!.wake();
     for (const m of sent) assert.equal((await copyWhen(t, m.sur, MSS, settled, 'delivery after recovery')).state, 'delivered');
     clock.advance(24 * 60 * MINUTE);
     const [probe] = await send();
@@ -249,7 +249,7 @@ describe('a recipient that never recovers', () => {
     assert.equal(second.state, 'pending', 'still retrying inside the period');
     assert.equal(statusesAbout(status, txn).length, 0, 'nothing said while retrying');
     clock.advance(40_000);
-    t.dip.delivery.wake();
+    t.dip.delivery!.wake();
     const last = await copyWhen(t, sur, MSS, settled, 'the dead letter');
     assert.deepEqual([last.state, last.attempts, last.lastStatus], ['dead', 3, 500]);
     await status.waitFor((s) => statusesAbout(s, txn).length === 1);
@@ -261,7 +261,7 @@ describe('a recipient that never recovers', () => {
     const journal = await t.dip.store.journalOf((await t.dip.store.messageByReference(sur))!.seq);
     assert.ok(journal.some((j) => j.stage === 'Outbound' && j.status === 'RetriesExhausted' && j.recipient === MSS));
     clock.advance(24 * 60 * MINUTE);
-    t.dip.delivery.wake();
+    t.dip.delivery!.wake();
     const [probe] = if004(t, clock);
     await accept(t, clock, SUP, 'IF-004', [probe]);
     await copyWhen(t, surOf(probe!), MSS, tried(1), 'a later message tried');
@@ -312,7 +312,7 @@ describe('a dead recipient next to a healthy one', () => {
     assert.equal(hung.received(), 5, 'the open breaker kept the new copy from the dead endpoint');
     assert.equal((await copiesOf(t, second)).find((c) => c.recipientId === SUP2)!.attempts, 0);
     clock.advance(5_001);
-    t.dip.delivery.wake();
+    t.dip.delivery!.wake();
     await copyWhen(t, second, SUP2, tried(1), 'the half-open trial');
     assert.equal(hung.received(), 6, 'one trial call once the open period is over');
   });
@@ -334,7 +334,7 @@ describe('waiting for a webhook, and packing calls', () => {
   test('copies for a recipient with no webhook wait, and are delivered once it registers one', async () => {
     const batch = if004(t, clock, [MSS], 3);
     await accept(t, clock, SUP, 'IF-004', batch);
-    t.dip.delivery.wake();
+    t.dip.delivery!.wake();
     // A delivered copy to another endpoint shows the engine has run meanwhile.
     assert.equal((await subscribeAt(t, clock, SUP2, 'IF-004', `${sink.url}/sup2`)).status, 201);
     const [other] = if004(t, clock, [SUP2]);

@@ -66,7 +66,7 @@ before(async () => {
   await copyWhen(t, sur, DS, (c) => c.state === 'held', 'held for the data service');
   await copyWhen(t, sur, EES, (c) => c.attempts === 1, 'a first failure at the enquiry service');
   clock.advance(40_000);
-  t.dip.delivery.wake();
+  t.dip.delivery!.wake();
   await copyWhen(t, sur, EES, (c) => c.state === 'dead', 'dead-lettered for the enquiry service');
   // LDSO had no webhook so far: its copy waited, and now starts failing inside its own retry period.
   assert.equal((await subscribeAt(t, clock, LDSO, 'IF-006', `${failing.url}/${LDSO}`)).status, 201);

@@ -5,6 +5,7 @@
  * makes them fail instead.
  */
 import pg from 'pg';
+import { dropSchema, freshSchema } from '../../bench/lib/postgres.js';
 
 export const TEST_DATABASE_URL = process.env.OPENDIP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -29,28 +30,11 @@ let counter = 0;
 /** A database URL whose tables live in a new, empty schema. */
 export async function freshSchemaUrl(): Promise<string> {
   const schema = `opendip_test_${process.pid}_${++counter}`;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await client.end();
-  }
   created.push(schema);
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  return freshSchema(TEST_DATABASE_URL, schema);
 }
 
 /** Drops every schema freshSchemaUrl made in this process. */
 export async function dropSchemas(): Promise<void> {
-  if (created.length === 0) return;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    for (const schema of created.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  for (const schema of created.splice(0)) await dropSchema(TEST_DATABASE_URL, schema);
 }

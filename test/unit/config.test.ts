@@ -45,10 +45,24 @@ test('bad settings are refused with what is allowed', () => {
 
 test('delivery settings: defaults, variables and flags', () => {
   const d = loadConfig({}, {}).delivery;
-  assert.deepEqual({ ...d }, { webhookCaFile: null, timeoutMs: 30_000, lingerMs: 50, concurrency: 16, retryPeriodMs: 72 * 3_600_000, thread: true });
+  assert.deepEqual({ ...d }, { webhookCaFile: null, timeoutMs: 30_000, lingerMs: 50, concurrency: 16, retryPeriodMs: 72 * 3_600_000, thread: true, leaseMs: 300_000 });
   const env = { OPENDIP_WEBHOOK_TIMEOUT: '5', OPENDIP_BATCH_LINGER_MS: '0', OPENDIP_DELIVERY_CONCURRENCY: '4', OPENDIP_RETRY_HOURS: '0.5', OPENDIP_DELIVERY_THREAD: 'false', OPENDIP_WEBHOOK_CA: 'ca.pem' };
-  assert.deepEqual({ ...loadConfig({}, env).delivery }, { webhookCaFile: 'ca.pem', timeoutMs: 5_000, lingerMs: 0, concurrency: 4, retryPeriodMs: 1_800_000, thread: false });
+  assert.deepEqual({ ...loadConfig({}, env).delivery }, { webhookCaFile: 'ca.pem', timeoutMs: 5_000, lingerMs: 0, concurrency: 4, retryPeriodMs: 1_800_000, thread: false, leaseMs: 50_000 });
+  assert.equal(loadConfig({ deliveryLease: '8' }, env).delivery.leaseMs, 8_000);
+  assert.throws(() => loadConfig({ deliveryLease: '5' }, env), /lease must be longer than the webhook timeout/);
   assert.equal(loadConfig({ deliveryThread: true }, env).delivery.thread, true);
   assert.throws(() => loadConfig({ deliveryConcurrency: '0' }, {}), /delivery concurrency must be a number from 1 to 1024/);
   assert.throws(() => loadConfig({ deliveryThread: 'sometimes' }, {}), /delivery thread must be true or false/);
+});
+
+test('process roles, retention and housekeeping: defaults, variables and flags', () => {
+  const d = loadConfig({}, {});
+  assert.deepEqual([d.role, d.retentionMs, d.housekeepingIntervalMs], ['all', 730 * 86_400_000, 60_000]);
+  const pg = { OPENDIP_DATABASE_URL: 'postgres://dip@db.example/dip', OPENDIP_ROLE: 'worker', OPENDIP_RETENTION_DAYS: '400', OPENDIP_HOUSEKEEPING_INTERVAL: '5' };
+  const c = loadConfig({}, pg);
+  assert.deepEqual([c.databaseUrl, c.role, c.retentionMs, c.housekeepingIntervalMs], ['postgres://dip@db.example/dip', 'worker', 400 * 86_400_000, 5_000]);
+  assert.equal(loadConfig({ role: 'api' }, pg).role, 'api');
+  assert.throws(() => loadConfig({ role: 'api' }, {}), /role api shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all/);
+  assert.throws(() => loadConfig({ role: 'boss' }, pg), /role must be one of all, api, worker/);
+  assert.throws(() => loadConfig({ database: 'mysql://x' }, {}), /database must be sqlite:<file> or postgres:\/\/…/);
 });
