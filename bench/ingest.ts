@@ -3,8 +3,8 @@
  * signature verification, Level 1 validation, one-transaction archive — against the floor measured in
  * the same run on the same machine: JSON.parse + compiled schema validation + one-transaction insert of
  * the same rows into the same kind of database. Then one 50,000-message batch, with the server's peak memory.
- * With --database postgres://…, the DIP runs on PostgreSQL and the floor inserts into the same database
- * (each in a schema of its own, dropped afterwards).
+ * With --database postgres://…, the same run then measures PostgreSQL too: the DIP on that database and a
+ * floor inserting into it (each in a schema of its own, dropped afterwards).
  *
  *   npm run bench:ingest [-- --batches 5 --size 10000 --big 50000 --database postgres://postgres@127.0.0.1/test]
  */
@@ -32,6 +32,9 @@ const { values: args } = parseArgs({
   },
 });
 const postgres = args.database;
+type Backend = 'SQLite' | 'PostgreSQL';
+/** SQLite always; PostgreSQL too, in the same run, when a database is given. */
+const backends: Backend[] = postgres ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
 const batches = Number(args.batches);
 const size = Number(args.size);
 const big = Number(args.big);
@@ -127,61 +130,77 @@ function makeClient(server: ServerProcess, dipId: string) {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opendip-bench-'));
   const sender = '1200000001';
-  const floorSchema = `opendip_bench_floor_${process.pid}`;
-  const apiSchema = `opendip_bench_api_${process.pid}`;
+  const schemas: string[] = [];
+  /** The server's database arguments for a run on `backend`: its own data directory's file, or a fresh schema. */
+  const databaseArgs = async (backend: Backend, name: string): Promise<string[]> => {
+    if (backend === 'SQLite') return [];
+    schemas.push(`opendip_bench_${name}_${process.pid}`);
+    return ['--database', await freshSchema(postgres!, schemas.at(-1)!)];
+  };
   try {
     process.stdout.write(`building ${2 * batches} IF-021 batches of ${size} messages (48 periods each)...\n`);
     const bodies = Array.from({ length: 2 * batches }, (_, i) => consumptionBatch(size, { sender }, i * size));
     const mib = bodies[0]!.length / 1048576;
-    const pgFloor = postgres ? await makePostgresFloor(await freshSchema(postgres, floorSchema)) : null;
-    const sqliteFloor = postgres ? null : await makeFloor(dir);
-    const floor = async (body: Buffer): Promise<void> => (pgFloor ? pgFloor.insert(body) : sqliteFloor!(body));
-    const apiDatabase = async (name: string): Promise<string[]> => (postgres ? ['--database', await freshSchema(postgres, `${apiSchema}_${name}`)] : []);
-    const server = await startServer(join(dir, 'api'), await apiDatabase('a'));
-    const client = makeClient(server, sender);
-    const floorRates: number[] = [];
-    const apiRates: number[] = [];
-    for (let i = 0; i < batches; i++) {
-      let t0 = performance.now();
-      await floor(bodies[2 * i]!);
-      floorRates.push(size / ((performance.now() - t0) / 1000));
-      t0 = performance.now();
-      const r = await client.send(bodies[2 * i + 1]!);
-      apiRates.push(size / ((performance.now() - t0) / 1000));
-      if (r.status !== 201 || r.accepted !== size) throw new Error(`API refused the batch: ${r.status}, ${r.accepted} accepted`);
+    for (const backend of backends) {
+      let floor: (body: Buffer) => Promise<void>;
+      let closeFloor = async (): Promise<void> => undefined;
+      if (backend === 'SQLite') {
+        const f = await makeFloor(dir);
+        floor = async (body) => f(body);
+      } else {
+        schemas.push(`opendip_bench_floor_${process.pid}`);
+        const f = await makePostgresFloor(await freshSchema(postgres!, schemas.at(-1)!));
+        floor = (body) => f.insert(body);
+        closeFloor = () => f.close();
+      }
+      const server = await startServer(join(dir, `api-${backend}`), await databaseArgs(backend, `api_${backend.toLowerCase()}`));
+      const client = makeClient(server, sender);
+      const floorRates: number[] = [];
+      const apiRates: number[] = [];
+      for (let i = 0; i < batches; i++) {
+        let t0 = performance.now();
+        await floor(bodies[2 * i]!);
+        floorRates.push(size / ((performance.now() - t0) / 1000));
+        t0 = performance.now();
+        const r = await client.send(bodies[2 * i + 1]!);
+        apiRates.push(size / ((performance.now() - t0) / 1000));
+        if (r.status !== 201 || r.accepted !== size) throw new Error(`API refused the batch: ${r.status}, ${r.accepted} accepted`);
+      }
+      await client.close();
+      await server.stop();
+      await closeFloor();
+      const f = median(floorRates);
+      const a = median(apiRates);
+      process.stdout.write(
+        `\ningest of IF-021 on ${backend}, ${batches} batches x ${size} messages (${mib.toFixed(1)} MiB each), median of the batches:\n` +
+        `  floor (JSON.parse + validation + one-transaction insert): ${Math.round(f).toLocaleString('en-GB')} msg/s\n` +
+        `  full send API (HTTP + signature + Level 1 + archive):      ${Math.round(a).toLocaleString('en-GB')} msg/s\n` +
+        `  ratio API / floor: ${(a / f).toFixed(2)}  (target >= 0.50)\n`,
+      );
     }
-    await client.close();
-    await server.stop();
-    await pgFloor?.close();
-    const f = median(floorRates);
-    const a = median(apiRates);
-    process.stdout.write(
-      `\ningest of IF-021 on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${batches} batches x ${size} messages (${mib.toFixed(1)} MiB each), median of the batches:\n` +
-      `  floor (JSON.parse + validation + one-transaction insert): ${Math.round(f).toLocaleString('en-GB')} msg/s\n` +
-      `  full send API (HTTP + signature + Level 1 + archive):      ${Math.round(a).toLocaleString('en-GB')} msg/s\n` +
-      `  ratio API / floor: ${(a / f).toFixed(2)}  (target >= 0.50)\n`,
-    );
 
     if (big > 0) {
       const bigBody = consumptionBatch(big, { sender }, 10_000_000);
-      const bigServer = await startServer(join(dir, 'big'), await apiDatabase('b'));
-      const idle = bigServer.peakRssMiB();
-      const bigClient = makeClient(bigServer, sender);
-      const t0 = performance.now();
-      const r = await bigClient.send(bigBody);
-      const seconds = (performance.now() - t0) / 1000;
-      const peak = bigServer.peakRssMiB();
-      await bigClient.close();
-      await bigServer.stop();
-      process.stdout.write(
-        `\none batch of ${big.toLocaleString('en-GB')} messages (${(bigBody.length / 1048576).toFixed(0)} MiB): HTTP ${r.status}, ${r.accepted.toLocaleString('en-GB')} accepted in ${seconds.toFixed(1)} s\n` +
-        `  server peak RSS ${peak.toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB): ${(peak / (bigBody.length / 1048576)).toFixed(1)} x the body size\n`,
-      );
-      if (r.status !== 201 || r.accepted !== big) process.exitCode = 1;
+      for (const backend of backends) {
+        const bigServer = await startServer(join(dir, `big-${backend}`), await databaseArgs(backend, `big_${backend.toLowerCase()}`));
+        const idle = bigServer.peakRssMiB();
+        const bigClient = makeClient(bigServer, sender);
+        const t0 = performance.now();
+        const r = await bigClient.send(bigBody);
+        const seconds = (performance.now() - t0) / 1000;
+        const peak = bigServer.peakRssMiB();
+        await bigClient.close();
+        await bigServer.stop();
+        process.stdout.write(
+          `\none batch of ${big.toLocaleString('en-GB')} messages (${(bigBody.length / 1048576).toFixed(0)} MiB) on ${backend}: HTTP ${r.status}, ${r.accepted.toLocaleString('en-GB')} accepted in ${seconds.toFixed(1)} s\n` +
+          `  server peak RSS ${peak.toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB): ${(peak / (bigBody.length / 1048576)).toFixed(1)} x the body size\n`,
+        );
+        if (r.status !== 201 || r.accepted !== big) process.exitCode = 1;
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    if (postgres) for (const schema of [floorSchema, `${apiSchema}_a`, `${apiSchema}_b`]) await dropSchema(postgres, schema);
+    for (const schema of schemas) await dropSchema(postgres!, schema);
   }
 }
 

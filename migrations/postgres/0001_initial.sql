@@ -146,16 +146,25 @@ BEGIN
     m := (first_month + make_interval(months => i))::date;
     next_m := (m + interval '1 month')::date;
     suffix := to_char(m, '"y"YYYY"m"MM');
-    IF to_regclass('messages_' || suffix) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%s) TO (%s)', 'messages_' || suffix,
-        (m - DATE '1970-01-01')::bigint * 68719476736, (next_m - DATE '1970-01-01')::bigint * 68719476736);
-      created := created + 1;
-    END IF;
-    IF to_regclass('journal_' || suffix) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF journal FOR VALUES FROM (%s) TO (%s)', 'journal_' || suffix,
-        (m - DATE '1970-01-01')::bigint * 86400000, (next_m - DATE '1970-01-01')::bigint * 86400000);
-      created := created + 1;
-    END IF;
+    -- A month whose rows already sit in the default partition cannot be created; the others still are.
+    BEGIN
+      IF to_regclass('messages_' || suffix) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%s) TO (%s)', 'messages_' || suffix,
+          (m - DATE '1970-01-01')::bigint * 68719476736, (next_m - DATE '1970-01-01')::bigint * 68719476736);
+        created := created + 1;
+      END IF;
+    EXCEPTION WHEN check_violation THEN
+      RAISE WARNING 'partition messages_% not created: its rows are in messages_default', suffix;
+    END;
+    BEGIN
+      IF to_regclass('journal_' || suffix) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I PARTITION OF journal FOR VALUES FROM (%s) TO (%s)', 'journal_' || suffix,
+          (m - DATE '1970-01-01')::bigint * 86400000, (next_m - DATE '1970-01-01')::bigint * 86400000);
+        created := created + 1;
+      END IF;
+    EXCEPTION WHEN check_violation THEN
+      RAISE WARNING 'partition journal_% not created: its rows are in journal_default', suffix;
+    END;
   END LOOP;
   RETURN created;
 END $$;

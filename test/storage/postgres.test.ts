@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { MpanView } from '../../src/routing/mpan-view.js';
 import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/ports.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
@@ -72,6 +73,31 @@ function postgresOnly(): void {
           assert.equal(da.size + db.size, surs.length, 'each SUR lost by exactly one of the two');
         }
         assert.equal(await a.countMessages(), 200);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    test('processes changing who serves one MPAN at the same moment leave the registry right at every moment', async () => {
+      const url = await freshSchemaUrl();
+      const [a, b] = await Promise.all([openStore(url), openStore(url)]);
+      try {
+        const mpan = '1900000000013';
+        const t0 = Date.UTC(2026, 0, 1);
+        const appoint = (participantId: string, at: number) => [{ mpan, service: 'SUP' as const, action: 'appoint' as const, participantId, at, sourceSeq: null }];
+        const supplier = (n: number) => `10000${String(n).padStart(5, '0')}`;
+        // Each round, two changes of supplier race through two processes, in whichever order they commit.
+        for (let round = 0; round < 20; round++) {
+          await Promise.all([
+            a.applyMpanChanges(appoint(supplier(2 * round), t0 + round * 10)),
+            b.applyMpanChanges(appoint(supplier(2 * round + 1), t0 + round * 10 + 5)),
+          ]);
+        }
+        const view = new MpanView(await a.appointments([mpan]));
+        for (let round = 0; round < 20; round++) {
+          assert.equal(view.serving(mpan, 'SUP', t0 + round * 10 + 2), supplier(2 * round), `round ${round}, first half`);
+          assert.equal(view.serving(mpan, 'SUP', t0 + round * 10 + 7), supplier(2 * round + 1), `round ${round}, second half`);
+        }
       } finally {
         await Promise.all([a.close(), b.close()]);
       }

@@ -97,8 +97,16 @@ async function appointAll(c: Queryable, changes: MpanChange[]): Promise<number> 
   return r.rows[0]!.n;
 }
 
-/** Applies changes in order; runs of appointments to distinct (MPAN, service) pairs go in one statement. */
+/**
+ * Applies changes in order; runs of appointments to distinct (MPAN, service) pairs go in one statement.
+ * Each (MPAN, service) is locked first, in one order, so that processes changing the same MPAN at once
+ * take turns (never two open appointments) and never deadlock.
+ */
 async function applyChanges(c: Queryable, changes: MpanChange[]): Promise<number> {
+  await c.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) keys ORDER BY h`,
+    [[...new Set(changes.map((ch) => `${ch.mpan}|${ch.service}`))]],
+  );
   let applied = 0;
   let run: MpanChange[] = [];
   const seen = new Set<string>();
