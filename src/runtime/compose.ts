@@ -88,9 +88,9 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       dipKeyFile: config.dipKeyFile ?? pki!.paths.dipKey,
       webhookCaFiles: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null),
     };
-    // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
     // Process roles: an api process leaves delivery and housekeeping to the workers sharing its database.
     const delivers = config.role !== 'api';
+    // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
     const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
     if (threaded) thread = await startDeliveryThread(setup, logger);
     const runner: Runner | null = thread

@@ -135,12 +135,14 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
 
   test('a worker killed with SIGKILL mid-delivery: the other delivers everything once the lease expires', async () => {
     // Slow answers keep calls in flight; a short lease lets the survivor take over quickly.
-    const c = await cluster(1, 1, ['--webhook-timeout', '5', '--delivery-lease', '6']);
+    const c = await cluster(1, 1, ['--webhook-timeout', '5', '--delivery-lease', '6', '--housekeeping-interval', '1']);
     const db = new pg.Client({ connectionString: c.url });
     await db.connect();
     try {
       c.sink.setBehaviour({ delayMs: 2_000 });
       const victim = c.workers[0]!.child;
+      /** The database session holding the housekeeping lock (advisory lock 0x0d1b0002), if any. */
+      const housekeeper = async () => (await db.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [0x0d1b_0002])).rows[0]?.pid as number | undefined;
       const leasedByVictim = async () => (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}`])).rows[0].n as number;
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', consumptionBatch(50, { sender: SENDER, run: `k${i}x` }, i * 50 % MPANS))));
       const ids = results.flatMap((r) => accepted(r.json)).map((x) => x.transactionID!);
@@ -151,6 +153,8 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
         await new Promise((r) => setTimeout(r, 10));
       }
       await c.addWorker();
+      const leader = await housekeeper();
+      assert.ok(leader !== undefined, 'the first worker leads housekeeping');
       const held = await leasedByVictim();
       victim.kill('SIGKILL');
       await new Promise((r) => victim.once('exit', r));
@@ -158,6 +162,11 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
       c.sink.setBehaviour({});
       await allDelivered(c, ids, 60_000);
       assert.equal(await leasedByVictim(), 0, 'the dead worker holds nothing any more');
+      const takeover = Date.now() + 10_000;
+      for (let now = await housekeeper(); now === undefined || now === leader; now = await housekeeper()) {
+        assert.ok(Date.now() < takeover, 'the surviving worker took over housekeeping');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     } finally {
       await db.end();
       await c.stop();
