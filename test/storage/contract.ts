@@ -3,7 +3,7 @@
  * this unchanged.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { ApiCall, ArchivedMessage, JournalEntry, Store } from '../../src/storage/ports.js';
 
 export interface Backend {
@@ -35,6 +35,19 @@ export const inbound = (m: ArchivedMessage): JournalEntry => ({
   senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan,
   correlationId: m.correlationId, recipient: null, message: 'MSG0000 - Success', reason: null, durationMs: 1,
 });
+
+/** Opens a fresh store per call, each closed after the test that opened it (call inside a describe). */
+export function freshStores(backend: Backend): () => Promise<Store> {
+  const open: Store[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async () => {
+    const s = await backend.open();
+    open.push(s);
+    return s;
+  };
+}
 
 export function storageContract(backend: Backend): void {
   describe(`storage contract: ${backend.name}`, () => {

@@ -3,10 +3,10 @@
  * leases and breakers, and status messages. Each test opens its own store, because endpoints are global.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { AttemptRecord, Endpoint, NewDelivery, Store } from '../../src/storage/ports.js';
-import { call, inbound, message, type Backend } from './contract.js';
+import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 const SUP = '1000000001';
 const LDSO = '1600000001';
@@ -23,15 +23,7 @@ const webhook = (recipientId: string, channel = 'IF-021') => ({
 
 export function deliveryContract(backend: Backend): void {
   describe(`storage contract, routing and delivery: ${backend.name}`, () => {
-    const open: Store[] = [];
-    const fresh = async (): Promise<Store> => {
-      const s = await backend.open();
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
+    const fresh = freshStores(backend);
 
     /** Archives `n` IF-021 messages, each to the supplier and the distributor, at T0 + i. */
     async function routed(store: Store, n: number, at = T0): Promise<number[]> {

@@ -3,9 +3,9 @@
  * with everything that refers to it, while what is within it stays.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Store } from '../../src/storage/ports.js';
-import { call, inbound, message, type Backend } from './contract.js';
+import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 28, 12);
@@ -13,15 +13,7 @@ const RETENTION = 730 * DAY;
 
 export function housekeepingContract(backend: Backend): void {
   describe(`storage contract, housekeeping: ${backend.name}`, () => {
-    const open: Store[] = [];
-    const fresh = async (): Promise<Store> => {
-      const s = await backend.open();
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
+    const fresh = freshStores(backend);
 
     /** One message received at `at`, copied to the supplier, with its journal. */
     async function archived(store: Store, at: number, sur: string): Promise<number> {
