@@ -182,6 +182,8 @@ export interface PendingDelivery {
   publicationId: string | null;
   /** The status item (kind status). */
   statusItem: StandardResponseItem | null;
+  /** A copy made by a requeue: sent as a replay. */
+  replay: boolean;
 }
 
 export interface Endpoint {
@@ -245,6 +247,78 @@ export interface DeliveryStore {
   addStatusMessages(messages: NewStatusMessage[], now: number): Promise<void>;
 }
 
+/** Which of a recipient's messages on a channel to replay or requeue (MessageRequest, already checked). */
+export interface ReplayQuery {
+  recipientId: string;
+  channel: string;
+  /** Transaction time bounds, epoch ms, inclusive; null: open. */
+  from: number | null;
+  to: number | null;
+  eventCode: string | null;
+  mpan: string | null;
+  schemaVersion: string | null;
+  /** Only these transactions (at most 100); null: any. */
+  transactionIds: string[] | null;
+  /** Nothing received before this (retention). */
+  notBefore: number;
+}
+
+/** Where a page of a replay ends: the last (message, role) returned. */
+export interface ReplayCursor {
+  seq: number;
+  role: string;
+}
+
+/** One copy a recipient was sent: the message, the role it received it in, the publication id. */
+export interface ReplayKey extends ReplayCursor {
+  publicationId: string | null;
+}
+
+/** Which status messages sent to a recipient to replay or requeue (StatusMessageRequest, already checked). */
+export interface StatusReplayQuery {
+  recipientId: string;
+  from: number;
+  to: number;
+  transactionId: string | null;
+  senderUniqueReference: string | null;
+  correlationId: string | null;
+  notBefore: number;
+}
+
+export interface Requeue {
+  /** RequeueId: `<recipient>-<yyyymmdd>-<hex>`. */
+  id: string;
+  recipientId: string;
+  /** The channel, or STATUS for status messages. */
+  channel: string;
+  requestedBy: string;
+  request: unknown;
+  createdAt: number;
+}
+
+export interface RequeueProgress extends Requeue {
+  total: number;
+  pending: number;
+  delivered: number;
+  /** Copies rejected, held or dead-lettered. */
+  failed: number;
+}
+
+export interface ReplayStore {
+  /** The recipient's original copies matching the query, by message then role, after `after`; at most `limit`. */
+  replayKeys(query: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]>;
+  /** Status messages sent to the recipient matching the query, oldest first, after the id `after`. */
+  replayStatuses(query: StatusReplayQuery, after: number | null, limit: number): Promise<{ id: number; item: StandardResponseItem; createdAt: number }[]>;
+  /**
+   * Starts a requeue: a new copy, due now, of everything the query matches, in one transaction. Returns the
+   * number of copies, or null (and does nothing) while another requeue of this recipient and channel has
+   * copies pending.
+   */
+  startRequeue(requeue: Requeue, query: ReplayQuery | StatusReplayQuery): Promise<number | null>;
+  /** Requeues of this recipient and channel, newest first (or the one named), with their copies' progress. */
+  requeues(recipientId: string, channel: string, id: string | null): Promise<RequeueProgress[]>;
+}
+
 export interface ArchiveReader {
   messageBySeq(seq: number): Promise<ArchivedMessage | null>;
   messageByReference(sur: string): Promise<ArchivedMessage | null>;
@@ -297,7 +371,7 @@ export interface HousekeepingStore {
   housekeeping(now: number, retentionMs: number): Promise<HousekeepingReport>;
 }
 
-export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore {
+export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore, ReplayStore {
   readonly backend: 'sqlite' | 'postgres';
   /**
    * Calls `listener` when another process makes delivery work due (PostgreSQL LISTEN/NOTIFY); a hint

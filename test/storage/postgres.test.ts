@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { MpanView } from '../../src/routing/mpan-view.js';
+import { loadMigrations } from '../../src/storage/migrate.js';
 import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/ports.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 import { call, inbound, message, storageContract, type Backend } from './contract.js';
 import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
+import { replayContract } from './replay-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -23,6 +25,7 @@ if (unavailable) {
   storageContract(backend);
   deliveryContract(backend);
   housekeepingContract(backend);
+  replayContract(backend);
   postgresOnly();
 }
 
@@ -50,7 +53,7 @@ function postgresOnly(): void {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
       try {
         const applied = await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
-        assert.deepEqual(applied.map((r) => r.version), [1, 2]);
+        assert.deepEqual(applied.map((r) => r.version), loadMigrations('postgres').map((m) => m.version));
         const seqs = await Promise.all(stores.map((s) => s.reserveSequence(5)));
         assert.equal(new Set(seqs).size, 4, 'every process reserves its own numbers');
       } finally {

@@ -6,6 +6,7 @@ import { openStore } from '../../src/storage/open.js';
 import { storageContract, type Backend } from './contract.js';
 import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
+import { replayContract } from './replay-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,4 +27,5 @@ for (const backend of [file, memory]) {
   storageContract(backend);
   deliveryContract(backend);
   housekeepingContract(backend);
+  replayContract(backend);
 }

@@ -213,23 +213,23 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
       const role = endpoint.role || null;
       if (endpoint.channel === STATUS_CHANNEL) {
         const rows = (await q(
-          `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
+          `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
            WHERE d.state = 'pending' AND d.recipient_id = $1 AND d.channel = $2 AND d.role = $3 AND d.next_attempt_at <= $4
            ORDER BY d.next_attempt_at, d.id LIMIT $5`, args,
         )).rows as Row[];
         return rows.map((r): PendingDelivery => ({
           id: Number(r.id), kind: 'status', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r.item as string) as StandardResponseItem,
+          messageSeq: null, publicationId: null, statusItem: JSON.parse(r.item as string) as StandardResponseItem, replay: r.requeue_id !== null,
         }));
       }
       const rows = (await q(
-        `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id FROM deliveries
+        `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
          WHERE state = 'pending' AND recipient_id = $1 AND channel = $2 AND role = $3 AND next_attempt_at <= $4
          ORDER BY next_attempt_at, id LIMIT $5`, args,
       )).rows as Row[];
       return rows.map((r): PendingDelivery => ({
         id: Number(r.id), kind: 'message', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-        messageSeq: Number(r.item_seq), publicationId: (r.publication_id as string | null) ?? null, statusItem: null,
+        messageSeq: Number(r.item_seq), publicationId: (r.publication_id as string | null) ?? null, statusItem: null, replay: r.requeue_id !== null,
       }));
     },
     async messagesBySeq(seqs) {

@@ -10,6 +10,7 @@ import type { AcceptedBatch, ApiCall, CertificateRecord, HousekeepingReport, Jou
 import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
 import { DUE_CHANNEL, pgDeliveryParts } from './delivery.js';
 import { createClient, createPool, migrate, transaction, type Queryable } from './pool.js';
+import { pgReplayParts } from './replay.js';
 
 /** Sequence numbers carry their UTC day: seq = day × 2^36 + n (see the migration). */
 export const DAY_SHIFT = 2 ** 36;
@@ -188,6 +189,7 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
 
   return {
     ...delivery,
+    ...pgReplayParts(pool),
     backend: 'postgres',
     async reserveSequence(count, at = Date.now()) {
       const dayBase = Math.floor(at / DAY_MS) * DAY_SHIFT;

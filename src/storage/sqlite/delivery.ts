@@ -65,12 +65,12 @@ export function deliveryParts(
 
   // Read as arrays, without joins: this runs for every call and a call carries up to FETCH_LIMIT copies.
   const pendingMessages = db.prepare(
-    `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id FROM deliveries
+    `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
      WHERE state = 'pending' AND recipient_id = ? AND channel = ? AND role = ? AND next_attempt_at <= ?
      ORDER BY next_attempt_at, id LIMIT ?`,
   ).raw();
   const pendingStatuses = db.prepare(
-    `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
+    `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
      WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.role = ? AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.id LIMIT ?`,
   ).raw();
@@ -199,12 +199,12 @@ export function deliveryParts(
       if (endpoint.channel === STATUS_CHANNEL) {
         return (pendingStatuses.all(...args) as unknown[][]).map((r): PendingDelivery => ({
           id: Number(r[0]), kind: 'status', recipientId, role, attempts: Number(r[1]), firstFailureAt: time(r[2]), createdAt: Number(r[3]),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem,
+          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem, replay: r[5] !== null,
         }));
       }
       return (pendingMessages.all(...args) as unknown[][]).map((r): PendingDelivery => ({
         id: Number(r[0]), kind: 'message', recipientId, role, attempts: Number(r[2]), firstFailureAt: time(r[3]), createdAt: Number(r[4]),
-        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null,
+        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null, replay: r[6] !== null,
       }));
     },
     async messagesBySeq(seqs) {

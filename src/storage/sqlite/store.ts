@@ -8,6 +8,7 @@ import type { Migration } from '../migrate.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
 import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
 import { deliveryParts } from './delivery.js';
+import { replayParts } from './replay.js';
 
 function migrate(db: Database.Database, migrations: Migration[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -154,6 +155,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
 
   return {
     ...delivery,
+    ...replayParts(db),
     backend: 'sqlite',
     async reserveSequence(count) {
       return Number((reserve.get(count, count) as Row).first);
