@@ -81,6 +81,7 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--delivery-lease <seconds>', 'how long a worker holds an endpoint per call; a dead worker\'s endpoints are taken over after it [OPENDIP_DELIVERY_LEASE] (default 10 × the webhook timeout)')
     .option('--no-delivery-thread', 'deliver on the API thread instead of a thread of its own [OPENDIP_DELIVERY_THREAD=false]')
     .option('--retry-hours <hours>', 'how long failed deliveries are retried before the dead-letter queue [OPENDIP_RETRY_HOURS] (default 72)')
+    .option('--replay-page-size <n>', 'most messages in one replay answer; more come with 206 and X-Continuation-Token [OPENDIP_REPLAY_PAGE_SIZE] (default 50000)')
     .option('--no-demo', 'do not create the demo market on first start [OPENDIP_DEMO=false]')
     .option('--log-level <level>', 'pino log level [OPENDIP_LOG_LEVEL] (default info)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {

@@ -46,6 +46,8 @@ export interface Config {
   retentionMs: number;
   /** How often housekeeping runs on the node that leads it. */
   housekeepingIntervalMs: number;
+  /** Most messages in one replay answer; more come with 206 and a continuation token. */
+  replayPageSize: number;
   delivery: {
     /** CAs trusted for participants' webhook servers, beyond the public roots. */
     webhookCaFile: string | null;
@@ -102,6 +104,7 @@ export const FLAG_ENV = {
   role: 'OPENDIP_ROLE',
   retentionDays: 'OPENDIP_RETENTION_DAYS',
   housekeepingInterval: 'OPENDIP_HOUSEKEEPING_INTERVAL',
+  replayPageSize: 'OPENDIP_REPLAY_PAGE_SIZE',
 } as const;
 
 export class ConfigError extends Error {}
@@ -190,6 +193,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     role: role as ProcessRole,
     retentionMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000,
     housekeepingIntervalMs: number(get('housekeepingInterval') ?? '60', 'housekeeping interval in seconds', 1, 86_400) * 1000,
+    replayPageSize: number(get('replayPageSize') ?? '50000', 'replay page size', 1, 50_000),
     delivery: Object.freeze({
       webhookCaFile: optional('webhookCa'),
       timeoutMs: webhookTimeoutMs,

@@ -8,7 +8,7 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { ruleFor } from '../catalogue/rules.js';
 import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
 import type { ArchivedMessage, DeliveryStore } from '../storage/ports.js';
-import { addressing, dipBlock, egressElement, withDipBlocks } from './egress.js';
+import { addressing, dipBlock, egressElement, replayElement, withDipBlocks, type ReplayWrapper } from './egress.js';
 
 export interface Copy {
   /** `{"payload": …}` as sent. */
@@ -52,20 +52,19 @@ export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'm
     return obfuscators.get(key)!;
   };
 
-  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy => {
-    const d0 = dipBlock(m, publicationId);
+  /** The payload as `role` receives it: obfuscated for it, with A0 as resolved and D0 filled. */
+  const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer => {
+    const d0 = dipBlock(m, publicationId, { replay });
     const obfuscate = obfuscatorFor(m, role);
-    let element: Buffer;
-    if (!obfuscate) element = egressElement(withDipBlocks(m.payload, addressing(m), d0));
-    else {
-      const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
-      const common = copy.CommonBlock as Record<string, unknown>;
-      common.A0 = addressing(m);
-      common.D0 = d0;
-      element = egressElement(Buffer.from(JSON.stringify(copy)));
-    }
-    return { element, message: withoutPayload(m) };
+    if (!obfuscate) return withDipBlocks(m.payload, addressing(m), d0);
+    const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
+    const common = copy.CommonBlock as Record<string, unknown>;
+    common.A0 = addressing(m);
+    common.D0 = d0;
+    return Buffer.from(JSON.stringify(copy));
   };
+  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy =>
+    ({ element: egressElement(egressPayload(m, role, publicationId, false)), message: withoutPayload(m) });
 
   const remember = (key: string, copy: Copy): void => {
     cache.set(key, copy);
@@ -93,6 +92,13 @@ export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'm
   const keyOf = (w: Wanted): string => (hides(w.channel, w.role) ? `${w.seq}|${w.role}` : `${w.seq}|`);
 
   return {
+    /**
+     * A replayed copy (never cached: each has a wrapper of its own): exactly what `role` was sent, with
+     * D0.replayIndicator set, inside the replay's transaction wrapper.
+     */
+    replay(m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): Copy {
+      return { element: replayElement(wrapper, egressPayload(m, role, publicationId, true)), message: withoutPayload(m) };
+    },
     /** The copies for these (message, role) pairs, reading only the messages not in the cache. */
     async get(wanted: Wanted[]): Promise<Copy[]> {
       const missing = [...new Set(wanted.filter((w) => !cache.has(keyOf(w))).map((w) => w.seq))];

@@ -117,6 +117,22 @@ export function withDipBlocks(payload: Buffer, a0: object | null, d0: DipBlock):
 export function egressElement(payload: Buffer): Buffer {
   return Buffer.concat([ELEMENT_OPEN, payload, ELEMENT_CLOSE]);
 }
+
+/**
+ * The transaction wrapper of a replayed message (seed §4.9): a transaction id and correlation id of its
+ * own, with the replay prefix, beside the original payload whose D0 keeps the original ids.
+ */
+export interface ReplayWrapper {
+  transactionID: string;
+  correlationID: string;
+  replayTimestamp: string;
+  originalTransactionID: string;
+}
+
+/** `{"replay": {...}, "payload": ...}`: DIPMessageEgress allows members beside payload. */
+export function replayElement(wrapper: ReplayWrapper, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`{"replay":${JSON.stringify(wrapper)},"payload":`), payload, ELEMENT_CLOSE]);
+}
 const ELEMENT_OPEN = Buffer.from('{"payload":');
 const ELEMENT_CLOSE = Buffer.from('}');
 

@@ -16,7 +16,9 @@ import { deadLetterNotice, relayedRejection } from '../status/items.js';
 import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
 import { classify, type Verdict } from './classify.js';
 import { createCopies } from './copies.js';
-import { arrayParts } from './egress.js';
+import { arrayParts, type ReplayWrapper } from './egress.js';
+import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
+import { formatCompactDate, formatDateTime } from '../domain/time.js';
 import type { Sender } from './sender.js';
 
 export interface DeliveryPolicy {
@@ -53,6 +55,15 @@ export interface Runner {
   start(): void;
   wake(): void;
   stop(): Promise<void>;
+}
+
+/** The wrapper of a requeued copy: its own transaction id, and the requeue's correlation id. */
+function requeueWrapper(d: PendingDelivery, m: ArchivedMessage, endpoint: Endpoint, now: number): ReplayWrapper {
+  const [, day = formatCompactDate(now), hex = String(d.id)] = /^\d{10}-(\d{8})-([0-9a-zA-Z]+)$/.exec(d.requeueId!) ?? [];
+  return {
+    transactionID: replayTransactionId(endpoint.channel, endpoint.recipientId, endpoint.role, formatCompactDate(now), d.id),
+    correlationID: replayCorrelationId(day, hex), replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
+  };
 }
 
 export function createRunner(deps: RunnerDeps): Runner {
@@ -116,11 +127,21 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (now - oldest < policy.lingerMs) return store.releaseEndpoint(endpoint, oldest + policy.lingerMs);
     }
     const tBuild = performance.now();
-    const messages = pending.filter((d) => d.kind === 'message');
+    const messages = pending.filter((d) => d.kind === 'message' && d.requeueId === null);
     const built = await copies.get(messages.map((d) => ({
       seq: d.messageSeq!, channel: endpoint.channel, role: d.role, publicationId: d.publicationId ?? endpoint.channel,
     })));
     const copyOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
+    // Requeued copies go again as replays, each in a transaction wrapper of its own.
+    const requeued = pending.filter((d) => d.kind === 'message' && d.requeueId !== null);
+    if (requeued.length > 0) {
+      const originals = await store.messagesBySeq([...new Set(requeued.map((d) => d.messageSeq!))]);
+      for (const d of requeued) {
+        const m = originals.get(d.messageSeq!);
+        if (!m) throw new Error(`message ${d.messageSeq} is not in the archive`);
+        copyOf.set(d.id, copies.replay(m, d.role, d.publicationId ?? endpoint.channel, requeueWrapper(d, m, endpoint, now)));
+      }
+    }
     const batch = nextBatch(pending.map((d) => {
       const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
       return { d, element, bytes: element.length };

@@ -94,3 +94,17 @@ export function sequenceOfTransactionId(id: string): number | null {
   const n = Number.parseInt(m[1]!, 16);
   return Number.isSafeInteger(n) ? n : null;
 }
+
+/** The prefix that marks a replay's own ids (seed §4.9: "with a reply prefix"). */
+export const REPLAY_PREFIX = 'RPL';
+
+/** A replayed copy's own transaction id: `T-RPL-<nnn>-<recipient>-<ROLE>-<yyyymmdd>-<16 hex>`. */
+export function replayTransactionId(channel: string, recipient: string, role: string, yyyymmdd: string, sequence: number): string {
+  const { number } = splitChannelId(channel);
+  return `T-${REPLAY_PREFIX}-${number}-${recipient}-${role || 'STS'}-${yyyymmdd}-${sequence.toString(16).toUpperCase().padStart(TXN_SEQUENCE_HEX_DIGITS, '0')}`;
+}
+
+/** The correlation id shared by the copies of one replay or requeue: `CI-RPL-<yyyymmdd>-<hex>`. */
+export function replayCorrelationId(yyyymmdd: string, hex: string): string {
+  return `CI-${REPLAY_PREFIX}-${yyyymmdd}-${hex}`;
+}

@@ -19,6 +19,7 @@ import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
+import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   /** TLS server material, when the DIP serves HTTPS. */
   tls?: { key: string; cert: string; clientCa: string };
   randomHex: (bytes: number) => string;
+  /** Seals replay continuation tokens: derived from the DIP's own key, so every process of one DIP agrees. */
+  continuationKey: Buffer;
   /** Called after messages were committed, to wake the delivery engine. */
   onAccepted?: () => void;
 }
@@ -178,5 +181,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(validateRoutes(deps));
   await app.register(webhookRoutes(deps));
   await app.register(statusRoutes(deps));
+  await app.register(replayRoutes(deps));
   return app;
 }

@@ -2,7 +2,7 @@
  * The composition root: reads nothing but the Config it is given, wires every component, starts the
  * HTTP server, and stops it all in order.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -95,8 +95,9 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     if (threaded) thread = await startDeliveryThread(setup, logger);
     const runner: Runner | null = thread
       ?? (delivers ? createDeliveryEngine(setup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
+    const continuationKey = createHash('sha256').update('opendip continuation tokens\n').update(readText(setup.dipKeyFile)).digest();
     const app = await buildApp({
-      config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls,
+      config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls, continuationKey,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner?.wake(),
     });
     if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });

@@ -182,8 +182,8 @@ export interface PendingDelivery {
   publicationId: string | null;
   /** The status item (kind status). */
   statusItem: StandardResponseItem | null;
-  /** A copy made by a requeue: sent as a replay. */
-  replay: boolean;
+  /** The requeue that made this copy (it is sent as a replay), or null. */
+  requeueId: string | null;
 }
 
 export interface Endpoint {

@@ -88,7 +88,7 @@ export function replayContract(backend: Backend): void {
       assert.deepEqual(progress!.request, { MPAN: null });
 
       const endpoint = (await store.claimDueEndpoints(now, 10, 'w', 60_000)).find((e) => e.recipientId === SUP && e.channel === 'IF-021')!;
-      const pending = (await store.pendingDeliveries(endpoint, now, 100)).filter((d) => d.replay);
+      const pending = (await store.pendingDeliveries(endpoint, now, 100)).filter((d) => d.requeueId === '1000000001-20261001-a1');
       assert.deepEqual(pending.map((d) => d.messageSeq), seqs.slice(1), 'copies of the requeued messages, due now, marked as replays');
       assert.deepEqual(await seqsOf(store, query()), seqs, 'requeued copies are not themselves replayable: the originals are');
       await store.recordAttempt({
@@ -122,7 +122,7 @@ export function replayContract(backend: Backend): void {
       const r: Requeue = { id: '1200000001-20261001-s1', recipientId: '1200000001', channel: 'STATUS', requestedBy: '1200000001', request: {}, createdAt: at + 5 };
       assert.equal(await store.startRequeue(r, q()), 3);
       const endpoint = (await store.claimDueEndpoints(at + 5, 10, 'w', 60_000)).find((e) => e.recipientId === '1200000001' && e.channel === 'STATUS')!;
-      assert.equal((await store.pendingDeliveries(endpoint, at + 5, 100)).filter((d) => d.replay).length, 3);
+      assert.equal((await store.pendingDeliveries(endpoint, at + 5, 100)).filter((d) => d.requeueId === r.id).length, 3);
       assert.equal((await store.requeues('1200000001', 'STATUS', null))[0]!.total, 3);
     });
   });

@@ -219,7 +219,7 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
         )).rows as Row[];
         return rows.map((r): PendingDelivery => ({
           id: Number(r.id), kind: 'status', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r.item as string) as StandardResponseItem, replay: r.requeue_id !== null,
+          messageSeq: null, publicationId: null, statusItem: JSON.parse(r.item as string) as StandardResponseItem, requeueId: (r.requeue_id as string | null) ?? null,
         }));
       }
       const rows = (await q(
@@ -229,7 +229,7 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
       )).rows as Row[];
       return rows.map((r): PendingDelivery => ({
         id: Number(r.id), kind: 'message', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-        messageSeq: Number(r.item_seq), publicationId: (r.publication_id as string | null) ?? null, statusItem: null, replay: r.requeue_id !== null,
+        messageSeq: Number(r.item_seq), publicationId: (r.publication_id as string | null) ?? null, statusItem: null, requeueId: (r.requeue_id as string | null) ?? null,
       }));
     },
     async messagesBySeq(seqs) {

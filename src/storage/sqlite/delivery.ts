@@ -199,12 +199,12 @@ export function deliveryParts(
       if (endpoint.channel === STATUS_CHANNEL) {
         return (pendingStatuses.all(...args) as unknown[][]).map((r): PendingDelivery => ({
           id: Number(r[0]), kind: 'status', recipientId, role, attempts: Number(r[1]), firstFailureAt: time(r[2]), createdAt: Number(r[3]),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem, replay: r[5] !== null,
+          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem, requeueId: (r[5] as string | null) ?? null,
         }));
       }
       return (pendingMessages.all(...args) as unknown[][]).map((r): PendingDelivery => ({
         id: Number(r[0]), kind: 'message', recipientId, role, attempts: Number(r[2]), firstFailureAt: time(r[3]), createdAt: Number(r[4]),
-        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null, replay: r[6] !== null,
+        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null, requeueId: (r[6] as string | null) ?? null,
       }));
     },
     async messagesBySeq(seqs) {

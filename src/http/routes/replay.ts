@@ -1,0 +1,87 @@
+/**
+ * Replay and requeue, signed and authorised like the send API (a recipient or its DCP, for its own id):
+ *   POST /{version}/dip-channel/{id}/replay/{recipient-id}        → 200 / 206 + X-Continuation-Token
+ *   POST /{version}/dip-channel/{id}/requeue/{recipient-id}       → 202 "requeue id"
+ *   GET  /{version}/dip-channel/{id}/requeueStatus/{recipient-id}?requeue-id=
+ * and the same three under /{version}/statusmessage/ for status messages.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { createReplay, STATUS_CHANNEL, type ReplayAnswer } from '../../replay/replay.js';
+import type { AppDeps } from '../app.js';
+import { signedRoutes } from '../signed.js';
+
+type Params = { version: string; id?: string; recipient: string };
+type Query = { 'requeue-id'?: string };
+
+export function replayRoutes(deps: AppDeps) {
+  const { config, catalogue, store, clock } = deps;
+  const signed = signedRoutes(deps);
+  const replay = createReplay({
+    store, catalogue, clock, continuationKey: deps.continuationKey, retentionMs: config.retentionMs, pageSize: config.replayPageSize, randomHex: deps.randomHex,
+  });
+
+  /** The channel a path names (STATUS under /statusmessage), or null with the reply sent. */
+  const channelOf = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): string | null => {
+    const { version, id } = request.params;
+    const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();
+    request.facts.channel = channel;
+    if (version !== config.apiVersion) {
+      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${version}' is not served here; use /${config.apiVersion}/...`);
+      return null;
+    }
+    if (channel !== STATUS_CHANNEL && !catalogue.channels.has(channel)) {
+      signed.refuseCall(request, reply, 404, 'MSG1002', `'${id}' is not a DIP channel`);
+      return null;
+    }
+    return channel;
+  };
+  const preParsing = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, payload: unknown) => {
+    if (channelOf(request, reply) && signed.authenticateHeaders(request, reply)) signed.mayActFor(request, reply, request.params.recipient);
+    return payload;
+  };
+  const continuation = (request: FastifyRequest): string | null => {
+    const v = request.headers['x-continuation-token'];
+    return (Array.isArray(v) ? v[0] : v) ?? null;
+  };
+
+  const answer = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ReplayAnswer) => {
+    if (a.status === 400) return signed.refuseCall(request, reply, 400, a.code, a.help);
+    request.facts.messages = a.count;
+    if (a.continuation) reply.header('x-continuation-token', a.continuation);
+    return reply.code(a.status).type('application/json').send(Readable.from(a.body));
+  };
+
+  const replayHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const body = signed.signedBody(request, reply);
+    if (!body) return reply;
+    const call = { recipientId: request.params.recipient, body, continuation: continuation(request) };
+    const channel = request.facts.channel!;
+    return answer(request, reply, channel === STATUS_CHANNEL ? await replay.statuses(call) : await replay.messages(channel, call));
+  };
+
+  const requeueHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const body = signed.signedBody(request, reply);
+    if (!body) return reply;
+    const a = await replay.requeue(request.facts.channel!, { recipientId: request.params.recipient, body, requestedBy: request.auth!.caller.dipId });
+    if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
+    request.facts.messages = a.count;
+    if (a.count > 0) deps.onAccepted?.();
+    return reply.code(202).type('application/json').send(JSON.stringify(a.requeueId));
+  };
+
+  const statusHandler = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
+    if (!signed.signedBody(request, reply)) return reply;
+    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, request.query['requeue-id'] ?? null);
+    if (list.length === 0) return reply.code(204).send();
+    return reply.code(200).type('application/json').send(list);
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    for (const base of ['/:version/dip-channel/:id', '/:version/statusmessage']) {
+      app.post<{ Params: Params }>(`${base}/replay/:recipient`, { preParsing }, replayHandler);
+      app.post<{ Params: Params }>(`${base}/requeue/:recipient`, { preParsing }, requeueHandler);
+      app.get<{ Params: Params; Querystring: Query }>(`${base}/requeueStatus/:recipient`, { preParsing }, statusHandler);
+    }
+  };
+}

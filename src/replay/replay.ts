@@ -1,0 +1,163 @@
+/**
+ * Replay and requeue (seed §4.9; 2.2.1 facts §3.3-§3.5, §3.9-§3.11): a recipient, or its DIP Connection
+ * Provider, asks again for what the DIP sent it. Replay answers in the response, a page at a time (200
+ * when complete, 206 with a sealed X-Continuation-Token when more remain); requeue makes new copies for
+ * the delivery engine and reports their progress. A recipient gets only what it was originally sent,
+ * exactly as it was sent to it (obfuscated for its role), marked as a replay.
+ */
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { createCopies } from '../delivery/copies.js';
+import { arrayParts } from '../delivery/egress.js';
+import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
+import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
+import type { MsgCode } from '../domain/responses.js';
+import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
+import type { ReplayCursor, ReplayQuery, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
+import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
+
+export const STATUS_CHANNEL = 'STATUS';
+/** Messages read from the archive at a time while a page is built. */
+const CHUNK = 1_000;
+
+export interface ReplayDeps {
+  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues'>;
+  catalogue: Catalogue;
+  clock: Clock;
+  /** Seals continuation tokens; the same on every process of one DIP. */
+  continuationKey: Buffer;
+  /** Nothing older is replayed or requeued. */
+  retentionMs: number;
+  /** Most items in one replay answer (seed §4.9: 50,000). */
+  pageSize: number;
+  randomHex: (bytes: number) => string;
+}
+
+export type ReplayAnswer =
+  | { status: 200 | 206; body: Buffer[]; count: number; continuation: string | null }
+  | { status: 400; code: MsgCode; help: string };
+
+export type RequeueAnswer = { status: 202; requeueId: string; count: number } | { status: 400 | 429; code: MsgCode; help: string };
+
+interface Call {
+  recipientId: string;
+  body: Buffer;
+  /** X-Continuation-Token, when the caller sent one. */
+  continuation?: string | null;
+}
+
+const TOKEN_REFUSED = 'X-Continuation-Token is not one this DIP issued for this request: send the same request with the token it answered';
+
+export function createReplay(deps: ReplayDeps) {
+  const copies = createCopies(deps.catalogue, deps.store, 0);
+  const notBefore = (): number => deps.clock.now() - deps.retentionMs;
+
+  /** Where a continued request starts, or why its token is refused; undefined for a first request. */
+  const resume = (call: Call, fingerprint: string): { after: unknown } | { refused: true } | undefined => {
+    if (!call.continuation) return undefined;
+    const c = openContinuation(deps.continuationKey, call.continuation, fingerprint);
+    return c ? { after: c.after } : { refused: true };
+  };
+
+  return {
+    /** POST /dip-channel/{id}/replay/{recipient-id}. */
+    async messages(channel: string, call: Call): Promise<ReplayAnswer> {
+      const parsed = parseMessageRequest(call.body);
+      if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+      const fingerprint = requestFingerprint('messages', channel, call.recipientId, JSON.stringify(parsed.request));
+      const from = resume(call, fingerprint);
+      if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
+      const query: ReplayQuery = { recipientId: call.recipientId, channel, notBefore: notBefore(), ...parsed.filter };
+      const keys = await deps.store.replayKeys(query, (from?.after as ReplayCursor | undefined) ?? null, deps.pageSize + 1);
+      const page = keys.slice(0, deps.pageSize);
+      const now = deps.clock.now();
+      const day = formatCompactDate(now);
+      const correlationID = replayCorrelationId(day, deps.randomHex(8));
+      const first = page.length > 0 ? await deps.store.reserveSequence(page.length, now) : 0;
+      const elements: Buffer[] = [];
+      for (let i = 0; i < page.length; i += CHUNK) {
+        const chunk = page.slice(i, i + CHUNK);
+        const archived = await deps.store.messagesBySeq([...new Set(chunk.map((k) => k.seq))]);
+        chunk.forEach((k, j) => {
+          const m = archived.get(k.seq);
+          if (!m) return; // purged between the two reads
+          elements.push(copies.replay(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
+            transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
+            correlationID, replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
+          }).element);
+        });
+      }
+      const last = page.at(-1);
+      const more = keys.length > page.length && last !== undefined;
+      return {
+        status: more ? 206 : 200, body: arrayParts(elements), count: elements.length,
+        continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } }) : null,
+      };
+    },
+
+    /** POST /statusmessage/replay/{recipient-id}: the status messages the DIP sent the recipient, as a bare array. */
+    async statuses(call: Call): Promise<ReplayAnswer> {
+      const parsed = parseStatusMessageRequest(call.body);
+      if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+      const fingerprint = requestFingerprint('statuses', call.recipientId, JSON.stringify(parsed.request));
+      const from = resume(call, fingerprint);
+      if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
+      const query: StatusReplayQuery = { recipientId: call.recipientId, notBefore: notBefore(), ...parsed.filter };
+      const rows = await deps.store.replayStatuses(query, (from?.after as number | undefined) ?? null, deps.pageSize + 1);
+      const page = rows.slice(0, deps.pageSize);
+      const more = rows.length > page.length;
+      return {
+        status: more ? 206 : 200, body: arrayParts(page.map((r) => Buffer.from(JSON.stringify(r.item)))), count: page.length,
+        continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: page.at(-1)!.id }) : null,
+      };
+    },
+
+    /** POST /dip-channel/{id}/requeue/{recipient-id}, or /statusmessage/requeue/{recipient-id} with channel STATUS. */
+    async requeue(channel: string, call: Call & { requestedBy: string }): Promise<RequeueAnswer> {
+      const now = deps.clock.now();
+      const id = `${call.recipientId}-${formatCompactDate(now)}-${deps.randomHex(8)}`;
+      let query: ReplayQuery | StatusReplayQuery;
+      let request: unknown;
+      if (channel === STATUS_CHANNEL) {
+        const parsed = parseStatusMessageRequest(call.body);
+        if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+        query = { recipientId: call.recipientId, notBefore: notBefore(), ...parsed.filter };
+        request = parsed.request;
+      } else {
+        const parsed = parseMessageRequest(call.body);
+        if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+        query = { recipientId: call.recipientId, channel, notBefore: notBefore(), ...parsed.filter };
+        request = parsed.request;
+      }
+      const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now }, query);
+      if (count === null) {
+        const [current] = await deps.store.requeues(call.recipientId, channel, null);
+        const what = channel === STATUS_CHANNEL ? 'status messages' : channel;
+        return { status: 429, code: 'MSG1000', help: `requeue ${current?.id ?? '(starting)'} of ${call.recipientId} on ${what} is still in progress: one at a time; ask requeueStatus` };
+      }
+      return { status: 202, requeueId: id, count };
+    },
+
+    /** GET …/requeueStatus/{recipient-id}[?requeue-id=]: RequeueStatusArray, newest first; empty when there is none. */
+    async requeueStatus(channel: string, recipientId: string, requeueId: string | null): Promise<RequeueStatus[]> {
+      return (await deps.store.requeues(recipientId, channel, requeueId)).map(requeueStatus);
+    },
+  };
+}
+
+export interface RequeueStatus {
+  requeueId: string;
+  percentComplete: number;
+  totalTransactions: number;
+  processedTransactions: number;
+  status: 'Processing' | 'Completed' | 'Failed' | 'PartialCompletion';
+}
+
+/** A requeue's progress as the API reports it. Pure. */
+export function requeueStatus(p: RequeueProgress): RequeueStatus {
+  const processed = p.total - p.pending;
+  const status = p.pending > 0 ? 'Processing' : p.failed === 0 ? 'Completed' : p.delivered === 0 ? 'Failed' : 'PartialCompletion';
+  return {
+    requeueId: p.id, percentComplete: p.total === 0 ? 100 : Math.floor((100 * processed) / p.total), totalTransactions: p.total,
+    processedTransactions: processed, status,
+  };
+}
