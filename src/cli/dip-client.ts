@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
+import type { Command } from 'commander';
 import { signRequest } from '../crypto/signing.js';
-import type { DemoMarketFile } from '../registry/demo.js';
+import { readDemoFile, type DemoMarketFile } from '../registry/demo.js';
 
 export interface ClientIdentity {
   /** API base including the version segment, e.g. https://127.0.0.1:8443/1.1 */
@@ -73,3 +74,60 @@ export function createDipClient(identity: ClientIdentity) {
     close: () => agent.close(),
   };
 }
+
+/** How a command names the participant it acts as: a demo market file and an id, or URL, key and certificate. */
+export interface IdentityOptions {
+  participants?: string;
+  as?: string;
+  url?: string;
+  key?: string;
+  cert?: string;
+  apiKey?: string;
+  ca?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecure?: boolean;
+}
+
+/** Adds the identity options to a command. */
+export function identityOptions(cmd: Command): Command {
+  return cmd
+    .option('--participants <file>', 'a demo market participants.json (gives URL, keys, certificate, API key and CA)')
+    .option('--as <dipId>', 'which participant of --participants calls')
+    .option('--url <base>', 'API base URL including the version, e.g. https://127.0.0.1:8443/1.1')
+    .option('--key <file>', 'signing private key (PEM)')
+    .option('--cert <file>', 'signing certificate (PEM)')
+    .option('--api-key <key>', 'X-API-Key to send')
+    .option('--ca <file>', "CA bundle to verify the DIP's TLS certificate")
+    .option('--tls-cert <file>', 'mTLS client certificate (default: the signing certificate)')
+    .option('--tls-key <file>', 'mTLS client key (default: the signing key)')
+    .option('--insecure', "do not verify the DIP's TLS certificate");
+}
+
+const read = (path: string): string => (path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8'));
+
+export function identityFrom(opts: IdentityOptions): ClientIdentity {
+  if (opts.participants) {
+    if (!opts.as) throw new Error('--participants needs --as <dipId> to choose the sender');
+    const identity = identityFromDemoFile(readDemoFile(opts.participants), opts.as);
+    if (!identity.baseUrl && !opts.url) throw new Error(`${opts.participants} names no URL yet: the DIP is still starting (wait for its banner), or give --url`);
+    return {
+      ...identity,
+      ...(opts.url ? { baseUrl: opts.url } : {}),
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.insecure ? { insecure: true } : {}),
+    };
+  }
+  if (!opts.url || !opts.key || !opts.cert) throw new Error('give --participants FILE --as DIPID, or --url, --key and --cert');
+  return {
+    baseUrl: opts.url,
+    privateKeyPem: read(opts.key),
+    certificatePem: read(opts.cert),
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(opts.ca ? { caPem: read(opts.ca) } : {}),
+    ...(opts.tlsCert ? { tlsCertificatePem: read(opts.tlsCert) } : {}),
+    ...(opts.tlsKey ? { tlsKeyPem: read(opts.tlsKey) } : {}),
+    ...(opts.insecure ? { insecure: true } : {}),
+  };
+}
+

@@ -4,22 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { StandardResponse } from '../domain/responses.js';
 import { formatCompactDate, formatDateTime } from '../domain/time.js';
-import { readDemoFile } from '../registry/demo.js';
 import { getProperty } from '../validation/canonical.js';
-import { createDipClient, identityFromDemoFile, type ClientIdentity } from './dip-client.js';
+import { createDipClient, identityFrom, identityOptions, type IdentityOptions } from './dip-client.js';
 
-interface SendOptions {
+interface SendOptions extends IdentityOptions {
   channel: string;
-  participants?: string;
-  as?: string;
-  url?: string;
-  key?: string;
-  cert?: string;
-  apiKey?: string;
-  ca?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  insecure?: boolean;
   restamp?: boolean;
   json?: boolean;
 }
@@ -68,31 +57,6 @@ export function restamp(messages: unknown[], channel: string, now = Date.now()):
   });
 }
 
-function identityFrom(opts: SendOptions): ClientIdentity {
-  if (opts.participants) {
-    if (!opts.as) throw new Error('--participants needs --as <dipId> to choose the sender');
-    const identity = identityFromDemoFile(readDemoFile(opts.participants), opts.as);
-    if (!identity.baseUrl && !opts.url) throw new Error(`${opts.participants} names no URL yet: the DIP is still starting (wait for its banner), or give --url`);
-    return {
-      ...identity,
-      ...(opts.url ? { baseUrl: opts.url } : {}),
-      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
-      ...(opts.insecure ? { insecure: true } : {}),
-    };
-  }
-  if (!opts.url || !opts.key || !opts.cert) throw new Error('give --participants FILE --as DIPID, or --url, --key and --cert');
-  return {
-    baseUrl: opts.url,
-    privateKeyPem: read(opts.key),
-    certificatePem: read(opts.cert),
-    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
-    ...(opts.ca ? { caPem: read(opts.ca) } : {}),
-    ...(opts.tlsCert ? { tlsCertificatePem: read(opts.tlsCert) } : {}),
-    ...(opts.tlsKey ? { tlsKeyPem: read(opts.tlsKey) } : {}),
-    ...(opts.insecure ? { insecure: true } : {}),
-  };
-}
-
 /** One line per message: position, outcome, transaction id or what to fix. */
 export function formatResult(status: number, body: StandardResponse): string {
   const items = body.messageArray ?? [];
@@ -107,21 +71,11 @@ export function formatResult(status: number, body: StandardResponse): string {
 }
 
 export function registerSend(program: Command): void {
-  program
+  identityOptions(program
     .command('send')
     .description('sign and send a batch of messages to a DIP (this one or any other); exits non-zero unless all are accepted')
     .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] ("-" reads standard input)')
-    .requiredOption('--channel <id>', 'the channel, e.g. IF-021')
-    .option('--participants <file>', 'a demo market participants.json (gives URL, keys, certificate, API key and CA)')
-    .option('--as <dipId>', 'which participant of --participants sends')
-    .option('--url <base>', 'API base URL including the version, e.g. https://127.0.0.1:8443/1.1')
-    .option('--key <file>', 'signing private key (PEM)')
-    .option('--cert <file>', 'signing certificate (PEM)')
-    .option('--api-key <key>', 'X-API-Key to send')
-    .option('--ca <file>', "CA bundle to verify the DIP's TLS certificate")
-    .option('--tls-cert <file>', 'mTLS client certificate (default: the signing certificate)')
-    .option('--tls-key <file>', 'mTLS client key (default: the signing key)')
-    .option('--insecure', "do not verify the DIP's TLS certificate")
+    .requiredOption('--channel <id>', 'the channel, e.g. IF-021'))
     .option('--restamp', 'give each message a fresh senderUniqueReference and senderTimestamp before signing')
     .option('--json', 'print the DIP response body as JSON')
     .action(async (files: string[], opts: SendOptions) => {

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
+import { registerReplay } from '../cli/replay.js';
 import { registerSample } from '../cli/sample.js';
 import { registerSend } from '../cli/send.js';
 import { registerSink } from '../cli/sink.js';
@@ -26,6 +27,7 @@ registerSend(program);
 registerValidate(program);
 registerSample(program);
 registerSink(program);
+registerReplay(program);
 registerCatalogue(program);
 registerRegistry(program, {
   async open(flags) {

@@ -142,6 +142,25 @@ describe('a DIP started with the defaults', () => {
     assert.match(bad.stdout, /^message 0 \(IF-021 \[ActivePower\]\): OK$/m);
     assert.match(bad.stdout, /^8 of 10 message\(s\) valid$/m);
   });
+  test('replay writes what the supplier was sent as JSON lines; requeue sends it again and follows it to Completed', async () => {
+    const participants = join(dataDir, 'demo', 'participants.json');
+    const out = join(dataDir, 'replayed.jsonl');
+    const r = await runCli(['replay', '--participants', participants, '--as', '1000000001', '--channel', 'IF-021', '--out', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { replay: { originalTransactionID: string }; payload: { CommonBlock: { D0: { replayIndicator: boolean; transactionID: string } } } });
+    assert.ok(lines.length >= 10, `${lines.length} replayed`);
+    assert.ok(lines.every((l) => l.payload.CommonBlock.D0.replayIndicator && l.replay.originalTransactionID === l.payload.CommonBlock.D0.transactionID));
+    assert.match(r.stderr, new RegExp(`^replayed ${lines.length} item\\(s\\) in 1 page\\(s\\)$`, 'm'));
+
+    const q = await runCli(['requeue', '--participants', participants, '--as', '1000000001', '--channel', 'IF-021', '--transaction', lines[0]!.replay.originalTransactionID]);
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+    assert.match(q.stdout, /^requeue 1000000001-\d{8}-[0-9a-f]+$/m);
+    assert.match(q.stdout, /^Completed: 1 of 1$/m);
+
+    const refused = await runCli(['replay', '--participants', participants, '--as', '1000000002', '--recipient', '1000000001', '--channel', 'IF-021']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /HTTP 403/);
+  });
 });
 
 describe('a DIP whose data directory has a space in its path', () => {
