@@ -35,7 +35,10 @@ export interface Wanted {
   publicationId: string;
 }
 
-export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'messagesBySeq'>, maxBytes = 128 * 1024 * 1024) {
+export function createCopies(
+  catalogue: Catalogue, store: Pick<DeliveryStore, 'messagesBySeq'>, maxBytes = 128 * 1024 * 1024,
+  ticketUrl: (transactionId: string) => string | null = () => null,
+) {
   const obfuscators = new Map<string, Obfuscator | null>();
   const hidesFrom = new Map<string, boolean>();
   const cache = new Map<string, Copy>();
@@ -54,7 +57,7 @@ export function createCopies(catalogue: Catalogue, store: Pick<DeliveryStore, 'm
 
   /** The payload as `role` receives it: obfuscated for it, with A0 as resolved and D0 filled. */
   const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer => {
-    const d0 = dipBlock(m, publicationId, { replay });
+    const d0 = dipBlock(m, publicationId, { replay, serviceTicketUrl: ticketUrl(m.transactionId) });
     const obfuscate = obfuscatorFor(m, role);
     if (!obfuscate) return withDipBlocks(m.payload, addressing(m), d0);
     const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);

@@ -44,6 +44,8 @@ export interface RunnerDeps {
   owner: string;
   policy: DeliveryPolicy;
   random: () => number;
+  /** The audit URL of a transaction, for D0.serviceTicketURL. */
+  ticketUrl?: (transactionId: string) => string | null;
 }
 
 /** The most copies read for one call: bounds memory whatever limits a webhook asks for. */
@@ -68,7 +70,7 @@ function requeueWrapper(d: PendingDelivery, m: ArchivedMessage, endpoint: Endpoi
 
 export function createRunner(deps: RunnerDeps): Runner {
   const { store, clock, policy } = deps;
-  const copies = createCopies(deps.catalogue, store);
+  const copies = createCopies(deps.catalogue, store, undefined, deps.ticketUrl);
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;

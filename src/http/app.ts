@@ -19,6 +19,7 @@ import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
+import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   randomHex: (bytes: number) => string;
   /** Seals replay continuation tokens: derived from the DIP's own key, so every process of one DIP agrees. */
   continuationKey: Buffer;
+  /** The audit and service-ticket URL of a transaction (null until the DIP knows its address). */
+  ticketUrl: (transactionId: string) => string | null;
   /** Called after messages were committed, to wake the delivery engine. */
   onAccepted?: () => void;
 }
@@ -182,5 +185,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes(deps));
   await app.register(statusRoutes(deps));
   await app.register(replayRoutes(deps));
+  await app.register(auditRoutes(deps));
   return app;
 }

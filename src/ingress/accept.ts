@@ -35,6 +35,8 @@ export interface IngressDeps {
   /** Most messages one request may carry (seed §4.4.1: 50,000). */
   maxMessages: number;
   randomHex: (bytes: number) => string;
+  /** The audit and service-ticket URL of an accepted message's transaction. */
+  ticketUrl?: (transactionId: string) => string | null;
 }
 
 export interface SendRequest {
@@ -248,7 +250,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const sentTimestamp = formatDateTime(receivedAt);
   return {
     status: batchStatus(accepted, items.length),
-    response: { messageArray: items.map((item) => responseItem(item, req.caller.dipId, sentTimestamp)), timestamp: formatDateTime(clock.now()) },
+    response: { messageArray: items.map((item) => responseItem(item, req.caller.dipId, sentTimestamp, deps.ticketUrl)), timestamp: formatDateTime(clock.now()) },
     accepted,
   };
 }

@@ -14,7 +14,9 @@ export interface Outcome {
   correlationId: string | null;
 }
 
-export function responseItem(o: Outcome, fallbackSender: string, sentTimestamp: string): StandardResponseItem {
+export function responseItem(
+  o: Outcome, fallbackSender: string, sentTimestamp: string, ticketUrl: (transactionId: string) => string | null = () => null,
+): StandardResponseItem {
   const accepted = o.code === null;
   return {
     transactionID: accepted ? o.transactionId : null,
@@ -26,7 +28,7 @@ export function responseItem(o: Outcome, fallbackSender: string, sentTimestamp: 
     DIPConnectionProviderID: o.dcpId,
     message: msgText(o.code ?? 'MSG0000'),
     help: accepted ? null : o.help === null ? null : clampHelp(o.help),
-    serviceTicketURL: null,
+    serviceTicketURL: accepted && o.transactionId ? ticketUrl(o.transactionId) : null,
   };
 }
 

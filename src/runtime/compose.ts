@@ -82,7 +82,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Participants exist before the port opens, so no request can arrive ahead of them.
     const demoParticipants = config.demo && pki ? await prepareDemo(catalogue, registry, store, { dataDir: config.dataDir, ca: pki.ca, environment: config.environment, now: clock.now() }) : null;
     const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
-    const setup: DeliverySetup = {
+    const setup: Omit<DeliverySetup, 'ticketBase'> = {
       config,
       dipCertFile: config.dipCertFile ?? pki!.paths.dipCert,
       dipKeyFile: config.dipKeyFile ?? pki!.paths.dipKey,
@@ -90,23 +90,28 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     };
     // Process roles: an api process leaves delivery and housekeeping to the workers sharing its database.
     const delivers = config.role !== 'api';
-    // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
-    const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
-    if (threaded) thread = await startDeliveryThread(setup, logger);
-    const runner: Runner | null = thread
-      ?? (delivers ? createDeliveryEngine(setup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
     const continuationKey = createHash('sha256').update('opendip continuation tokens\n').update(readText(setup.dipKeyFile)).digest();
+    // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
+    let ticketBase: string | null = null;
+    let runner: Runner | null = null;
     const app = await buildApp({
       config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls, continuationKey,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner?.wake(),
+      ticketUrl: (transactionId) => (ticketBase === null ? null : `${ticketBase}${encodeURIComponent(transactionId)}`),
     });
     if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });
-    runner?.start();
-    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retentionMs: config.retentionMs, clock, logger }) : null;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const origin = config.publicUrl ?? `${config.tls.enabled ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    ticketBase = config.role === 'worker' && !config.publicUrl ? null : `${origin}/${config.apiVersion}/audit/messages/`;
+    const deliverySetup: DeliverySetup = { ...setup, ticketBase };
+    // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
+    const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
+    if (threaded) thread = await startDeliveryThread(deliverySetup, logger);
+    runner = thread ?? (delivers ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
+    runner?.start();
+    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retentionMs: config.retentionMs, clock, logger }) : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
 
     let market: DemoMarketFile | null = null;

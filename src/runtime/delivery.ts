@@ -22,6 +22,8 @@ export interface DeliverySetup {
   dipCertFile: string;
   dipKeyFile: string;
   webhookCaFiles: string[];
+  /** The audit URL of a transaction is this followed by its id (D0.serviceTicketURL); null: none. */
+  ticketBase: string | null;
 }
 
 export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger }): Runner {
@@ -35,6 +37,7 @@ export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store;
   const runner = createRunner({
     store: deps.store, sender, catalogue: deps.catalogue, registry: deps.registry, clock: deps.clock, logger: deps.logger, dipId: config.dipId,
     owner: `${hostname()}:${process.pid}`, random: Math.random,
+    ticketUrl: (transactionId) => (setup.ticketBase === null ? null : `${setup.ticketBase}${encodeURIComponent(transactionId)}`),
     policy: {
       retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
       lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: config.delivery.leaseMs, pollMs: 1_000,

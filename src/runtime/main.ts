@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
+import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
 import { registerReplay } from '../cli/replay.js';
@@ -33,6 +34,13 @@ registerRegistry(program, {
   async open(flags) {
     const store = await openStore(loadConfig(flags).databaseUrl);
     return { registry: await openRegistry(store), mpans: store, close: () => store.close() };
+  },
+});
+
+registerAudit(program, {
+  async open(flags) {
+    const store = await openStore(loadConfig(flags).databaseUrl);
+    return { store, close: () => store.close() };
   },
 });
 

@@ -319,6 +319,30 @@ export interface ReplayStore {
   requeues(recipientId: string, channel: string, id: string | null): Promise<RequeueProgress[]>;
 }
 
+/** Audit search criteria (seed §7); every one given must hold. Times are transaction times, epoch ms. */
+export interface AuditCriteria {
+  channel?: string | null;
+  transactionId?: string | null;
+  senderUniqueReference?: string | null;
+  correlationId?: string | null;
+  from?: number | null;
+  to?: number | null;
+  mpan?: string | null;
+  sender?: string | null;
+  /** A participant the message was addressed to. */
+  receiver?: string | null;
+}
+
+export interface AuditStore {
+  /**
+   * Archived messages matching the criteria, by sequence after `after`, without their payloads (empty).
+   * `visibleTo`: only messages one of these participants sent, sent as a DCP, or was addressed; null: all.
+   */
+  searchMessages(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
+  /** API calls, newest first, before the call id `before`; `visibleTo` as above (the caller). */
+  searchCalls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number): Promise<(ApiCall & { id: number })[]>;
+}
+
 export interface ArchiveReader {
   messageBySeq(seq: number): Promise<ArchivedMessage | null>;
   messageByReference(sur: string): Promise<ArchivedMessage | null>;
@@ -371,7 +395,7 @@ export interface HousekeepingStore {
   housekeeping(now: number, retentionMs: number): Promise<HousekeepingReport>;
 }
 
-export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore, ReplayStore {
+export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore, ReplayStore, AuditStore {
   readonly backend: 'sqlite' | 'postgres';
   /**
    * Calls `listener` when another process makes delivery work due (PostgreSQL LISTEN/NOTIFY); a hint

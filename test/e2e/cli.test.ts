@@ -161,6 +161,30 @@ describe('a DIP started with the defaults', () => {
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /HTTP 403/);
   });
+  test('audit: an operator searches everything beside the store; a participant asks the API and sees its own', async () => {
+    const operator = await runCli(['audit', 'messages', '--data-dir', dataDir, '--channel', 'IF-021', '--limit', '3']);
+    assert.equal(operator.code, 0, operator.stdout + operator.stderr);
+    const lines = operator.stdout.trim().split('\n').filter((l) => l.startsWith('T-'));
+    assert.equal(lines.length, 3);
+    assert.match(lines[0]!, /^T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16}  \d{4}-\d\d-\d\dT[\d:]{8}\+00:00  IF-021 \[ActivePower\]  1200000001 -> \S*1000000001\/SUP/);
+    assert.match(operator.stdout, /\(more: --limit, or search after \d+\)/);
+    const txn = lines[0]!.split(' ')[0]!;
+    const record = await runCli(['audit', 'message', txn, '--data-dir', dataDir]);
+    assert.equal(record.code, 0, record.stderr);
+    assert.equal((JSON.parse(record.stdout) as { journal: { DIPTransactionID: string } }).journal.DIPTransactionID, txn);
+
+    const participants = join(dataDir, 'demo', 'participants.json');
+    const own = await runCli(['audit', 'messages', '--participants', participants, '--as', '1000000001', '--json']);
+    assert.equal(own.code, 0, own.stderr);
+    const found = (JSON.parse(own.stdout) as { messages: { senderID: string; recipients: { dipId: string }[] }[] }).messages;
+    assert.ok(found.length > 0 && found.every((m) => m.senderID === '1000000001' || m.recipients.some((r) => r.dipId === '1000000001')), 'only what the supplier sent or was addressed');
+    const stranger = await runCli(['audit', 'message', txn, '--participants', participants, '--as', '1800000001']);
+    assert.equal(stranger.code, 1);
+    assert.match(stranger.stderr, /no message .* that you may see/);
+    const calls = await runCli(['audit', 'calls', '--participants', participants, '--as', '1200000001', '--channel', 'IF-021']);
+    assert.equal(calls.code, 0, calls.stderr);
+    assert.match(calls.stdout, /^\S+  1200000001  POST \/1\.1\/dip-channel\/IF-021  20[17]  /m);
+  });
 });
 
 describe('a DIP whose data directory has a space in its path', () => {

@@ -24,7 +24,7 @@ async function until(what: string, predicate: () => boolean): Promise<void> {
 test('a delivery thread that dies is started again and told what the old one was told; stop ends it', async () => {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
-  const setup = { config: loadConfig({ dataDir: dir }, {}), dipCertFile: '', dipKeyFile: '', webhookCaFiles: [] };
+  const setup = { config: loadConfig({ dataDir: dir }, {}), dipCertFile: '', dipKeyFile: '', webhookCaFiles: [], ticketBase: null };
   const thread = await startDeliveryThread(setup, logger, new URL('./fake-delivery-thread.js', import.meta.url));
   assert.equal(count('starts'), 1);
   thread.registryChanged();

@@ -10,6 +10,7 @@ import { call, inbound, message, storageContract, type Backend } from './contrac
 import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
+import { auditContract } from './audit-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -26,6 +27,7 @@ if (unavailable) {
   deliveryContract(backend);
   housekeepingContract(backend);
   replayContract(backend);
+  auditContract(backend);
   postgresOnly();
 }
 

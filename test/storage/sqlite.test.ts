@@ -7,6 +7,7 @@ import { storageContract, type Backend } from './contract.js';
 import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
+import { auditContract } from './audit-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,4 +29,5 @@ for (const backend of [file, memory]) {
   deliveryContract(backend);
   housekeepingContract(backend);
   replayContract(backend);
+  auditContract(backend);
 }

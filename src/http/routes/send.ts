@@ -15,7 +15,7 @@ export function sendRoutes(deps: AppDeps) {
   const signed = signedRoutes(deps);
   const ingress = {
     catalogue, schemas: deps.schemas, store, clock, registry: () => deps.registry.view(), environment: config.environment,
-    maxFutureMs: config.signatureMaxSkewSeconds * 1000, maxMessages: config.maxMessages, randomHex: deps.randomHex, dipId: config.dipId,
+    maxFutureMs: config.signatureMaxSkewSeconds * 1000, maxMessages: config.maxMessages, randomHex: deps.randomHex, dipId: config.dipId, ticketUrl: deps.ticketUrl,
   };
 
   const checkHeaders = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): void => {

@@ -8,6 +8,7 @@ import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { Migration } from '../migrate.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, HousekeepingReport, JournalEntry, RegistryData, Store } from '../ports.js';
 import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
+import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { DUE_CHANNEL, pgDeliveryParts } from './delivery.js';
 import { createClient, createPool, migrate, transaction, type Queryable } from './pool.js';
 import { pgReplayParts } from './replay.js';
@@ -266,6 +267,16 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     },
     async isEmpty() {
       return Number(((await q('SELECT count(*) AS n FROM participants')).rows[0] as Row).n) === 0;
+    },
+    async searchMessages(criteria, visibleTo, after, limit) {
+      const params: unknown[] = [];
+      const sql = auditSearchSql(criteria, visibleTo, after, limit, (v) => `$${params.push(v)}`);
+      return ((await q(sql, params)).rows as Row[]).map((r) => toMessage({ ...r, payload: Buffer.alloc(0) }));
+    },
+    async searchCalls(criteria, visibleTo, before, limit) {
+      const params: unknown[] = [];
+      const sql = callSearchSql(criteria, visibleTo, before, limit, (v) => `$${params.push(v)}`);
+      return ((await q(sql, params)).rows as Row[]).map((r) => ({ ...toCall(r), id: Number(r.id) }));
     },
     async leadHousekeeping() {
       if (leader) return true;

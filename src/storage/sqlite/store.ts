@@ -7,6 +7,7 @@ import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { Migration } from '../migrate.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
 import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
+import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { deliveryParts } from './delivery.js';
 import { replayParts } from './replay.js';
 
@@ -20,6 +21,13 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
     }).immediate();
   }
+}
+
+/** Named placeholders (@p1, @p2, …) for SQL built clause by clause; a placeholder may appear more than once. */
+function namedParams(): { param: (v: unknown) => string; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  let n = 0;
+  return { values, param: (v) => { values[`p${++n}`] = v; return `@p${n}`; } };
 }
 
 export interface SqliteOptions {
@@ -229,6 +237,16 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     },
     async isEmpty() {
       return db.prepare('SELECT count(*) FROM participants').pluck().get() === 0;
+    },
+    async searchMessages(criteria, visibleTo, after, limit) {
+      const { param, values } = namedParams();
+      const sql = auditSearchSql(criteria, visibleTo, after, limit, param);
+      return (db.prepare(sql).all(values) as Row[]).map((r) => toMessage({ ...r, payload: Buffer.alloc(0) }));
+    },
+    async searchCalls(criteria, visibleTo, before, limit) {
+      const { param, values } = namedParams();
+      const sql = callSearchSql(criteria, visibleTo, before, limit, param);
+      return (db.prepare(sql).all(values) as Row[]).map((r) => ({ ...toCall(r), id: Number(r.id) }));
     },
     async leadHousekeeping() {
       return true; // the data directory's lock makes this process the only one

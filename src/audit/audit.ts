@@ -1,0 +1,95 @@
+/**
+ * Audit search (seed §7): find messages by channel, transaction id, SUR, correlation id, time range, MPAN,
+ * sender and receiver, and read any one's journal; list API calls. Operators see all traffic (they run
+ * `opendip audit` beside the store); a participant, through the API, sees only the messages it sent, sent
+ * as a DIP Connection Provider, or was addressed, and those of the participants it acts for.
+ */
+import { formatDateTime, parseDateTime } from '../domain/time.js';
+import { journalRecord } from '../status/journal.js';
+import type { ArchivedMessage, AuditCriteria, Store } from '../storage/ports.js';
+
+export const MAX_AUDIT_PAGE = 1_000;
+
+/** What a search lists of each message. */
+export function messageSummary(m: ArchivedMessage, ticketUrl: (transactionId: string) => string | null) {
+  return {
+    transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode,
+    schemaVersion: m.schemaVersion, senderID: m.senderId, senderRoleID: m.senderRole, DIPConnectionProviderID: m.dcpId,
+    correlationID: m.correlationId, MPAN: m.mpan, transactionTimestamp: formatDateTime(m.receivedAt),
+    recipients: m.recipients?.recipients ?? [], serviceTicketURL: ticketUrl(m.transactionId),
+  };
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; help: string };
+
+/** Search criteria from query parameters, named as in the DIP's own schemas (transactionID, MPAN, datetimeFrom, …). */
+export function criteriaFrom(query: Record<string, string | undefined>): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number }> {
+  const known = ['channel', 'transactionID', 'senderUniqueReference', 'correlationID', 'datetimeFrom', 'datetimeTo', 'MPAN', 'senderID', 'recipientID', 'after', 'limit'];
+  const unknown = Object.keys(query).filter((k) => !known.includes(k));
+  if (unknown.length > 0) return { ok: false, help: `unknown search parameter ${unknown.join(', ')}; use ${known.join(', ')}` };
+  const time = (name: string): number | null | string => {
+    const v = query[name];
+    if (v === undefined || v === '') return null;
+    return parseDateTime(v) ?? `${name} '${v}' is not a date-time like 2026-11-28T00:00:00+00:00`;
+  };
+  const from = time('datetimeFrom');
+  const to = time('datetimeTo');
+  for (const t of [from, to]) if (typeof t === 'string') return { ok: false, help: t };
+  const int = (name: string, fallback: number | null, max: number): number | null | string => {
+    const v = query[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    return Number.isSafeInteger(n) && n >= 0 && n <= max ? n : `${name} must be a whole number up to ${max}`;
+  };
+  const after = int('after', null, Number.MAX_SAFE_INTEGER);
+  const limit = int('limit', 100, MAX_AUDIT_PAGE);
+  for (const v of [after, limit]) if (typeof v === 'string') return { ok: false, help: v };
+  const text = (name: string): string | null => query[name] || null;
+  return {
+    ok: true,
+    value: {
+      criteria: {
+        channel: text('channel')?.toUpperCase() ?? null, transactionId: text('transactionID'), senderUniqueReference: text('senderUniqueReference'),
+        correlationId: text('correlationID'), from: from as number | null, to: to as number | null, mpan: text('MPAN'), sender: text('senderID'),
+        receiver: text('recipientID'),
+      },
+      after: after as number | null, limit: (limit as number) || 1,
+    },
+  };
+}
+
+export interface AuditDeps {
+  store: Pick<Store, 'searchMessages' | 'searchCalls' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'>;
+  /** The audit and service-ticket URL of a transaction, when this DIP knows its public address. */
+  ticketUrl: (transactionId: string) => string | null;
+}
+
+export function createAudit(deps: AuditDeps) {
+  return {
+    /** A page of matching messages, and the cursor of the next page (null when this is the last). */
+    async search(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number) {
+      const found = await deps.store.searchMessages(criteria, visibleTo, after, limit + 1);
+      const page = found.slice(0, limit);
+      return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next: found.length > limit ? String(page.at(-1)!.seq) : null };
+    },
+
+    /** One message and its journal (DIPJournalRecord), as the viewer may see it; null when none it may see. */
+    async record(transactionId: string, visibleTo: string[] | null) {
+      const [found] = await deps.store.searchMessages({ transactionId }, visibleTo, null, 1);
+      if (!found) return null;
+      const m = (await deps.store.messageBySeq(found.seq))!;
+      const [journal, copies, statuses] = await Promise.all([deps.store.journalOf(m.seq), deps.store.deliveriesOf(m.seq), deps.store.statusMessagesOf(m.seq)]);
+      const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
+      const viewer = { dipId: visibleTo?.find((v) => copies.some((c) => c.recipientId === v)) ?? visibleTo?.[0] ?? '', isSender };
+      const s1 = (JSON.parse(m.payload.toString('utf8')) as { CommonBlock?: { S1?: { senderTimestamp?: string } } }).CommonBlock?.S1;
+      return { message: messageSummary(m, deps.ticketUrl), journal: journalRecord(m, journal, copies, statuses, s1?.senderTimestamp ?? null, viewer) };
+    },
+
+    /** API calls, newest first. */
+    async calls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number) {
+      const found = await deps.store.searchCalls(criteria, visibleTo, before, limit + 1);
+      const page = found.slice(0, limit);
+      return { calls: page.map(({ id, ...c }) => ({ id, ...c, at: formatDateTime(c.at) })), next: found.length > limit ? String(page.at(-1)!.id) : null };
+    },
+  };
+}

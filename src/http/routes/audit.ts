@@ -1,0 +1,68 @@
+/**
+ * Audit search for participants (seed §7), signed like every DIP call; OpenDIP's own addition, as the
+ * published API has none. A participant sees the messages it sent (or sent as a DCP) or was addressed,
+ * and those of the participants it acts for:
+ *   GET /{version}/audit/messages?channel=&transactionID=&senderUniqueReference=&correlationID=
+ *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&after=&limit=
+ *   GET /{version}/audit/messages/{transactionID}      the message and its journal (DIPJournalRecord)
+ *   GET /{version}/audit/calls?datetimeFrom=&datetimeTo=&channel=&before=&limit=   its own API calls
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createAudit, criteriaFrom, MAX_AUDIT_PAGE } from '../../audit/audit.js';
+import { parseDateTime } from '../../domain/time.js';
+import type { AppDeps } from '../app.js';
+import { signedRoutes } from '../signed.js';
+
+type Query = Record<string, string | undefined>;
+
+export function auditRoutes(deps: AppDeps) {
+  const { config, store } = deps;
+  const signed = signedRoutes(deps);
+  const audit = createAudit({ store, ticketUrl: deps.ticketUrl });
+
+  const preParsing = async (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply, payload: unknown) => {
+    if (request.params.version !== config.apiVersion) {
+      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${request.params.version}' is not served here; use /${config.apiVersion}/...`);
+    } else signed.authenticateHeaders(request, reply);
+    return payload;
+  };
+  /** The caller and the participants it acts for as a DIP Connection Provider. */
+  const visibleTo = (request: FastifyRequest): string[] => {
+    const caller = request.auth!.caller.dipId;
+    return [caller, ...deps.registry.view().grantsOf(caller).map((g) => g.participantId)];
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get<{ Params: { version: string }; Querystring: Query }>('/:version/audit/messages', { preParsing }, async (request, reply) => {
+      if (!signed.signedBody(request, reply)) return reply;
+      const parsed = criteriaFrom(request.query);
+      if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
+      const { criteria, after, limit } = parsed.value;
+      const page = await audit.search(criteria, visibleTo(request), after, limit);
+      request.facts.messages = page.messages.length;
+      return reply.code(200).type('application/json').send(page);
+    });
+
+    app.get<{ Params: { version: string; transaction: string } }>('/:version/audit/messages/:transaction', { preParsing }, async (request, reply) => {
+      if (!signed.signedBody(request, reply)) return reply;
+      const record = await audit.record(request.params.transaction, visibleTo(request));
+      // Not found and not yours look the same.
+      if (!record) return reply.code(204).send();
+      return reply.code(200).type('application/json').send(record);
+    });
+
+    app.get<{ Params: { version: string }; Querystring: Query }>('/:version/audit/calls', { preParsing }, async (request, reply) => {
+      if (!signed.signedBody(request, reply)) return reply;
+      const q = request.query;
+      const time = (v: string | undefined): number | null | undefined => (v ? parseDateTime(v) ?? undefined : null);
+      const [from, to] = [time(q.datetimeFrom), time(q.datetimeTo)];
+      const before = q.before ? Number(q.before) : null;
+      const limit = q.limit ? Number(q.limit) : 100;
+      if (from === undefined || to === undefined || (before !== null && !Number.isSafeInteger(before)) || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE) {
+        return signed.refuseCall(request, reply, 400, 'MSG1000', `datetimeFrom and datetimeTo are date-times like 2026-11-28T00:00:00+00:00; before a call id; limit 1 to ${MAX_AUDIT_PAGE}`);
+      }
+      const page = await audit.calls({ from, to, channel: q.channel?.toUpperCase() ?? null }, [request.auth!.caller.dipId], before, limit);
+      return reply.code(200).type('application/json').send(page);
+    });
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The WHERE clauses of an audit search, written once for both backends: `param` adds a value and returns
+ * its placeholder in the backend's dialect. Messages are `m`; copies are looked up in `deliveries`.
+ */
+import { sequenceOfTransactionId } from '../domain/ids.js';
+import type { AuditCriteria } from './ports.js';
+
+const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
+  m.correlation_id, m.sender_correlation_id, m.mpan, m.received_at, m.request_id, m.recipients`;
+
+export function auditSearchSql(c: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number, param: (v: unknown) => string): string {
+  const where: string[] = [];
+  const eq = (column: string, v: string | null | undefined): void => {
+    if (v !== null && v !== undefined) where.push(`${column} = ${param(v)}`);
+  };
+  eq('m.channel', c.channel);
+  if (c.transactionId) {
+    // The transaction id names its sequence number: the primary key answers.
+    where.push(`m.seq = ${param(sequenceOfTransactionId(c.transactionId) ?? -1)}`);
+    eq('m.transaction_id', c.transactionId);
+  }
+  eq('m.sur', c.senderUniqueReference);
+  eq('m.correlation_id', c.correlationId);
+  eq('m.mpan', c.mpan);
+  eq('m.sender_id', c.sender);
+  if (c.from !== null && c.from !== undefined) where.push(`m.received_at >= ${param(c.from)}`);
+  if (c.to !== null && c.to !== undefined) where.push(`m.received_at <= ${param(c.to)}`);
+  const addressed = (who: string): string => `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND d.recipient_id = ${who})`;
+  if (c.receiver) where.push(addressed(param(c.receiver)));
+  if (visibleTo !== null) {
+    const ids = visibleTo.length === 0 ? ["''"] : visibleTo.map((v) => param(v));
+    where.push(`(m.sender_id IN (${ids.join(', ')}) OR m.caller_id IN (${ids.join(', ')}) OR ${ids.map(addressed).join(' OR ')})`);
+  }
+  if (after !== null) where.push(`m.seq > ${param(after)}`);
+  return `SELECT ${COLUMNS} FROM messages m${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY m.seq LIMIT ${param(limit)}`;
+}
+
+export function callSearchSql(
+  c: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number,
+  param: (v: unknown) => string,
+): string {
+  const where: string[] = [];
+  if (c.from !== null && c.from !== undefined) where.push(`at >= ${param(c.from)}`);
+  if (c.to !== null && c.to !== undefined) where.push(`at <= ${param(c.to)}`);
+  if (c.channel) where.push(`channel = ${param(c.channel)}`);
+  if (c.callerId) where.push(`caller_id = ${param(c.callerId)}`);
+  if (visibleTo !== null) where.push(`caller_id IN (${visibleTo.length === 0 ? "''" : visibleTo.map((v) => param(v)).join(', ')})`);
+  if (before !== null) where.push(`id < ${param(before)}`);
+  return `SELECT * FROM api_calls${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(limit)}`;
+}
