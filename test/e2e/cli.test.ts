@@ -166,7 +166,7 @@ describe('a DIP started with the defaults', () => {
     assert.equal(operator.code, 0, operator.stdout + operator.stderr);
     const lines = operator.stdout.trim().split('\n').filter((l) => l.startsWith('T-'));
     assert.equal(lines.length, 3);
-    assert.match(lines[0]!, /^T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16}  \d{4}-\d\d-\d\dT[\d:]{8}\+00:00  IF-021 \[ActivePower\]  1200000001 -> \S*1000000001\/SUP/);
+    assert.match(lines[0]!, /^T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16} {2}\d{4}-\d\d-\d\dT[\d:]{8}\+00:00 {2}IF-021 \[ActivePower\] {2}1200000001 -> \S*1000000001\/SUP/);
     assert.match(operator.stdout, /\(more: --limit, or search after \d+\)/);
     const txn = lines[0]!.split(' ')[0]!;
     const record = await runCli(['audit', 'message', txn, '--data-dir', dataDir]);
@@ -183,7 +183,7 @@ describe('a DIP started with the defaults', () => {
     assert.match(stranger.stderr, /no message .* that you may see/);
     const calls = await runCli(['audit', 'calls', '--participants', participants, '--as', '1200000001', '--channel', 'IF-021']);
     assert.equal(calls.code, 0, calls.stderr);
-    assert.match(calls.stdout, /^\S+  1200000001  POST \/1\.1\/dip-channel\/IF-021  20[17]  /m);
+    assert.match(calls.stdout, /^\S+ {2}1200000001 {2}POST \/1\.1\/dip-channel\/IF-021 {2}20[17] {2}/m);
   });
 });
 
