@@ -55,6 +55,7 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--database <url>', 'sqlite:<file> or postgres://user@host/db [OPENDIP_DATABASE_URL] (default sqlite:<data-dir>/opendip.db)')
     .option('--role <role>', 'all, api (HTTP only) or worker (delivery, status relay, housekeeping); api and worker need PostgreSQL [OPENDIP_ROLE] (default all)')
     .option('--retention-days <days>', 'how long messages and their journal are kept [OPENDIP_RETENTION_DAYS] (default 730)')
+    .option('--channel-retention <list>', 'channels kept for another time, in days, e.g. IF-021=365,IF-013=400 [OPENDIP_CHANNEL_RETENTION]')
     .option('--housekeeping-interval <seconds>', 'how often the elected node rescues leases, prepares partitions and purges [OPENDIP_HOUSEKEEPING_INTERVAL] (default 60)')
     .option('--environment <tag>', 'environment tag this instance runs as: PRD, SITB, SIT, UIT or DEV [OPENDIP_ENVIRONMENT] (default DEV)')
     .option('--api-version <segment>', 'the {version} path segment [OPENDIP_API_VERSION] (default 1.1)')

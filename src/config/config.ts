@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { ENVIRONMENT_TAGS, type EnvironmentTag } from '../domain/model.js';
 import type { MtlsMode } from '../ingress/authenticate.js';
+import type { Retention } from '../domain/retention.js';
 
 export interface Config {
   host: string;
@@ -42,8 +43,8 @@ export interface Config {
    * house, `all` does both. Any number of each share one PostgreSQL database.
    */
   role: ProcessRole;
-  /** How long messages and their journal are kept (all channels). */
-  retentionMs: number;
+  /** How long messages and their journal are kept: by default, and for channels set apart. */
+  retention: Retention;
   /** How often housekeeping runs on the node that leads it. */
   housekeepingIntervalMs: number;
   /** Most messages in one replay answer; more come with 206 and a continuation token. */
@@ -103,6 +104,7 @@ export const FLAG_ENV = {
   deliveryLease: 'OPENDIP_DELIVERY_LEASE',
   role: 'OPENDIP_ROLE',
   retentionDays: 'OPENDIP_RETENTION_DAYS',
+  channelRetention: 'OPENDIP_CHANNEL_RETENTION',
   housekeepingInterval: 'OPENDIP_HOUSEKEEPING_INTERVAL',
   replayPageSize: 'OPENDIP_REPLAY_PAGE_SIZE',
 } as const;
@@ -161,6 +163,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
   const webhookTimeoutMs = number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000;
   const leaseMs = number(get('deliveryLease') ?? String((10 * webhookTimeoutMs) / 1000), 'delivery lease in seconds', 1, 86_400) * 1000;
   if (leaseMs <= webhookTimeoutMs) throw new ConfigError('the delivery lease must be longer than the webhook timeout, or two workers could send the same batch');
+  const byChannel: Record<string, number> = {};
+  for (const entry of (optional('channelRetention') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^((?:IF|REP)-\d{3}[A-B]?)=(\d+(?:\.\d+)?)$/i.exec(entry);
+    if (!m || Number(m[2]) <= 0) throw new ConfigError(`channel retention must be like IF-021=365,IF-013=400 (days), not '${entry}'`);
+    byChannel[m[1]!.toUpperCase()] = Number(m[2]) * 86_400_000;
+  }
   const maxBodyBytes = Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024);
 
   return Object.freeze({
@@ -191,7 +199,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     dipCertFile: optional('dipCert'),
     dipKeyFile: optional('dipKey'),
     role: role as ProcessRole,
-    retentionMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000,
+    retention: Object.freeze({ defaultMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000, byChannel: Object.freeze(byChannel) }),
     housekeepingIntervalMs: number(get('housekeepingInterval') ?? '60', 'housekeeping interval in seconds', 1, 86_400) * 1000,
     replayPageSize: number(get('replayPageSize') ?? '50000', 'replay page size', 1, 50_000),
     delivery: Object.freeze({

@@ -11,6 +11,7 @@ import { arrayParts } from '../delivery/egress.js';
 import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
+import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { ReplayCursor, ReplayQuery, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
@@ -25,11 +26,13 @@ export interface ReplayDeps {
   clock: Clock;
   /** Seals continuation tokens; the same on every process of one DIP. */
   continuationKey: Buffer;
-  /** Nothing older is replayed or requeued. */
-  retentionMs: number;
+  /** Nothing older than its channel's retention is replayed or requeued. */
+  retention: Retention;
   /** Most items in one replay answer (seed §4.9: 50,000). */
   pageSize: number;
   randomHex: (bytes: number) => string;
+  /** The audit URL of a transaction, for D0.serviceTicketURL as the copy was first sent. */
+  ticketUrl?: (transactionId: string) => string | null;
 }
 
 export type ReplayAnswer =
@@ -48,8 +51,10 @@ interface Call {
 const TOKEN_REFUSED = 'X-Continuation-Token is not one this DIP issued for this request: send the same request with the token it answered';
 
 export function createReplay(deps: ReplayDeps) {
-  const copies = createCopies(deps.catalogue, deps.store, 0);
-  const notBefore = (): number => deps.clock.now() - deps.retentionMs;
+  const copies = createCopies(deps.catalogue, deps.store, 0, deps.ticketUrl);
+  /** Status messages are kept as long as the messages they are about: the longest retention. */
+  const notBefore = (channel: string | null): number =>
+    deps.clock.now() - (channel === null ? retentionPlan(deps.retention, []).longestMs : retentionFor(deps.retention, channel));
 
   /** Where a continued request starts, or why its token is refused; undefined for a first request. */
   const resume = (call: Call, fingerprint: string): { after: unknown } | { refused: true } | undefined => {
@@ -66,7 +71,7 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('messages', channel, call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: ReplayQuery = { recipientId: call.recipientId, channel, notBefore: notBefore(), ...parsed.filter };
+      const query: ReplayQuery = { recipientId: call.recipientId, channel, notBefore: notBefore(channel), ...parsed.filter };
       const keys = await deps.store.replayKeys(query, (from?.after as ReplayCursor | undefined) ?? null, deps.pageSize + 1);
       const page = keys.slice(0, deps.pageSize);
       const now = deps.clock.now();
@@ -101,7 +106,7 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('statuses', call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: StatusReplayQuery = { recipientId: call.recipientId, notBefore: notBefore(), ...parsed.filter };
+      const query: StatusReplayQuery = { recipientId: call.recipientId, notBefore: notBefore(null), ...parsed.filter };
       const rows = await deps.store.replayStatuses(query, (from?.after as number | undefined) ?? null, deps.pageSize + 1);
       const page = rows.slice(0, deps.pageSize);
       const more = rows.length > page.length;
@@ -120,12 +125,12 @@ export function createReplay(deps: ReplayDeps) {
       if (channel === STATUS_CHANNEL) {
         const parsed = parseStatusMessageRequest(call.body);
         if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, notBefore: notBefore(), ...parsed.filter };
+        query = { recipientId: call.recipientId, notBefore: notBefore(null), ...parsed.filter };
         request = parsed.request;
       } else {
         const parsed = parseMessageRequest(call.body);
         if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, channel, notBefore: notBefore(), ...parsed.filter };
+        query = { recipientId: call.recipientId, channel, notBefore: notBefore(channel), ...parsed.filter };
         request = parsed.request;
       }
       const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now }, query);

@@ -21,6 +21,7 @@ import { prepareDemo, startDemoSinks } from './demo.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping } from './housekeeping.js';
+import { retentionPlan } from '../domain/retention.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
 
@@ -111,7 +112,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     if (threaded) thread = await startDeliveryThread(deliverySetup, logger);
     runner = thread ?? (delivers ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
     runner?.start();
-    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retentionMs: config.retentionMs, clock, logger }) : null;
+    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retention: retentionPlan(config.retention, catalogue.channels.keys()), clock, logger }) : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
 
     let market: DemoMarketFile | null = null;

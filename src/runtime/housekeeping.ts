@@ -4,6 +4,7 @@
  * purge what is past retention. Processes that do not lead just ask again next interval.
  */
 import type { Logger } from 'pino';
+import type { RetentionPlan } from '../domain/retention.js';
 import type { Clock } from '../domain/time.js';
 import type { HousekeepingStore } from '../storage/ports.js';
 
@@ -15,7 +16,7 @@ export interface Housekeeper {
 
 export function startHousekeeping(
   store: HousekeepingStore,
-  options: { intervalMs: number; retentionMs: number; clock: Clock; logger: Logger },
+  options: { intervalMs: number; retention: RetentionPlan; clock: Clock; logger: Logger },
 ): Housekeeper {
   let current: Promise<void> = Promise.resolve();
   let leading = false;
@@ -25,7 +26,7 @@ export function startHousekeeping(
       if (lead !== leading) options.logger.info({ leading: lead }, lead ? 'this process now leads housekeeping' : 'another process leads housekeeping');
       leading = lead;
       if (!lead) return;
-      const report = await store.housekeeping(options.clock.now(), options.retentionMs);
+      const report = await store.housekeeping(options.clock.now(), options.retention);
       if (report.leasesRescued + report.partitionsCreated + report.partitionsDropped + report.messagesPurged > 0) {
         options.logger.info(report, 'housekeeping');
       }

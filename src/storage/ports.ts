@@ -5,6 +5,7 @@
 import type { DcpGrant, Participant, Role } from '../domain/model.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { Service } from '../catalogue/rules.js';
+import type { RetentionPlan } from '../domain/retention.js';
 
 /** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
 export interface ArchivedMessage {
@@ -391,8 +392,8 @@ export interface HousekeepingReport {
 export interface HousekeepingStore {
   /** True while this process holds the housekeeping role; it takes the role when no live process has it. */
   leadHousekeeping(): Promise<boolean>;
-  /** Rescues expired leases, prepares the coming months' partitions, and purges what is older than `retentionMs`. */
-  housekeeping(now: number, retentionMs: number): Promise<HousekeepingReport>;
+  /** Rescues expired leases, prepares the coming months' partitions, and purges what the plan says is past retention. */
+  housekeeping(now: number, retention: RetentionPlan): Promise<HousekeepingReport>;
 }
 
 export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore, ReplayStore, AuditStore {

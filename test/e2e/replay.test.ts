@@ -184,3 +184,21 @@ describe('status messages', () => {
     }
   });
 });
+
+describe('retention', () => {
+  test('messages past their channel’s retention are not replayed, even before housekeeping removes them', async () => {
+    const clock = { at: Date.now(), now() { return this.at; } };
+    const d = await startTestDip({ flags: { channelRetention: 'IF-021=1', housekeepingInterval: '3600' }, clock });
+    try {
+      await d.appoint(MPAN_A, 'SUP', SUP);
+      const r = await d.send({ as: SDS, channel: 'IF-021', body: d.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, mpan: MPAN_A, at: clock.at }, 3) });
+      assert.equal(r.status, 201, r.text.slice(0, 300));
+      const ask = async () => JSON.parse((await d.send({ as: SUP, channel: 'IF-021', path: `/1.1/dip-channel/IF-021/replay/${SUP}`, body: request(), date: new Date(clock.at).toISOString() })).text) as unknown[];
+      assert.equal((await ask()).length, 3);
+      clock.at += 2 * 86_400_000;
+      assert.deepEqual(await ask(), [], 'a day’s retention for IF-021: gone two days later');
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { call, freshStores, inbound, message, type Backend } from './contract.js
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 28, 12);
-const RETENTION = 730 * DAY;
+const RETENTION = { longestMs: 730 * DAY, shorter: [] };
 
 export function housekeepingContract(backend: Backend): void {
   describe(`storage contract, housekeeping: ${backend.name}`, () => {
@@ -58,6 +58,22 @@ export function housekeepingContract(backend: Backend): void {
       assert.equal((await store.deliveriesOf(kept)).length, 1);
       assert.equal((await store.statusMessagesOf(kept)).length, 1);
       assert.equal((await store.housekeeping(NOW, RETENTION)).messagesPurged, 0, 'a second run finds nothing more');
+    });
+
+    test('a channel kept for less than the longest retention is purged sooner, the others not', async () => {
+      const store = await fresh();
+      const old021 = await archived(store, NOW - 100 * DAY, 'S-021');
+      const seq = await store.reserveSequence(1, NOW - 100 * DAY);
+      const m013 = message(seq, { channel: 'IF-013', receivedAt: NOW - 100 * DAY, senderUniqueReference: 'S-013' });
+      await store.acceptBatch({ messages: [m013], journal: [{ ...inbound(m013), at: m013.receivedAt }], call: call({ at: m013.receivedAt }) });
+      const report = await store.housekeeping(NOW, { longestMs: 730 * DAY, shorter: [{ channel: 'IF-021', ms: 90 * DAY }, { channel: 'IF-006', ms: 30 * DAY }] });
+      assert.equal(report.messagesPurged, 1);
+      assert.equal(await store.messageBySeq(old021), null);
+      assert.deepEqual(await store.journalOf(old021), []);
+      assert.deepEqual(await store.deliveriesOf(old021), []);
+      assert.deepEqual(await store.statusMessagesOf(old021), []);
+      assert.deepEqual(await store.existingReferences(['S-021', 'S-013']), new Set(['S-013']));
+      assert.equal((await store.messageBySeq(seq))?.channel, 'IF-013', 'IF-013 keeps the default');
     });
   });
 }

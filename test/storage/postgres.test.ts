@@ -115,7 +115,7 @@ function postgresOnly(): void {
         const now = Date.now();
         const longAgo = now - 800 * DAY;
         // Housekeeping as it ran 800 days ago made that month's partitions, and the two after it.
-        assert.equal((await store.housekeeping(longAgo, 730 * DAY)).partitionsCreated, 6);
+        assert.equal((await store.housekeeping(longAgo, { longestMs: 730 * DAY, shorter: [] })).partitionsCreated, 6);
         const old = await Promise.all([1, 2, 3].map((i) => archive(store, longAgo + i, `S-old-${i}`)));
         const recent = await archive(store, now, 'S-recent');
         const month = (at: number) => new Date(at).toISOString().slice(0, 7).replace('-', 'm');
@@ -125,7 +125,7 @@ function postgresOnly(): void {
         const plan = (await sql<{ 'QUERY PLAN': string }>(url, `EXPLAIN SELECT * FROM messages WHERE seq = ${recent}`)).map((r) => r['QUERY PLAN']).join('\n');
         assert.deepEqual([...plan.matchAll(/ on (messages_\w+)/g)].map((m) => m[1]), [`messages_y${month(now)}`], `one partition scanned:\n${plan}`);
 
-        const report = await store.housekeeping(now, 730 * DAY);
+        const report = await store.housekeeping(now, { longestMs: 730 * DAY, shorter: [] });
         assert.equal(report.messagesPurged, 3);
         assert.ok(report.partitionsDropped >= 2, 'the old month of the archive and of the journal are dropped whole');
         const left = (await sql<{ p: string }>(url, `SELECT relname AS p FROM pg_class WHERE relname = $1`, [`messages_y${month(longAgo)}`]));

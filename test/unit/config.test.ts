@@ -57,10 +57,12 @@ test('delivery settings: defaults, variables and flags', () => {
 
 test('process roles, retention and housekeeping: defaults, variables and flags', () => {
   const d = loadConfig({}, {});
-  assert.deepEqual([d.role, d.retentionMs, d.housekeepingIntervalMs], ['all', 730 * 86_400_000, 60_000]);
+  assert.deepEqual([d.role, d.retention, d.housekeepingIntervalMs], ['all', { defaultMs: 730 * 86_400_000, byChannel: {} }, 60_000]);
   const pg = { OPENDIP_DATABASE_URL: 'postgres://dip@db.example/dip', OPENDIP_ROLE: 'worker', OPENDIP_RETENTION_DAYS: '400', OPENDIP_HOUSEKEEPING_INTERVAL: '5' };
   const c = loadConfig({}, pg);
-  assert.deepEqual([c.databaseUrl, c.role, c.retentionMs, c.housekeepingIntervalMs], ['postgres://dip@db.example/dip', 'worker', 400 * 86_400_000, 5_000]);
+  assert.deepEqual([c.databaseUrl, c.role, c.retention.defaultMs, c.housekeepingIntervalMs], ['postgres://dip@db.example/dip', 'worker', 400 * 86_400_000, 5_000]);
+  assert.deepEqual(loadConfig({ channelRetention: 'if-021=365, IF-013=0.5' }, {}).retention.byChannel, { 'IF-021': 365 * 86_400_000, 'IF-013': 43_200_000 });
+  assert.throws(() => loadConfig({ channelRetention: 'IF-021:365' }, {}), /channel retention must be like IF-021=365,IF-013=400 \(days\), not 'IF-021:365'/);
   assert.equal(loadConfig({ role: 'api' }, pg).role, 'api');
   assert.throws(() => loadConfig({ role: 'api' }, {}), /role api shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all/);
   assert.throws(() => loadConfig({ role: 'boss' }, pg), /role must be one of all, api, worker/);

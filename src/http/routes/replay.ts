@@ -18,7 +18,7 @@ export function replayRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
   const signed = signedRoutes(deps);
   const replay = createReplay({
-    store, catalogue, clock, continuationKey: deps.continuationKey, retentionMs: config.retentionMs, pageSize: config.replayPageSize, randomHex: deps.randomHex,
+    store, catalogue, clock, continuationKey: deps.continuationKey, retention: config.retention, pageSize: config.replayPageSize, randomHex: deps.randomHex, ticketUrl: deps.ticketUrl,
   });
 
   /** The channel a path names (STATUS under /statusmessage), or null with the reply sent. */

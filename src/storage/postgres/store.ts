@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { DcpGrant, Participant, Role } from '../../domain/model.js';
+import type { RetentionPlan } from '../../domain/retention.js';
 import type { Migration } from '../migrate.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, HousekeepingReport, JournalEntry, RegistryData, Store } from '../ports.js';
 import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
@@ -127,7 +128,8 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     return duplicates;
   };
 
-  const housekeeping = async (now: number, retentionMs: number): Promise<HousekeepingReport> => {
+  const housekeeping = async (now: number, plan: RetentionPlan): Promise<HousekeepingReport> => {
+    const retentionMs = plan.longestMs;
     const rescued = await q('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < $1', [now]);
     const created = (await q('SELECT opendip_ensure_partitions($1, $2) AS n', [now, MONTHS_AHEAD])).rows[0] as { n: number };
     // Whole months only: a partition goes when its last day is past retention.
@@ -162,6 +164,19 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       await c.query('DELETE FROM journal_default WHERE at < $1', [cutoffMs]);
       await forget(c, cutoffSeq);
     });
+    // Channels kept for less: their own rows, one by one (the archive's channel and time index finds them).
+    for (const c of plan.shorter) {
+      await transaction(pool, async (t) => {
+        const old = 'SELECT seq FROM messages WHERE channel = $1 AND received_at < $2';
+        const args = [c.channel, now - c.ms];
+        await t.query(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`, args);
+        await t.query(`DELETE FROM status_messages WHERE message_seq IN (${old})`, args);
+        await t.query(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq IN (${old})`, args);
+        await t.query(`DELETE FROM message_refs WHERE seq IN (${old})`, args);
+        await t.query(`DELETE FROM journal WHERE message_seq IN (${old})`, args);
+        purged += (await t.query('DELETE FROM messages WHERE channel = $1 AND received_at < $2', args)).rowCount ?? 0;
+      });
+    }
     return { leasesRescued: rescued.rowCount ?? 0, partitionsCreated: created.n, partitionsDropped: dropped, messagesPurged: purged };
   };
 

@@ -121,6 +121,16 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     db.prepare('DELETE FROM journal WHERE id < ?').run(journalId);
     return db.prepare('DELETE FROM messages WHERE seq < ?').run(seq).changes;
   });
+  /** A channel kept for less than the longest retention: its own messages older than `cutoff`, with what refers to them. */
+  const purgeChannel = db.transaction((channel: string, cutoff: number): number => {
+    const old = 'SELECT seq FROM messages WHERE channel = @channel AND received_at < @cutoff';
+    const args = { channel, cutoff };
+    db.prepare(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`).run(args);
+    db.prepare(`DELETE FROM status_messages WHERE message_seq IN (${old})`).run(args);
+    db.prepare(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq IN (${old})`).run(args);
+    db.prepare(`DELETE FROM journal WHERE message_seq IN (${old})`).run(args);
+    return db.prepare('DELETE FROM messages WHERE channel = @channel AND received_at < @cutoff').run(args).changes;
+  });
 
   const loadRegistry = (): RegistryData => {
     const roles = new Map<string, Role[]>();
@@ -251,9 +261,11 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     async leadHousekeeping() {
       return true; // the data directory's lock makes this process the only one
     },
-    async housekeeping(now, retentionMs) {
+    async housekeeping(now, plan) {
       const rescued = db.prepare('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < ?').run(now).changes;
-      return { leasesRescued: rescued, partitionsCreated: 0, partitionsDropped: 0, messagesPurged: purge.immediate(now - retentionMs) };
+      let purged = purge.immediate(now - plan.longestMs);
+      for (const c of plan.shorter) purged += purgeChannel.immediate(c.channel, now - c.ms);
+      return { leasesRescued: rescued, partitionsCreated: 0, partitionsDropped: 0, messagesPurged: purged };
     },
     async close() {
       db.close();
