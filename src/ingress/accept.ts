@@ -10,7 +10,7 @@ import type { Caller, SenderBlock } from '../domain/model.js';
 import { batchStatus, msgText, type MsgCode, type StandardResponse } from '../domain/responses.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
-import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore } from '../storage/ports.js';
+import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { entitlementProblem, staticProblems } from './checks.js';
@@ -21,11 +21,15 @@ import { routeAccepted } from './route.js';
 import { registryChangesOf } from '../routing/registry-changes.js';
 import type { RegistryChange } from '../routing/mpan-view.js';
 import type { RoutingFacts } from '../routing/resolve.js';
+import { consumptionReplays } from '../replay/consumption.js';
+
+/** The channel on which an Advanced Data Service asks the DIP for consumption history (seed §5.1.7). */
+const CONSUMPTION_REQUEST = 'IF-015';
 
 export interface IngressDeps {
   catalogue: Catalogue;
   schemas: SchemaRegistry;
-  store: IngestStore & MpanStore;
+  store: IngestStore & MpanStore & Pick<Store, 'searchMessages' | 'messagesBySeq'>;
   registry: () => RegistryView;
   /** The DIP's own participant id: the sender of the status messages it makes. */
   dipId: string;
@@ -235,9 +239,14 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
       messages.map((message, i) => ({ message, facts: candidates[i]!.candidate!.facts, changes: candidates[i]!.candidate!.changes })),
       { rule: deps.catalogue.channels.get(req.channel) as ChannelRule, registry: deps.registry(), store, dipId: deps.dipId, now: receivedAt },
     );
+    // IF-015 asks the DIP itself for consumption history: its PUB-016 answers are committed with it.
+    const replayed = req.channel === CONSUMPTION_REQUEST
+      ? await consumptionReplays(messages, { ...deps, now: receivedAt, requestId: req.requestId })
+      : { messages: [], deliveries: [], journal: [] };
     const { duplicates } = await store.acceptBatch({
-      messages, journal: [...journal, ...routed.journal], call: call(status, items.length, messages.length, 'accepted'),
-      deliveries: routed.deliveries, statusMessages: routed.statusMessages, registryChanges: routed.registryChanges,
+      messages: [...messages, ...replayed.messages], journal: [...journal, ...routed.journal, ...replayed.journal],
+      call: call(status, items.length, messages.length, 'accepted'),
+      deliveries: [...routed.deliveries, ...replayed.deliveries], statusMessages: routed.statusMessages, registryChanges: routed.registryChanges,
     });
     for (const item of candidates) {
       if (duplicates.has(item.sur!)) reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' was accepted by the DIP in another request at the same moment`);
