@@ -12,6 +12,8 @@ export interface ConsumptionOptions {
   index: number;
   /** Shared by the messages of a run so SURs never collide across runs. */
   run?: string;
+  /** Every message for this MPAN (default: one MPAN per index). */
+  mpan?: string;
 }
 
 /** A valid MPAN core: 13 digits whose last is the check digit (weights 3,5,7,13,...). */
@@ -46,7 +48,7 @@ export function consumptionPayload(o: ConsumptionOptions): Record<string, unknow
         senderCorrelationID: null,
         DIPConnectionProviderID: null,
       },
-      M0: { MPANCore: mpanFor(o.index), distributorDIPID: '1600000001', GSPGroupID: '_A' },
+      M0: { MPANCore: o.mpan ?? mpanFor(o.index), distributorDIPID: '1600000001', GSPGroupID: '_A' },
     },
     CustomBlock: {
       B044: { issuingDataServiceDIPID: o.sender },

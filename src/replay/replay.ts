@@ -94,7 +94,7 @@ export function createReplay(deps: ReplayDeps) {
       const last = page.at(-1);
       const more = keys.length > page.length && last !== undefined;
       return {
-        status: more ? 206 : 200, body: arrayParts(elements), count: elements.length,
+        status: more ? 206 : 200, body: inPieces(arrayParts(elements)), count: elements.length,
         continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } }) : null,
       };
     },
@@ -147,6 +147,24 @@ export function createReplay(deps: ReplayDeps) {
       return (await deps.store.requeues(recipientId, channel, requeueId)).map(requeueStatus);
     },
   };
+}
+
+/** Joins many small buffers into pieces of about a megabyte: one socket write each, not one per element. */
+function inPieces(parts: Buffer[], size = 1 << 20): Buffer[] {
+  const out: Buffer[] = [];
+  let run: Buffer[] = [];
+  let bytes = 0;
+  for (const p of parts) {
+    run.push(p);
+    bytes += p.length;
+    if (bytes >= size) {
+      out.push(Buffer.concat(run, bytes));
+      run = [];
+      bytes = 0;
+    }
+  }
+  if (run.length > 0) out.push(Buffer.concat(run, bytes));
+  return out;
 }
 
 export interface RequeueStatus {

@@ -108,6 +108,19 @@ function postgresOnly(): void {
       }
     });
 
+    test('a bulk import of tens of thousands of MPANs in one transaction stays within the lock table', async () => {
+      const url = await freshSchemaUrl();
+      const store = await openStore(url);
+      try {
+        const changes = Array.from({ length: 30_000 }, (_, i) => ({
+          mpan: String(1_900_000_000_000 + i), service: 'SUP' as const, action: 'appoint' as const, participantId: '1000000001', at: 0, sourceSeq: null,
+        }));
+        assert.equal(await store.applyMpanChanges(changes), 30_000);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('the archive and journal are partitioned by month: a transaction id reads one partition, retention drops whole months', async () => {
       const url = await freshSchemaUrl();
       const store = await openStore(url);

@@ -97,14 +97,20 @@ async function appointAll(c: Queryable, changes: MpanChange[]): Promise<number> 
   return r.rows[0]!.n;
 }
 
+/** Registry locks are taken on this many buckets of (MPAN, service): enough to spread, few enough for any batch. */
+const REGISTRY_LOCK_BUCKETS = 256;
+const REGISTRY_LOCK_SPACE = 0x0d1b_0003;
+
 /**
  * Applies changes in order; runs of appointments to distinct (MPAN, service) pairs go in one statement.
- * Each (MPAN, service) is locked first, in one order, so that processes changing the same MPAN at once
- * take turns (never two open appointments) and never deadlock.
+ * The (MPAN, service) pairs are locked first, by bucket and in one order, so that processes changing the
+ * same MPAN at once take turns (never two open appointments) and never deadlock; a bulk import of
+ * thousands of MPANs takes at most REGISTRY_LOCK_BUCKETS locks.
  */
 async function applyChanges(c: Queryable, changes: MpanChange[]): Promise<number> {
   await c.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) keys ORDER BY h`,
+    `SELECT pg_advisory_xact_lock(${REGISTRY_LOCK_SPACE}, b)
+     FROM (SELECT DISTINCT abs(hashtext(k) % ${REGISTRY_LOCK_BUCKETS}) AS b FROM unnest($1::text[]) AS k) buckets ORDER BY b`,
     [[...new Set(changes.map((ch) => `${ch.mpan}|${ch.service}`))]],
   );
   let applied = 0;
