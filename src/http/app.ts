@@ -57,6 +57,10 @@ export interface RequestFacts {
   channel: string | null;
   messages: number;
   accepted: number;
+  /** Set once the call is in the audit trail (the send API writes it with the messages, refusals when refused). */
+  audited: boolean;
+  /** What the audit record says of the outcome, when not just the status. */
+  outcome?: string;
 }
 
 declare module 'fastify' {
@@ -139,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('facts', null as unknown as RequestFacts);
   app.addHook('onRequest', async (request) => {
-    request.facts = { startedAt: deps.clock.now(), callerId: null, channel: null, messages: 0, accepted: 0 };
+    request.facts = { startedAt: deps.clock.now(), callerId: null, channel: null, messages: 0, accepted: 0, audited: false };
   });
   app.addHook('onResponse', async (request, reply) => {
     const f = request.facts;
@@ -147,6 +151,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caller: f.callerId, channel: f.channel, messages: f.messages, accepted: f.accepted },
       'api request',
     );
+    // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes are not calls.
+    if (f.audited || request.url === '/health' || request.url.startsWith('/health?') || request.url === '/metrics') return;
+    deps.callLog.record({
+      at: f.startedAt, requestId: request.id, callerId: f.callerId, method: request.method, path: request.url, channel: f.channel,
+      status: reply.statusCode, messages: f.messages, accepted: f.accepted, durationMs: Math.round(reply.elapsedTime), remote: request.ip,
+      outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`),
+    });
   });
 
   // Keep every body as raw bytes: the content hash and signature cover them exactly.

@@ -28,6 +28,7 @@ export function signedRoutes(deps: AppDeps) {
 
   const refuseCall = (request: FastifyRequest, reply: FastifyReply, status: number, code: MsgCode, help: string): FastifyReply => {
     const now = clock.now();
+    request.facts.audited = true;
     callLog.record({
       at: now, requestId: request.id, callerId: request.auth?.caller.dipId ?? null, method: request.method, path: request.url,
       channel: request.facts.channel, status, messages: 0, accepted: 0, durationMs: Math.max(0, now - request.facts.startedAt), remote: request.ip,

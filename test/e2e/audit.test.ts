@@ -97,3 +97,15 @@ test('a participant lists its own API calls', async () => {
   const theirs = JSON.parse((await get(SUP, '/1.1/audit/calls?channel=IF-021')).text) as { calls: unknown[] };
   assert.deepEqual(theirs.calls, [], 'none of the sender’s calls');
 });
+
+test('every call is audited, not only sends: a webhook registration, a search and a refusal', async () => {
+  await get(SUP, '/1.1/audit/messages?limit=1');
+  await get(SUP, '/1.1/audit/messages?colour=blue');
+  await t.dip.callLog.flush();
+  const r = await get(SUP, '/1.1/audit/calls');
+  const calls = (JSON.parse(r.text) as { calls: { method: string; path: string; status: number; outcome: string | null }[] }).calls;
+  const seen = calls.map((c) => `${c.method} ${c.path} ${c.status}`);
+  assert.ok(seen.includes(`POST /1.1/dip-channel/IF-021/pubconfig/${SUP} 201`), seen.join('\n'));
+  assert.ok(seen.includes('GET /1.1/audit/messages?limit=1 200'), seen.join('\n'));
+  assert.ok(calls.some((c) => c.status === 400 && /unknown search parameter colour/.test(c.outcome ?? '')), seen.join('\n'));
+});

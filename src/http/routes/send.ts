@@ -44,6 +44,7 @@ export function sendRoutes(deps: AppDeps) {
         channel: request.facts.channel!, body, caller: request.auth!.caller, requestId: request.id, method: request.method,
         path: request.url, remote: request.ip, startedAt: request.facts.startedAt,
       });
+      request.facts.audited = true; // with the messages, in their transaction
       request.facts.messages = result.response.messageArray.length;
       request.facts.accepted = result.accepted;
       if (result.accepted > 0) deps.onAccepted?.();

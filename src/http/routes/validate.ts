@@ -15,9 +15,10 @@ const answer = (reply: FastifyReply, status: number, text: string): FastifyReply
   reply.code(status).type('application/json').send(JSON.stringify(text));
 
 export function validateRoutes(deps: AppDeps) {
-  const { catalogue, schemas, config, clock, callLog } = deps;
+  const { catalogue, schemas, config, clock } = deps;
   const handler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const { id, event } = request.params;
+    request.facts.outcome = 'validate';
     const target = findValidateTarget(catalogue, id, event)!;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const problems = await validateMessages(catalogue, schemas, target, body, {
@@ -50,14 +51,6 @@ export function validateRoutes(deps: AppDeps) {
         : error.statusCode && error.statusCode < 500 ? error.message : 'the DIP could not validate the request'),
   };
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.addHook('onResponse', async (request, reply) => {
-      if (!request.url.includes('/validate/')) return;
-      callLog.record({
-        at: request.facts.startedAt, requestId: request.id, callerId: null, method: request.method, path: request.url,
-        channel: request.facts.channel, status: reply.statusCode, messages: 0, accepted: 0,
-        durationMs: Math.round(reply.elapsedTime), remote: request.ip, outcome: 'validate',
-      });
-    });
     app.post<{ Params: Params }>('/validate/:id/:event', options, handler);
     app.post<{ Params: Params }>('/:version/validate/:id/:event', options, handler);
   };
