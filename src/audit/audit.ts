@@ -23,8 +23,8 @@ export function messageSummary(m: ArchivedMessage, ticketUrl: (transactionId: st
 export type Parsed<T> = { ok: true; value: T } | { ok: false; help: string };
 
 /** Search criteria from query parameters, named as in the DIP's own schemas (transactionID, MPAN, datetimeFrom, …). */
-export function criteriaFrom(query: Record<string, string | undefined>): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number }> {
-  const known = ['channel', 'transactionID', 'senderUniqueReference', 'correlationID', 'datetimeFrom', 'datetimeTo', 'MPAN', 'senderID', 'recipientID', 'after', 'limit'];
+export function criteriaFrom(query: Record<string, string | undefined>): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number; journal: boolean }> {
+  const known = ['channel', 'transactionID', 'senderUniqueReference', 'correlationID', 'datetimeFrom', 'datetimeTo', 'MPAN', 'senderID', 'recipientID', 'after', 'limit', 'journal'];
   const unknown = Object.keys(query).filter((k) => !known.includes(k));
   if (unknown.length > 0) return { ok: false, help: `unknown search parameter ${unknown.join(', ')}; use ${known.join(', ')}` };
   const time = (name: string): number | null | string => {
@@ -45,6 +45,7 @@ export function criteriaFrom(query: Record<string, string | undefined>): Parsed<
   const limit = int('limit', 100, MAX_AUDIT_PAGE);
   for (const v of [after, limit]) if (typeof v === 'string') return { ok: false, help: v };
   const text = (name: string): string | null => query[name] || null;
+  if (query.journal !== undefined && !['true', 'false'].includes(query.journal)) return { ok: false, help: 'journal must be true or false' };
   return {
     ok: true,
     value: {
@@ -53,7 +54,7 @@ export function criteriaFrom(query: Record<string, string | undefined>): Parsed<
         correlationId: text('correlationID'), from: from as number | null, to: to as number | null, mpan: text('MPAN'), sender: text('senderID'),
         receiver: text('recipientID'),
       },
-      after: after as number | null, limit: (limit as number) || 1,
+      after: after as number | null, limit: (limit as number) || 1, journal: query.journal === 'true',
     },
   };
 }
@@ -65,24 +66,31 @@ export interface AuditDeps {
 }
 
 export function createAudit(deps: AuditDeps) {
+  /** One message and its journal (DIPJournalRecord), as the viewer may see it; null when none it may see. */
+  const record = async (transactionId: string, visibleTo: string[] | null) => {
+    const [found] = await deps.store.searchMessages({ transactionId }, visibleTo, null, 1);
+    if (!found) return null;
+    const m = (await deps.store.messageBySeq(found.seq))!;
+    const [journal, copies, statuses] = await Promise.all([deps.store.journalOf(m.seq), deps.store.deliveriesOf(m.seq), deps.store.statusMessagesOf(m.seq)]);
+    const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
+    const viewer = { dipId: visibleTo?.find((v) => copies.some((c) => c.recipientId === v)) ?? visibleTo?.[0] ?? '', isSender };
+    const s1 = (JSON.parse(m.payload.toString('utf8')) as { CommonBlock?: { S1?: { senderTimestamp?: string } } }).CommonBlock?.S1;
+    return { message: messageSummary(m, deps.ticketUrl), journal: journalRecord(m, journal, copies, statuses, s1?.senderTimestamp ?? null, viewer) };
+  };
+
   return {
-    /** A page of matching messages, and the cursor of the next page (null when this is the last). */
-    async search(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number) {
+    record,
+    /**
+     * A page of matching messages, each with its journal when asked (as `record` gives it), and the cursor
+     * of the next page (null when this is the last).
+     */
+    async search(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number, withJournal = false) {
       const found = await deps.store.searchMessages(criteria, visibleTo, after, limit + 1);
       const page = found.slice(0, limit);
-      return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next: found.length > limit ? String(page.at(-1)!.seq) : null };
-    },
-
-    /** One message and its journal (DIPJournalRecord), as the viewer may see it; null when none it may see. */
-    async record(transactionId: string, visibleTo: string[] | null) {
-      const [found] = await deps.store.searchMessages({ transactionId }, visibleTo, null, 1);
-      if (!found) return null;
-      const m = (await deps.store.messageBySeq(found.seq))!;
-      const [journal, copies, statuses] = await Promise.all([deps.store.journalOf(m.seq), deps.store.deliveriesOf(m.seq), deps.store.statusMessagesOf(m.seq)]);
-      const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
-      const viewer = { dipId: visibleTo?.find((v) => copies.some((c) => c.recipientId === v)) ?? visibleTo?.[0] ?? '', isSender };
-      const s1 = (JSON.parse(m.payload.toString('utf8')) as { CommonBlock?: { S1?: { senderTimestamp?: string } } }).CommonBlock?.S1;
-      return { message: messageSummary(m, deps.ticketUrl), journal: journalRecord(m, journal, copies, statuses, s1?.senderTimestamp ?? null, viewer) };
+      const next = found.length > limit ? String(page.at(-1)!.seq) : null;
+      if (!withJournal) return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next };
+      const records = await Promise.all(page.map((m) => record(m.transactionId, visibleTo)));
+      return { messages: records.map((r) => ({ ...r!.message, journal: r!.journal })), next };
     },
 
     /** API calls, newest first. */

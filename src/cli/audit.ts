@@ -28,6 +28,7 @@ interface Options extends IdentityOptions {
   receiver?: string;
   caller?: string;
   limit?: string;
+  journal?: boolean;
   json?: boolean;
 }
 
@@ -39,7 +40,7 @@ const asParticipant = (o: Options): boolean => o.participants !== undefined || o
 function query(o: Options): Record<string, string> {
   const q: Record<string, string | undefined> = {
     channel: o.channel, transactionID: o.transaction, senderUniqueReference: o.sur, correlationID: o.correlation, datetimeFrom: o.from, datetimeTo: o.to,
-    MPAN: o.mpan, senderID: o.sender, recipientID: o.receiver, limit: o.limit,
+    MPAN: o.mpan, senderID: o.sender, recipientID: o.receiver, limit: o.limit, journal: o.journal ? 'true' : undefined,
   };
   return Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -85,14 +86,16 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
     .option('--channel <id>', 'e.g. IF-021').option('--transaction <id>', 'DIP transaction id').option('--sur <sur>', 'sender unique reference')
     .option('--correlation <id>', 'correlation id (a whole workflow)').option('--from <datetime>', 'transaction time from').option('--to <datetime>', 'transaction time to')
     .option('--mpan <mpan>', 'MPAN core').option('--sender <dipId>', 'sender').option('--receiver <dipId>', 'a recipient').option('--limit <n>', 'at most this many (default 100)')
+    .option('--journal', 'with each message, its journal (DIPJournalRecord); implies --json')
     .action(async (o: Options) => {
       const q = query(o);
+      if (o.journal) o.json = true;
       let page: { messages: Summary[]; next: string | null };
       if (asParticipant(o)) page = (await viaApi(o, `/audit/messages${queryString(q)}`)) as typeof page;
       else {
         const parsed = criteriaFrom(q);
         if (!parsed.ok) throw new Error(parsed.help);
-        page = (await local(o, (a) => a.search(parsed.value.criteria, null, parsed.value.after, parsed.value.limit))) as typeof page;
+        page = (await local(o, (a) => a.search(parsed.value.criteria, null, parsed.value.after, parsed.value.limit, parsed.value.journal))) as typeof page;
       }
       process.stdout.write(o.json ? `${JSON.stringify(page, null, 2)}\n` : `${page.messages.map(line).join('\n') || '(none)'}\n${page.next ? `(more: --limit, or search after ${page.next})\n` : ''}`);
     });

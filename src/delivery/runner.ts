@@ -11,6 +11,7 @@ import { nextBatch, KB } from '../domain/batching.js';
 import { admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../domain/breaker.js';
 import { nextAttempt, parseRetryAfter, type RetryPolicy } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
+import type { StandardResponseItem } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
 import { deadLetterNotice, relayedRejection } from '../status/items.js';
 import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
@@ -75,6 +76,9 @@ export function createRunner(deps: RunnerDeps): Runner {
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   const active = new Set<Promise<void>>();
+  /** A status item with the audit URL of the transaction it is about. */
+  const ticketed = (item: StandardResponseItem): StandardResponseItem =>
+    ({ ...item, serviceTicketURL: item.transactionID ? deps.ticketUrl?.(item.transactionID) ?? null : null });
 
   const entry = (d: PendingDelivery, m: ArchivedMessage | null, at: number, status: string, code: number, message: string | null, reason: string | null): JournalEntry => ({
       at, stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound', status, statusCode: code, messageSeq: m?.seq ?? null,
@@ -93,7 +97,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (v.outcome === 'rejected') {
       update = { ...base, state: 'rejected', nextAttemptAt: now, lastError: v.message };
       entries.push(journal('RejectedByRecipient', v.message, v.help));
-      if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: relayedRejection(m, d.recipientId, v.message, v.help, now) });
+      if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: ticketed(relayedRejection(m, d.recipientId, v.message, v.help, now)) });
     } else if (v.outcome === 'held') {
       update = { ...base, state: 'held', nextAttemptAt: now, lastError: v.reason };
       entries.push(journal('Paused', null, v.reason));
@@ -103,7 +107,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       if ('deadLetter' in next) {
         update = { ...base, firstFailureAt: first, state: 'dead', nextAttemptAt: now, lastError: v.reason };
         entries.push(journal('RetriesExhausted', null, v.reason));
-        if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now) });
+        if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: ticketed(deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now)) });
       } else {
         update = { ...base, firstFailureAt: first, state: 'pending', nextAttemptAt: next.at, lastError: v.reason };
         if (d.attempts < JOURNALED_FAILURES) entries.push(journal('Retrying', null, v.reason));

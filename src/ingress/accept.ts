@@ -237,7 +237,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   if (messages.length > 0) {
     const routed = await routeAccepted(
       messages.map((message, i) => ({ message, facts: candidates[i]!.candidate!.facts, changes: candidates[i]!.candidate!.changes })),
-      { rule: deps.catalogue.channels.get(req.channel) as ChannelRule, registry: deps.registry(), store, dipId: deps.dipId, now: receivedAt },
+      { rule: deps.catalogue.channels.get(req.channel) as ChannelRule, registry: deps.registry(), store, dipId: deps.dipId, now: receivedAt, ticketUrl: deps.ticketUrl },
     );
     // IF-015 asks the DIP itself for consumption history: its PUB-016 answers are committed with it.
     const replayed = req.channel === CONSUMPTION_REQUEST

@@ -28,7 +28,7 @@ export interface Routed {
 
 export async function routeAccepted(
   inputs: RouteInput[],
-  ctx: { rule: ChannelRule; registry: RegistryView; store: MpanStore; dipId: string; now: number },
+  ctx: { rule: ChannelRule; registry: RegistryView; store: MpanStore; dipId: string; now: number; ticketUrl?: (transactionId: string) => string | null },
 ): Promise<Routed> {
   const routed: Routed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
   if (inputs.length === 0) return routed;
@@ -62,7 +62,7 @@ export async function routeAccepted(
         item: {
           transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, correlationID: m.correlationId,
           sentTimestamp: formatDateTime(ctx.now), senderID: ctx.dipId, recipientID: m.senderId, DIPConnectionProviderID: m.dcpId,
-          message: msgText(p.code), help: p.help, serviceTicketURL: null,
+          message: msgText(p.code), help: p.help, serviceTicketURL: ctx.ticketUrl?.(m.transactionId) ?? null,
         },
       });
     }

@@ -168,8 +168,9 @@ describe('status messages', () => {
       const body = { datetimeFrom: from, datetimeTo: to };
       const r = await post(SDS, `/statusmessage/replay/${SDS}`, body);
       assert.equal(r.status, 200, r.text);
-      const items = JSON.parse(r.text) as { transactionID: string; message: string }[];
+      const items = JSON.parse(r.text) as { transactionID: string; message: string; serviceTicketURL: string }[];
       assert.deepEqual(items.map((i) => i.transactionID), unknown);
+      assert.ok(items.every((i) => i.serviceTicketURL.endsWith(`/1.1/audit/messages/${i.transactionID}`)), 'each names the audit record of its transaction');
       assert.ok(items.every((i) => /^MSG103[78]/.test(i.message)), items[0]?.message);
       assert.equal((await post(SUP, `/statusmessage/replay/${SDS}`, body)).status, 403);
       assert.equal((await post(SDS, `/statusmessage/replay/${SDS}`, { datetimeFrom: from })).status, 400, 'both times are required');

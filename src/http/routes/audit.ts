@@ -3,7 +3,7 @@
  * published API has none. A participant sees the messages it sent (or sent as a DCP) or was addressed,
  * and those of the participants it acts for:
  *   GET /{version}/audit/messages?channel=&transactionID=&senderUniqueReference=&correlationID=
- *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&after=&limit=
+ *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&after=&limit=&journal=true
  *   GET /{version}/audit/messages/{transactionID}      the message and its journal (DIPJournalRecord)
  *   GET /{version}/audit/calls?datetimeFrom=&datetimeTo=&channel=&before=&limit=   its own API calls
  */
@@ -37,8 +37,8 @@ export function auditRoutes(deps: AppDeps) {
       if (!signed.signedBody(request, reply)) return reply;
       const parsed = criteriaFrom(request.query);
       if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
-      const { criteria, after, limit } = parsed.value;
-      const page = await audit.search(criteria, visibleTo(request), after, limit);
+      const { criteria, after, limit, journal } = parsed.value;
+      const page = await audit.search(criteria, visibleTo(request), after, limit, journal);
       request.facts.messages = page.messages.length;
       return reply.code(200).type('application/json').send(page);
     });
