@@ -8,7 +8,7 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { ruleFor } from '../catalogue/rules.js';
 import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
 import type { ArchivedMessage, DeliveryStore } from '../storage/ports.js';
-import { addressing, dipBlock, egressElement, replayElement, withDipBlocks, type ReplayWrapper } from './egress.js';
+import { addressing, dipBlock, egressElement, replayElementParts, withDipBlocksParts, type ReplayWrapper } from './egress.js';
 
 export interface Copy {
   /** `{"payload": …}` as sent. */
@@ -55,19 +55,22 @@ export function createCopies(
     return obfuscators.get(key)!;
   };
 
-  /** The payload as `role` receives it: obfuscated for it, with A0 as resolved and D0 filled. */
-  const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer => {
+  /** The payload as `role` receives it, in pieces: obfuscated for it, with A0 as resolved and D0 filled. */
+  const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer[] => {
     const d0 = dipBlock(m, publicationId, { replay, serviceTicketUrl: ticketUrl(m.transactionId) });
     const obfuscate = obfuscatorFor(m, role);
-    if (!obfuscate) return withDipBlocks(m.payload, addressing(m), d0);
+    if (!obfuscate) return withDipBlocksParts(m.payload, addressing(m), d0);
     const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
     const common = copy.CommonBlock as Record<string, unknown>;
     common.A0 = addressing(m);
     common.D0 = d0;
-    return Buffer.from(JSON.stringify(copy));
+    return [Buffer.from(JSON.stringify(copy))];
   };
+  /** A replayed copy as pieces in order, for an answer that joins many. */
+  const replayParts = (m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): Buffer[] =>
+    replayElementParts(wrapper, egressPayload(m, role, publicationId, true));
   const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy =>
-    ({ element: egressElement(egressPayload(m, role, publicationId, false)), message: withoutPayload(m) });
+    ({ element: egressElement(Buffer.concat(egressPayload(m, role, publicationId, false))), message: withoutPayload(m) });
 
   const remember = (key: string, copy: Copy): void => {
     cache.set(key, copy);
@@ -100,8 +103,9 @@ export function createCopies(
      * D0.replayIndicator set, inside the replay's transaction wrapper.
      */
     replay(m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): Copy {
-      return { element: replayElement(wrapper, egressPayload(m, role, publicationId, true)), message: withoutPayload(m) };
+      return { element: Buffer.concat(replayParts(m, role, publicationId, wrapper)), message: withoutPayload(m) };
     },
+    replayParts,
     /** The copies for these (message, role) pairs, reading only the messages not in the cache. */
     async get(wanted: Wanted[]): Promise<Copy[]> {
       const missing = [...new Set(wanted.filter((w) => !cache.has(keyOf(w))).map((w) => w.seq))];

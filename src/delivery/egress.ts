@@ -95,6 +95,11 @@ function members(buf: Buffer, open: number, until?: string): { list: Member[]; c
  * members byte for byte as archived.
  */
 export function withDipBlocks(payload: Buffer, a0: object | null, d0: DipBlock): Buffer {
+  return Buffer.concat(withDipBlocksParts(payload, a0, d0));
+}
+
+/** The same, as pieces in order (views of the payload between the DIP's own), for callers that join many. */
+export function withDipBlocksParts(payload: Buffer, a0: object | null, d0: DipBlock): Buffer[] {
   let i = 0;
   while (space(payload[i])) i++;
   const top = members(payload, i, 'CommonBlock');
@@ -110,7 +115,7 @@ export function withDipBlocks(payload: Buffer, a0: object | null, d0: DipBlock):
     parts.push(typeof m === 'string' ? Buffer.from(m) : m);
   });
   parts.push(Buffer.from('}'), payload.subarray(inner.close + 1));
-  return Buffer.concat(parts);
+  return parts;
 }
 
 /** One element of a webhook body: `{"payload": …}`. */
@@ -129,9 +134,9 @@ export interface ReplayWrapper {
   originalTransactionID: string;
 }
 
-/** `{"replay": {...}, "payload": ...}`: DIPMessageEgress allows members beside payload. */
-export function replayElement(wrapper: ReplayWrapper, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`{"replay":${JSON.stringify(wrapper)},"payload":`), payload, ELEMENT_CLOSE]);
+/** `{"replay": {...}, "payload": ...}`: DIPMessageEgress allows members beside payload. As pieces in order. */
+export function replayElementParts(wrapper: ReplayWrapper, payload: Buffer[]): Buffer[] {
+  return [Buffer.from(`{"replay":${JSON.stringify(wrapper)},"payload":`), ...payload, ELEMENT_CLOSE];
 }
 const ELEMENT_OPEN = Buffer.from('{"payload":');
 const ELEMENT_CLOSE = Buffer.from('}');

@@ -19,6 +19,7 @@ import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
 export const STATUS_CHANNEL = 'STATUS';
 /** Messages read from the archive at a time while a page is built. */
 const CHUNK = 1_000;
+const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA = Buffer.from(',');
 
 export interface ReplayDeps {
   store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues'>;
@@ -36,7 +37,7 @@ export interface ReplayDeps {
 }
 
 export type ReplayAnswer =
-  | { status: 200 | 206; body: Buffer[]; count: number; continuation: string | null }
+  | { status: 200 | 206; body: AsyncIterable<Buffer> | Buffer[]; count: number; continuation: string | null }
   | { status: 400; code: MsgCode; help: string };
 
 export type RequeueAnswer = { status: 202; requeueId: string; count: number } | { status: 400 | 429; code: MsgCode; help: string };
@@ -78,23 +79,32 @@ export function createReplay(deps: ReplayDeps) {
       const day = formatCompactDate(now);
       const correlationID = replayCorrelationId(day, deps.randomHex(8));
       const first = page.length > 0 ? await deps.store.reserveSequence(page.length, now) : 0;
-      const elements: Buffer[] = [];
-      for (let i = 0; i < page.length; i += CHUNK) {
-        const chunk = page.slice(i, i + CHUNK);
-        const archived = await deps.store.messagesBySeq([...new Set(chunk.map((k) => k.seq))]);
-        chunk.forEach((k, j) => {
-          const m = archived.get(k.seq);
-          if (!m) return; // purged between the two reads
-          elements.push(copies.replay(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
-            transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
-            correlationID, replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
-          }).element);
-        });
+      // The page is known (its keys); its messages are read, built and written a thousand at a time, so
+      // the answer streams while it is built and never sits whole in memory.
+      async function* body(): AsyncIterable<Buffer> {
+        yield OPEN;
+        let written = 0;
+        for (let i = 0; i < page.length; i += CHUNK) {
+          const chunk = page.slice(i, i + CHUNK);
+          const archived = await deps.store.messagesBySeq([...new Set(chunk.map((k) => k.seq))]);
+          const parts: Buffer[] = [];
+          chunk.forEach((k, j) => {
+            const m = archived.get(k.seq);
+            if (!m) return; // purged between the two reads
+            if (written++ > 0) parts.push(COMMA);
+            parts.push(...copies.replayParts(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
+              transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
+              correlationID, replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
+            }));
+          });
+          yield Buffer.concat(parts);
+        }
+        yield CLOSE;
       }
       const last = page.at(-1);
       const more = keys.length > page.length && last !== undefined;
       return {
-        status: more ? 206 : 200, body: inPieces(arrayParts(elements)), count: elements.length,
+        status: more ? 206 : 200, body: body(), count: page.length,
         continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } }) : null,
       };
     },
@@ -147,24 +157,6 @@ export function createReplay(deps: ReplayDeps) {
       return (await deps.store.requeues(recipientId, channel, requeueId)).map(requeueStatus);
     },
   };
-}
-
-/** Joins many small buffers into pieces of about a megabyte: one socket write each, not one per element. */
-function inPieces(parts: Buffer[], size = 1 << 20): Buffer[] {
-  const out: Buffer[] = [];
-  let run: Buffer[] = [];
-  let bytes = 0;
-  for (const p of parts) {
-    run.push(p);
-    bytes += p.length;
-    if (bytes >= size) {
-      out.push(Buffer.concat(run, bytes));
-      run = [];
-      bytes = 0;
-    }
-  }
-  if (run.length > 0) out.push(Buffer.concat(run, bytes));
-  return out;
 }
 
 export interface RequeueStatus {
