@@ -24,6 +24,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; help: string };
 
 /** Search criteria from query parameters, named as in the DIP's own schemas (transactionID, MPAN, datetimeFrom, …). */
 export function criteriaFrom(query: Record<string, string | undefined>): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number; journal: boolean }> {
+  const repeated = Object.entries(query).filter(([, v]) => v !== undefined && typeof v !== 'string').map(([k]) => k);
+  if (repeated.length > 0) return { ok: false, help: `give each search parameter once: ${repeated.join(', ')}` };
   const known = ['channel', 'transactionID', 'senderUniqueReference', 'correlationID', 'datetimeFrom', 'datetimeTo', 'MPAN', 'senderID', 'recipientID', 'after', 'limit', 'journal'];
   const unknown = Object.keys(query).filter((k) => !known.includes(k));
   if (unknown.length > 0) return { ok: false, help: `unknown search parameter ${unknown.join(', ')}; use ${known.join(', ')}` };
@@ -90,7 +92,8 @@ export function createAudit(deps: AuditDeps) {
       const next = found.length > limit ? String(page.at(-1)!.seq) : null;
       if (!withJournal) return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next };
       const records = await Promise.all(page.map((m) => record(m.transactionId, visibleTo)));
-      return { messages: records.map((r) => ({ ...r!.message, journal: r!.journal })), next };
+      // A message purged between the search and its record is left out.
+      return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal }] : [])), next };
     },
 
     /** API calls, newest first. */

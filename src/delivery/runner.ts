@@ -14,7 +14,7 @@ import type { Clock } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
 import { deadLetterNotice, relayedRejection } from '../status/items.js';
-import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
+import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, IngestStore, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
 import { classify, type Verdict } from './classify.js';
 import { createCopies } from './copies.js';
 import { arrayParts, type ReplayWrapper } from './egress.js';
@@ -35,7 +35,7 @@ export interface DeliveryPolicy {
 }
 
 export interface RunnerDeps {
-  store: DeliveryStore & WebhookStore;
+  store: DeliveryStore & WebhookStore & Pick<IngestStore, 'reserveSequence'>;
   sender: Sender;
   catalogue: Catalogue;
   registry: () => RegistryView;
@@ -60,11 +60,14 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-/** The wrapper of a requeued copy: its own transaction id, and the requeue's correlation id. */
-function requeueWrapper(d: PendingDelivery, m: ArchivedMessage, endpoint: Endpoint, now: number): ReplayWrapper {
-  const [, day = formatCompactDate(now), hex = String(d.id)] = /^\d{10}-(\d{8})-([0-9a-zA-Z]+)$/.exec(d.requeueId!) ?? [];
+/**
+ * The wrapper of a requeued copy: a transaction id of its own (numbered from the transaction sequence, as
+ * replays are, so the two never collide), and the requeue's correlation id.
+ */
+function requeueWrapper(d: PendingDelivery, m: ArchivedMessage, endpoint: Endpoint, now: number, sequence: number): ReplayWrapper {
+  const [, day = formatCompactDate(now), hex = String(d.id)] = /^[0-9A-Fa-f]{10}-(\d{8})-([0-9a-zA-Z]+)$/.exec(d.requeueId!) ?? [];
   return {
-    transactionID: replayTransactionId(endpoint.channel, endpoint.recipientId, endpoint.role, formatCompactDate(now), d.id),
+    transactionID: replayTransactionId(endpoint.channel, endpoint.recipientId, endpoint.role, formatCompactDate(now), sequence),
     correlationID: replayCorrelationId(day, hex), replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
   };
 }
@@ -142,10 +145,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     const requeued = pending.filter((d) => d.kind === 'message' && d.requeueId !== null);
     if (requeued.length > 0) {
       const originals = await store.messagesBySeq([...new Set(requeued.map((d) => d.messageSeq!))]);
+      let sequence = await store.reserveSequence(requeued.length, now);
       for (const d of requeued) {
         const m = originals.get(d.messageSeq!);
         if (!m) throw new Error(`message ${d.messageSeq} is not in the archive`);
-        copyOf.set(d.id, copies.replay(m, d.role, d.publicationId ?? endpoint.channel, requeueWrapper(d, m, endpoint, now)));
+        copyOf.set(d.id, copies.replay(m, d.role, d.publicationId ?? endpoint.channel, requeueWrapper(d, m, endpoint, now, sequence++)));
       }
     }
     const batch = nextBatch(pending.map((d) => {

@@ -242,11 +242,12 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
     // IF-015 asks the DIP itself for consumption history: its PUB-016 answers are committed with it.
     const replayed = req.channel === CONSUMPTION_REQUEST
       ? await consumptionReplays(messages, { ...deps, now: receivedAt, requestId: req.requestId })
-      : { messages: [], deliveries: [], journal: [] };
+      : { messages: [], deliveries: [], journal: [], derivedFrom: new Map<number, number>() };
     const { duplicates } = await store.acceptBatch({
       messages: [...messages, ...replayed.messages], journal: [...journal, ...routed.journal, ...replayed.journal],
       call: call(status, items.length, messages.length, 'accepted'),
       deliveries: [...routed.deliveries, ...replayed.deliveries], statusMessages: routed.statusMessages, registryChanges: routed.registryChanges,
+      derivedFrom: replayed.derivedFrom,
     });
     for (const item of candidates) {
       if (duplicates.has(item.sur!)) reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' was accepted by the DIP in another request at the same moment`);

@@ -39,6 +39,8 @@ export interface Replayed {
   messages: ArchivedMessage[];
   deliveries: NewDelivery[];
   journal: JournalEntry[];
+  /** Each PUB-016 message → the IF-015 it answers. */
+  derivedFrom: Map<number, number>;
 }
 
 /** The same calendar moment `months` earlier (UTC), day clamped to the month's end. */
@@ -53,7 +55,7 @@ export function monthsBefore(at: number, months: number): number {
 type Json = Record<string, unknown>;
 
 export async function consumptionReplays(requests: ArchivedMessage[], deps: ConsumptionDeps): Promise<Replayed> {
-  const out: Replayed = { messages: [], deliveries: [], journal: [] };
+  const out: Replayed = { messages: [], deliveries: [], journal: [], derivedFrom: new Map() };
   const day = formatCompactDate(deps.now);
   const plans: { request: ArchivedMessage; payloads: { eventCode: string; payload: Json }[]; note: string }[] = [];
 
@@ -133,6 +135,7 @@ export async function consumptionReplays(requests: ArchivedMessage[], deps: Cons
         recipients: { primaryRecipients: [ads], recipients: [{ dipId: ads, role: 'ADS', kind: 'primary' }] },
       };
       out.messages.push(m);
+      out.derivedFrom.set(s, request.seq);
       out.deliveries.push({ messageSeq: s, recipientId: ads, role: 'ADS', channel: CHANNEL, publicationId: 'PUB-016' });
       out.journal.push(entryFor(m, deps.now, 'Inbound', 'GoodToGo', 201, msgText('MSG0000'), `consumption replay for ${request.transactionId}`));
     }

@@ -22,7 +22,7 @@ const CHUNK = 1_000;
 const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA = Buffer.from(',');
 
 export interface ReplayDeps {
-  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues'>;
+  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues' | 'webhook'>;
   catalogue: Catalogue;
   clock: Clock;
   /** Seals continuation tokens; the same on every process of one DIP. */
@@ -142,6 +142,11 @@ export function createReplay(deps: ReplayDeps) {
         if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
         query = { recipientId: call.recipientId, channel, notBefore: notBefore(channel), ...parsed.filter };
         request = parsed.request;
+      }
+      // Copies for a recipient with no webhook would wait for one, and hold up every later requeue.
+      if (!(await deps.store.webhook(call.recipientId, channel))) {
+        const path = channel === STATUS_CHANNEL ? `statusmessage/config/${call.recipientId}` : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
+        return { status: 400, code: 'MSG1000', help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to: configure one (${path}), or replay instead` };
       }
       const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now }, query);
       if (count === null) {

@@ -20,7 +20,7 @@ import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from './demo.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
-import { startHousekeeping } from './housekeeping.js';
+import { startHousekeeping, type Housekeeper } from './housekeeping.js';
 import { retentionPlan } from '../domain/retention.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
@@ -59,6 +59,10 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   const embedded = config.databaseUrl.startsWith('sqlite:');
   const release = embedded ? lockDataDirectory(config.dataDir) : () => undefined;
   let store: Store | null = null;
+  // What has started, so that a failed start stops it all again.
+  let app: FastifyInstance | null = null;
+  let runner: Runner | null = null;
+  let housekeeper: Housekeeper | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
@@ -94,8 +98,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const continuationKey = createHash('sha256').update('opendip continuation tokens\n').update(readText(setup.dipKeyFile)).digest();
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketBase: string | null = null;
-    let runner: Runner | null = null;
-    const app = await buildApp({
+    app = await buildApp({
       config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls, continuationKey,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner?.wake(),
       ticketUrl: (transactionId) => (ticketBase === null ? null : `${ticketBase}${encodeURIComponent(transactionId)}`),
@@ -112,7 +115,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     if (threaded) thread = await startDeliveryThread(deliverySetup, logger);
     runner = thread ?? (delivers ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
     runner?.start();
-    const housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retention: retentionPlan(config.retention, catalogue.channels.keys()), clock, logger }) : null;
+    housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retention: retentionPlan(config.retention, catalogue.channels.keys()), clock, logger }) : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
 
     let market: DemoMarketFile | null = null;
@@ -129,14 +132,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
     const refresher = setInterval(() => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')), REGISTRY_REFRESH_MS);
     refresher.unref();
-    const openStoreRef = store;
+    const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
     return {
-      app, store, registry, catalogue, callLog, delivery: runner, role: config.role, baseUrl, demo,
+      app: openApp, store, registry, catalogue, callLog, delivery: openRunner, role: config.role, baseUrl, demo,
       async close() {
         clearInterval(refresher);
-        await app.close();
-        await housekeeper?.stop();
-        await runner?.stop();
+        await openApp.close();
+        await openHousekeeper?.stop();
+        await openRunner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
         await openStoreRef.close();
@@ -144,6 +147,9 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       },
     };
   } catch (e) {
+    await app?.close().catch(() => undefined);
+    await housekeeper?.stop().catch(() => undefined);
+    await runner?.stop().catch(() => undefined);
     await store?.close();
     release();
     throw e;

@@ -120,6 +120,11 @@ export interface AcceptedBatch {
   deliveries?: NewDelivery[];
   statusMessages?: NewStatusMessage[];
   registryChanges?: MpanChange[];
+  /**
+   * Messages the DIP made from others of the batch (a consumption replay's PUB-016 from its IF-015):
+   * derived sequence → source sequence. They are dropped with their source; they come after it in `messages`.
+   */
+  derivedFrom?: Map<number, number>;
 }
 
 export interface IngestStore {
@@ -236,7 +241,7 @@ export interface DeliveryStore {
    * not before `notBefore`. `park`: nothing until a webhook is configured.
    */
   releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<void>;
-  /** Copies of a message, with their state, for the journal. */
+  /** The original copies of a message (not those a requeue made), with their state, for the journal. */
   deliveriesOf(messageSeq: number): Promise<(DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]>;
   /** Status messages about a message, with the state of their delivery. */
   statusMessagesOf(messageSeq: number): Promise<{ id: number; recipientId: string; item: StandardResponseItem; createdAt: number; state: DeliveryState; lastAttemptAt: number | null; lastStatus: number | null }[]>;

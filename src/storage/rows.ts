@@ -75,6 +75,7 @@ export const toWebhook = (r: Row): WebhookConfig => ({
  * and registry changes; the audit record counts what was kept.
  */
 export function keptOfBatch(batch: AcceptedBatch, dropped: Set<number>, duplicates: number) {
+  for (const [derived, source] of batch.derivedFrom ?? []) if (dropped.has(source)) dropped.add(derived);
   const kept = <T>(list: T[] | undefined, seqOf: (x: T) => number | null): T[] =>
     (list ?? []).filter((x) => { const s = seqOf(x); return s === null || !dropped.has(s); });
   const journal: JournalEntry[] = [];

@@ -71,6 +71,7 @@ test('a participant finds its messages by each criterion; others’ stay hidden'
   assert.deepEqual(page.messages.map((m) => m.transactionID), all.slice(0, 2));
   assert.deepEqual(await search(SDS, { after: page.next! }), all.slice(2));
   assert.equal((await get(SDS, '/1.1/audit/messages?colour=blue')).status, 400);
+  assert.equal((await get(SDS, '/1.1/audit/messages?channel=IF-021&channel=IF-013')).status, 400, 'a parameter given twice');
   const withJournal = JSON.parse((await get(SUP, `/1.1/audit/messages?MPAN=${MPAN_A}&journal=true`)).text) as { messages: (Summary & { journal: { DIPTransactionID: string; JournalEntries: unknown[] } })[] };
   assert.deepEqual(withJournal.messages.map((m) => m.journal.DIPTransactionID), txns(forA), 'each found message with its journal');
   assert.ok(withJournal.messages.every((m) => m.journal.JournalEntries.length > 0));

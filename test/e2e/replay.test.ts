@@ -154,6 +154,9 @@ describe('requeue', () => {
     assert.deepEqual(new Set(again.map((e) => e.payload.CommonBlock.D0.transactionID)), new Set([...sent.a, ...many]));
     assert.ok(again.some((e) => e.payload.CommonBlock.D0.transactionID === from));
     assert.equal((await post(SUP, `/dip-channel/IF-021/requeue/${SUP}`, request({ transactionIDs: [sent.b[0]] }))).status, 202, 'once done, another may start');
+    const nowhere = await post(DCP, `/dip-channel/IF-021/requeue/${SUP2}`, request());
+    assert.equal(nowhere.status, 400, 'no webhook to requeue to');
+    assert.match(nowhere.json.messageArray[0]!.help!, /has no webhook for IF-021 to requeue to/);
   });
 });
 

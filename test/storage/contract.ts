@@ -104,6 +104,28 @@ export function storageContract(backend: Backend): void {
       assert.deepEqual(trail, [inbound(original)], 'the archived message keeps its own journal');
     });
 
+    test('messages the DIP made from a message that lost its SUR are dropped with it, and kept with one that did not', async () => {
+      const s = await store.reserveSequence(5);
+      const original = message(s);
+      await store.acceptBatch({ messages: [original], journal: [inbound(original)], call: call() });
+      const again = message(s + 1, { senderUniqueReference: original.senderUniqueReference });
+      const madeFromAgain = message(s + 2, { channel: 'IF-016' });
+      const other = message(s + 3);
+      const madeFromOther = message(s + 4, { channel: 'IF-016' });
+      const { duplicates } = await store.acceptBatch({
+        messages: [again, other, madeFromAgain, madeFromOther], journal: [again, other, madeFromAgain, madeFromOther].map(inbound),
+        call: call({ messages: 2, accepted: 2 }), derivedFrom: new Map([[madeFromAgain.seq, again.seq], [madeFromOther.seq, other.seq]]),
+        deliveries: [madeFromAgain, madeFromOther].map((m) => ({ messageSeq: m.seq, recipientId: '1200000002', role: 'ADS', channel: 'IF-016', publicationId: 'PUB-016' })),
+      });
+      assert.deepEqual(duplicates, new Set([original.senderUniqueReference]));
+      assert.equal(await store.messageBySeq(madeFromAgain.seq), null);
+      assert.deepEqual(await store.journalOf(madeFromAgain.seq), []);
+      assert.deepEqual(await store.existingReferences([madeFromAgain.senderUniqueReference, madeFromOther.senderUniqueReference]), new Set([madeFromOther.senderUniqueReference]));
+      assert.equal(await store.wasAddressedTo(madeFromAgain.seq, '1200000002'), false);
+      assert.deepEqual(await store.messageBySeq(madeFromOther.seq), madeFromOther);
+      assert.equal(await store.wasAddressedTo(madeFromOther.seq, '1200000002'), true);
+    });
+
     test('concurrent batches with the same SUR archive it exactly once', async () => {
       const s = await store.reserveSequence(8);
       const sur = `S-IF-021-1200000001-SDS-20240101-race${counter}`;

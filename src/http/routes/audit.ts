@@ -54,6 +54,9 @@ export function auditRoutes(deps: AppDeps) {
     app.get<{ Params: { version: string }; Querystring: Query }>('/:version/audit/calls', { preParsing }, async (request, reply) => {
       if (!signed.signedBody(request, reply)) return reply;
       const q = request.query;
+      if (Object.values(q).some((v) => v !== undefined && typeof v !== 'string')) {
+        return signed.refuseCall(request, reply, 400, 'MSG1000', 'give each search parameter once');
+      }
       const time = (v: string | undefined): number | null | undefined => (v ? parseDateTime(v) ?? undefined : null);
       const [from, to] = [time(q.datetimeFrom), time(q.datetimeTo)];
       const before = q.before ? Number(q.before) : null;

@@ -288,7 +288,7 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
       }
     },
     async deliveriesOf(seq) {
-      return ((await q(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = $1 ORDER BY id`, [seq])).rows as Row[]).map((r) => ({
+      return ((await q(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND requeue_id IS NULL ORDER BY id`, [seq])).rows as Row[]).map((r) => ({
         id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string) || null, channel: r.channel as string,
         state: r.state as DeliveryState, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
         lastAttemptAt: time(r.last_attempt_at), lastStatus: time(r.last_status), lastError: (r.last_error as string | null) ?? null,
@@ -297,7 +297,7 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
     async statusMessagesOf(seq) {
       return ((await q(
         `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
-         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id WHERE s.message_seq = $1 ORDER BY s.id`, [seq],
+         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = $1 ORDER BY s.id`, [seq],
       )).rows as Row[]).map((r) => ({
         id: Number(r.id), recipientId: r.recipient_id as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
         state: r.state as DeliveryState, lastAttemptAt: time(r.last_attempt_at), lastStatus: time(r.last_status),

@@ -110,6 +110,9 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       dropped.add(m.seq);
     }
     const kept = keptOfBatch(batch, dropped, duplicates.size);
+    // What was made from a message that lost its SUR goes with it, SUR references included.
+    const orphans = batch.messages.filter((m) => dropped.has(m.seq) && !duplicates.has(m.senderUniqueReference)).map((m) => m.senderUniqueReference);
+    if (orphans.length > 0) await c.query('DELETE FROM message_refs WHERE sur = ANY($1::text[])', [orphans]);
     for (const k of chunks(kept.messages)) {
       await c.query(
         `INSERT INTO messages (seq, transaction_id, channel, event_code, schema_version, sur, sender_id, sender_role, dcp_id, caller_id, correlation_id,
@@ -144,18 +147,23 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       await c.query('DELETE FROM status_messages WHERE message_seq < $1', [seq]);
       await c.query(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq < $1`, [seq]);
     };
+    // Dropping a partition locks the whole table, so it is the last, short step: what refers to the
+    // month's messages goes first, each delete committing on its own, and a busy table is tried again next round.
+    const drop = (name: string) => transaction(pool, async (c) => {
+      await c.query(`SET LOCAL lock_timeout = '10s'`);
+      await c.query(`DROP TABLE ${name}`);
+    });
     for (const p of (await monthPartitions(pool, 'messages')).sort((a, b) => a.end - b.end)) {
       if (p.end > cutoffSeq) continue;
-      await transaction(pool, async (c) => {
-        purged += Number(((await c.query(`SELECT count(*) AS n FROM ${p.name}`)).rows[0] as Row).n);
-        await c.query(`DROP TABLE ${p.name}`);
-        await forget(c, p.end);
-      });
+      const count = Number(((await q(`SELECT count(*) AS n FROM ${p.name}`)).rows[0] as Row).n);
+      await forget(pool, p.end);
+      await drop(p.name);
+      purged += count;
       dropped++;
     }
     for (const p of await monthPartitions(pool, 'journal')) {
       if (p.end > cutoffMs) continue;
-      await q(`DROP TABLE ${p.name}`);
+      await drop(p.name);
       dropped++;
     }
     // Rows that fell outside every month partition (none, while housekeeping keeps months ready) go one by one.

@@ -225,7 +225,7 @@ export function deliveryParts(
       else release.run({ notBefore, recipient: endpoint.recipientId, channel: endpoint.channel, role: endpoint.role });
     },
     async deliveriesOf(seq) {
-      return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? ORDER BY id`).all(seq) as Row[]).map((r) => ({
+      return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? AND requeue_id IS NULL ORDER BY id`).all(seq) as Row[]).map((r) => ({
         id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string) || null, channel: r.channel as string,
         state: r.state as DeliveryState, attempts: Number(r.attempts),
         firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
@@ -236,7 +236,7 @@ export function deliveryParts(
     async statusMessagesOf(seq) {
       return (db.prepare(
         `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
-         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id WHERE s.message_seq = ? ORDER BY s.id`,
+         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = ? ORDER BY s.id`,
       ).all(seq) as Row[]).map((r) => ({
         id: Number(r.id), recipientId: r.recipient_id as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
         state: r.state as DeliveryState, lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),

@@ -79,6 +79,11 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     const duplicates = new Set<string>();
     const dropped = new Set<number>();
     for (const m of batch.messages) {
+      const source = batch.derivedFrom?.get(m.seq);
+      if (source !== undefined && dropped.has(source)) {
+        dropped.add(m.seq);
+        continue;
+      }
       const info = insertMessage.run(
         m.seq, m.transactionId, m.channel, m.eventCode, m.schemaVersion, m.senderUniqueReference, m.senderId, m.senderRole,
         m.dcpId, m.callerId, m.correlationId, m.senderCorrelationId, m.mpan, m.receivedAt, m.requestId, m.payload,
