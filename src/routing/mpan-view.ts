@@ -58,8 +58,8 @@ export class MpanView {
       open.to = change.at;
       return true;
     }
-    // Re-appointing whoever already serves changes nothing (every REGS message re-states its REGS and LDSO).
-    if (list.some((a) => a.participantId === change.participantId && a.to === null && a.from <= change.at)) return false;
+    // Re-appointing whoever serves at that moment changes nothing (every REGS message re-states its REGS and LDSO).
+    if (this.serving(change.mpan, change.service, change.at) === change.participantId) return false;
     if (list.some((a) => a.participantId === change.participantId && a.from === change.at)) return false;
     for (const a of list) if (a.to === null && a.from < change.at) a.to = change.at;
     list.push({ mpan: change.mpan, service: change.service, participantId: change.participantId, from: change.at, to: null });

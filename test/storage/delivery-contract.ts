@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { AttemptRecord, Endpoint, NewDelivery, Store } from '../../src/storage/ports.js';
+import { MpanView } from '../../src/routing/mpan-view.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 const SUP = '1000000001';
@@ -218,6 +219,14 @@ export function deliveryContract(backend: Backend): void {
         [mpan, 'SUP', '1000000002', T0 + 100, null],
         ['2000000000017', 'LDSO', LDSO, T0, null],
       ].sort((x, y) => String(x).localeCompare(String(y))));
+      // Late news of an earlier change, then a real change back: who serves at each moment stays right.
+      const late = '1900000000023';
+      await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: SUP, at: T0 + 500, sourceSeq: null }]);
+      await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: '1000000002', at: T0 + 300, sourceSeq: null }]);
+      assert.equal(await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: SUP, at: T0 + 700, sourceSeq: null }]), 0);
+      assert.equal(await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: '1000000002', at: T0 + 800, sourceSeq: null }]), 1);
+      const view = new MpanView(await store.appointments([late]));
+      assert.deepEqual([400, 600, 900].map((t) => view.serving(late, 'SUP', T0 + t)), ['1000000002', SUP, '1000000002']);
       const many = Array.from({ length: 1_200 }, (_, i) => ({ mpan: `3${String(i).padStart(12, '0')}`, service: 'SUP' as const, action: 'appoint' as const, participantId: SUP, at: T0, sourceSeq: null }));
       assert.equal(await store.applyMpanChanges(many), 1_200);
       assert.equal((await store.appointments(many.map((c) => c.mpan))).length, 1_200, 'lookups of more MPANs than one query takes');

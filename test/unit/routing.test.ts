@@ -79,6 +79,15 @@ test('the MPAN view answers who serves an MPAN at a moment, as appointments come
   assert.equal(view.serving('M', 'MS', 500), null);
 });
 
+test('an appointment that arrives after a later one still leaves the right party serving at every moment', () => {
+  const view = new MpanView([{ mpan: 'M', service: 'SUP', participantId: 'A', from: 500, to: null }]);
+  assert.equal(view.apply({ mpan: 'M', service: 'SUP', action: 'appoint', participantId: 'B', at: 300 }), true, 'late news of an earlier change');
+  assert.deepEqual([400, 600].map((t) => view.serving('M', 'SUP', t)), ['B', 'A']);
+  assert.equal(view.apply({ mpan: 'M', service: 'SUP', action: 'appoint', participantId: 'A', at: 700 }), false, 'A re-stated while it serves');
+  assert.equal(view.apply({ mpan: 'M', service: 'SUP', action: 'appoint', participantId: 'B', at: 800 }), true, 'B again, a real change');
+  assert.deepEqual([400, 600, 900].map((t) => view.serving('M', 'SUP', t)), ['B', 'A', 'B']);
+});
+
 test('bulk import rows are checked and turned into appointments', () => {
   assert.deepEqual(parseMpanRow('1900000000015,SUP,1000000001,2024-01-01'), [
     { mpan: '1900000000015', service: 'SUP', action: 'appoint', participantId: '1000000001', at: Date.UTC(2024, 0, 1), sourceSeq: null },

@@ -58,6 +58,11 @@ async function queueStatus(c: Queryable, messages: NewStatusMessage[], now: numb
   await touchEndpoints(c, messages.map((m) => key(m.recipientId, STATUS_CHANNEL, '')), now);
 }
 
+/** Who serves at a moment, as SQL: the latest appointment in force then (MpanView.serving). */
+const SERVING_AT = (mpan: string, service: string, at: string): string =>
+  `(SELECT s.participant_id FROM mpan_services s WHERE s.mpan = ${mpan} AND s.service = ${service} AND s.effective_from <= ${at}
+     AND (s.effective_to IS NULL OR s.effective_to > ${at}) ORDER BY s.effective_from DESC, s.participant_id DESC LIMIT 1)`;
+
 async function applyChange(c: Queryable, ch: MpanChange): Promise<number> {
   if (ch.action === 'end') {
     return (await c.query(
@@ -65,12 +70,9 @@ async function applyChange(c: Queryable, ch: MpanChange): Promise<number> {
       [ch.at, ch.mpan, ch.service, ch.participantId],
     )).rowCount ?? 0;
   }
-  // Re-appointing whoever already serves changes nothing (every REGS message re-states its REGS and LDSO).
-  const serving = await c.query(
-    `SELECT 1 FROM mpan_services WHERE mpan = $1 AND service = $2 AND participant_id = $3 AND effective_to IS NULL AND effective_from <= $4`,
-    [ch.mpan, ch.service, ch.participantId, ch.at],
-  );
-  if (serving.rowCount) return 0;
+  // Re-appointing whoever serves at that moment changes nothing (every REGS message re-states its REGS and LDSO).
+  const serving = await c.query<{ participant_id: string }>(`SELECT ${SERVING_AT('$1', '$2', '$3')} AS participant_id`, [ch.mpan, ch.service, ch.at]);
+  if (serving.rows[0]?.participant_id === ch.participantId) return 0;
   await c.query(`UPDATE mpan_services SET effective_to = $1 WHERE mpan = $2 AND service = $3 AND effective_to IS NULL AND effective_from < $1`, [ch.at, ch.mpan, ch.service]);
   return (await c.query(
     `INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq) VALUES ($1, $2, $3, $4, NULL, $5) ON CONFLICT DO NOTHING`,
@@ -85,8 +87,7 @@ async function applyChange(c: Queryable, ch: MpanChange): Promise<number> {
 async function appointAll(c: Queryable, changes: MpanChange[]): Promise<number> {
   const r = await c.query<{ n: number }>(
     `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS i(mpan, service, pid, at, src)),
-     fresh AS (SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM mpan_services s WHERE s.mpan = i.mpan AND s.service = i.service
-       AND s.participant_id = i.pid AND s.effective_to IS NULL AND s.effective_from <= i.at)),
+     fresh AS (SELECT i.* FROM input i WHERE coalesce(${SERVING_AT('i.mpan', 'i.service', 'i.at')}, '') <> i.pid),
      closed AS (UPDATE mpan_services s SET effective_to = f.at FROM fresh f
        WHERE s.mpan = f.mpan AND s.service = f.service AND s.effective_to IS NULL AND s.effective_from < f.at RETURNING 1),
      added AS (INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq)

@@ -33,9 +33,11 @@ export function deliveryParts(
      ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
   );
   const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, message_seq, item, created_at) VALUES (?, ?, ?, ?)');
-  const alreadyServing = db.prepare(
-    `SELECT 1 FROM mpan_services WHERE mpan = ? AND service = ? AND participant_id = ? AND effective_to IS NULL AND effective_from <= ?`,
-  );
+  // Who serves at a moment: the latest appointment in force then (MpanView.serving).
+  const servingAt = db.prepare(
+    `SELECT participant_id FROM mpan_services WHERE mpan = @mpan AND service = @service AND effective_from <= @at AND (effective_to IS NULL OR effective_to > @at)
+     ORDER BY effective_from DESC, rowid DESC LIMIT 1`,
+  ).pluck();
   const closeOpen = db.prepare(
     `UPDATE mpan_services SET effective_to = ? WHERE mpan = ? AND service = ? AND effective_to IS NULL AND effective_from < ?`,
   );
@@ -49,8 +51,8 @@ export function deliveryParts(
 
   const applyChange = (c: MpanChange): number => {
     if (c.action === 'end') return endAppointment.run(c.at, c.mpan, c.service, c.participantId, c.at).changes;
-    // Re-appointing whoever already serves changes nothing (every REGS message re-states its REGS and LDSO).
-    if (alreadyServing.get(c.mpan, c.service, c.participantId, c.at) !== undefined) return 0;
+    // Re-appointing whoever serves at that moment changes nothing (every REGS message re-states its REGS and LDSO).
+    if (servingAt.get({ mpan: c.mpan, service: c.service, at: c.at }) === c.participantId) return 0;
     closeOpen.run(c.at, c.mpan, c.service, c.at);
     return appoint.run(c.mpan, c.service, c.participantId, c.at, c.sourceSeq).changes;
   };
