@@ -4,6 +4,7 @@
  * answers with one StandardResponse item and audits the refusal.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CHANNEL } from '../delivery/webhooks.js';
 import type { MsgCode } from '../domain/responses.js';
 import { authenticate, bodyHashProblem, createCertificateCache, type AuthResult } from '../ingress/authenticate.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -75,5 +76,32 @@ export function signedRoutes(deps: AppDeps) {
     return false;
   };
 
-  return { refuseCall, authenticateHeaders, signedBody, mayActFor };
+  /** The `{version}` of the path is the one served; otherwise 404 is sent. */
+  const versionServed = (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply): boolean => {
+    if (request.params.version === config.apiVersion) return true;
+    refuseCall(request, reply, 404, 'MSG1000', `API version '${request.params.version}' is not served here; use /${config.apiVersion}/...`);
+    return false;
+  };
+
+  /**
+   * For paths under /dip-channel/{id}/…/{recipient-id} and their /statusmessage/…/{recipient-id} twins: the
+   * channel (STATUS without an id) is served and the signed caller may act for the recipient; otherwise
+   * the refusal is sent. Runs before the body is read.
+   */
+  const recipientPreParsing = async (
+    request: FastifyRequest<{ Params: { version: string; id?: string; recipient: string } }>, reply: FastifyReply, payload: unknown,
+  ): Promise<unknown> => {
+    const { id } = request.params;
+    const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();
+    request.facts.channel = channel;
+    if (!versionServed(request, reply)) return payload;
+    if (channel !== STATUS_CHANNEL && !deps.catalogue.channels.has(channel)) {
+      refuseCall(request, reply, 404, 'MSG1002', `'${id}' is not a DIP channel`);
+      return payload;
+    }
+    if (authenticateHeaders(request, reply)) mayActFor(request, reply, request.params.recipient);
+    return payload;
+  };
+
+  return { refuseCall, authenticateHeaders, signedBody, mayActFor, versionServed, recipientPreParsing };
 }

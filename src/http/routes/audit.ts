@@ -16,14 +16,12 @@ import { signedRoutes } from '../signed.js';
 type Query = Record<string, string | undefined>;
 
 export function auditRoutes(deps: AppDeps) {
-  const { config, store } = deps;
+  const { store } = deps;
   const signed = signedRoutes(deps);
   const audit = createAudit({ store, ticketUrl: deps.ticketUrl });
 
   const preParsing = async (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply, payload: unknown) => {
-    if (request.params.version !== config.apiVersion) {
-      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${request.params.version}' is not served here; use /${config.apiVersion}/...`);
-    } else signed.authenticateHeaders(request, reply);
+    if (signed.versionServed(request, reply)) signed.authenticateHeaders(request, reply);
     return payload;
   };
   /** The caller and the participants it acts for as a DIP Connection Provider. */

@@ -7,7 +7,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { createReplay, STATUS_CHANNEL, type ReplayAnswer } from '../../replay/replay.js';
+import { STATUS_CHANNEL } from '../../delivery/webhooks.js';
+import { createReplay, type ReplayAnswer } from '../../replay/replay.js';
 import type { AppDeps } from '../app.js';
 import { signedRoutes } from '../signed.js';
 
@@ -21,25 +22,7 @@ export function replayRoutes(deps: AppDeps) {
     store, catalogue, clock, continuationKey: deps.continuationKey, retention: config.retention, pageSize: config.replayPageSize, randomHex: deps.randomHex, ticketUrl: deps.ticketUrl,
   });
 
-  /** The channel a path names (STATUS under /statusmessage), or null with the reply sent. */
-  const channelOf = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): string | null => {
-    const { version, id } = request.params;
-    const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();
-    request.facts.channel = channel;
-    if (version !== config.apiVersion) {
-      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${version}' is not served here; use /${config.apiVersion}/...`);
-      return null;
-    }
-    if (channel !== STATUS_CHANNEL && !catalogue.channels.has(channel)) {
-      signed.refuseCall(request, reply, 404, 'MSG1002', `'${id}' is not a DIP channel`);
-      return null;
-    }
-    return channel;
-  };
-  const preParsing = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, payload: unknown) => {
-    if (channelOf(request, reply) && signed.authenticateHeaders(request, reply)) signed.mayActFor(request, reply, request.params.recipient);
-    return payload;
-  };
+  const preParsing = signed.recipientPreParsing;
   const continuation = (request: FastifyRequest): string | null => {
     const v = request.headers['x-continuation-token'];
     return (Array.isArray(v) ? v[0] : v) ?? null;

@@ -4,36 +4,17 @@
  * API; a participant configures its own, or its DIP Connection Provider does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseWebhookConfig, STATUS_CHANNEL } from '../../delivery/webhooks.js';
+import { parseWebhookConfig } from '../../delivery/webhooks.js';
 import type { AppDeps } from '../app.js';
 import { signedRoutes } from '../signed.js';
 
 type Params = { version: string; id?: string; recipient: string };
 
 export function webhookRoutes(deps: AppDeps) {
-  const { config, catalogue, store, clock } = deps;
+  const { store, clock } = deps;
   const signed = signedRoutes(deps);
 
-  /** The channel a path names (STATUS for status messages), or null with the reply sent. */
-  const channelOf = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): string | null => {
-    const { version, id } = request.params;
-    const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();
-    request.facts.channel = channel;
-    if (version !== config.apiVersion) {
-      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${version}' is not served here; use /${config.apiVersion}/...`);
-      return null;
-    }
-    if (channel !== STATUS_CHANNEL && !catalogue.channels.has(channel)) {
-      signed.refuseCall(request, reply, 404, 'MSG1002', `'${id}' is not a DIP channel`);
-      return null;
-    }
-    return channel;
-  };
-
-  const preParsing = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, payload: unknown) => {
-    if (channelOf(request, reply) && signed.authenticateHeaders(request, reply)) signed.mayActFor(request, reply, request.params.recipient);
-    return payload;
-  };
+  const preParsing = signed.recipientPreParsing;
 
   const save = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
