@@ -7,7 +7,7 @@
 export const DEFAULT_MAX_MESSAGE_COUNT = 50_000;
 /** The published example's value, in KB. */
 export const DEFAULT_MAX_PAYLOAD_KB = 100_000;
-export const STATUS_CHANNEL = 'STATUS';
+export { STATUS_CHANNEL } from '../storage/ports.js';
 
 export type ParsedWebhook =
   | { ok: true; callbackUrl: string; maxMessageCount: number; maxPayloadKb: number }

@@ -8,6 +8,7 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { createCopies } from '../delivery/copies.js';
 import { arrayParts } from '../delivery/egress.js';
+import { STATUS_CHANNEL } from '../delivery/webhooks.js';
 import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
@@ -16,7 +17,6 @@ import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js
 import type { ReplayCursor, ReplayQuery, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
 
-export const STATUS_CHANNEL = 'STATUS';
 /** Messages read from the archive at a time while a page is built. */
 const CHUNK = 1_000;
 const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA = Buffer.from(',');

@@ -5,25 +5,9 @@
  */
 import { CORRELATION_PATTERN, SUR_PATTERN } from '../domain/ids.js';
 import { parseDateTime } from '../domain/time.js';
+import type { MessageFilter, StatusFilter } from '../storage/ports.js';
 
 export const MAX_TRANSACTION_IDS = 100;
-
-export interface MessageFilter {
-  from: number | null;
-  to: number | null;
-  eventCode: string | null;
-  mpan: string | null;
-  schemaVersion: string | null;
-  transactionIds: string[] | null;
-}
-
-export interface StatusFilter {
-  from: number;
-  to: number;
-  transactionId: string | null;
-  senderUniqueReference: string | null;
-  correlationId: string | null;
-}
 
 type Parsed<T> = { ok: true; filter: T; request: Record<string, unknown> } | { ok: false; help: string };
 

@@ -155,6 +155,9 @@ export interface MpanStore {
   applyMpanChanges(changes: MpanChange[]): Promise<number>;
 }
 
+/** The channel name under which status messages are configured, queued and delivered. */
+export const STATUS_CHANNEL = 'STATUS';
+
 export interface WebhookConfig {
   recipientId: string;
   /** The channel, or STATUS for status messages. */
@@ -253,11 +256,8 @@ export interface DeliveryStore {
   addStatusMessages(messages: NewStatusMessage[], now: number): Promise<void>;
 }
 
-/** Which of a recipient's messages on a channel to replay or requeue (MessageRequest, already checked). */
-export interface ReplayQuery {
-  recipientId: string;
-  channel: string;
-  /** Transaction time bounds, epoch ms, inclusive; null: open. */
+/** What a MessageRequest asks for, checked: nulls are "any". Times are transaction times, epoch ms, inclusive. */
+export interface MessageFilter {
   from: number | null;
   to: number | null;
   eventCode: string | null;
@@ -265,6 +265,12 @@ export interface ReplayQuery {
   schemaVersion: string | null;
   /** Only these transactions (at most 100); null: any. */
   transactionIds: string[] | null;
+}
+
+/** Which of a recipient's messages on a channel to replay or requeue. */
+export interface ReplayQuery extends MessageFilter {
+  recipientId: string;
+  channel: string;
   /** Nothing received before this (retention). */
   notBefore: number;
 }
@@ -280,16 +286,23 @@ export interface ReplayKey extends ReplayCursor {
   publicationId: string | null;
 }
 
-/** Which status messages sent to a recipient to replay or requeue (StatusMessageRequest, already checked). */
-export interface StatusReplayQuery {
-  recipientId: string;
+/** What a StatusMessageRequest asks for, checked. */
+export interface StatusFilter {
   from: number;
   to: number;
   transactionId: string | null;
   senderUniqueReference: string | null;
   correlationId: string | null;
+}
+
+/** Which status messages sent to a recipient to replay or requeue. */
+export interface StatusReplayQuery extends StatusFilter {
+  recipientId: string;
   notBefore: number;
 }
+
+/** Whether a replay or requeue query is about a channel's messages (or else status messages). */
+export const isMessageQuery = (q: ReplayQuery | StatusReplayQuery): q is ReplayQuery => 'channel' in q;
 
 export interface Requeue {
   /** RequeueId: `<recipient>-<yyyymmdd>-<hex>`. */

@@ -1,6 +1,6 @@
 /** Rows as both backends return them (the same column names), mapped to the contract's types. */
 import { batchStatus, msgText } from '../domain/responses.js';
-import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, StoredRecipients, WebhookConfig } from './ports.js';
+import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, RequeueProgress, StoredRecipients, WebhookConfig } from './ports.js';
 
 export type Row = Record<string, unknown>;
 
@@ -67,6 +67,13 @@ export const toCall = (r: Row): ApiCall => ({
 export const toWebhook = (r: Row): WebhookConfig => ({
   recipientId: r.recipient_id as string, channel: r.channel as string, callbackUrl: r.callback_url as string,
   maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
+});
+
+/** A requeue with its copies' counts (pending, delivered, failed), as both backends' requeue query returns it. */
+export const toRequeueProgress = (r: Row): RequeueProgress => ({
+  id: r.id as string, recipientId: r.recipient_id as string, channel: r.channel as string, requestedBy: r.requested_by as string,
+  request: JSON.parse(r.request as string) as unknown, createdAt: Number(r.created_at), total: Number(r.total),
+  pending: Number(r.pending), delivered: Number(r.delivered), failed: Number(r.failed),
 });
 
 /**

@@ -7,14 +7,13 @@ import type pg from 'pg';
 import type { Service } from '../../catalogue/rules.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import type {
-  ArchivedMessage, DeliveryState, DeliveryStore, Endpoint, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage,
-  PendingDelivery, WebhookStore,
+import {
+  STATUS_CHANNEL, type ArchivedMessage, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange, type MpanStore,
+  type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
 } from '../ports.js';
 import { toMessage, toWebhook, type Row } from '../rows.js';
 import { transaction, type Queryable } from './pool.js';
 
-const STATUS_CHANNEL = 'STATUS';
 /** The channel every process LISTENs on for "work is due". */
 export const DUE_CHANNEL = 'opendip_due';
 

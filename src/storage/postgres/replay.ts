@@ -4,15 +4,12 @@
  */
 import type pg from 'pg';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import type { ReplayCursor, ReplayKey, ReplayQuery, ReplayStore, Requeue, RequeueProgress, StatusReplayQuery } from '../ports.js';
-import type { Row } from '../rows.js';
+import { isMessageQuery, STATUS_CHANNEL, type ReplayCursor, type ReplayKey, type ReplayQuery, type ReplayStore, type Requeue, type RequeueProgress, type StatusReplayQuery } from '../ports.js';
+import { toRequeueProgress, type Row } from '../rows.js';
 import { DUE_CHANNEL } from './delivery.js';
 import { transaction } from './pool.js';
+import { DAY_MS, dayBase } from './sequence.js';
 
-const STATUS_CHANNEL = 'STATUS';
-const DAY_MS = 86_400_000;
-const DAY_SHIFT = 2 ** 36;
-const isMessageQuery = (q: ReplayQuery | StatusReplayQuery): q is ReplayQuery => 'channel' in q;
 
 /** Positional parameters built up clause by clause. */
 class Params {
@@ -30,10 +27,10 @@ function copiesMatching(q: ReplayQuery, p: Params): string {
   ];
   // A number carries the day its message arrived: the time bounds, as numbers, name the partitions to read.
   const from = Math.max(q.notBefore, q.from ?? 0);
-  where.push(`m.seq >= ${p.add(Math.floor(from / DAY_MS) * DAY_SHIFT)}`);
+  where.push(`m.seq >= ${p.add(dayBase(from))}`);
   if (q.from !== null) where.push(`m.received_at >= ${p.add(q.from)}`);
   // A day's slack above: a process whose clock ran ahead may have moved the sequence into the next day.
-  if (q.to !== null) where.push(`m.received_at <= ${p.add(q.to)}`, `m.seq < ${p.add((Math.floor(q.to / DAY_MS) + 2) * DAY_SHIFT)}`);
+  if (q.to !== null) where.push(`m.received_at <= ${p.add(q.to)}`, `m.seq < ${p.add(dayBase(q.to + 2 * DAY_MS))}`);
   if (q.eventCode !== null) where.push(`m.event_code = ${p.add(q.eventCode)}`);
   if (q.mpan !== null) where.push(`m.mpan = ${p.add(q.mpan)}`);
   if (q.schemaVersion !== null) where.push(`m.schema_version = ${p.add(q.schemaVersion)}`);
@@ -122,11 +119,7 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
          GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC`,
         [recipientId, channel, id],
       )).rows as Row[];
-      return rows.map((r) => ({
-        id: r.id as string, recipientId: r.recipient_id as string, channel: r.channel as string, requestedBy: r.requested_by as string,
-        request: JSON.parse(r.request as string) as unknown, createdAt: Number(r.created_at), total: Number(r.total),
-        pending: Number(r.pending), delivered: Number(r.delivered), failed: Number(r.failed),
-      }));
+      return rows.map(toRequeueProgress);
     },
   };
 }

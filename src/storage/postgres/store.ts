@@ -13,10 +13,8 @@ import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { DUE_CHANNEL, pgDeliveryParts } from './delivery.js';
 import { createClient, createPool, migrate, transaction, type Queryable } from './pool.js';
 import { pgReplayParts } from './replay.js';
+import { dayBase } from './sequence.js';
 
-/** Sequence numbers carry their UTC day: seq = day × 2^36 + n (see the migration). */
-export const DAY_SHIFT = 2 ** 36;
-const DAY_MS = 86_400_000;
 /** Rows per INSERT statement: keeps each statement's parameters well under V8's longest string. */
 const CHUNK = 2_000;
 /** Months of partitions kept ready ahead of the current one. */
@@ -66,7 +64,7 @@ async function monthPartitions(c: Queryable, table: 'messages' | 'journal'): Pro
     const m = /_y(\d{4})m(\d{2})$/.exec(name);
     if (!m) return [];
     const endMs = Date.UTC(Number(m[1]), Number(m[2]), 1); // the first day of the following month
-    return [{ name, end: table === 'messages' ? (endMs / DAY_MS) * DAY_SHIFT : endMs }];
+    return [{ name, end: table === 'messages' ? dayBase(endMs) : endMs }];
   });
 }
 
@@ -137,7 +135,7 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     const created = (await q('SELECT opendip_ensure_partitions($1, $2) AS n', [now, MONTHS_AHEAD])).rows[0] as { n: number };
     // Whole months only: a partition goes when its last day is past retention.
     const cutoffMs = now - retentionMs;
-    const cutoffSeq = Math.floor(cutoffMs / DAY_MS) * DAY_SHIFT;
+    const cutoffSeq = dayBase(cutoffMs);
     let dropped = 0;
     let purged = 0;
     /** Everything of the messages below `seq` outside the archive itself: SURs, copies, status messages. */
@@ -216,10 +214,9 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     ...pgReplayParts(pool),
     backend: 'postgres',
     async reserveSequence(count, at = Date.now()) {
-      const dayBase = Math.floor(at / DAY_MS) * DAY_SHIFT;
-      const r = await q(
+            const r = await q(
         `UPDATE sequences SET next_value = GREATEST(next_value, $2::bigint) + $1::bigint WHERE name = 'transaction' RETURNING next_value - $1::bigint AS first`,
-        [count, dayBase],
+        [count, dayBase(at)],
       );
       return Number((r.rows[0] as Row).first);
     },

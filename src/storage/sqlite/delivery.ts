@@ -6,13 +6,12 @@ import type Database from 'better-sqlite3';
 import type { Service } from '../../catalogue/rules.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import type {
-  AttemptRecord, DeliveryState, DeliveryStore, Endpoint, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage, PendingDelivery,
-  WebhookStore, ArchivedMessage,
+import {
+  STATUS_CHANNEL, type ArchivedMessage, type AttemptRecord, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange,
+  type MpanStore, type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
 } from '../ports.js';
 import { toWebhook, type Row } from '../rows.js';
 
-const STATUS_CHANNEL = 'STATUS';
 
 export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
   /** Inside an ingest transaction: what routing produced for the accepted messages. */

@@ -4,11 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import type { ReplayCursor, ReplayKey, ReplayQuery, ReplayStore, Requeue, RequeueProgress, StatusReplayQuery } from '../ports.js';
-import type { Row } from '../rows.js';
+import { isMessageQuery, STATUS_CHANNEL, type ReplayCursor, type ReplayKey, type ReplayQuery, type ReplayStore, type Requeue, type RequeueProgress, type StatusReplayQuery } from '../ports.js';
+import { toRequeueProgress, type Row } from '../rows.js';
 
-const STATUS_CHANNEL = 'STATUS';
-const isMessageQuery = (q: ReplayQuery | StatusReplayQuery): q is ReplayQuery => 'channel' in q;
 
 /** The recipient's original copies matching a query, as SQL over `d` (deliveries) and `m` (messages), with named parameters. */
 function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, unknown> } {
@@ -105,11 +103,7 @@ export function replayParts(db: Database.Database): ReplayStore {
          WHERE r.recipient_id = ? AND r.channel = ? ${id === null ? '' : 'AND r.id = ?'}
          GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC`,
       ).all(...[recipientId, channel, ...(id === null ? [] : [id])]) as Row[];
-      return rows.map((r) => ({
-        id: r.id as string, recipientId: r.recipient_id as string, channel: r.channel as string, requestedBy: r.requested_by as string,
-        request: JSON.parse(r.request as string) as unknown, createdAt: Number(r.created_at), total: Number(r.total),
-        pending: Number(r.pending), delivered: Number(r.delivered), failed: Number(r.failed),
-      }));
+      return rows.map(toRequeueProgress);
     },
   };
 }
