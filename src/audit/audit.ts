@@ -5,7 +5,7 @@
  * as a DIP Connection Provider, or was addressed, and those of the participants it acts for.
  */
 import { formatDateTime, parseDateTime } from '../domain/time.js';
-import { journalRecord } from '../status/journal.js';
+import { readJournalRecord } from '../status/journal.js';
 import type { ArchivedMessage, AuditCriteria, Store } from '../storage/ports.js';
 
 export const MAX_AUDIT_PAGE = 1_000;
@@ -68,16 +68,20 @@ export interface AuditDeps {
 }
 
 export function createAudit(deps: AuditDeps) {
+  /** The record of a message the viewer was found to see; null if it was purged meanwhile. */
+  const recordOf = async (seq: number, visibleTo: string[] | null) => {
+    const m = await deps.store.messageBySeq(seq);
+    if (!m) return null;
+    const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
+    const addressed = m.recipients?.recipients ?? [];
+    const viewer = { dipId: visibleTo?.find((v) => addressed.some((r) => r.dipId === v)) ?? visibleTo?.[0] ?? '', isSender };
+    return { message: messageSummary(m, deps.ticketUrl), journal: await readJournalRecord(deps.store, m, viewer) };
+  };
+
   /** One message and its journal (DIPJournalRecord), as the viewer may see it; null when none it may see. */
   const record = async (transactionId: string, visibleTo: string[] | null) => {
     const [found] = await deps.store.searchMessages({ transactionId }, visibleTo, null, 1);
-    if (!found) return null;
-    const m = (await deps.store.messageBySeq(found.seq))!;
-    const [journal, copies, statuses] = await Promise.all([deps.store.journalOf(m.seq), deps.store.deliveriesOf(m.seq), deps.store.statusMessagesOf(m.seq)]);
-    const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
-    const viewer = { dipId: visibleTo?.find((v) => copies.some((c) => c.recipientId === v)) ?? visibleTo?.[0] ?? '', isSender };
-    const s1 = (JSON.parse(m.payload.toString('utf8')) as { CommonBlock?: { S1?: { senderTimestamp?: string } } }).CommonBlock?.S1;
-    return { message: messageSummary(m, deps.ticketUrl), journal: journalRecord(m, journal, copies, statuses, s1?.senderTimestamp ?? null, viewer) };
+    return found ? recordOf(found.seq, visibleTo) : null;
   };
 
   return {
@@ -91,7 +95,7 @@ export function createAudit(deps: AuditDeps) {
       const page = found.slice(0, limit);
       const next = found.length > limit ? String(page.at(-1)!.seq) : null;
       if (!withJournal) return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next };
-      const records = await Promise.all(page.map((m) => record(m.transactionId, visibleTo)));
+      const records = await Promise.all(page.map((m) => recordOf(m.seq, visibleTo)));
       // A message purged between the search and its record is left out.
       return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal }] : [])), next };
     },

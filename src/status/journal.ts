@@ -2,9 +2,9 @@
  * The delivery-status journal of one message (DIPJournalRecord, 2.2.1 facts §10): Inbound, MPAN updates,
  * Addressing with the recipient map, every Outbound copy and each status message about it. What happened
  * on the happy path is read from the archive and the copies' own rows; the journal table adds what went
- * wrong. Pure.
+ * wrong. Pure, but for `readJournalRecord`, which reads what it needs.
  */
-import type { DeliveryState, DeliveryUpdate, JournalEntry, ArchivedMessage } from '../storage/ports.js';
+import type { ArchiveReader, ArchivedMessage, DeliveryState, DeliveryStore, DeliveryUpdate, JournalEntry } from '../storage/ports.js';
 import { formatJournalTime } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 
@@ -84,4 +84,13 @@ export function journalRecord(
     SentDateTime: sentDateTime, Interface: m.channel, SenderUniqueReference: m.senderUniqueReference, DIPTransactionID: m.transactionId,
     DIPCorrelationID: m.correlationId, MPANCore: m.mpan, JournalEntries: entries,
   };
+}
+
+/** Reads a message's journal, copies and status messages, and makes its record for the viewer. */
+export async function readJournalRecord(
+  store: Pick<ArchiveReader, 'journalOf'> & Pick<DeliveryStore, 'deliveriesOf' | 'statusMessagesOf'>, m: ArchivedMessage, viewer: Viewer,
+): Promise<Record<string, unknown>> {
+  const [journal, copies, statuses] = await Promise.all([store.journalOf(m.seq), store.deliveriesOf(m.seq), store.statusMessagesOf(m.seq)]);
+  const s1 = (JSON.parse(m.payload.toString('utf8')) as { CommonBlock?: { S1?: { senderTimestamp?: string } } }).CommonBlock?.S1;
+  return journalRecord(m, journal, copies, statuses, s1?.senderTimestamp ?? null, viewer);
 }
