@@ -77,25 +77,27 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1_100));
     await send(total, undefined, total);
 
-    // Measured once delivery (to the demo market's own webhooks) has finished, so that it does not compete.
-    const pendingCopies = async (): Promise<number> => {
-      const sql = `SELECT count(*) AS n FROM deliveries WHERE state = 'pending'`;
+    /** Rows of a query run straight on the DIP's database, on a connection of its own; `sql` names parameters by number. */
+    const readRows = async (sql: (param: (n: number) => string) => string, values: unknown[] = []): Promise<unknown[][]> => {
       if (args.database) {
         const client = new pg.Client({ connectionString: database });
         await client.connect();
         try {
-          return Number((await client.query(sql)).rows[0].n);
+          return (await client.query({ text: sql((n) => `$${n}`), values, rowMode: 'array' })).rows as unknown[][];
         } finally {
           await client.end();
         }
       }
       const db = new Database(database.slice('sqlite:'.length), { readonly: true });
       try {
-        return Number((db.prepare(sql).get() as { n: number }).n);
+        // Numbered parameters are bound by number, as an object.
+        return db.prepare(sql((n) => `?${n}`)).raw().all(Object.fromEntries(values.map((v, i) => [i + 1, v]))) as unknown[][];
       } finally {
         db.close();
       }
     };
+    // Measured once delivery (to the demo market's own webhooks) has finished, so that it does not compete.
+    const pendingCopies = async (): Promise<number> => Number((await readRows(() => `SELECT count(*) FROM deliveries WHERE state = 'pending'`))[0]![0]);
     while ((await pendingCopies()) > 0) await new Promise((r) => setTimeout(r, 500));
 
     const replay = async (filter: Record<string, string>): Promise<{ seconds: number; messages: number; pages: number; bytes: number }> => {
@@ -123,25 +125,7 @@ async function main(): Promise<void> {
        WHERE d.kind = 'message' AND d.requeue_id IS NULL AND d.recipient_id = ${param(1)} AND d.channel = 'IF-021' AND ${where} ORDER BY d.item_seq, d.role`;
     const floor = async (where: (param: (n: number) => string) => string, values: unknown[]): Promise<{ seconds: number; rows: number }> => {
       const t0 = performance.now();
-      let rows = 0;
-      if (args.database) {
-        const client = new pg.Client({ connectionString: database });
-        await client.connect();
-        try {
-          rows = (await client.query(floorSql((n) => `$${n}`, where((n) => `$${n}`)), [SUPPLIER, ...values])).rowCount ?? 0;
-        } finally {
-          await client.end();
-        }
-      } else {
-        const db = new Database(database.slice('sqlite:'.length), { readonly: true });
-        try {
-          // Numbered parameters are bound by number, as an object.
-          const bound = Object.fromEntries([SUPPLIER, ...values].map((v, i) => [i + 1, v]));
-          rows = db.prepare(floorSql((n) => `?${n}`, where((n) => `?${n}`))).raw().all(bound).length;
-        } finally {
-          db.close();
-        }
-      }
+      const rows = (await readRows((param) => floorSql(param, where(param)), [SUPPLIER, ...values])).length;
       return { seconds: (performance.now() - t0) / 1000, rows };
     };
     const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
