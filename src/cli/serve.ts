@@ -79,7 +79,7 @@ export function registerServe(program: Command, { version, binPath, start }: Ser
     .option('--webhook-timeout <seconds>', 'how long a webhook may take to answer [OPENDIP_WEBHOOK_TIMEOUT] (default 30)')
     .option('--batch-linger-ms <ms>', 'how long a lone message may wait for others to share its webhook call [OPENDIP_BATCH_LINGER_MS] (default 50)')
     .option('--delivery-concurrency <n>', 'webhook endpoints served at once [OPENDIP_DELIVERY_CONCURRENCY] (default 16)')
-    .option('--delivery-lease <seconds>', 'how long a worker holds an endpoint per call; a dead worker\'s endpoints are taken over after it [OPENDIP_DELIVERY_LEASE] (default 10 × the webhook timeout)')
+    .option('--delivery-lease <seconds>', 'seconds an endpoint\'s lease lasts unless renewed (renewed every quarter of it while a call is in flight); a dead worker\'s endpoints are taken over after it [OPENDIP_DELIVERY_LEASE] (default 20)')
     .option('--no-delivery-thread', 'deliver on the API thread instead of a thread of its own [OPENDIP_DELIVERY_THREAD=false]')
     .option('--retry-hours <hours>', 'how long failed deliveries are retried before the dead-letter queue [OPENDIP_RETRY_HOURS] (default 72)')
     .option('--replay-page-size <n>', 'most messages in one replay answer; more come with 206 and X-Continuation-Token [OPENDIP_REPLAY_PAGE_SIZE] (default 50000)')

@@ -161,8 +161,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     throw new ConfigError(`role ${role} shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all`);
   }
   const webhookTimeoutMs = number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000;
-  const leaseMs = number(get('deliveryLease') ?? String((10 * webhookTimeoutMs) / 1000), 'delivery lease in seconds', 1, 86_400) * 1000;
-  if (leaseMs <= webhookTimeoutMs) throw new ConfigError('the delivery lease must be longer than the webhook timeout, or two workers could send the same batch');
+  // Leases are renewed while a call is in flight, so they need not outlast the webhook timeout: a short one
+  // lets other workers take over a dead worker's endpoints soon after its last renewal.
+  const leaseMs = number(get('deliveryLease') ?? '20', 'delivery lease in seconds', 2, 3_600) * 1000;
   const byChannel: Record<string, number> = {};
   for (const entry of (optional('channelRetention') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
     const m = /^((?:IF|REP)-\d{3}[A-B]?)=(\d+(?:\.\d+)?)$/i.exec(entry);

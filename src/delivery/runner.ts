@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { nextBatch, KB } from '../domain/batching.js';
 import { admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../domain/breaker.js';
+import { renewalInterval } from '../domain/lease.js';
 import { nextAttempt, parseRetryAfter, type RetryPolicy } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
@@ -42,7 +43,10 @@ export interface RunnerDeps {
   clock: Clock;
   logger: Logger;
   dipId: string;
+  /** This engine's name on the leases it holds. */
   owner: string;
+  /** Which of the current lease holders are dead and can be released at start (see domain/lease.ts). */
+  deadHolders: (holders: string[]) => string[];
   policy: DeliveryPolicy;
   random: () => number;
   /** The audit URL of a transaction, for D0.serviceTicketURL. */
@@ -79,6 +83,12 @@ export function createRunner(deps: RunnerDeps): Runner {
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   const active = new Set<Promise<void>>();
+  /** Endpoints this engine is serving, by key; their leases are renewed while they are here. */
+  const held = new Map<string, Endpoint>();
+  /** Of those, the ones whose lease another holder took: their batch is not sent or recorded by this one. */
+  const lost = new Set<string>();
+  const keyOf = (e: Endpoint): string => `${e.recipientId}|${e.channel}|${e.role}`;
+  let heartbeat: NodeJS.Timeout | null = null;
   /** A status item with the audit URL of the transaction it is about. */
   const ticketed = (item: StandardResponseItem): StandardResponseItem =>
     ({ ...item, serviceTicketURL: item.transactionID ? deps.ticketUrl?.(item.transactionID) ?? null : null });
@@ -122,18 +132,20 @@ export function createRunner(deps: RunnerDeps): Runner {
   const serve = async (endpoint: Endpoint): Promise<void> => {
     const now = clock.now();
     const webhook = await store.webhook(endpoint.recipientId, endpoint.channel);
-    if (!webhook) return store.releaseEndpoint(endpoint, null, true);
+    // A false answer means the lease was lost meanwhile: its new holder has the endpoint, nothing to undo.
+    const release = async (notBefore: number | null, park = false): Promise<void> => void (await store.releaseEndpoint(endpoint, notBefore, park));
+    if (!webhook) return release(null, true);
     const admission = admit(endpoint.breaker as Breaker, now);
     if (!admission.allowed) {
       const b = admission.breaker;
-      return store.releaseEndpoint(endpoint, b.state === 'open' ? b.until : now + policy.breaker.openMs);
+      return release(b.state === 'open' ? b.until : now + policy.breaker.openMs);
     }
     const tFetch = performance.now();
     const pending = await store.pendingDeliveries(endpoint, now, Math.min(webhook.maxMessageCount, FETCH_LIMIT));
-    if (pending.length === 0) return store.releaseEndpoint(endpoint, null);
+    if (pending.length === 0) return release(null);
     if (pending.length < webhook.maxMessageCount && policy.lingerMs > 0 && pending.every((d) => d.attempts === 0)) {
       const oldest = Math.min(...pending.map((d) => d.createdAt));
-      if (now - oldest < policy.lingerMs) return store.releaseEndpoint(endpoint, oldest + policy.lingerMs);
+      if (now - oldest < policy.lingerMs) return release(oldest + policy.lingerMs);
     }
     const tBuild = performance.now();
     const messages = pending.filter((d) => d.kind === 'message' && d.requeueId === null);
@@ -156,6 +168,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
       return { d, element, bytes: element.length };
     }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
+    if (lost.has(keyOf(endpoint))) return leaseLost(endpoint, 'before its call');
     const tPost = performance.now();
     const participant = deps.registry().participant(endpoint.recipientId);
     const body = arrayParts(batch.map((b) => b.element));
@@ -184,10 +197,11 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (b.d.kind === 'message') notices.push(...r.notices);
     });
     const breaker = c.healthy ? onSuccess(admission.breaker) : onFailure(admission.breaker, at, policy.breaker);
-    await store.recordAttempt({
+    const recorded = await store.recordAttempt({
       endpoint, at, delivered: { ids: delivered, status: c.status }, updates, journal: entries, statusMessages: notices, breaker,
       notBefore: breaker.state === 'open' ? breaker.until : null,
     });
+    if (!recorded) leaseLost(endpoint, 'after its call; its new holder sends the batch again');
     const bytes = body.reduce((n, part) => n + part.length, 0);
     // Where the time of an attempt went, for operators chasing a slow endpoint.
     const timings = { fetch: tBuild - tFetch, build: tPost - tBuild, post: tRecord - tPost, record: performance.now() - tRecord };
@@ -197,17 +211,51 @@ export function createRunner(deps: RunnerDeps): Runner {
     }, 'delivery attempt');
   };
 
+  const leaseLost = (endpoint: Endpoint, when: string): void => {
+    deps.logger.warn({ recipient: endpoint.recipientId, role: endpoint.role || undefined, channel: endpoint.channel }, `delivery lease lost ${when}`);
+  };
+
+  /** Keeps the leases of the endpoints being served; one another holder took is marked lost. */
+  const renew = async (): Promise<void> => {
+    const serving = [...held.values()];
+    if (serving.length === 0) return;
+    try {
+      const kept = new Set((await store.renewLeases(serving, deps.owner, clock.now() + policy.leaseMs)).map(keyOf));
+      for (const e of serving) if (!kept.has(keyOf(e)) && held.has(keyOf(e))) lost.add(keyOf(e));
+    } catch (e) {
+      deps.logger.warn({ err: e }, 'delivery leases could not be renewed; trying again');
+    }
+  };
+
+  /** At start: the leases of an engine that died (of this process or data directory) are ended, not waited out. */
+  const reclaim = async (): Promise<void> => {
+    try {
+      const dead = deps.deadHolders(await store.leaseHolders());
+      const released = await store.releaseLeasesOf(dead);
+      if (released > 0) deps.logger.info({ endpoints: released, holders: dead }, 'released the delivery leases of a stopped process');
+    } catch (e) {
+      deps.logger.warn({ err: e }, 'delivery leases of stopped processes could not be released; they expire by themselves');
+    }
+  };
+
   const tick = async (): Promise<number> => {
     const free = policy.concurrency - active.size;
     if (free <= 0) return 0;
     const claimed = await store.claimDueEndpoints(clock.now(), free, deps.owner, policy.leaseMs);
     for (const endpoint of claimed) {
+      const key = keyOf(endpoint);
+      // Claimed again after its lease ran out while this engine still serves it: the serving call carries on.
+      if (held.has(key)) continue;
+      held.set(key, endpoint);
       const job: Promise<void> = serve(endpoint)
         .catch((e: unknown) => {
           deps.logger.error({ err: e, recipient: endpoint.recipientId, channel: endpoint.channel }, 'delivery failed unexpectedly');
-          return store.releaseEndpoint(endpoint, clock.now() + policy.pollMs).catch(() => undefined);
+          return store.releaseEndpoint(endpoint, clock.now() + policy.pollMs).catch(() => false);
         })
+        .then(() => undefined)
         .finally(() => {
+          held.delete(key);
+          lost.delete(key);
           active.delete(job);
           wakeUp?.();
         });
@@ -217,6 +265,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   };
 
   const run = async (): Promise<void> => {
+    await reclaim();
     while (running) {
       let claimed = 0;
       try {
@@ -249,6 +298,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     start() {
       if (running) return;
       running = true;
+      heartbeat = setInterval(() => void renew(), renewalInterval(policy.leaseMs));
       loop = run();
     },
     wake() {
@@ -259,6 +309,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       wakeUp?.();
       await loop;
       await Promise.allSettled([...active]);
+      if (heartbeat) clearInterval(heartbeat);
     },
   };
 }

@@ -3,6 +3,7 @@
  * own thread (delivery-thread.ts) so that building, signing and posting webhook calls uses a second core
  * while the API thread validates and archives. Everything it is given here can cross a thread boundary.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import type { Config } from '../config/config.js';
 import { createRunner, type Runner } from '../delivery/runner.js';
 import { createSender } from '../delivery/sender.js';
 import { DEFAULT_BREAKER } from '../domain/breaker.js';
+import { deadHolders, formatLeaseHolder, type LeaseHolder } from '../domain/lease.js';
 import { DEFAULT_RETRY } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -26,6 +28,16 @@ export interface DeliverySetup {
   ticketBase: string | null;
 }
 
+/** Whether a process of this machine is running (EPERM: it is, but not ours to signal). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger }): Runner {
   const { config } = setup;
   const read = (file: string): string => readFileSync(file, 'utf8');
@@ -34,9 +46,16 @@ export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store;
     extraCas: setup.webhookCaFiles.map(read),
     timeoutMs: config.delivery.timeoutMs,
   });
+  // Named by machine, process, this engine and data directory, so that a restart knows its predecessor's leases.
+  const holder: LeaseHolder = {
+    host: hostname(), pid: process.pid, instance: randomBytes(4).toString('hex'),
+    dataDir: createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12),
+  };
+  // The embedded store is locked to one process: whatever leases it finds at start are of a process now dead.
+  const exclusive = config.databaseUrl.startsWith('sqlite:');
   const runner = createRunner({
     store: deps.store, sender, catalogue: deps.catalogue, registry: deps.registry, clock: deps.clock, logger: deps.logger, dipId: config.dipId,
-    owner: `${hostname()}:${process.pid}`, random: Math.random,
+    owner: formatLeaseHolder(holder), deadHolders: (holders) => deadHolders(holders, holder, { exclusive, isAlive }), random: Math.random,
     ticketUrl: (transactionId) => (setup.ticketBase === null ? null : `${setup.ticketBase}${encodeURIComponent(transactionId)}`),
     policy: {
       retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,

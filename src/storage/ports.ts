@@ -202,6 +202,8 @@ export interface Endpoint {
   role: string;
   /** The circuit breaker's state, as the domain module keeps it. */
   breaker: unknown;
+  /** Who holds the lease this endpoint was claimed under: only it can record an attempt or release it. */
+  owner: string;
 }
 
 export interface DeliveryUpdate {
@@ -238,12 +240,24 @@ export interface DeliveryStore {
   pendingDeliveries(endpoint: Endpoint, now: number, limit: number): Promise<PendingDelivery[]>;
   /** Archived messages by sequence. */
   messagesBySeq(seqs: number[]): Promise<Map<number, ArchivedMessage>>;
-  recordAttempt(record: AttemptRecord): Promise<void>;
+  /**
+   * Records an attempt and ends the claim, in one transaction, if `record.endpoint.owner` still holds the
+   * endpoint's lease; otherwise writes nothing and returns false (the lease was lost: another holder sends
+   * those copies again).
+   */
+  recordAttempt(record: AttemptRecord): Promise<boolean>;
   /**
    * Ends a claim without an attempt (breaker open, batch lingering): due again at its earliest pending copy,
-   * not before `notBefore`. `park`: nothing until a webhook is configured.
+   * not before `notBefore`. `park`: nothing until a webhook is configured. False, with nothing changed,
+   * when the endpoint's owner no longer holds the lease.
    */
-  releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<void>;
+  releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<boolean>;
+  /** Extends the leases `owner` still holds on these endpoints until `until`; returns the endpoints renewed. */
+  renewLeases(endpoints: Endpoint[], owner: string, until: number): Promise<Endpoint[]>;
+  /** Everyone holding an endpoint lease now, expired or not. */
+  leaseHolders(): Promise<string[]>;
+  /** Ends every lease these holders have (they are dead): their endpoints are due again at once. Returns how many. */
+  releaseLeasesOf(holders: string[]): Promise<number>;
   /** The original copies of a message (not those a requeue made), with their state, for the journal. */
   deliveriesOf(messageSeq: number): Promise<(DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]>;
   /** Status messages about a message, with the state of their delivery. */

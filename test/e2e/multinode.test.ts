@@ -143,13 +143,13 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
       const victim = c.workers[0]!.child;
       /** The database session holding the housekeeping lock (advisory lock 0x0d1b0002), if any. */
       const housekeeper = async () => (await db.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [0x0d1b_0002])).rows[0]?.pid as number | undefined;
-      const leasedByVictim = async () => (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}`])).rows[0].n as number;
+      const leasedByVictim = async () => (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}:%`])).rows[0].n as number;
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', consumptionBatch(50, { sender: SENDER, run: `k${i}x` }, i * 50 % MPANS))));
       const ids = results.flatMap((r) => accepted(r.json)).map((x) => x.transactionID!);
       assert.equal(ids.length, 300, 'everything acknowledged');
       const deadline = Date.now() + 30_000;
       while ((await leasedByVictim()) === 0) {
-        assert.ok(Date.now() < deadline, 'the worker never claimed an endpoint');
+        assert.ok(Date.now() < deadline, `the worker never claimed an endpoint: ${JSON.stringify((await db.query("SELECT DISTINCT lease_owner FROM endpoints")).rows)} ${victim.pid}`);
         await new Promise((r) => setTimeout(r, 10));
       }
       await c.addWorker();

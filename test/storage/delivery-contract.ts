@@ -116,6 +116,47 @@ export function deliveryContract(backend: Backend): void {
       assert.equal((await store.claimDueEndpoints(T0 + 21, 10, 'a', 60_000)).filter((e) => e.role === 'SUP').length, 1);
     });
 
+    test('only the lease holder finishes a delivery: a holder whose lease was taken over records nothing and releases nothing', async () => {
+      const store = await fresh();
+      const [seq] = await routed(store, 1);
+      const [stale] = (await store.claimDueEndpoints(T0, 10, 'a', 1_000)).filter((e) => e.role === 'SUP');
+      const [copy] = await store.pendingDeliveries(stale!, T0, 10);
+      // 'a' stalls past its lease; 'b' takes the endpoint over.
+      const [current] = (await store.claimDueEndpoints(T0 + 1_001, 10, 'b', 60_000)).filter((e) => e.role === 'SUP');
+      assert.equal(current!.owner, 'b');
+      const m = (await store.messageBySeq(seq!))!;
+      const late = attempt(stale!, {
+        delivered: { ids: [copy!.id], status: 201 }, journal: [{ ...inbound(m), stage: 'Outbound' as const, status: 'Retrying', recipient: SUP }],
+        statusMessages: [{ recipientId: m.senderId, messageSeq: m.seq, item: statusItem(7) }],
+      });
+      assert.equal(await store.recordAttempt(late), false, 'the lost lease is reported');
+      assert.equal((await store.deliveriesOf(seq!)).find((c) => c.role === 'SUP')!.state, 'pending', 'the copy is left for the new holder');
+      assert.deepEqual(await store.journalOf(seq!), [inbound(m)], 'nothing of the late attempt is journaled');
+      assert.deepEqual(await store.statusMessagesOf(seq!), []);
+      assert.equal(await store.releaseEndpoint(stale!, null), false);
+      assert.equal(await store.releaseEndpoint(stale!, null, true), false);
+      assert.deepEqual(await store.renewLeases([stale!], 'a', T0 + 120_000), [], 'a lost lease is not renewed');
+      assert.deepEqual((await store.claimDueEndpoints(T0 + 1_002, 10, 'c', 60_000)).filter((e) => e.role === 'SUP'), [], 'b still holds it');
+      assert.equal(await store.recordAttempt(attempt(current!, { delivered: { ids: [copy!.id], status: 201 } })), true);
+      assert.equal((await store.deliveriesOf(seq!)).find((c) => c.role === 'SUP')!.state, 'delivered');
+    });
+
+    test('a holder renewing its leases keeps them past their first expiry; a dead holder’s leases are released at once', async () => {
+      const store = await fresh();
+      await routed(store, 1);
+      const claimed = await store.claimDueEndpoints(T0, 10, 'worker-1', 1_000);
+      assert.equal(claimed.length, 2);
+      const renewed = await store.renewLeases(claimed, 'worker-1', T0 + 5_000);
+      assert.deepEqual(renewed.map((e) => e.role).sort(), ['LDSO', 'SUP']);
+      assert.deepEqual(await store.claimDueEndpoints(T0 + 4_999, 10, 'worker-2', 1_000), [], 'renewed leases hold past the first expiry');
+      assert.deepEqual(await store.leaseHolders(), ['worker-1']);
+      assert.equal(await store.releaseLeasesOf(['someone-else']), 0);
+      assert.equal(await store.releaseLeasesOf(['worker-1']), 2);
+      assert.deepEqual(await store.leaseHolders(), []);
+      assert.equal((await store.claimDueEndpoints(T0 + 10, 10, 'worker-2', 1_000)).length, 2, 'due again at once, without waiting for expiry');
+      assert.equal(await store.earliestDue(), T0 + 1_010, 'the new holder’s lease is what the endpoints wait for');
+    });
+
     test('webhooks are saved, replaced and deleted; a parked endpoint waits for its webhook', async () => {
       const store = await fresh();
       await routed(store, 1);

@@ -45,11 +45,11 @@ test('bad settings are refused with what is allowed', () => {
 
 test('delivery settings: defaults, variables and flags', () => {
   const d = loadConfig({}, {}).delivery;
-  assert.deepEqual({ ...d }, { webhookCaFile: null, timeoutMs: 30_000, lingerMs: 50, concurrency: 16, retryPeriodMs: 72 * 3_600_000, thread: true, leaseMs: 300_000 });
+  assert.deepEqual({ ...d }, { webhookCaFile: null, timeoutMs: 30_000, lingerMs: 50, concurrency: 16, retryPeriodMs: 72 * 3_600_000, thread: true, leaseMs: 20_000 });
   const env = { OPENDIP_WEBHOOK_TIMEOUT: '5', OPENDIP_BATCH_LINGER_MS: '0', OPENDIP_DELIVERY_CONCURRENCY: '4', OPENDIP_RETRY_HOURS: '0.5', OPENDIP_DELIVERY_THREAD: 'false', OPENDIP_WEBHOOK_CA: 'ca.pem' };
-  assert.deepEqual({ ...loadConfig({}, env).delivery }, { webhookCaFile: 'ca.pem', timeoutMs: 5_000, lingerMs: 0, concurrency: 4, retryPeriodMs: 1_800_000, thread: false, leaseMs: 50_000 });
+  assert.deepEqual({ ...loadConfig({}, env).delivery }, { webhookCaFile: 'ca.pem', timeoutMs: 5_000, lingerMs: 0, concurrency: 4, retryPeriodMs: 1_800_000, thread: false, leaseMs: 20_000 });
   assert.equal(loadConfig({ deliveryLease: '8' }, env).delivery.leaseMs, 8_000);
-  assert.throws(() => loadConfig({ deliveryLease: '5' }, env), /lease must be longer than the webhook timeout/);
+  assert.throws(() => loadConfig({ deliveryLease: '1' }, env), /delivery lease in seconds/);
   assert.equal(loadConfig({ deliveryThread: true }, env).delivery.thread, true);
   assert.throws(() => loadConfig({ deliveryConcurrency: '0' }, {}), /delivery concurrency must be a number from 1 to 1024/);
   assert.throws(() => loadConfig({ deliveryThread: 'sometimes' }, {}), /delivery thread must be true or false/);

@@ -137,8 +137,12 @@ async function applyChanges(c: Queryable, changes: MpanChange[]): Promise<number
   return applied;
 }
 
-// Due at the earliest pending copy, not before $4; null when nothing is pending.
-const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE GREATEST(min(next_attempt_at), coalesce($4::bigint, 0)) END
+/** The endpoint ($1-$3) while $4 holds its lease: every write that ends a claim names its holder. */
+const HELD = 'recipient_id = $1 AND channel = $2 AND role = $3 AND lease_owner = $4';
+const keyOf = (e: Endpoint): string[] => [e.recipientId, e.channel, e.role, e.owner];
+
+// Due at the earliest pending copy, not before $5; null when nothing is pending.
+const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE GREATEST(min(next_attempt_at), coalesce($5::bigint, 0)) END
     FROM deliveries WHERE state = 'pending' AND recipient_id = $1 AND channel = $2 AND role = $3)`;
 
 export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entries: JournalEntry[]) => Promise<void>): PgDeliveryParts {
@@ -211,7 +215,7 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
       )).rows as Row[];
       return rows
         .sort((a, b) => Number(a.next_due_at) - Number(b.next_due_at))
-        .map((r) => ({ recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown }));
+        .map((r) => ({ recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown, owner }));
     },
     async pendingDeliveries(endpoint, now, limit) {
       const args = [endpoint.recipientId, endpoint.channel, endpoint.role, now, limit];
@@ -248,7 +252,10 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
       return out;
     },
     async recordAttempt(r) {
-      await transaction(pool, async (c) => {
+      return transaction(pool, async (c) => {
+        // The row lock keeps the lease ours until commit: a claim skips a locked endpoint.
+        const held = await c.query(`SELECT 1 FROM endpoints WHERE ${HELD} FOR UPDATE`, keyOf(r.endpoint));
+        if (!held.rowCount) return false;
         if (r.delivered.ids.length > 0) {
           await c.query(
             `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, next_attempt_at = $1, last_attempt_at = $1, last_status = $2, last_error = NULL
@@ -272,20 +279,37 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
         await queueStatus(c, r.statusMessages, r.at);
         if (r.statusMessages.length > 0) await c.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
         await c.query(
-          `UPDATE endpoints SET breaker = $5, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL
-           WHERE recipient_id = $1 AND channel = $2 AND role = $3`,
-          [r.endpoint.recipientId, r.endpoint.channel, r.endpoint.role, r.notBefore, JSON.stringify(r.breaker)],
+          `UPDATE endpoints SET breaker = $6, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+          [...keyOf(r.endpoint), r.notBefore, JSON.stringify(r.breaker)],
         );
+        return true;
       });
     },
     async releaseEndpoint(endpoint: Endpoint, notBefore, parked = false) {
-      const args = [endpoint.recipientId, endpoint.channel, endpoint.role];
-      if (parked) {
-        await q('UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = $1 AND channel = $2 AND role = $3', args);
-      } else {
-        await q(`UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = $1 AND channel = $2 AND role = $3`,
-          [...args, notBefore]);
-      }
+      const r = parked
+        ? await q(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`, keyOf(endpoint))
+        : await q(`UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`, [...keyOf(endpoint), notBefore]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async renewLeases(endpoints, owner, until) {
+      if (endpoints.length === 0) return [];
+      const renewed = (await q(
+        `UPDATE endpoints e SET lease_until = $5 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(r, c, o)
+         WHERE e.recipient_id = t.r AND e.channel = t.c AND e.role = t.o AND e.lease_owner = $4
+         RETURNING e.recipient_id, e.channel, e.role`,
+        [endpoints.map((e) => e.recipientId), endpoints.map((e) => e.channel), endpoints.map((e) => e.role), owner, until],
+      )).rows as Row[];
+      const kept = new Set(renewed.map((r) => key(r.recipient_id as string, r.channel as string, r.role as string)));
+      return endpoints.filter((e) => kept.has(key(e.recipientId, e.channel, e.role)));
+    },
+    async leaseHolders() {
+      return ((await q('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL')).rows as Row[]).map((r) => r.lease_owner as string);
+    },
+    async releaseLeasesOf(holders) {
+      if (holders.length === 0) return 0;
+      const r = await q('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ANY($1::text[])', [holders]);
+      if (r.rowCount) await q(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
+      return r.rowCount ?? 0;
     },
     async deliveriesOf(seq) {
       return ((await q(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND requeue_id IS NULL ORDER BY id`, [seq])).rows as Row[]).map((r) => ({

@@ -82,27 +82,31 @@ export function deliveryParts(
   // Due at the earliest pending copy, not before @notBefore; null when nothing is pending.
   const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE max(min(next_attempt_at), coalesce(@notBefore, 0)) END
       FROM deliveries WHERE state = 'pending' AND recipient_id = @recipient AND channel = @channel AND role = @role)`;
+  // Every write that ends a claim names its holder: a lease lost to another holder is not ended by the old one.
+  const HELD = 'recipient_id = @recipient AND channel = @channel AND role = @role AND lease_owner = @owner';
   const setEndpoint = db.prepare(
-    `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL
-     WHERE recipient_id = @recipient AND channel = @channel AND role = @role`,
+    `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
   );
-  const release = db.prepare(
-    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE recipient_id = @recipient AND channel = @channel AND role = @role`,
-  );
-  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE recipient_id = ? AND channel = ? AND role = ?`);
+  const release = db.prepare(`UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`);
+  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`);
+  const holds = db.prepare(`SELECT 1 FROM endpoints WHERE ${HELD}`).pluck();
+  const renew = db.prepare(`UPDATE endpoints SET lease_until = @until WHERE ${HELD}`);
+  const keyOf = (e: Endpoint) => ({ recipient: e.recipientId, channel: e.channel, role: e.role, owner: e.owner });
 
   const deliveredBulk = db.prepare(
     `UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, next_attempt_at = @at, last_attempt_at = @at, last_status = @status,
        last_error = NULL WHERE id IN (SELECT value FROM json_each(@ids))`,
   );
-  const recordAttempt = db.transaction((r: AttemptRecord) => {
+  const recordAttempt = db.transaction((r: AttemptRecord): boolean => {
+    if (holds.get(keyOf(r.endpoint)) === undefined) return false;
     if (r.delivered.ids.length > 0) deliveredBulk.run({ at: r.at, status: r.delivered.status, ids: JSON.stringify(r.delivered.ids) });
     for (const u of r.updates) {
       updateDelivery.run(u.state, u.attempts, u.firstFailureAt, u.nextAttemptAt, r.at, u.lastStatus, u.lastError, u.id);
     }
     for (const e of r.journal) writeJournal(e);
     queueStatus(r.statusMessages, r.at);
-    setEndpoint.run({ notBefore: r.notBefore, recipient: r.endpoint.recipientId, channel: r.endpoint.channel, role: r.endpoint.role, breaker: JSON.stringify(r.breaker) });
+    setEndpoint.run({ ...keyOf(r.endpoint), notBefore: r.notBefore, breaker: JSON.stringify(r.breaker) });
+    return true;
   });
 
   const bySeqStatements = new Map<number, Database.Statement>();
@@ -124,7 +128,7 @@ export function deliveryParts(
     const lease = db.prepare('UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ? AND role = ?');
     return rows.map((r) => {
       lease.run(owner, now + leaseMs, r.recipient_id, r.channel, r.role);
-      return { recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown };
+      return { recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown, owner };
     });
   });
 
@@ -219,11 +223,21 @@ export function deliveryParts(
       return out;
     },
     async recordAttempt(record) {
-      recordAttempt.immediate(record);
+      return recordAttempt.immediate(record);
     },
     async releaseEndpoint(endpoint, notBefore, parked = false) {
-      if (parked) park.run(endpoint.recipientId, endpoint.channel, endpoint.role);
-      else release.run({ notBefore, recipient: endpoint.recipientId, channel: endpoint.channel, role: endpoint.role });
+      return (parked ? park.run(keyOf(endpoint)) : release.run({ ...keyOf(endpoint), notBefore })).changes > 0;
+    },
+    async renewLeases(endpoints, owner, until) {
+      return db.transaction(() => endpoints.filter((e) => renew.run({ ...keyOf(e), owner, until }).changes > 0)).immediate();
+    },
+    async leaseHolders() {
+      return db.prepare('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL').pluck().all() as string[];
+    },
+    async releaseLeasesOf(holders) {
+      if (holders.length === 0) return 0;
+      return db.prepare('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IN (SELECT value FROM json_each(?))')
+        .run(JSON.stringify(holders)).changes;
     },
     async deliveriesOf(seq) {
       return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? AND requeue_id IS NULL ORDER BY id`).all(seq) as Row[]).map((r) => ({
