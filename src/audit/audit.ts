@@ -1,11 +1,12 @@
 /**
  * Audit search (seed §7): find messages by channel, transaction id, SUR, correlation id, time range, MPAN,
  * sender and receiver, and read any one's journal; list API calls. Operators see all traffic (they run
- * `opendip audit` beside the store); a participant, through the API, sees only the messages it sent, sent
- * as a DIP Connection Provider, or was addressed, and those of the participants it acts for.
+ * `opendip audit` beside the store); a participant, through the API, sees only the messages it sent itself
+ * (also as a DIP Connection Provider), and those sent by or addressed to a participant in a role it acts in.
  */
 import { formatDateTime, parseDateTime } from '../domain/time.js';
-import { readJournalRecord } from '../status/journal.js';
+import { readJournalRecord, type Viewer } from '../status/journal.js';
+import { covers, type AuditScope } from '../domain/entitlement.js';
 import type { ArchivedMessage, AuditCriteria, Store } from '../storage/ports.js';
 
 export const MAX_AUDIT_PAGE = 1_000;
@@ -67,21 +68,30 @@ export interface AuditDeps {
   ticketUrl: (transactionId: string) => string | null;
 }
 
+/**
+ * How a scope sees a message's journal: as its sender when it sent it itself or acts for the sender in the
+ * role it was sent in; otherwise the copies received in the roles it acts in. Operators (null) see all.
+ */
+export function viewerOf(m: ArchivedMessage, scope: AuditScope | null): Viewer {
+  if (scope === null) return { isSender: true, sees: () => true };
+  return {
+    isSender: m.callerId === scope.callerId || covers(scope.entitlements, m.senderId, m.senderRole),
+    sees: (recipientId, role) => covers(scope.entitlements, recipientId, role),
+  };
+}
+
 export function createAudit(deps: AuditDeps) {
   /** The record of a message the viewer was found to see; null if it was purged meanwhile. */
-  const recordOf = async (seq: number, visibleTo: string[] | null) => {
+  const recordOf = async (seq: number, scope: AuditScope | null) => {
     const m = await deps.store.messageBySeq(seq);
     if (!m) return null;
-    const isSender = visibleTo === null || visibleTo.includes(m.senderId) || visibleTo.includes(m.callerId);
-    const addressed = m.recipients?.recipients ?? [];
-    const viewer = { dipId: visibleTo?.find((v) => addressed.some((r) => r.dipId === v)) ?? visibleTo?.[0] ?? '', isSender };
-    return { message: messageSummary(m, deps.ticketUrl), journal: await readJournalRecord(deps.store, m, viewer) };
+    return { message: messageSummary(m, deps.ticketUrl), journal: await readJournalRecord(deps.store, m, viewerOf(m, scope)) };
   };
 
-  /** One message and its journal (DIPJournalRecord), as the viewer may see it; null when none it may see. */
-  const record = async (transactionId: string, visibleTo: string[] | null) => {
-    const [found] = await deps.store.searchMessages({ transactionId }, visibleTo, null, 1);
-    return found ? recordOf(found.seq, visibleTo) : null;
+  /** One message and its journal (DIPJournalRecord), as the scope may see it; null when it may see none. */
+  const record = async (transactionId: string, scope: AuditScope | null) => {
+    const [found] = await deps.store.searchMessages({ transactionId }, scope, null, 1);
+    return found ? recordOf(found.seq, scope) : null;
   };
 
   return {
@@ -90,12 +100,12 @@ export function createAudit(deps: AuditDeps) {
      * A page of matching messages, each with its journal when asked (as `record` gives it), and the cursor
      * of the next page (null when this is the last).
      */
-    async search(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number, withJournal = false) {
-      const found = await deps.store.searchMessages(criteria, visibleTo, after, limit + 1);
+    async search(criteria: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number, withJournal = false) {
+      const found = await deps.store.searchMessages(criteria, scope, after, limit + 1);
       const page = found.slice(0, limit);
       const next = found.length > limit ? String(page.at(-1)!.seq) : null;
       if (!withJournal) return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next };
-      const records = await Promise.all(page.map((m) => recordOf(m.seq, visibleTo)));
+      const records = await Promise.all(page.map((m) => recordOf(m.seq, scope)));
       // A message purged between the search and its record is left out.
       return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal }] : [])), next };
     },

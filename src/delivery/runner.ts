@@ -18,6 +18,8 @@ import { deadLetterNotice, relayedRejection } from '../status/items.js';
 import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, IngestStore, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
 import { classify, type Verdict } from './classify.js';
 import { createCopies } from './copies.js';
+import { webhookFor } from './webhooks.js';
+import { webhookInForce } from '../registry/entitlement.js';
 import { arrayParts, type ReplayWrapper } from './egress.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import { formatCompactDate, formatDateTime } from '../domain/time.js';
@@ -55,6 +57,8 @@ export interface RunnerDeps {
 
 /** The most copies read for one call: bounds memory whatever limits a webhook asks for. */
 const FETCH_LIMIT = 5_000;
+/** How soon an endpoint whose only webhooks are out of force (a withdrawn DCP's) is looked at again. */
+const WEBHOOK_RECHECK_MS = 30_000;
 /** Failed attempts journaled per copy; the copy's own row counts every attempt. */
 const JOURNALED_FAILURES = 5;
 
@@ -97,7 +101,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       at, stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound', status, statusCode: code, messageSeq: m?.seq ?? null,
       transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null, senderUniqueReference: m?.senderUniqueReference ?? null,
       channel: m?.channel ?? 'STATUS', eventCode: m?.eventCode ?? null, senderId: m?.senderId ?? null, mpan: m?.mpan ?? null,
-      correlationId: m?.correlationId ?? null, recipient: d.recipientId, message, reason, durationMs: 0,
+      correlationId: m?.correlationId ?? null, recipient: d.recipientId, role: d.role, message, reason, durationMs: 0,
   });
 
   /** What a verdict does to one copy: its new state, and what the journal and the sender are told. */
@@ -110,7 +114,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (v.outcome === 'rejected') {
       update = { ...base, state: 'rejected', nextAttemptAt: now, lastError: v.message };
       entries.push(journal('RejectedByRecipient', v.message, v.help));
-      if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: ticketed(relayedRejection(m, d.recipientId, v.message, v.help, now)) });
+      if (m) notices.push({ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: ticketed(relayedRejection(m, d.recipientId, v.message, v.help, now)) });
     } else if (v.outcome === 'held') {
       update = { ...base, state: 'held', nextAttemptAt: now, lastError: v.reason };
       entries.push(journal('Paused', null, v.reason));
@@ -120,7 +124,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       if ('deadLetter' in next) {
         update = { ...base, firstFailureAt: first, state: 'dead', nextAttemptAt: now, lastError: v.reason };
         entries.push(journal('RetriesExhausted', null, v.reason));
-        if (m) notices.push({ recipientId: m.senderId, messageSeq: m.seq, item: ticketed(deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now)) });
+        if (m) {
+          notices.push({ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: ticketed(deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now)) });
+        }
       } else {
         update = { ...base, firstFailureAt: first, state: 'pending', nextAttemptAt: next.at, lastError: v.reason };
         if (d.attempts < JOURNALED_FAILURES) entries.push(journal('Retrying', null, v.reason));
@@ -131,10 +137,15 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   const serve = async (endpoint: Endpoint): Promise<void> => {
     const now = clock.now();
-    const webhook = await store.webhook(endpoint.recipientId, endpoint.channel);
+    // The role's own webhook while its configurer may still act in the role, else the recipient's own; the
+    // DIP's own configurations (the demo market's) are always in force.
+    const configs = await store.webhooks(endpoint.recipientId, endpoint.channel);
+    const webhook = webhookFor(configs, endpoint.role, webhookInForce(deps.registry(), deps.dipId, endpoint.recipientId));
     // A false answer means the lease was lost meanwhile: its new holder has the endpoint, nothing to undo.
     const release = async (notBefore: number | null, park = false): Promise<void> => void (await store.releaseEndpoint(endpoint, notBefore, park));
-    if (!webhook) return release(null, true);
+    // No webhook at all: parked until one is configured. One a DCP configured without (any longer) acting in
+    // the role: looked at again now and then, as a registry change elsewhere may put it back in force.
+    if (!webhook) return configs.length === 0 ? release(null, true) : release(now + WEBHOOK_RECHECK_MS);
     const admission = admit(endpoint.breaker as Breaker, now);
     if (!admission.allowed) {
       const b = admission.breaker;

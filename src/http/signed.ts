@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CHANNEL } from '../delivery/webhooks.js';
 import type { MsgCode } from '../domain/responses.js';
 import { authenticate, bodyHashProblem, createCertificateCache, type AuthResult } from '../ingress/authenticate.js';
-import type { RegistryView } from '../registry/registry.js';
+import { rolesFor } from '../registry/entitlement.js';
 import { clientCertificateOf, continueIfExpected, publicUrlOf, refuse, type AppDeps } from './app.js';
 
 export type Authenticated = Extract<AuthResult, { ok: true }>;
@@ -15,12 +15,9 @@ export type Authenticated = Extract<AuthResult, { ok: true }>;
 declare module 'fastify' {
   interface FastifyRequest {
     auth?: Authenticated;
+    /** On recipient paths: the recipient's roles the caller acts in (WHOLE too when it is the recipient itself). */
+    roles?: string[];
   }
-}
-
-/** May `callerId` act for `participantId`: itself, or a DIP Connection Provider it assigned a role to. */
-export function actsFor(registry: RegistryView, callerId: string, participantId: string): boolean {
-  return callerId === participantId || registry.grantsOf(callerId).some((g) => g.participantId === participantId);
 }
 
 export function signedRoutes(deps: AppDeps) {
@@ -69,10 +66,14 @@ export function signedRoutes(deps: AppDeps) {
     return body;
   };
 
-  /** The caller may act for the participant named in the path; otherwise 403 is sent. */
+  /**
+   * The caller may act for the participant named in the path in at least one role (request.roles says
+   * which); otherwise 403 is sent.
+   */
   const mayActFor = (request: FastifyRequest, reply: FastifyReply, participantId: string): boolean => {
-    if (actsFor(deps.registry.view(), request.auth!.caller.dipId, participantId)) return true;
-    refuseCall(request, reply, 403, 'MSG1000', `${request.auth!.caller.dipId} may not act for ${participantId}: only the participant itself or its DIP Connection Provider may`);
+    request.roles = rolesFor(deps.registry.view(), request.auth!.caller.dipId, participantId);
+    if (request.roles.length > 0) return true;
+    refuseCall(request, reply, 403, 'MSG1000', `${request.auth!.caller.dipId} may not act for ${participantId}: only the participant itself or a DIP Connection Provider it assigned a role to may`);
     return false;
   };
 

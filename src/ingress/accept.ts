@@ -196,7 +196,7 @@ function journalOf(items: Item[], channel: string, at: number, status: number, d
       at, stage: 'Inbound', status: accepted ? 'GoodToGo' : 'InboundRuleFailure', statusCode: accepted ? 201 : status,
       messageSeq: accepted ? item.seq! : null, transactionId: accepted ? item.transactionId : null,
       senderUniqueReference: item.sur, channel, eventCode: item.eventCode, senderId: item.senderId, mpan: item.mpan,
-      correlationId: item.correlationId, recipient: null, message: msgText(item.code ?? 'MSG0000'), reason: item.help, durationMs,
+      correlationId: item.correlationId, recipient: null, role: null, message: msgText(item.code ?? 'MSG0000'), reason: item.help, durationMs,
     };
   });
 }

@@ -37,7 +37,7 @@ export async function routeAccepted(
   const view = new MpanView(needsMpan ? await ctx.store.appointments(inputs.flatMap((i) => (i.facts.mpan ? [i.facts.mpan] : []))) : []);
   const entry = (m: ArchivedMessage, stage: JournalEntry['stage'], status: string, statusCode: number, message: string | null, reason: string | null): JournalEntry => ({
     at: ctx.now, stage, status, statusCode, messageSeq: m.seq, transactionId: m.transactionId, senderUniqueReference: m.senderUniqueReference,
-    channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null,
+    channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null, role: null,
     message, reason, durationMs: 0,
   });
 
@@ -58,6 +58,7 @@ export async function routeAccepted(
       routed.journal.push(entry(m, 'Addressing', 'Failed', 400, msgText(p.code), p.help));
       routed.statusMessages.push({
         recipientId: m.senderId,
+        role: m.senderRole,
         messageSeq: m.seq,
         item: {
           transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, correlationID: m.correlationId,

@@ -147,6 +147,6 @@ export async function consumptionReplays(requests: ArchivedMessage[], deps: Cons
 function entryFor(m: ArchivedMessage, at: number, stage: JournalEntry['stage'], status: string, code: number, message: string | null, reason: string | null): JournalEntry {
   return {
     at, stage, status, statusCode: code, messageSeq: m.seq, transactionId: m.transactionId, senderUniqueReference: m.senderUniqueReference, channel: m.channel,
-    eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null, message, reason, durationMs: 0,
+    eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null, role: null, message, reason, durationMs: 0,
   };
 }

@@ -8,7 +8,8 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { createCopies } from '../delivery/copies.js';
 import { arrayParts } from '../delivery/egress.js';
-import { STATUS_CHANNEL } from '../delivery/webhooks.js';
+import { STATUS_CHANNEL, webhookFor } from '../delivery/webhooks.js';
+import { WHOLE } from '../domain/entitlement.js';
 import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
@@ -22,7 +23,9 @@ const CHUNK = 1_000;
 const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA = Buffer.from(',');
 
 export interface ReplayDeps {
-  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues' | 'webhook'>;
+  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues' | 'webhooks'>;
+  /** Whether a webhook of the recipient, configured by someone, is in force for a role (registry/entitlement.ts). */
+  webhookInForce: (recipientId: string) => (configuredBy: string, role: string) => boolean;
   catalogue: Catalogue;
   clock: Clock;
   /** Seals continuation tokens; the same on every process of one DIP. */
@@ -44,6 +47,8 @@ export type RequeueAnswer = { status: 202; requeueId: string; count: number } | 
 
 interface Call {
   recipientId: string;
+  /** The recipient's roles the caller acts in: only copies received in them are replayed or requeued. */
+  roles: string[];
   body: Buffer;
   /** X-Continuation-Token, when the caller sent one. */
   continuation?: string | null;
@@ -72,7 +77,7 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('messages', channel, call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: ReplayQuery = { recipientId: call.recipientId, channel, notBefore: notBefore(channel), ...parsed.filter };
+      const query: ReplayQuery = { recipientId: call.recipientId, roles: call.roles, channel, notBefore: notBefore(channel), ...parsed.filter };
       const keys = await deps.store.replayKeys(query, (from?.after as ReplayCursor | undefined) ?? null, deps.pageSize + 1);
       const page = keys.slice(0, deps.pageSize);
       const now = deps.clock.now();
@@ -116,7 +121,7 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('statuses', call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: StatusReplayQuery = { recipientId: call.recipientId, notBefore: notBefore(null), ...parsed.filter };
+      const query: StatusReplayQuery = { recipientId: call.recipientId, roles: call.roles, notBefore: notBefore(null), ...parsed.filter };
       const rows = await deps.store.replayStatuses(query, (from?.after as number | undefined) ?? null, deps.pageSize + 1);
       const page = rows.slice(0, deps.pageSize);
       const more = rows.length > page.length;
@@ -126,40 +131,50 @@ export function createReplay(deps: ReplayDeps) {
       };
     },
 
-    /** POST /dip-channel/{id}/requeue/{recipient-id}, or /statusmessage/requeue/{recipient-id} with channel STATUS. */
+    /**
+     * POST /dip-channel/{id}/requeue/{recipient-id}, or /statusmessage/requeue/{recipient-id} with channel STATUS:
+     * the copies of the caller's roles that have a webhook to go to.
+     */
     async requeue(channel: string, call: Call & { requestedBy: string }): Promise<RequeueAnswer> {
       const now = deps.clock.now();
       const id = `${call.recipientId}-${formatCompactDate(now)}-${deps.randomHex(8)}`;
+      // Copies for a role with no webhook would wait for one, and hold up every later requeue of that role.
+      const hooks = await deps.store.webhooks(call.recipientId, channel);
+      const roles = call.roles.filter((role) => webhookFor(hooks, role, deps.webhookInForce(call.recipientId)) !== null);
       let query: ReplayQuery | StatusReplayQuery;
       let request: unknown;
       if (channel === STATUS_CHANNEL) {
         const parsed = parseStatusMessageRequest(call.body);
         if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, notBefore: notBefore(null), ...parsed.filter };
+        query = { recipientId: call.recipientId, roles, notBefore: notBefore(null), ...parsed.filter };
         request = parsed.request;
       } else {
         const parsed = parseMessageRequest(call.body);
         if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, channel, notBefore: notBefore(channel), ...parsed.filter };
+        query = { recipientId: call.recipientId, roles, channel, notBefore: notBefore(channel), ...parsed.filter };
         request = parsed.request;
       }
-      // Copies for a recipient with no webhook would wait for one, and hold up every later requeue.
-      if (!(await deps.store.webhook(call.recipientId, channel))) {
+      if (roles.length === 0) {
         const path = channel === STATUS_CHANNEL ? `statusmessage/config/${call.recipientId}` : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
-        return { status: 400, code: 'MSG1000', help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to: configure one (${path}), or replay instead` };
+        return { status: 400, code: 'MSG1000', help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to, in the roles you act in: configure one (${path}), or replay instead` };
       }
-      const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now }, query);
+      const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now, roles }, query);
       if (count === null) {
-        const [current] = await deps.store.requeues(call.recipientId, channel, null);
+        // Named only when it is one of the caller's own roles' requeues that holds this one up.
+        const current = (await deps.store.requeues(call.recipientId, channel, null)).find((r) => r.pending > 0 && (r.roles ?? [WHOLE]).every((role) => call.roles.includes(role)));
         const what = channel === STATUS_CHANNEL ? 'status messages' : channel;
         return { status: 429, code: 'MSG1000', help: `requeue ${current?.id ?? '(starting)'} of ${call.recipientId} on ${what} is still in progress: one at a time; ask requeueStatus` };
       }
       return { status: 202, requeueId: id, count };
     },
 
-    /** GET …/requeueStatus/{recipient-id}[?requeue-id=]: RequeueStatusArray, newest first; empty when there is none. */
-    async requeueStatus(channel: string, recipientId: string, requeueId: string | null): Promise<RequeueStatus[]> {
-      return (await deps.store.requeues(recipientId, channel, requeueId)).map(requeueStatus);
+    /**
+     * GET …/requeueStatus/{recipient-id}[?requeue-id=]: RequeueStatusArray, newest first, of the requeues all
+     * of whose roles the caller acts in; empty when there is none.
+     */
+    async requeueStatus(channel: string, recipientId: string, requeueId: string | null, roles: string[]): Promise<RequeueStatus[]> {
+      const visible = (await deps.store.requeues(recipientId, channel, requeueId)).filter((r) => (r.roles ?? [WHOLE]).every((role) => roles.includes(role)));
+      return visible.map(requeueStatus);
     },
   };
 }

@@ -19,6 +19,7 @@ import { startSink, type Sink } from '../sink/sink.js';
 import type { WebhookStore } from '../storage/ports.js';
 import { eventCodesOf } from '../catalogue/catalogue.js';
 import { STATUS_CHANNEL } from '../delivery/webhooks.js';
+import { WHOLE } from '../domain/entitlement.js';
 
 /** Roles that receive a channel under any of its event rules. */
 function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
@@ -91,11 +92,12 @@ export async function startDemoSinks(
   }
   for (const p of participants) subscriptions.push({ recipientId: p.dipId, channel: STATUS_CHANNEL });
   for (const { recipientId, channel } of subscriptions) {
-    const existing = await store.webhook(recipientId, channel);
+    const existing = (await store.webhooks(recipientId, channel)).find((w) => w.role === WHOLE);
     if (existing && existing.configuredBy !== options.dipId) continue;
-    await store.saveWebhook({
-      recipientId, channel, callbackUrl: `${sink.url}/${recipientId}/${channel}`, maxMessageCount: 1000, maxPayloadKb: 10_240, configuredBy: options.dipId,
-    }, options.now);
+    await store.saveWebhooks([{
+      recipientId, channel, role: WHOLE, callbackUrl: `${sink.url}/${recipientId}/${channel}`, maxMessageCount: 1000, maxPayloadKb: 10_240,
+      configuredBy: options.dipId,
+    }], options.now);
   }
   return { sink, inbox };
 }

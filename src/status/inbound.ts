@@ -1,8 +1,9 @@
 /**
  * POST /{version}/statusmessage (seed §4.7, Level 4): a participant reports problems with messages it
  * received; each report is relayed to the original sender's status webhook. A participant (or its DIP
- * Connection Provider) may report only on messages the DIP addressed to it. All-or-nothing: one invalid
- * report refuses the request, so a sender never gets half of what a recipient meant to say.
+ * Connection Provider) may report only on messages the DIP addressed to it in a role the caller acts in.
+ * All-or-nothing: one invalid report refuses the request, so a sender never gets half of what a recipient
+ * meant to say.
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { parseSur } from '../domain/ids.js';
@@ -20,7 +21,8 @@ export interface StatusDeps {
   registry: () => RegistryView;
   clock: Clock;
   maxItems: number;
-  actsFor: (callerId: string, participantId: string) => boolean;
+  /** The roles of `participantId` the caller acts in (registry/entitlement.ts). */
+  rolesFor: (callerId: string, participantId: string) => string[];
 }
 
 type Verdict = { code: MsgCode; help: string } | { relay: NewStatusMessage };
@@ -48,20 +50,22 @@ export async function submitStatusMessages(deps: StatusDeps, callerId: string, b
       continue;
     }
     const item = raw as StandardResponseItem;
-    if (!deps.actsFor(callerId, item.senderID)) {
+    const roles = deps.rolesFor(callerId, item.senderID);
+    if (roles.length === 0) {
       verdicts.push({ code: 'MSG1009', help: `senderID ${item.senderID} is not ${callerId} or a participant it acts for` });
       continue;
     }
     const message = item.transactionID === null ? null : await deps.store.messageByTransactionId(item.transactionID);
-    if (!message || !(await deps.store.wasAddressedTo(message.seq, item.senderID))) {
-      verdicts.push({ code: 'MSG1000', help: `transactionID ${JSON.stringify(item.transactionID)} is not a message the DIP sent to ${item.senderID}; report only on messages you received` });
+    const received = message ? await deps.store.rolesAddressed(message.seq, item.senderID) : [];
+    if (!message || !received.some((r) => roles.includes(r))) {
+      verdicts.push({ code: 'MSG1000', help: `transactionID ${JSON.stringify(item.transactionID)} is not a message the DIP sent to ${item.senderID} in a role you act in; report only on messages received` });
       continue;
     }
     if (item.recipientID !== message.senderId) {
       verdicts.push({ code: 'MSG1000', help: `recipientID must be ${message.senderId}, the sender of ${message.transactionId}` });
       continue;
     }
-    verdicts.push({ relay: { recipientId: message.senderId, messageSeq: message.seq, item } });
+    verdicts.push({ relay: { recipientId: message.senderId, role: message.senderRole, messageSeq: message.seq, item } });
   }
 
   const refused = verdicts.some((v) => 'code' in v);

@@ -23,10 +23,13 @@ export interface StatusState {
   lastStatus: number | null;
 }
 
-/** What the asker may see: the sender sees everything, a recipient its own copies. */
+/**
+ * What the asker may see: the sender (in the role it sent in) sees everything; a recipient, its own copies
+ * in the roles the asker acts in (`role` null: an entry kept before roles were, the participant's own).
+ */
 export interface Viewer {
-  dipId: string;
   isSender: boolean;
+  sees(recipientId: string, role: string | null): boolean;
 }
 
 const STAGES = ['Inbound', 'MPANUpdateQueue', 'Addressing', 'Outbound', 'StatusMessage'];
@@ -57,7 +60,7 @@ export function journalRecord(
   });
 
   for (const j of journal) {
-    if (j.stage === 'Outbound' && !viewer.isSender && j.recipient !== viewer.dipId) continue;
+    if (j.stage === 'Outbound' && !viewer.isSender && !(j.recipient !== null && viewer.sees(j.recipient, j.role))) continue;
     if (j.stage === 'StatusMessage' && !viewer.isSender) continue;
     entry(j.at, j.stage, j.status, j.statusCode, { Reason: j.reason, Message: j.message, Duration: j.durationMs, ...(j.recipient ? { Recipient: j.recipient } : {}) });
   }
@@ -67,7 +70,7 @@ export function journalRecord(
   entry(m.receivedAt, 'Addressing', 'SentToTopic', 200, { Recipients: [...new Set(recipients.map((r) => r.dipId))], RecipientMap: map });
   // Failed attempts are in the journal already; a delivery is recorded only on the copy's own row.
   for (const c of copies) {
-    if (c.state !== 'delivered' || (!viewer.isSender && c.recipientId !== viewer.dipId)) continue;
+    if (c.state !== 'delivered' || (!viewer.isSender && !viewer.sees(c.recipientId, c.role))) continue;
     entry(c.lastAttemptAt ?? m.receivedAt, 'Outbound', OUTBOUND_STATUS[c.state], c.lastStatus ?? 0, { Recipient: c.recipientId });
   }
   if (viewer.isSender) {

@@ -3,12 +3,25 @@
  * its placeholder in the backend's dialect. Messages are `m`; copies are looked up in `deliveries`.
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
+import type { AuditScope } from '../domain/entitlement.js';
 import type { AuditCriteria } from './ports.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
   m.correlation_id, m.sender_correlation_id, m.mpan, m.received_at, m.request_id, m.recipients`;
 
-export function auditSearchSql(c: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number, param: (v: unknown) => string): string {
+/**
+ * What a scope may see, as SQL over `m`: what its caller sent itself, and what was sent by, or addressed
+ * to, a participant in a role the caller acts in.
+ */
+function visibleSql(scope: AuditScope, param: (v: unknown) => string): string {
+  const inRoles = (column: string, roles: readonly string[]): string => `${column} IN (${roles.length === 0 ? "''" : roles.map((r) => param(r)).join(', ')})`;
+  const sent = scope.entitlements.map((e) => `(m.sender_id = ${param(e.participantId)} AND ${inRoles('m.sender_role', e.roles)})`);
+  const received = scope.entitlements.map((e) => `(d.recipient_id = ${param(e.participantId)} AND ${inRoles('d.role', e.roles)})`);
+  return `(m.caller_id = ${param(scope.callerId)}${sent.map((x) => ` OR ${x}`).join('')}
+    OR EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND (${received.join(' OR ') || 'false'})))`;
+}
+
+export function auditSearchSql(c: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number, param: (v: unknown) => string): string {
   const where: string[] = [];
   const eq = (column: string, v: string | null | undefined): void => {
     if (v !== null && v !== undefined) where.push(`${column} = ${param(v)}`);
@@ -27,10 +40,7 @@ export function auditSearchSql(c: AuditCriteria, visibleTo: string[] | null, aft
   if (c.to !== null && c.to !== undefined) where.push(`m.received_at <= ${param(c.to)}`);
   const addressed = (who: string): string => `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND d.recipient_id = ${who})`;
   if (c.receiver) where.push(addressed(param(c.receiver)));
-  if (visibleTo !== null) {
-    const ids = visibleTo.length === 0 ? ["''"] : visibleTo.map((v) => param(v));
-    where.push(`(m.sender_id IN (${ids.join(', ')}) OR m.caller_id IN (${ids.join(', ')}) OR ${ids.map(addressed).join(' OR ')})`);
-  }
+  if (scope !== null) where.push(visibleSql(scope, param));
   if (after !== null) where.push(`m.seq > ${param(after)}`);
   return `SELECT ${COLUMNS} FROM messages m${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY m.seq LIMIT ${param(limit)}`;
 }

@@ -6,6 +6,7 @@ import type { DcpGrant, Participant, Role } from '../domain/model.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { Service } from '../catalogue/rules.js';
 import type { RetentionPlan } from '../domain/retention.js';
+import type { AuditScope } from '../domain/entitlement.js';
 
 /** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
 export interface ArchivedMessage {
@@ -62,6 +63,8 @@ export interface JournalEntry {
   mpan: string | null;
   correlationId: string | null;
   recipient: string | null;
+  /** The recipient's role, on entries about one copy (Outbound, StatusMessage); null otherwise. */
+  role: string | null;
   message: string | null;
   reason: string | null;
   durationMs: number;
@@ -95,6 +98,8 @@ export interface NewDelivery {
 /** A status message for a sender's status webhook, about one of its messages. */
 export interface NewStatusMessage {
   recipientId: string;
+  /** The role the recipient sent the message in: it receives, replays and sees the status message in that role. */
+  role: string;
   messageSeq: number | null;
   item: StandardResponseItem;
 }
@@ -162,6 +167,8 @@ export interface WebhookConfig {
   recipientId: string;
   /** The channel, or STATUS for status messages. */
   channel: string;
+  /** The recipient's role it serves; '' (WHOLE) for the recipient's own channel-wide configuration. */
+  role: string;
   callbackUrl: string;
   maxMessageCount: number;
   maxPayloadKb: number;
@@ -169,10 +176,12 @@ export interface WebhookConfig {
 }
 
 export interface WebhookStore {
-  webhook(recipientId: string, channel: string): Promise<WebhookConfig | null>;
-  /** Saves the webhook and makes the endpoint's waiting copies due now. */
-  saveWebhook(config: WebhookConfig, now: number): Promise<void>;
-  deleteWebhook(recipientId: string, channel: string): Promise<boolean>;
+  /** Every webhook of a recipient on a channel, one per role it was configured for (domain: webhookFor picks). */
+  webhooks(recipientId: string, channel: string): Promise<WebhookConfig[]>;
+  /** Saves the webhooks (one per role) in one transaction and makes their recipients' waiting copies due now. */
+  saveWebhooks(configs: WebhookConfig[], now: number): Promise<void>;
+  /** Deletes the recipient's webhooks on the channel for these roles; returns how many there were. */
+  deleteWebhooks(recipientId: string, channel: string, roles: string[]): Promise<number>;
 }
 
 export type DeliveryState = 'pending' | 'delivered' | 'rejected' | 'held' | 'dead';
@@ -240,17 +249,9 @@ export interface DeliveryStore {
   pendingDeliveries(endpoint: Endpoint, now: number, limit: number): Promise<PendingDelivery[]>;
   /** Archived messages by sequence. */
   messagesBySeq(seqs: number[]): Promise<Map<number, ArchivedMessage>>;
-  /**
-   * Records an attempt and ends the claim, in one transaction, if `record.endpoint.owner` still holds the
-   * endpoint's lease; otherwise writes nothing and returns false (the lease was lost: another holder sends
-   * those copies again).
-   */
+  /** Records an attempt and ends the claim in one transaction; false, writing nothing, when `endpoint.owner` lost the lease. */
   recordAttempt(record: AttemptRecord): Promise<boolean>;
-  /**
-   * Ends a claim without an attempt (breaker open, batch lingering): due again at its earliest pending copy,
-   * not before `notBefore`. `park`: nothing until a webhook is configured. False, with nothing changed,
-   * when the endpoint's owner no longer holds the lease.
-   */
+  /** Ends a claim without an attempt: due at its oldest copy, not before `notBefore`; `park`: not till a webhook is set. False: lease lost. */
   releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<boolean>;
   /** Extends the leases `owner` still holds on these endpoints until `until`; returns the endpoints renewed. */
   renewLeases(endpoints: Endpoint[], owner: string, until: number): Promise<Endpoint[]>;
@@ -261,9 +262,9 @@ export interface DeliveryStore {
   /** The original copies of a message (not those a requeue made), with their state, for the journal. */
   deliveriesOf(messageSeq: number): Promise<(DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]>;
   /** Status messages about a message, with the state of their delivery. */
-  statusMessagesOf(messageSeq: number): Promise<{ id: number; recipientId: string; item: StandardResponseItem; createdAt: number; state: DeliveryState; lastAttemptAt: number | null; lastStatus: number | null }[]>;
-  /** Was this message delivered (or offered) to this recipient? */
-  wasAddressedTo(messageSeq: number, recipientId: string): Promise<boolean>;
+  statusMessagesOf(messageSeq: number): Promise<{ id: number; recipientId: string; role: string; item: StandardResponseItem; createdAt: number; state: DeliveryState; lastAttemptAt: number | null; lastStatus: number | null }[]>;
+  /** The roles in which this message was addressed to this recipient (none: it was not). */
+  rolesAddressed(messageSeq: number, recipientId: string): Promise<string[]>;
   /** A message by transaction id, for status messages referring to it. */
   messageByTransactionId(transactionId: string): Promise<ArchivedMessage | null>;
   /** Queues status messages not tied to an accepted batch (e.g. POST /statusmessage). */
@@ -284,6 +285,8 @@ export interface MessageFilter {
 /** Which of a recipient's messages on a channel to replay or requeue. */
 export interface ReplayQuery extends MessageFilter {
   recipientId: string;
+  /** Only copies received in these roles: those the caller acts in. */
+  roles: string[];
   channel: string;
   /** Nothing received before this (retention). */
   notBefore: number;
@@ -312,6 +315,8 @@ export interface StatusFilter {
 /** Which status messages sent to a recipient to replay or requeue. */
 export interface StatusReplayQuery extends StatusFilter {
   recipientId: string;
+  /** Only status messages received in these roles (WHOLE: those kept before roles were). */
+  roles: string[];
   notBefore: number;
 }
 
@@ -327,6 +332,8 @@ export interface Requeue {
   requestedBy: string;
   request: unknown;
   createdAt: number;
+  /** The recipient's roles it requeues; null for a requeue made before roles were kept (the recipient's own). */
+  roles: string[] | null;
 }
 
 export interface RequeueProgress extends Requeue {
@@ -345,7 +352,7 @@ export interface ReplayStore {
   /**
    * Starts a requeue: a new copy, due now, of everything the query matches, in one transaction. Returns the
    * number of copies, or null (and does nothing) while another requeue of this recipient and channel has
-   * copies pending.
+   * copies pending in one of the query's roles.
    */
   startRequeue(requeue: Requeue, query: ReplayQuery | StatusReplayQuery): Promise<number | null>;
   /** Requeues of this recipient and channel, newest first (or the one named), with their copies' progress. */
@@ -369,9 +376,10 @@ export interface AuditCriteria {
 export interface AuditStore {
   /**
    * Archived messages matching the criteria, by sequence after `after`, without their payloads (empty).
-   * `visibleTo`: only messages one of these participants sent, sent as a DCP, or was addressed; null: all.
+   * `scope`: only messages the caller sent itself, or that a participant sent or was addressed in a role
+   * the caller acts in; null: all.
    */
-  searchMessages(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
+  searchMessages(criteria: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
   /** API calls, newest first, before the call id `before`; `visibleTo` as above (the caller). */
   searchCalls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number): Promise<(ApiCall & { id: number })[]>;
 }

@@ -44,6 +44,7 @@ export const toJournal = (r: Row): JournalEntry => ({
   mpan: (r.mpan as string | null) ?? null,
   correlationId: (r.correlation_id as string | null) ?? null,
   recipient: (r.recipient as string | null) ?? null,
+  role: (r.role as string | null) ?? null,
   message: (r.message as string | null) ?? null,
   reason: (r.reason as string | null) ?? null,
   durationMs: Number(r.duration_ms),
@@ -65,7 +66,7 @@ export const toCall = (r: Row): ApiCall => ({
 });
 
 export const toWebhook = (r: Row): WebhookConfig => ({
-  recipientId: r.recipient_id as string, channel: r.channel as string, callbackUrl: r.callback_url as string,
+  recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, callbackUrl: r.callback_url as string,
   maxMessageCount: Number(r.max_message_count), maxPayloadKb: Number(r.max_payload_kb), configuredBy: r.configured_by as string,
 });
 
@@ -73,6 +74,7 @@ export const toWebhook = (r: Row): WebhookConfig => ({
 export const toRequeueProgress = (r: Row): RequeueProgress => ({
   id: r.id as string, recipientId: r.recipient_id as string, channel: r.channel as string, requestedBy: r.requested_by as string,
   request: JSON.parse(r.request as string) as unknown, createdAt: Number(r.created_at), total: Number(r.total),
+  roles: r.roles ? (JSON.parse(r.roles as string) as string[]) : null,
   pending: Number(r.pending), delivered: Number(r.delivered), failed: Number(r.failed),
 });
 

@@ -28,6 +28,8 @@ after(async () => {
 const call = (as: string, path: string, body?: unknown, o: { method?: 'POST' | 'DELETE'; omit?: string[]; raw?: string } = {}): Promise<Reply> =>
   t.send({ as, channel: 'webhook', path, body, method: o.method ?? 'POST', date: new Date(clock.now()).toISOString(), ...(o.omit ? { omit: o.omit } : {}), ...(o.raw ? { raw: o.raw } : {}) });
 const remove = (as: string, path: string, o: { omit?: string[] } = {}) => call(as, path, undefined, { method: 'DELETE', ...o });
+/** The participant's own, channel-wide webhook. */
+const own = async (recipient: string, channel: string) => (await t.dip.store.webhooks(recipient, channel)).find((w) => w.role === '') ?? null;
 
 for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF-004'], ['statusmessage/config', statusConfig(MSS), 'STATUS']] as const) {
   describe(name, () => {
@@ -35,14 +37,14 @@ for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF
       const r = await call(MSS, path, { callbackURL: 'https://mss.example.com/hooks/in' });
       assert.equal(r.status, 201, r.text);
       assert.deepEqual(JSON.parse(r.text), { callbackURL: 'https://mss.example.com/hooks/in', maxMessageCount: 50_000, maxPayloadSize: 100_000 });
-      const saved = await t.dip.store.webhook(MSS, channel);
+      const saved = await own(MSS, channel);
       assert.deepEqual([saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb], ['https://mss.example.com/hooks/in', 50_000, 100_000]);
     });
 
     test('201 with the counts given, and a later registration replaces the earlier one', async () => {
       const r = await call(MSS, path, { callbackURL: 'http://127.0.0.1:9/other', maxMessageCount: 100, maxPayloadSize: 2048 });
       assert.equal(r.status, 201, r.text);
-      const saved = await t.dip.store.webhook(MSS, channel);
+      const saved = await own(MSS, channel);
       assert.deepEqual([saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb], ['http://127.0.0.1:9/other', 100, 2048]);
     });
 
@@ -63,11 +65,11 @@ for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF
     ];
     for (const [what, body] of invalid) {
       test(`400 for ${what}, and the registration stands`, async () => {
-        const before = await t.dip.store.webhook(MSS, channel);
+        const before = await own(MSS, channel);
         const r = await call(MSS, path, body);
         assert.equal(r.status, 400, r.text);
         assert.ok((r.json.messageArray?.[0]?.help ?? '').length > 0, 'says what to fix');
-        assert.deepEqual(await t.dip.store.webhook(MSS, channel), before);
+        assert.deepEqual(await own(MSS, channel), before);
       });
     }
 
@@ -82,22 +84,25 @@ for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF
     });
 
     test("403 for another participant's id, for POST and DELETE", async () => {
-      const before = await t.dip.store.webhook(MSS, channel);
+      const before = await own(MSS, channel);
       assert.equal((await call(SUP, path, { callbackURL: 'https://evil.example.com/in' })).status, 403);
       assert.equal((await remove(SUP, path)).status, 403);
-      assert.deepEqual(await t.dip.store.webhook(MSS, channel), before);
+      assert.deepEqual(await own(MSS, channel), before);
     });
 
     test('a DIP Connection Provider may configure for the participants it acts for, and only for them', async () => {
-      const own = name === 'pubconfig' ? pubconfig('IF-004', SUP2) : statusConfig(SUP2);
-      assert.equal((await call(DCP, own, { callbackURL: 'https://dcp.example.com/sup2' })).status, 201);
+      const granted = name === 'pubconfig' ? pubconfig('IF-004', SUP2) : statusConfig(SUP2);
+      assert.equal((await call(DCP, granted, { callbackURL: 'https://dcp.example.com/sup2' })).status, 201);
+      assert.deepEqual((await t.dip.store.webhooks(SUP2, channel)).map((w) => [w.role, w.configuredBy]), [['SUP', DCP]], 'for the role it was assigned, SUP');
       assert.equal((await call(DCP, name === 'pubconfig' ? pubconfig('IF-004', SUP) : statusConfig(SUP), { callbackURL: 'https://dcp.example.com/sup' })).status, 403);
+      assert.equal((await remove(DCP, granted)).status, 204);
+      assert.deepEqual(await t.dip.store.webhooks(SUP2, channel), []);
     });
 
     test('204 on DELETE, and the webhook is gone', async () => {
       const r = await remove(MSS, path);
       assert.equal(r.status, 204, r.text);
-      assert.equal(await t.dip.store.webhook(MSS, channel), null);
+      assert.equal(await own(MSS, channel), null);
     });
   });
 }

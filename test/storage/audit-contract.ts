@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { AuditScope } from '../../src/domain/entitlement.js';
 import type { ArchivedMessage, AuditCriteria, NewDelivery, Store } from '../../src/storage/ports.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
@@ -25,7 +26,9 @@ function random(seed: number): () => number {
   };
 }
 
-interface Archived { m: ArchivedMessage; recipients: string[] }
+const ROLES = ['SUP', 'LDSO', 'SDS'];
+
+interface Archived { m: ArchivedMessage; recipients: { id: string; role: string }[] }
 
 export function auditContract(backend: Backend): void {
   describe(`storage contract, audit search: ${backend.name}`, () => {
@@ -40,11 +43,12 @@ export function auditContract(backend: Backend): void {
         const seq = await store.reserveSequence(1, at);
         const sender = pick(PARTICIPANTS);
         const m = message(seq, {
-          receivedAt: at, channel: pick(CHANNELS), senderId: sender, callerId: rnd() < 0.2 ? '1900000001' : sender, mpan: pick(MPANS),
+          receivedAt: at, channel: pick(CHANNELS), senderId: sender, senderRole: pick(ROLES), callerId: rnd() < 0.2 ? '1900000001' : sender, mpan: pick(MPANS),
           correlationId: rnd() < 0.5 ? `CI-20260901-${Math.floor(rnd() * 4)}` : null, senderUniqueReference: `S-IF-021-${sender}-SDS-20260901-${seed}x${i}`,
         });
-        const recipients = PARTICIPANTS.filter((p) => p !== sender && rnd() < 0.3);
-        const deliveries: NewDelivery[] = recipients.map((r) => ({ messageSeq: seq, recipientId: r, role: 'SUP', channel: m.channel, publicationId: 'PUB' }));
+        // A participant may receive one message in two roles (a supplier that is also the distributor).
+        const recipients = PARTICIPANTS.filter((p) => p !== sender && rnd() < 0.3).flatMap((id) => ROLES.filter(() => rnd() < 0.5).map((role) => ({ id, role })));
+        const deliveries: NewDelivery[] = recipients.map((r) => ({ messageSeq: seq, recipientId: r.id, role: r.role, channel: m.channel, publicationId: 'PUB' }));
         await store.acceptBatch({ messages: [m], journal: [{ ...inbound(m), at }], call: call({ at, callerId: m.callerId }), deliveries });
         out.push({ m, recipients });
       }
@@ -54,15 +58,18 @@ export function auditContract(backend: Backend): void {
     const matches = (a: Archived, c: AuditCriteria): boolean =>
       (!c.channel || a.m.channel === c.channel) && (!c.transactionId || a.m.transactionId === c.transactionId) &&
       (!c.senderUniqueReference || a.m.senderUniqueReference === c.senderUniqueReference) && (!c.correlationId || a.m.correlationId === c.correlationId) &&
-      (!c.mpan || a.m.mpan === c.mpan) && (!c.sender || a.m.senderId === c.sender) && (!c.receiver || a.recipients.includes(c.receiver)) &&
+      (!c.mpan || a.m.mpan === c.mpan) && (!c.sender || a.m.senderId === c.sender) && (!c.receiver || a.recipients.some((r) => r.id === c.receiver)) &&
       (c.from == null || a.m.receivedAt >= c.from) && (c.to == null || a.m.receivedAt <= c.to);
-    const visible = (a: Archived, viewers: string[]): boolean =>
-      viewers.includes(a.m.senderId) || viewers.includes(a.m.callerId) || a.recipients.some((r) => viewers.includes(r));
-    const search = async (store: Store, c: AuditCriteria, viewers: string[] | null): Promise<number[]> => {
+    /** The rule, written plainly: what the caller sent itself, or what was sent or received in a role it acts in. */
+    const visible = (a: Archived, scope: AuditScope): boolean => {
+      const actsIn = (id: string, role: string) => scope.entitlements.some((e) => e.participantId === id && e.roles.includes(role));
+      return a.m.callerId === scope.callerId || actsIn(a.m.senderId, a.m.senderRole) || a.recipients.some((r) => actsIn(r.id, r.role));
+    };
+    const search = async (store: Store, c: AuditCriteria, scope: AuditScope | null): Promise<number[]> => {
       const out: number[] = [];
       let after: number | null = null;
       for (;;) {
-        const page = await store.searchMessages(c, viewers, after, 7);
+        const page = await store.searchMessages(c, scope, after, 7);
         out.push(...page.map((m) => m.seq));
         if (page.length < 7) return out;
         after = page.at(-1)!.seq;
@@ -87,17 +94,19 @@ export function auditContract(backend: Backend): void {
       assert.equal(found!.payload.length, 0);
     });
 
-    test('a participant (and the DCPs acting for it) sees only its own traffic: property over random markets', async () => {
+    test('a caller sees only the traffic of the roles it acts in, and what it sent itself: property over random markets', async () => {
       for (const seed of [2, 3, 4]) {
         const store = await fresh();
         const all = await market(store, seed, 40);
         const rnd = random(seed * 7);
         for (let k = 0; k < 12; k++) {
-          const viewers = PARTICIPANTS.filter(() => rnd() < 0.3);
+          // A caller acting for some participants in some of their roles (itself in all, or a DCP in a few).
+          const entitlements = PARTICIPANTS.filter(() => rnd() < 0.3).map((participantId) => ({ participantId, roles: ROLES.filter(() => rnd() < 0.5) }));
+          const scope: AuditScope = { callerId: rnd() < 0.3 ? '1900000001' : PARTICIPANTS[k % PARTICIPANTS.length]!, entitlements };
           const c: AuditCriteria = [{}, { channel: 'IF-021' }, { mpan: '1900000000013' }, { receiver: PARTICIPANTS[k % PARTICIPANTS.length] }][k % 4]!;
-          const got = await search(store, c, viewers);
-          const expected = all.filter((a) => matches(a, c) && visible(a, viewers)).map((a) => a.m.seq);
-          assert.deepEqual(got, expected, `seed ${seed}, viewers ${viewers.join(',')}, ${JSON.stringify(c)}`);
+          const got = await search(store, c, scope);
+          const expected = all.filter((a) => matches(a, c) && visible(a, scope)).map((a) => a.m.seq);
+          assert.deepEqual(got, expected, `seed ${seed}, scope ${JSON.stringify(scope)}, ${JSON.stringify(c)}`);
         }
       }
     });

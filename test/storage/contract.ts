@@ -33,7 +33,7 @@ export function message(seq: number, over: Partial<ArchivedMessage> = {}): Archi
 export const inbound = (m: ArchivedMessage): JournalEntry => ({
   at: m.receivedAt, stage: 'Inbound', status: 'GoodToGo', statusCode: 201, messageSeq: m.seq, transactionId: m.transactionId,
   senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan,
-  correlationId: m.correlationId, recipient: null, message: 'MSG0000 - Success', reason: null, durationMs: 1,
+  correlationId: m.correlationId, recipient: null, role: null, message: 'MSG0000 - Success', reason: null, durationMs: 1,
 });
 
 /** Opens a fresh store per call, each closed after the test that opened it (call inside a describe). */
@@ -121,9 +121,9 @@ export function storageContract(backend: Backend): void {
       assert.equal(await store.messageBySeq(madeFromAgain.seq), null);
       assert.deepEqual(await store.journalOf(madeFromAgain.seq), []);
       assert.deepEqual(await store.existingReferences([madeFromAgain.senderUniqueReference, madeFromOther.senderUniqueReference]), new Set([madeFromOther.senderUniqueReference]));
-      assert.equal(await store.wasAddressedTo(madeFromAgain.seq, '1200000002'), false);
+      assert.deepEqual(await store.rolesAddressed(madeFromAgain.seq, '1200000002'), []);
       assert.deepEqual(await store.messageBySeq(madeFromOther.seq), madeFromOther);
-      assert.equal(await store.wasAddressedTo(madeFromOther.seq, '1200000002'), true);
+      assert.deepEqual(await store.rolesAddressed(madeFromOther.seq, '1200000002'), ['ADS']);
     });
 
     test('concurrent batches with the same SUR archive it exactly once', async () => {
@@ -142,7 +142,7 @@ export function storageContract(backend: Backend): void {
       const entry: JournalEntry = {
         at: Date.now(), stage: 'Inbound', status: 'InboundRuleFailure', statusCode: 400, messageSeq: null, transactionId: null,
         senderUniqueReference: sur, channel: 'IF-021', eventCode: '[ActivePower]', senderId: '1200000001', mpan: null, correlationId: null,
-        recipient: null, message: 'MSG1007 - Sender Timestamp Invalid', reason: 'bad', durationMs: 2,
+        recipient: null, role: null, message: 'MSG1007 - Sender Timestamp Invalid', reason: 'bad', durationMs: 2,
       };
       await store.recordCall(call({ status: 400, accepted: 0, outcome: 'none accepted' }), [entry]);
       assert.deepEqual(await store.journalOfReference(sur), [entry]);

@@ -18,8 +18,8 @@ const statusItem = (n: number, recipient = '1200000001'): StandardResponseItem =
   recipientID: recipient, DIPConnectionProviderID: null, message: 'MSG1030 - Msg Addressing / Routing Error', help: `item ${n}`, serviceTicketURL: null,
 });
 
-const webhook = (recipientId: string, channel = 'IF-021') => ({
-  recipientId, channel, callbackUrl: `https://hooks.example/${recipientId}/${channel}`, maxMessageCount: 50_000, maxPayloadKb: 100_000, configuredBy: recipientId,
+const webhook = (recipientId: string, channel = 'IF-021', role = '') => ({
+  recipientId, channel, role, callbackUrl: `https://hooks.example/${recipientId}/${channel}`, maxMessageCount: 50_000, maxPayloadKb: 100_000, configuredBy: recipientId,
 });
 
 export function deliveryContract(backend: Backend): void {
@@ -60,8 +60,8 @@ export function deliveryContract(backend: Backend): void {
       const contents = await store.messagesBySeq(seqs);
       assert.deepEqual([...contents.keys()].sort(), seqs);
       assert.deepEqual(contents.get(seqs[0]!), await store.messageBySeq(seqs[0]!));
-      assert.equal(await store.wasAddressedTo(seqs[0]!, SUP), true);
-      assert.equal(await store.wasAddressedTo(seqs[0]!, '1700000001'), false);
+      assert.deepEqual(await store.rolesAddressed(seqs[0]!, SUP), ['SUP']);
+      assert.deepEqual(await store.rolesAddressed(seqs[0]!, '1700000001'), []);
     });
 
     test('a delivered attempt settles every copy in it; the endpoint is not due again until new copies arrive', async () => {
@@ -127,7 +127,7 @@ export function deliveryContract(backend: Backend): void {
       const m = (await store.messageBySeq(seq!))!;
       const late = attempt(stale!, {
         delivered: { ids: [copy!.id], status: 201 }, journal: [{ ...inbound(m), stage: 'Outbound' as const, status: 'Retrying', recipient: SUP }],
-        statusMessages: [{ recipientId: m.senderId, messageSeq: m.seq, item: statusItem(7) }],
+        statusMessages: [{ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: statusItem(7) }],
       });
       assert.equal(await store.recordAttempt(late), false, 'the lost lease is reported');
       assert.equal((await store.deliveriesOf(seq!)).find((c) => c.role === 'SUP')!.state, 'pending', 'the copy is left for the new holder');
@@ -157,22 +157,29 @@ export function deliveryContract(backend: Backend): void {
       assert.equal(await store.earliestDue(), T0 + 1_010, 'the new holder’s lease is what the endpoints wait for');
     });
 
-    test('webhooks are saved, replaced and deleted; a parked endpoint waits for its webhook', async () => {
+    test('webhooks are saved, replaced and deleted per recipient, channel and role; a parked endpoint waits for its webhook', async () => {
       const store = await fresh();
       await routed(store, 1);
-      assert.equal(await store.webhook(SUP, 'IF-021'), null);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), []);
       const [sup] = (await store.claimDueEndpoints(T0, 10, 'a', 60_000)).filter((e) => e.role === 'SUP');
       await store.releaseEndpoint(sup!, null, true);
       assert.deepEqual((await store.claimDueEndpoints(T0 + 3_600_000, 10, 'a', 1)).filter((e) => e.role === 'SUP'), [], 'parked: never due by time alone');
-      await store.saveWebhook(webhook(SUP), T0 + 7_000);
-      assert.deepEqual(await store.webhook(SUP, 'IF-021'), webhook(SUP));
+      await store.saveWebhooks([webhook(SUP)], T0 + 7_000);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), [webhook(SUP)]);
       assert.equal((await store.claimDueEndpoints(T0 + 7_000, 10, 'b', 1)).filter((e) => e.role === 'SUP').length, 1, 'the webhook makes its copies due');
-      await store.saveWebhook({ ...webhook(SUP), maxMessageCount: 10, callbackUrl: 'https://other.example/x' }, T0 + 8_000);
-      assert.deepEqual(await store.webhook(SUP, 'IF-021'), { ...webhook(SUP), maxMessageCount: 10, callbackUrl: 'https://other.example/x' });
-      assert.equal(await store.webhook(SUP, 'IF-005'), null, 'one webhook per channel');
-      assert.equal(await store.deleteWebhook(SUP, 'IF-021'), true);
-      assert.equal(await store.deleteWebhook(SUP, 'IF-021'), false);
-      assert.equal(await store.webhook(SUP, 'IF-021'), null);
+      const other = { ...webhook(SUP), maxMessageCount: 10, callbackUrl: 'https://other.example/x' };
+      await store.saveWebhooks([other], T0 + 8_000);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), [other], 'replaced');
+      // A DCP acting for two of the participant's roles configures both in one call.
+      const byDcp = ['LDSO', 'SUP'].map((role) => ({ ...webhook(SUP, 'IF-021', role), callbackUrl: 'https://dcp.example/in', configuredBy: '2900000001' }));
+      await store.saveWebhooks(byDcp, T0 + 9_000);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), [other, ...byDcp], 'one per role, the participant’s own first');
+      assert.deepEqual(await store.webhooks(SUP, 'IF-005'), [], 'one set per channel');
+      assert.equal(await store.deleteWebhooks(SUP, 'IF-021', ['SUP', 'LDSO']), 2);
+      assert.equal(await store.deleteWebhooks(SUP, 'IF-021', ['SUP']), 0);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), [other], 'the participant’s own is left');
+      assert.equal(await store.deleteWebhooks(SUP, 'IF-021', ['']), 1);
+      assert.deepEqual(await store.webhooks(SUP, 'IF-021'), []);
     });
 
     test('status messages queue on the recipient’s STATUS endpoint, with the batch or on their own, and are read back per message', async () => {
@@ -181,17 +188,19 @@ export function deliveryContract(backend: Backend): void {
       const m = message(seq);
       await store.acceptBatch({
         messages: [m], journal: [inbound(m)], call: call({ at: T0 }),
-        statusMessages: [{ recipientId: '1200000001', messageSeq: seq, item: statusItem(1) }],
+        statusMessages: [{ recipientId: '1200000001', role: 'SDS', messageSeq: seq, item: statusItem(1) }],
       });
-      await store.addStatusMessages([{ recipientId: '1200000001', messageSeq: seq, item: statusItem(2) }, { recipientId: '1200000001', messageSeq: null, item: statusItem(3) }], T0 + 10);
+      await store.addStatusMessages([
+        { recipientId: '1200000001', role: 'SDS', messageSeq: seq, item: statusItem(2) }, { recipientId: '1200000001', role: 'SDS', messageSeq: null, item: statusItem(3) },
+      ], T0 + 10);
       const [endpoint] = await store.claimDueEndpoints(T0 + 10, 10, 'a', 60_000);
-      assert.deepEqual([endpoint!.recipientId, endpoint!.channel, endpoint!.role], ['1200000001', 'STATUS', '']);
+      assert.deepEqual([endpoint!.recipientId, endpoint!.channel, endpoint!.role], ['1200000001', 'STATUS', 'SDS'], 'the role the sender sent in');
       const pending = await store.pendingDeliveries(endpoint!, T0 + 10, 100);
-      assert.deepEqual(pending.map((d) => [d.kind, d.role, d.statusItem]), [['status', null, statusItem(1)], ['status', null, statusItem(2)], ['status', null, statusItem(3)]]);
+      assert.deepEqual(pending.map((d) => [d.kind, d.role, d.statusItem]), [['status', 'SDS', statusItem(1)], ['status', 'SDS', statusItem(2)], ['status', 'SDS', statusItem(3)]]);
       await store.recordAttempt(attempt(endpoint!, { delivered: { ids: [pending[0]!.id], status: 201 } }));
       const about = await store.statusMessagesOf(seq);
-      assert.deepEqual(about.map((s) => [s.recipientId, s.item, s.state, s.lastStatus]), [
-        ['1200000001', statusItem(1), 'delivered', 201], ['1200000001', statusItem(2), 'pending', null],
+      assert.deepEqual(about.map((s) => [s.recipientId, s.role, s.item, s.state, s.lastStatus]), [
+        ['1200000001', 'SDS', statusItem(1), 'delivered', 201], ['1200000001', 'SDS', statusItem(2), 'pending', null],
       ]);
       assert.deepEqual(await store.messageByTransactionId(m.transactionId), m);
       assert.equal(await store.messageByTransactionId('T-IF-021-1200000001-SDS-20240101-00000000FFFFFFFF'), null);
@@ -204,11 +213,11 @@ export function deliveryContract(backend: Backend): void {
       const [sup] = (await store.claimDueEndpoints(T0, 10, 'a', 60_000)).filter((e) => e.role === 'SUP');
       const [copy] = await store.pendingDeliveries(sup!, T0, 10);
       const m = (await store.messageBySeq(seq!))!;
-      const rejected = { ...inbound(m), at: T0 + 1_000, stage: 'Outbound' as const, status: 'RejectedByRecipient', statusCode: 207, recipient: SUP, message: 'RCP1061 - MPAN Invalid or Unknown' };
+      const rejected = { ...inbound(m), at: T0 + 1_000, stage: 'Outbound' as const, status: 'RejectedByRecipient', statusCode: 207, recipient: SUP, role: 'SUP', message: 'RCP1061 - MPAN Invalid or Unknown' };
       await store.recordAttempt(attempt(sup!, {
         delivered: { ids: [], status: 207 },
         updates: [{ id: copy!.id, state: 'rejected', attempts: 1, firstFailureAt: null, nextAttemptAt: T0 + 1_000, lastStatus: 207, lastError: 'RCP1061' }],
-        journal: [rejected], statusMessages: [{ recipientId: m.senderId, messageSeq: m.seq, item: statusItem(9) }],
+        journal: [rejected], statusMessages: [{ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: statusItem(9) }],
       }));
       assert.deepEqual(await store.journalOf(seq!), [inbound(m), rejected]);
       assert.deepEqual((await store.statusMessagesOf(seq!)).map((s) => s.item), [statusItem(9)]);
@@ -223,7 +232,7 @@ export function deliveryContract(backend: Backend): void {
       const { duplicates } = await store.acceptBatch({
         messages: [copy], journal: [inbound(copy)], call: call({ at: T0 }),
         deliveries: [{ messageSeq: next, recipientId: '1700000001', role: 'MDS', channel: 'IF-021', publicationId: 'PUB-021' }],
-        statusMessages: [{ recipientId: '1200000001', messageSeq: next, item: statusItem(4) }],
+        statusMessages: [{ recipientId: '1200000001', role: 'SDS', messageSeq: next, item: statusItem(4) }],
         registryChanges: [{ mpan: '1234567890123', service: 'SUP', action: 'appoint', participantId: SUP, at: T0, sourceSeq: next }],
       });
       assert.equal(duplicates.size, 1);

@@ -22,7 +22,7 @@ export function housekeepingContract(backend: Backend): void {
       await store.acceptBatch({
         messages: [m], journal: [{ ...inbound(m), at }], call: call({ at }),
         deliveries: [{ messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' }],
-        statusMessages: [{ recipientId: m.senderId, messageSeq: seq, item: {
+        statusMessages: [{ recipientId: m.senderId, role: m.senderRole, messageSeq: seq, item: {
           transactionID: m.transactionId, senderUniqueReference: sur, correlationID: null, sentTimestamp: '2024-01-01T00:00:00+00:00', senderID: '9999999999',
           recipientID: m.senderId, DIPConnectionProviderID: null, message: 'MSG1030 - Msg Addressing / Routing Error', help: null, serviceTicketURL: null,
         } }],

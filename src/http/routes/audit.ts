@@ -1,7 +1,7 @@
 /**
  * Audit search for participants (seed §7), signed like every DIP call; OpenDIP's own addition, as the
- * published API has none. A participant sees the messages it sent (or sent as a DCP) or was addressed,
- * and those of the participants it acts for:
+ * published API has none. A participant sees the messages it sent itself (also as a DCP), and those sent by
+ * or addressed to a participant in a role it acts in (its own roles, and those assigned to it as a DCP):
  *   GET /{version}/audit/messages?channel=&transactionID=&senderUniqueReference=&correlationID=
  *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&after=&limit=&journal=true
  *   GET /{version}/audit/messages/{transactionID}      the message and its journal (DIPJournalRecord)
@@ -10,6 +10,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createAudit, criteriaFrom, MAX_AUDIT_PAGE } from '../../audit/audit.js';
 import { parseDateTime } from '../../domain/time.js';
+import { entitlementsOf } from '../../registry/entitlement.js';
+import type { AuditScope } from '../../domain/entitlement.js';
 import type { AppDeps } from '../app.js';
 import { signedRoutes } from '../signed.js';
 
@@ -24,10 +26,10 @@ export function auditRoutes(deps: AppDeps) {
     if (signed.versionServed(request, reply)) signed.authenticateHeaders(request, reply);
     return payload;
   };
-  /** The caller and the participants it acts for as a DIP Connection Provider. */
-  const visibleTo = (request: FastifyRequest): string[] => {
-    const caller = request.auth!.caller.dipId;
-    return [caller, ...deps.registry.view().grantsOf(caller).map((g) => g.participantId)];
+  /** What the caller sees: what it sent, and the traffic of the roles it acts in (its own, and those assigned to it as a DCP). */
+  const scopeOf = (request: FastifyRequest): AuditScope => {
+    const callerId = request.auth!.caller.dipId;
+    return { callerId, entitlements: entitlementsOf(deps.registry.view(), callerId) };
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -36,14 +38,14 @@ export function auditRoutes(deps: AppDeps) {
       const parsed = criteriaFrom(request.query);
       if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
       const { criteria, after, limit, journal } = parsed.value;
-      const page = await audit.search(criteria, visibleTo(request), after, limit, journal);
+      const page = await audit.search(criteria, scopeOf(request), after, limit, journal);
       request.facts.messages = page.messages.length;
       return reply.code(200).type('application/json').send(page);
     });
 
     app.get<{ Params: { version: string; transaction: string } }>('/:version/audit/messages/:transaction', { preParsing }, async (request, reply) => {
       if (!signed.signedBody(request, reply)) return reply;
-      const record = await audit.record(request.params.transaction, visibleTo(request));
+      const record = await audit.record(request.params.transaction, scopeOf(request));
       // Not found and not yours look the same.
       if (!record) return reply.code(204).send();
       return reply.code(200).type('application/json').send(record);

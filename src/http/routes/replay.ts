@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { STATUS_CHANNEL } from '../../delivery/webhooks.js';
+import { webhookInForce } from '../../registry/entitlement.js';
 import { createReplay, type ReplayAnswer } from '../../replay/replay.js';
 import type { AppDeps } from '../app.js';
 import { signedRoutes } from '../signed.js';
@@ -20,6 +21,7 @@ export function replayRoutes(deps: AppDeps) {
   const signed = signedRoutes(deps);
   const replay = createReplay({
     store, catalogue, clock, continuationKey: deps.continuationKey, retention: config.retention, pageSize: config.replayPageSize, randomHex: deps.randomHex, ticketUrl: deps.ticketUrl,
+    webhookInForce: (recipientId) => webhookInForce(deps.registry.view(), config.dipId, recipientId),
   });
 
   const preParsing = signed.recipientPreParsing;
@@ -38,7 +40,7 @@ export function replayRoutes(deps: AppDeps) {
   const replayHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
     if (!body) return reply;
-    const call = { recipientId: request.params.recipient, body, continuation: continuation(request) };
+    const call = { recipientId: request.params.recipient, roles: request.roles!, body, continuation: continuation(request) };
     const channel = request.facts.channel!;
     return answer(request, reply, channel === STATUS_CHANNEL ? await replay.statuses(call) : await replay.messages(channel, call));
   };
@@ -46,7 +48,7 @@ export function replayRoutes(deps: AppDeps) {
   const requeueHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
     if (!body) return reply;
-    const a = await replay.requeue(request.facts.channel!, { recipientId: request.params.recipient, body, requestedBy: request.auth!.caller.dipId });
+    const a = await replay.requeue(request.facts.channel!, { recipientId: request.params.recipient, roles: request.roles!, body, requestedBy: request.auth!.caller.dipId });
     if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
     request.facts.messages = a.count;
     if (a.count > 0) deps.onAccepted?.();
@@ -55,7 +57,7 @@ export function replayRoutes(deps: AppDeps) {
 
   const statusHandler = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
     if (!signed.signedBody(request, reply)) return reply;
-    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, request.query['requeue-id'] ?? null);
+    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, request.query['requeue-id'] ?? null, request.roles!);
     if (list.length === 0) return reply.code(204).send();
     return reply.code(200).type('application/json').send(list);
   };

@@ -5,8 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { submitStatusMessages } from '../../status/inbound.js';
 import { readJournalRecord } from '../../status/journal.js';
+import { WHOLE } from '../../domain/entitlement.js';
 import type { AppDeps } from '../app.js';
-import { actsFor, signedRoutes } from '../signed.js';
+import { rolesFor } from '../../registry/entitlement.js';
+import { signedRoutes } from '../signed.js';
 
 type StatusParams = { version: string };
 type JournalParams = { version: string; id: string; recipient: string; sur: string };
@@ -16,7 +18,7 @@ export function statusRoutes(deps: AppDeps) {
   const signed = signedRoutes(deps);
   const statusDeps = {
     store, schemas: deps.schemas, catalogue, registry: () => deps.registry.view(), clock, maxItems: config.maxMessages,
-    actsFor: (caller: string, participant: string) => actsFor(deps.registry.view(), caller, participant),
+    rolesFor: (caller: string, participant: string) => rolesFor(deps.registry.view(), caller, participant),
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -44,11 +46,14 @@ export function statusRoutes(deps: AppDeps) {
     }, async (request, reply) => {
       if (!signed.signedBody(request, reply)) return reply;
       const { recipient, sur } = request.params;
+      const roles = request.roles!;
       const m = await store.messageByReference(sur);
-      const isSender = m?.senderId === recipient;
-      // Not found and not yours look the same: the journal of someone else's message is none of your business.
-      if (!m || m.channel !== request.facts.channel || (!isSender && !(await store.wasAddressedTo(m.seq, recipient)))) return reply.code(204).send();
-      return reply.code(200).type('application/json').send(await readJournalRecord(store, m, { dipId: recipient, isSender }));
+      const isSender = m?.senderId === recipient && roles.includes(m.senderRole);
+      const received = m && !isSender ? (await store.rolesAddressed(m.seq, recipient)).some((r) => roles.includes(r)) : false;
+      // Not found and not yours look the same: the journal of someone else's message (or of a role you do not act in) is none of your business.
+      if (!m || m.channel !== request.facts.channel || (!isSender && !received)) return reply.code(204).send();
+      const viewer = { isSender, sees: (r: string, role: string | null) => r === recipient && roles.includes(role ?? WHOLE) };
+      return reply.code(200).type('application/json').send(await readJournalRecord(store, m, viewer));
     });
   };
 }

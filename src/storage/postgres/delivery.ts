@@ -45,16 +45,16 @@ async function queueStatus(c: Queryable, messages: NewStatusMessage[], now: numb
   const ids = (await c.query<{ id: number }>(`SELECT nextval('status_messages_id_seq') AS id FROM generate_series(1, $1::int)`, [messages.length]))
     .rows.map((r) => r.id);
   await c.query(
-    `INSERT INTO status_messages (id, recipient_id, message_seq, item, created_at)
-     SELECT * , $5::bigint FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[])`,
-    [ids, messages.map((m) => m.recipientId), messages.map((m) => m.messageSeq), messages.map((m) => JSON.stringify(m.item)), now],
+    `INSERT INTO status_messages (id, recipient_id, role, message_seq, item, created_at)
+     SELECT * , $6::bigint FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])`,
+    [ids, messages.map((m) => m.recipientId), messages.map((m) => m.role), messages.map((m) => m.messageSeq), messages.map((m) => JSON.stringify(m.item)), now],
   );
   await c.query(
     `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at)
-     SELECT 'status', i, r, '', '${STATUS_CHANNEL}', 'pending', $3::bigint, $3::bigint FROM unnest($1::bigint[], $2::text[]) AS t(i, r)`,
-    [ids, messages.map((m) => m.recipientId), now],
+     SELECT 'status', i, r, o, '${STATUS_CHANNEL}', 'pending', $4::bigint, $4::bigint FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(i, r, o)`,
+    [ids, messages.map((m) => m.recipientId), messages.map((m) => m.role), now],
   );
-  await touchEndpoints(c, messages.map((m) => key(m.recipientId, STATUS_CHANNEL, '')), now);
+  await touchEndpoints(c, messages.map((m) => key(m.recipientId, STATUS_CHANNEL, m.role)), now);
 }
 
 /** Who serves at a moment, as SQL: the latest appointment in force then (MpanView.serving). */
@@ -173,30 +173,32 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
     async applyMpanChanges(changes) {
       return transaction(pool, (c) => applyChanges(c, changes));
     },
-    async webhook(recipientId, channel) {
-      const r = (await q('SELECT * FROM webhooks WHERE recipient_id = $1 AND channel = $2', [recipientId, channel])).rows[0] as Row | undefined;
-      return r ? toWebhook(r) : null;
+    async webhooks(recipientId, channel) {
+      return ((await q('SELECT * FROM webhooks WHERE recipient_id = $1 AND channel = $2 ORDER BY role', [recipientId, channel])).rows as Row[]).map(toWebhook);
     },
-    async saveWebhook(c, now) {
+    async saveWebhooks(configs, now) {
       await transaction(pool, async (t) => {
-        await t.query(
-          `INSERT INTO webhooks (recipient_id, channel, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (recipient_id, channel) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count,
-             max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
-          [c.recipientId, c.channel, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now],
-        );
-        // Copies that waited for a webhook are due now.
-        const woken = await t.query(
-          `UPDATE endpoints SET next_due_at = $1 WHERE recipient_id = $2 AND channel = $3
-             AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = $2 AND channel = $3)`,
-          [now, c.recipientId, c.channel],
-        );
-        if (woken.rowCount) await t.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
+        let woken = 0;
+        for (const c of configs) {
+          await t.query(
+            `INSERT INTO webhooks (recipient_id, channel, role, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (recipient_id, channel, role) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count,
+               max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
+            [c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now],
+          );
+          // Copies that waited for a webhook are due now (an endpoint the new webhook does not serve parks again).
+          woken += (await t.query(
+            `UPDATE endpoints SET next_due_at = $1 WHERE recipient_id = $2 AND channel = $3
+               AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = $2 AND channel = $3)`,
+            [now, c.recipientId, c.channel],
+          )).rowCount ?? 0;
+        }
+        if (woken > 0) await t.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
       });
     },
-    async deleteWebhook(recipientId, channel) {
-      return ((await q('DELETE FROM webhooks WHERE recipient_id = $1 AND channel = $2', [recipientId, channel])).rowCount ?? 0) > 0;
+    async deleteWebhooks(recipientId, channel, roles) {
+      return (await q('DELETE FROM webhooks WHERE recipient_id = $1 AND channel = $2 AND role = ANY($3::text[])', [recipientId, channel, roles])).rowCount ?? 0;
     },
     async earliestDue() {
       const r = await q('SELECT min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints WHERE next_due_at IS NOT NULL');
@@ -323,12 +325,14 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
         `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
          JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = $1 ORDER BY s.id`, [seq],
       )).rows as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
+        id: Number(r.id), recipientId: r.recipient_id as string, role: r.role as string, item: JSON.parse(r.item as string) as StandardResponseItem,
+        createdAt: Number(r.created_at),
         state: r.state as DeliveryState, lastAttemptAt: time(r.last_attempt_at), lastStatus: time(r.last_status),
       }));
     },
-    async wasAddressedTo(seq, recipientId) {
-      return ((await q(`SELECT 1 FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND recipient_id = $2 LIMIT 1`, [seq, recipientId])).rowCount ?? 0) > 0;
+    async rolesAddressed(seq, recipientId) {
+      return ((await q(`SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND recipient_id = $2 ORDER BY role`, [seq, recipientId])).rows as Row[])
+        .map((r) => r.role as string);
     },
     async messageByTransactionId(transactionId) {
       const seq = sequenceOfTransactionId(transactionId);

@@ -22,7 +22,8 @@ class Params {
 
 function copiesMatching(q: ReplayQuery, p: Params): string {
   const where = [
-    `d.kind = 'message'`, 'd.requeue_id IS NULL', `d.recipient_id = ${p.add(q.recipientId)}`, `d.channel = ${p.add(q.channel)}`,
+    `d.kind = 'message'`, 'd.requeue_id IS NULL', `d.recipient_id = ${p.add(q.recipientId)}`, `d.role = ANY(${p.add(q.roles)}::text[])`,
+    `d.channel = ${p.add(q.channel)}`,
     `m.received_at >= ${p.add(q.notBefore)}`,
   ];
   // A number carries the day its message arrived: the time bounds, as numbers, name the partitions to read.
@@ -39,7 +40,10 @@ function copiesMatching(q: ReplayQuery, p: Params): string {
 }
 
 function statusesMatching(q: StatusReplayQuery, p: Params): string {
-  const where = [`s.recipient_id = ${p.add(q.recipientId)}`, `s.created_at >= ${p.add(Math.max(q.from, q.notBefore))}`, `s.created_at <= ${p.add(q.to)}`];
+  const where = [
+    `s.recipient_id = ${p.add(q.recipientId)}`, `s.role = ANY(${p.add(q.roles)}::text[])`, `s.created_at >= ${p.add(Math.max(q.from, q.notBefore))}`,
+    `s.created_at <= ${p.add(q.to)}`,
+  ];
   if (q.transactionId !== null) where.push(`s.item::json->>'transactionID' = ${p.add(q.transactionId)}`);
   if (q.senderUniqueReference !== null) where.push(`s.item::json->>'senderUniqueReference' = ${p.add(q.senderUniqueReference)}`);
   if (q.correlationId !== null) where.push(`s.item::json->>'correlationID' = ${p.add(q.correlationId)}`);
@@ -69,9 +73,11 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
       return transaction(pool, async (c) => {
         // One requeue at a time per recipient and channel, across processes.
         await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`requeue|${r.recipientId}|${r.channel}`]);
+        // One at a time per role: another requeue's copies still pending in one of this one's roles.
         const busy = await c.query(
-          `SELECT 1 FROM requeues r JOIN deliveries d ON d.requeue_id = r.id WHERE r.recipient_id = $1 AND r.channel = $2 AND d.state = 'pending' LIMIT 1`,
-          [r.recipientId, r.channel],
+          `SELECT 1 FROM requeues r JOIN deliveries d ON d.requeue_id = r.id
+           WHERE r.recipient_id = $1 AND r.channel = $2 AND d.state = 'pending' AND d.role = ANY($3::text[]) LIMIT 1`,
+          [r.recipientId, r.channel, q.roles],
         );
         if (busy.rowCount) return null;
         const now = r.createdAt;
@@ -84,28 +90,21 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
              SELECT 'message', d.item_seq, d.recipient_id, d.role, d.channel, 'pending', ${p.add(now)}::bigint, ${p.add(now)}::bigint, d.publication_id, ${p.add(r.id)}
              ${match} ORDER BY d.item_seq, d.role`, p.values,
           )).rowCount ?? 0;
-          await c.query(
-            `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) SELECT DISTINCT recipient_id, channel, role, $2::bigint FROM deliveries WHERE requeue_id = $1
-             ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = LEAST(coalesce(endpoints.next_due_at, excluded.next_due_at), excluded.next_due_at)`,
-            [r.id, now],
-          );
         } else {
           const match = statusesMatching(q, p);
           total = (await c.query(
             `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
-             SELECT 'status', s.id, s.recipient_id, '', '${STATUS_CHANNEL}', 'pending', ${p.add(now)}::bigint, ${p.add(now)}::bigint, ${p.add(r.id)} ${match} ORDER BY s.id`,
+             SELECT 'status', s.id, s.recipient_id, s.role, '${STATUS_CHANNEL}', 'pending', ${p.add(now)}::bigint, ${p.add(now)}::bigint, ${p.add(r.id)} ${match} ORDER BY s.id`,
             p.values,
           )).rowCount ?? 0;
-          if (total > 0) {
-            await c.query(
-              `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) VALUES ($1, '${STATUS_CHANNEL}', '', $2)
-               ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = LEAST(coalesce(endpoints.next_due_at, excluded.next_due_at), excluded.next_due_at)`,
-              [r.recipientId, now],
-            );
-          }
         }
-        await c.query('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-          [r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now]);
+        await c.query(
+          `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) SELECT DISTINCT recipient_id, channel, role, $2::bigint FROM deliveries WHERE requeue_id = $1
+           ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = LEAST(coalesce(endpoints.next_due_at, excluded.next_due_at), excluded.next_due_at)`,
+          [r.id, now],
+        );
+        await c.query('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now, r.roles && JSON.stringify(r.roles)]);
         if (total > 0) await c.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
         return total;
       });

@@ -31,13 +31,13 @@ async function insertJournal(c: Queryable, entries: JournalEntry[]): Promise<voi
   for (const e of chunks(entries)) {
     await c.query(
       `INSERT INTO journal (at, stage, status, status_code, message_seq, transaction_id, sur, channel, event_code, sender_id, mpan, correlation_id,
-         recipient, message, reason, duration_ms)
+         recipient, role, message, reason, duration_ms)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[])`,
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::int[])`,
       [e.map((x) => x.at), e.map((x) => x.stage), e.map((x) => x.status), e.map((x) => x.statusCode), e.map((x) => x.messageSeq),
         e.map((x) => x.transactionId), e.map((x) => x.senderUniqueReference), e.map((x) => x.channel), e.map((x) => x.eventCode),
-        e.map((x) => x.senderId), e.map((x) => x.mpan), e.map((x) => x.correlationId), e.map((x) => x.recipient), e.map((x) => x.message),
-        e.map((x) => x.reason), e.map((x) => Math.round(x.durationMs))],
+        e.map((x) => x.senderId), e.map((x) => x.mpan), e.map((x) => x.correlationId), e.map((x) => x.recipient), e.map((x) => x.role),
+        e.map((x) => x.message), e.map((x) => x.reason), e.map((x) => Math.round(x.durationMs))],
     );
   }
 }
@@ -288,9 +288,9 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     async isEmpty() {
       return Number(((await q('SELECT count(*) AS n FROM participants')).rows[0] as Row).n) === 0;
     },
-    async searchMessages(criteria, visibleTo, after, limit) {
+    async searchMessages(criteria, scope, after, limit) {
       const params: unknown[] = [];
-      const sql = auditSearchSql(criteria, visibleTo, after, limit, (v) => `$${params.push(v)}`);
+      const sql = auditSearchSql(criteria, scope, after, limit, (v) => `$${params.push(v)}`);
       return ((await q(sql, params)).rows as Row[]).map((r) => toMessage({ ...r, payload: Buffer.alloc(0) }));
     },
     async searchCalls(criteria, visibleTo, before, limit) {

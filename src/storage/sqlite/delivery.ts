@@ -31,7 +31,7 @@ export function deliveryParts(
     `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
   );
-  const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, message_seq, item, created_at) VALUES (?, ?, ?, ?)');
+  const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, role, message_seq, item, created_at) VALUES (?, ?, ?, ?, ?)');
   // Who serves at a moment: the latest appointment in force then (MpanView.serving).
   const servingAt = db.prepare(
     `SELECT participant_id FROM mpan_services WHERE mpan = @mpan AND service = @service AND effective_from <= @at AND (effective_to IS NULL OR effective_to > @at)
@@ -58,9 +58,9 @@ export function deliveryParts(
 
   const queueStatus = (messages: NewStatusMessage[], now: number): void => {
     for (const s of messages) {
-      const id = Number(insertStatus.run(s.recipientId, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid);
-      insertDelivery.run('status', id, s.recipientId, '', STATUS_CHANNEL, now, now, null);
-      touchEndpoint.run(s.recipientId, STATUS_CHANNEL, '', now);
+      const id = Number(insertStatus.run(s.recipientId, s.role, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid);
+      insertDelivery.run('status', id, s.recipientId, s.role, STATUS_CHANNEL, now, now, null);
+      touchEndpoint.run(s.recipientId, STATUS_CHANNEL, s.role, now);
     }
   };
 
@@ -166,27 +166,31 @@ export function deliveryParts(
     async applyMpanChanges(changes) {
       return db.transaction(() => changes.reduce((n, c) => n + (applyChange(c) > 0 ? 1 : 0), 0)).immediate();
     },
-    async webhook(recipientId, channel) {
-      const r = db.prepare('SELECT * FROM webhooks WHERE recipient_id = ? AND channel = ?').get(recipientId, channel) as Row | undefined;
-      return r ? toWebhook(r) : null;
+    async webhooks(recipientId, channel) {
+      return (db.prepare('SELECT * FROM webhooks WHERE recipient_id = ? AND channel = ? ORDER BY role').all(recipientId, channel) as Row[]).map(toWebhook);
     },
-    async saveWebhook(c, now) {
+    async saveWebhooks(configs, now) {
+      const save = db.prepare(
+        `INSERT INTO webhooks (recipient_id, channel, role, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (recipient_id, channel, role) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count,
+           max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
+      );
+      // Copies that waited for a webhook are due now (an endpoint the new webhook does not serve parks again).
+      const wake = db.prepare(
+        `UPDATE endpoints SET next_due_at = ? WHERE recipient_id = ? AND channel = ?
+           AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = ? AND channel = ?)`,
+      );
       db.transaction(() => {
-        db.prepare(
-          `INSERT INTO webhooks (recipient_id, channel, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (recipient_id, channel) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count,
-             max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
-        ).run(c.recipientId, c.channel, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
-        // Copies that waited for a webhook are due now.
-        db.prepare(
-          `UPDATE endpoints SET next_due_at = ? WHERE recipient_id = ? AND channel = ?
-             AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = ? AND channel = ?)`,
-        ).run(now, c.recipientId, c.channel, c.recipientId, c.channel);
+        for (const c of configs) {
+          save.run(c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
+          wake.run(now, c.recipientId, c.channel, c.recipientId, c.channel);
+        }
       }).immediate();
     },
-    async deleteWebhook(recipientId, channel) {
-      return db.prepare('DELETE FROM webhooks WHERE recipient_id = ? AND channel = ?').run(recipientId, channel).changes > 0;
+    async deleteWebhooks(recipientId, channel, roles) {
+      return db.prepare('DELETE FROM webhooks WHERE recipient_id = ? AND channel = ? AND role IN (SELECT value FROM json_each(?))')
+        .run(recipientId, channel, JSON.stringify(roles)).changes;
     },
     async earliestDue() {
       const v = earliest.get() as number | null;
@@ -253,13 +257,14 @@ export function deliveryParts(
         `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
          JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = ? ORDER BY s.id`,
       ).all(seq) as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
+        id: Number(r.id), recipientId: r.recipient_id as string, role: r.role as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
         state: r.state as DeliveryState, lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
         lastStatus: r.last_status === null ? null : Number(r.last_status),
       }));
     },
-    async wasAddressedTo(seq, recipientId) {
-      return db.prepare(`SELECT 1 FROM deliveries WHERE kind = 'message' AND item_seq = ? AND recipient_id = ? LIMIT 1`).get(seq, recipientId) !== undefined;
+    async rolesAddressed(seq, recipientId) {
+      return db.prepare(`SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = ? AND recipient_id = ? ORDER BY role`)
+        .pluck().all(seq, recipientId) as string[];
     },
     async messageByTransactionId(transactionId) {
       const seq = sequenceOfTransactionId(transactionId);

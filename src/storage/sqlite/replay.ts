@@ -11,9 +11,10 @@ import { toRequeueProgress, type Row } from '../rows.js';
 /** The recipient's original copies matching a query, as SQL over `d` (deliveries) and `m` (messages), with named parameters. */
 function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, unknown> } {
   const where = [
-    `d.kind = 'message'`, 'd.requeue_id IS NULL', 'd.recipient_id = @recipient', 'd.channel = @channel', 'm.received_at >= @notBefore',
+    `d.kind = 'message'`, 'd.requeue_id IS NULL', 'd.recipient_id = @recipient', 'd.role IN (SELECT value FROM json_each(@roles))', 'd.channel = @channel',
+    'm.received_at >= @notBefore',
   ];
-  const params: Record<string, unknown> = { recipient: q.recipientId, channel: q.channel, notBefore: q.notBefore };
+  const params: Record<string, unknown> = { recipient: q.recipientId, roles: JSON.stringify(q.roles), channel: q.channel, notBefore: q.notBefore };
   const add = (clause: string, name: string, value: unknown): void => {
     if (value === null) return;
     where.push(clause);
@@ -31,8 +32,10 @@ function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, u
 }
 
 function statusesMatching(q: StatusReplayQuery): { sql: string; params: Record<string, unknown> } {
-  const where = ['s.recipient_id = @recipient', 's.created_at >= @from', 's.created_at <= @to', 's.created_at >= @notBefore'];
-  const params: Record<string, unknown> = { recipient: q.recipientId, from: q.from, to: q.to, notBefore: q.notBefore };
+  const where = [
+    's.recipient_id = @recipient', 's.role IN (SELECT value FROM json_each(@roles))', 's.created_at >= @from', 's.created_at <= @to', 's.created_at >= @notBefore',
+  ];
+  const params: Record<string, unknown> = { recipient: q.recipientId, roles: JSON.stringify(q.roles), from: q.from, to: q.to, notBefore: q.notBefore };
   const add = (field: string, name: string, value: string | null): void => {
     if (value === null) return;
     where.push(`json_extract(s.item, '$.${field}') = @${name}`);
@@ -49,12 +52,14 @@ export function replayParts(db: Database.Database): ReplayStore {
     `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
   );
+  // One requeue at a time per recipient, channel and role: another's copies still pending in one of its roles.
   const busy = db.prepare(
-    `SELECT 1 FROM requeues r JOIN deliveries d ON d.requeue_id = r.id WHERE r.recipient_id = ? AND r.channel = ? AND d.state = 'pending' LIMIT 1`,
+    `SELECT 1 FROM requeues r JOIN deliveries d ON d.requeue_id = r.id
+     WHERE r.recipient_id = ? AND r.channel = ? AND d.state = 'pending' AND d.role IN (SELECT value FROM json_each(?)) LIMIT 1`,
   );
 
   const start = db.transaction((r: Requeue, q: ReplayQuery | StatusReplayQuery): number | null => {
-    if (busy.get(r.recipientId, r.channel) !== undefined) return null;
+    if (busy.get(r.recipientId, r.channel, JSON.stringify(q.roles)) !== undefined) return null;
     const now = r.createdAt;
     let total: number;
     if (isMessageQuery(q)) {
@@ -63,18 +68,17 @@ export function replayParts(db: Database.Database): ReplayStore {
         `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id, requeue_id)
          SELECT 'message', d.item_seq, d.recipient_id, d.role, d.channel, 'pending', @now, @now, d.publication_id, @requeue ${sql} ORDER BY d.item_seq, d.role`,
       ).run({ ...params, now, requeue: r.id }).changes;
-      const roles = db.prepare(`SELECT DISTINCT role FROM deliveries WHERE requeue_id = ?`).pluck().all(r.id) as string[];
-      for (const role of roles) touchEndpoint.run(r.recipientId, r.channel, role, now);
     } else {
       const { sql, params } = statusesMatching(q);
       total = db.prepare(
         `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
-         SELECT 'status', s.id, s.recipient_id, '', '${STATUS_CHANNEL}', 'pending', @now, @now, @requeue ${sql} ORDER BY s.id`,
+         SELECT 'status', s.id, s.recipient_id, s.role, '${STATUS_CHANNEL}', 'pending', @now, @now, @requeue ${sql} ORDER BY s.id`,
       ).run({ ...params, now, requeue: r.id }).changes;
-      if (total > 0) touchEndpoint.run(r.recipientId, STATUS_CHANNEL, '', now);
     }
-    db.prepare('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now);
+    const roles = db.prepare(`SELECT DISTINCT role FROM deliveries WHERE requeue_id = ?`).pluck().all(r.id) as string[];
+    for (const role of roles) touchEndpoint.run(r.recipientId, r.channel, role, now);
+    db.prepare('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now, r.roles && JSON.stringify(r.roles));
     return total;
   });
 

@@ -53,8 +53,8 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   );
   const insertJournal = db.prepare(
     `INSERT INTO journal (at, stage, status, status_code, message_seq, transaction_id, sur, channel, event_code, sender_id,
-       mpan, correlation_id, recipient, message, reason, duration_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       mpan, correlation_id, recipient, role, message, reason, duration_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertCall = db.prepare(
     `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome)
@@ -66,7 +66,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   const writeJournal = (e: JournalEntry): void => {
     insertJournal.run(
       e.at, e.stage, e.status, e.statusCode, e.messageSeq, e.transactionId, e.senderUniqueReference, e.channel, e.eventCode,
-      e.senderId, e.mpan, e.correlationId, e.recipient, e.message, e.reason, e.durationMs,
+      e.senderId, e.mpan, e.correlationId, e.recipient, e.role, e.message, e.reason, e.durationMs,
     );
   };
   const writeCall = (c: ApiCall): void => {
@@ -253,9 +253,9 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     async isEmpty() {
       return db.prepare('SELECT count(*) FROM participants').pluck().get() === 0;
     },
-    async searchMessages(criteria, visibleTo, after, limit) {
+    async searchMessages(criteria, scope, after, limit) {
       const { param, values } = namedParams();
-      const sql = auditSearchSql(criteria, visibleTo, after, limit, param);
+      const sql = auditSearchSql(criteria, scope, after, limit, param);
       return (db.prepare(sql).all(values) as Row[]).map((r) => toMessage({ ...r, payload: Buffer.alloc(0) }));
     },
     async searchCalls(criteria, visibleTo, before, limit) {
