@@ -141,8 +141,10 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
     try {
       c.sink.setBehaviour({ delayMs: 2_000 });
       const victim = c.workers[0]!.child;
-      /** The database session holding the housekeeping lock (advisory lock 0x0d1b0002), if any. */
-      const housekeeper = async () => (await db.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted`, [0x0d1b_0002])).rows[0]?.pid as number | undefined;
+      /** The database session holding this DIP's housekeeping lock (advisory lock 0x0d1b0002 and its schema), if any. */
+      const housekeeper = async () => (await db.query(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`, [0x0d1b_0002],
+      )).rows[0]?.pid as number | undefined;
       const leasedByVictim = async () => (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}:%`])).rows[0].n as number;
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', consumptionBatch(50, { sender: SENDER, run: `k${i}x` }, i * 50 % MPANS))));
       const ids = results.flatMap((r) => accepted(r.json)).map((x) => x.transactionID!);

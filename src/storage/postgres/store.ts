@@ -306,7 +306,8 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       client.on('error', () => undefined);
       try {
         await client.connect();
-        const got = (await client.query('SELECT pg_try_advisory_lock($1) AS got', [HOUSEKEEPING_LOCK])).rows[0] as { got: boolean };
+        // Keyed by schema too: DIPs sharing one database in schemas of their own each elect their own leader.
+        const got = (await client.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS got', [HOUSEKEEPING_LOCK])).rows[0] as { got: boolean };
         if (!got.got) {
           await client.end();
           return false;
