@@ -6,6 +6,7 @@ import type { DcpGrant, Participant, Role } from '../domain/model.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { Service } from '../catalogue/rules.js';
 import type { RetentionPlan } from '../domain/retention.js';
+import type { CallEvidence } from '../domain/evidence.js';
 
 /** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
 export interface ArchivedMessage {
@@ -81,6 +82,11 @@ export interface ApiCall {
   durationMs: number;
   remote: string | null;
   outcome: string | null;
+  /**
+   * What the caller signed, for a call whose signature and body the DIP verified; null otherwise (and on
+   * calls recorded before the DIP kept it). Written in the same transaction as the call's record.
+   */
+  evidence?: CallEvidence | null;
 }
 
 /** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
@@ -360,6 +366,8 @@ export interface AuditStore {
   searchMessages(criteria: AuditCriteria, visibleTo: string[] | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
   /** API calls, newest first, before the call id `before`; `visibleTo` as above (the caller). */
   searchCalls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number): Promise<(ApiCall & { id: number })[]>;
+  /** The evidence kept for these requests (messages carry their request id); requests without any are absent. */
+  evidenceOf(requestIds: string[]): Promise<Map<string, CallEvidence>>;
 }
 
 export interface ArchiveReader {
