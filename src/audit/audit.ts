@@ -1,13 +1,17 @@
 /**
  * Audit search (seed §7): find messages by channel, transaction id, SUR, correlation id, time range, MPAN,
- * sender and receiver, and read any one's journal; list API calls. Operators see all traffic (they run
- * `opendip audit` beside the store); a participant, through the API, sees only the messages it sent itself
- * (also as a DIP Connection Provider), and those sent by or addressed to a participant in a role it acts in.
+ * sender and receiver, and read any one's journal and the evidence of what its sender signed; list API
+ * calls. Operators see all traffic (they run `opendip audit` beside the store); a participant, through the
+ * API, sees only the messages it sent itself (also as a DIP Connection Provider), and those sent by or
+ * addressed to a participant in a role it acts in.
  */
+import { createCertificateCache } from '../crypto/certificates.js';
 import { formatDateTime, parseDateTime } from '../domain/time.js';
-import { readJournalRecord, type Viewer } from '../status/journal.js';
 import { covers, type AuditScope } from '../domain/entitlement.js';
+import type { CallEvidence } from '../domain/evidence.js';
+import { readJournalRecord, type Viewer } from '../status/journal.js';
 import type { ArchivedMessage, AuditCriteria, Store } from '../storage/ports.js';
+import { evidenceView, type EvidenceView } from './evidence.js';
 
 export const MAX_AUDIT_PAGE = 1_000;
 
@@ -63,7 +67,7 @@ export function criteriaFrom(query: Record<string, string | undefined>): Parsed<
 }
 
 export interface AuditDeps {
-  store: Pick<Store, 'searchMessages' | 'searchCalls' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'>;
+  store: Pick<Store, 'searchMessages' | 'searchCalls' | 'evidenceOf' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'>;
   /** The audit and service-ticket URL of a transaction, when this DIP knows its public address. */
   ticketUrl: (transactionId: string) => string | null;
 }
@@ -81,14 +85,32 @@ export function viewerOf(m: ArchivedMessage, scope: AuditScope | null): Viewer {
 }
 
 export function createAudit(deps: AuditDeps) {
-  /** The record of a message the viewer was found to see; null if it was purged meanwhile. */
-  const recordOf = async (seq: number, scope: AuditScope | null) => {
-    const m = await deps.store.messageBySeq(seq);
-    if (!m) return null;
-    return { message: messageSummary(m, deps.ticketUrl), journal: await readJournalRecord(deps.store, m, viewerOf(m, scope)) };
+  // Evidence is checked again on every read; a participant's certificate is parsed once.
+  const certificates = createCertificateCache(256);
+  const view = (e: CallEvidence | null | undefined): EvidenceView | null => (e ? evidenceView(e, certificates) : null);
+
+  /**
+   * What a message's sender signed: the evidence of the request that brought it. A message the DIP made
+   * itself while answering a request (a consumption replay's PUB-016) was not signed by that request's
+   * caller, so it has none.
+   */
+  const evidenceFor = (m: ArchivedMessage, evidence: Map<string, CallEvidence>): EvidenceView | null => {
+    const e = evidence.get(m.requestId);
+    return e && e.signerId === m.callerId ? view(e) : null;
   };
 
-  /** One message and its journal (DIPJournalRecord), as the scope may see it; null when it may see none. */
+  /** The record of a message the viewer was found to see; null if it was purged meanwhile. */
+  const recordOf = async (seq: number, scope: AuditScope | null, evidence: Map<string, CallEvidence> | null = null) => {
+    const m = await deps.store.messageBySeq(seq);
+    if (!m) return null;
+    return {
+      message: messageSummary(m, deps.ticketUrl),
+      journal: await readJournalRecord(deps.store, m, viewerOf(m, scope)),
+      evidence: evidenceFor(m, evidence ?? (await deps.store.evidenceOf([m.requestId]))),
+    };
+  };
+
+  /** One message, its journal (DIPJournalRecord) and its evidence, as the scope may see it; null when it may see none. */
   const record = async (transactionId: string, scope: AuditScope | null) => {
     const [found] = await deps.store.searchMessages({ transactionId }, scope, null, 1);
     return found ? recordOf(found.seq, scope) : null;
@@ -105,16 +127,21 @@ export function createAudit(deps: AuditDeps) {
       const page = found.slice(0, limit);
       const next = found.length > limit ? String(page.at(-1)!.seq) : null;
       if (!withJournal) return { messages: page.map((m) => messageSummary(m, deps.ticketUrl)), next };
-      const records = await Promise.all(page.map((m) => recordOf(m.seq, scope)));
+      // Messages of one request share its evidence: read once for the page.
+      const evidence = await deps.store.evidenceOf(page.map((m) => m.requestId));
+      const records = await Promise.all(page.map((m) => recordOf(m.seq, scope, evidence)));
       // A message purged between the search and its record is left out.
-      return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal }] : [])), next };
+      return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal, evidence: r.evidence }] : [])), next };
     },
 
     /** API calls, newest first. */
     async calls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number) {
       const found = await deps.store.searchCalls(criteria, visibleTo, before, limit + 1);
       const page = found.slice(0, limit);
-      return { calls: page.map(({ id, ...c }) => ({ id, ...c, at: formatDateTime(c.at) })), next: found.length > limit ? String(page.at(-1)!.id) : null };
+      return {
+        calls: page.map(({ id, ...c }) => ({ id, ...c, at: formatDateTime(c.at), evidence: view(c.evidence) })),
+        next: found.length > limit ? String(page.at(-1)!.id) : null,
+      };
     },
   };
 }

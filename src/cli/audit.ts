@@ -48,6 +48,9 @@ function query(o: Options): Record<string, string> {
 const line = (m: Summary): string =>
   `${m.transactionID}  ${m.transactionTimestamp}  ${m.channel} ${m.eventCode}  ${m.senderID} -> ${[...new Set(m.recipients.map((r) => `${r.dipId}/${r.role}`))].join(',') || '-'}  ${m.MPAN ?? '-'}  ${m.senderUniqueReference}`;
 
+/** Whether a call kept evidence of what was signed, and whether it still verifies (--json shows it all). */
+const evidenceNote = (e: { verifies: boolean } | null): string => (e === null ? '' : e.verifies ? '  signed, verifies' : '  signed, DOES NOT VERIFY');
+
 /** `?a=b&…`, or nothing: an empty query is not sent, so it must not be signed either. */
 const queryString = (q: Record<string, string>): string => {
   const s = new URLSearchParams(q).toString();
@@ -86,7 +89,7 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
     .option('--channel <id>', 'e.g. IF-021').option('--transaction <id>', 'DIP transaction id').option('--sur <sur>', 'sender unique reference')
     .option('--correlation <id>', 'correlation id (a whole workflow)').option('--from <datetime>', 'transaction time from').option('--to <datetime>', 'transaction time to')
     .option('--mpan <mpan>', 'MPAN core').option('--sender <dipId>', 'sender').option('--receiver <dipId>', 'a recipient').option('--limit <n>', 'at most this many (default 100)')
-    .option('--journal', 'with each message, its journal (DIPJournalRecord); implies --json')
+    .option('--journal', 'with each message, its journal (DIPJournalRecord) and evidence; implies --json')
     .action(async (o: Options) => {
       const q = query(o);
       if (o.journal) o.json = true;
@@ -100,7 +103,7 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
       process.stdout.write(o.json ? `${JSON.stringify(page, null, 2)}\n` : `${page.messages.map(line).join('\n') || '(none)'}\n${page.next ? `(more: --limit, or search after ${page.next})\n` : ''}`);
     });
 
-  common(audit.command('message').description('one message and its journal (DIPJournalRecord)').argument('<transactionID>', 'DIP transaction id'))
+  common(audit.command('message').description('one message, its journal (DIPJournalRecord) and the evidence of what its sender signed').argument('<transactionID>', 'DIP transaction id'))
     .action(async (transactionId: string, o: Options) => {
       const record = asParticipant(o)
         ? await viaApi(o, `/audit/messages/${encodeURIComponent(transactionId)}`)
@@ -118,7 +121,9 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
     .option('--limit <n>', 'at most this many (default 100)')
     .action(async (o: Options) => {
       const limit = o.limit ? Number(o.limit) : 100;
-      type Calls = { calls: { id: number; at: string; callerId: string | null; method: string; path: string; status: number; messages: number; accepted: number; durationMs: number; outcome: string | null }[] };
+      type Calls = {
+        calls: { id: number; at: string; callerId: string | null; method: string; path: string; status: number; messages: number; accepted: number; durationMs: number; outcome: string | null; evidence: { verifies: boolean } | null }[];
+      };
       let page: Calls;
       if (asParticipant(o)) {
         const q = Object.fromEntries(Object.entries({ datetimeFrom: o.from, datetimeTo: o.to, channel: o.channel, limit: o.limit }).filter((e): e is [string, string] => e[1] !== undefined));
@@ -134,6 +139,6 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
         page = (await local(o, (a) => a.calls(criteria, null, null, limit))) as Calls;
       }
       process.stdout.write(o.json ? `${JSON.stringify(page, null, 2)}\n` : `${page.calls.map((c) =>
-        `${c.at}  ${c.callerId ?? '-'}  ${c.method} ${c.path}  ${c.status}  ${c.accepted}/${c.messages}  ${Math.round(c.durationMs)} ms${c.outcome ? `  ${c.outcome}` : ''}`).join('\n') || '(none)'}\n`);
+        `${c.at}  ${c.callerId ?? '-'}  ${c.method} ${c.path}  ${c.status}  ${c.accepted}/${c.messages}  ${Math.round(c.durationMs)} ms${evidenceNote(c.evidence)}${c.outcome ? `  ${c.outcome}` : ''}`).join('\n') || '(none)'}\n`);
     });
 }

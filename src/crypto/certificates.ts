@@ -16,6 +16,18 @@ export function parseCertificateHeader(value: string): X509Certificate | null {
   }
 }
 
+/** Caches parsed certificates by header value: a participant sends the same one on every call. */
+export function createCertificateCache(limit = 1024): (value: string) => X509Certificate | null {
+  const cache = new Map<string, X509Certificate | null>();
+  return (value) => {
+    if (cache.has(value)) return cache.get(value)!;
+    const cert = parseCertificateHeader(value);
+    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    cache.set(value, cert);
+    return cert;
+  };
+}
+
 /** Splits a PEM bundle into certificates. */
 export function parsePemBundle(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -16,12 +16,17 @@ export const HEADER = {
   mpo: 'x-dip-mpo',
 } as const;
 
-/** base64(SHA-256(raw body bytes)); the body may be given in pieces, hashed in order. */
-export function contentHash(body: Uint8Array | string | readonly Uint8Array[]): string {
+/** SHA-256 of raw body bytes; the body may be given in pieces, hashed in order. */
+export function sha256(body: Uint8Array | string | readonly Uint8Array[]): Buffer {
   const h = createHash('sha256');
   if (Array.isArray(body)) for (const part of body) h.update(part);
   else h.update(body as Uint8Array | string);
-  return h.digest('base64');
+  return h.digest();
+}
+
+/** base64(SHA-256(raw body bytes)): the X-DIP-Content-Hash of a body. */
+export function contentHash(body: Uint8Array | string | readonly Uint8Array[]): string {
+  return sha256(body).toString('base64');
 }
 
 export function stringToSign(method: string, url: string, date: string, hash: string): string {

@@ -14,6 +14,7 @@ import type { Clock } from '../domain/time.js';
 import type { CallLog } from '../ingress/call-log.js';
 import { requestFailure } from '../ingress/response.js';
 import type { Registry } from '../registry/registry.js';
+import type { CallEvidence } from '../domain/evidence.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
@@ -61,6 +62,8 @@ export interface RequestFacts {
   audited: boolean;
   /** What the audit record says of the outcome, when not just the status. */
   outcome?: string;
+  /** What the caller signed, once its signature and body are verified: kept on the call's audit record. */
+  evidence?: CallEvidence;
 }
 
 declare module 'fastify' {
@@ -156,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.callLog.record({
       at: f.startedAt, requestId: request.id, callerId: f.callerId, method: request.method, path: request.url, channel: f.channel,
       status: reply.statusCode, messages: f.messages, accepted: f.accepted, durationMs: Math.round(reply.elapsedTime), remote: request.ip,
-      outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`),
+      outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`), evidence: f.evidence ?? null,
     });
   });
 

@@ -6,7 +6,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CHANNEL } from '../delivery/webhooks.js';
 import type { MsgCode } from '../domain/responses.js';
-import { authenticate, bodyHashProblem, createCertificateCache, type AuthResult } from '../ingress/authenticate.js';
+import { createCertificateCache } from '../crypto/certificates.js';
+import { authenticate, verifyBody, type AuthResult } from '../ingress/authenticate.js';
 import { rolesFor } from '../registry/entitlement.js';
 import { clientCertificateOf, continueIfExpected, publicUrlOf, refuse, type AppDeps } from './app.js';
 
@@ -30,7 +31,7 @@ export function signedRoutes(deps: AppDeps) {
     callLog.record({
       at: now, requestId: request.id, callerId: request.auth?.caller.dipId ?? null, method: request.method, path: request.url,
       channel: request.facts.channel, status, messages: 0, accepted: 0, durationMs: Math.max(0, now - request.facts.startedAt), remote: request.ip,
-      outcome: `${code}: ${help}`,
+      outcome: `${code}: ${help}`, evidence: request.facts.evidence ?? null,
     });
     return refuse(reply.header('connection', 'close'), deps, status, code, help, request.auth?.caller.dipId ?? null);
   };
@@ -55,14 +56,18 @@ export function signedRoutes(deps: AppDeps) {
     return true;
   };
 
-  /** The body as read, or null (and the reply sent) when it is not what was signed. */
+  /**
+   * The body as read, or null (and the reply sent) when it is not what was signed. From here on the call's
+   * audit record carries its evidence (request.facts.evidence), whichever way the record is written.
+   */
   const signedBody = (request: FastifyRequest, reply: FastifyReply): Buffer | null => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const problem = bodyHashProblem(body, request.auth!.contentHash);
-    if (problem && !problem.ok) {
-      refuseCall(request, reply, problem.status, problem.code, problem.help);
+    const verified = verifyBody(body, request.auth!.signed);
+    if (!verified.ok) {
+      refuseCall(request, reply, verified.status, verified.code, verified.help);
       return null;
     }
+    request.facts.evidence = verified.evidence;
     return body;
   };
 

@@ -10,6 +10,7 @@ import type { Caller, SenderBlock } from '../domain/model.js';
 import { batchStatus, msgText, type MsgCode, type StandardResponse } from '../domain/responses.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
+import type { CallEvidence } from '../domain/evidence.js';
 import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
@@ -52,6 +53,8 @@ export interface SendRequest {
   path: string;
   remote: string | null;
   startedAt: number;
+  /** What the caller signed: committed with the call's record, so an accepted message never lacks it. */
+  evidence: CallEvidence | null;
 }
 
 export interface SendResult {
@@ -206,7 +209,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const receivedAt = clock.now();
   const call = (status: number, messages: number, accepted: number, outcome: string): ApiCall => ({
     at: receivedAt, requestId: req.requestId, callerId: req.caller.dipId, method: req.method, path: req.path, channel: req.channel,
-    status, messages, accepted, durationMs: Math.max(0, clock.now() - req.startedAt), remote: req.remote, outcome,
+    status, messages, accepted, durationMs: Math.max(0, clock.now() - req.startedAt), remote: req.remote, outcome, evidence: req.evidence,
   });
 
   const split = splitJsonArray(req.body, deps.maxMessages);

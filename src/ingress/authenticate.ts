@@ -8,10 +8,11 @@
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { certificateProblem, fingerprintOf, parseCertificateHeader } from '../crypto/certificates.js';
-import { contentHash, HEADER, verifyRequestSignature } from '../crypto/signing.js';
+import { HEADER, sha256, verifyRequestSignature } from '../crypto/signing.js';
 import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
+import type { CallEvidence } from '../domain/evidence.js';
 
 export type MtlsMode = 'off' | 'optional' | 'require';
 
@@ -36,9 +37,12 @@ export interface AuthPolicy {
   mtls: MtlsMode;
 }
 
+/** What a verified request signed, as received: its evidence but for the body, which is not read yet. */
+export type SignedParts = Omit<CallEvidence, 'bodySha256'>;
+
 export type AuthResult =
-  /** `contentHash`: the signed X-DIP-Content-Hash, which the body must match once it has been read. */
-  | { ok: true; caller: Caller; certificate: X509Certificate; contentHash: string }
+  /** `signed.contentHash`: the signed X-DIP-Content-Hash, which the body must match once it has been read. */
+  | { ok: true; caller: Caller; certificate: X509Certificate; signed: SignedParts }
   | { ok: false; status: 401 | 403; code: MsgCode; help: string };
 
 const header = (h: RequestCredentials['headers'], name: string): string | undefined => {
@@ -58,18 +62,6 @@ function certificateCheck(cert: X509Certificate, anchors: X509Certificate[], now
   return null;
 }
 
-/** Caches parsed certificates by header value: a participant sends the same one on every call. */
-export function createCertificateCache(limit = 1024): (value: string) => X509Certificate | null {
-  const cache = new Map<string, X509Certificate | null>();
-  return (value) => {
-    if (cache.has(value)) return cache.get(value)!;
-    const cert = parseCertificateHeader(value);
-    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-    cache.set(value, cert);
-    return cert;
-  };
-}
-
 export function authenticate(
   req: RequestCredentials,
   policy: AuthPolicy,
@@ -83,7 +75,8 @@ export function authenticate(
 
   const date = header(req.headers, HEADER.date);
   const hash = header(req.headers, HEADER.hash);
-  const certValue = header(req.headers, HEADER.certificate) ?? header(req.headers, HEADER.legacyCertificate);
+  const current = header(req.headers, HEADER.certificate);
+  const certValue = current ?? header(req.headers, HEADER.legacyCertificate);
   const signature = header(req.headers, HEADER.signature);
   const missing = [
     [date, 'X-DIP-Signature-Date'], [hash, 'X-DIP-Content-Hash'], [certValue, 'X-DIP-Signature-Certificate'], [signature, 'X-DIP-Signature'],
@@ -93,7 +86,8 @@ export function authenticate(
   if (!cert) return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
   const certFailure = certificateCheck(cert, policy.anchors, policy.now, 'the signing certificate');
   if (certFailure) return certFailure;
-  const signer = registry.certificateOwner(fingerprintOf(cert));
+  const fingerprint = fingerprintOf(cert);
+  const signer = registry.certificateOwner(fingerprint);
   if (signer === undefined) {
     return deny(401, `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`);
   }
@@ -121,12 +115,22 @@ export function authenticate(
     if (keyOwner !== signer) return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
     via.push('api-key');
   }
-  return { ok: true, caller: { dipId: signer, via }, certificate: cert, contentHash: hash! };
+  const signed: SignedParts = {
+    signerId: signer, method: req.method, url: req.url, signatureDate: date!, contentHash: hash!,
+    certificateHeader: current === undefined ? 'X-DIP-Certificate' : 'X-DIP-Signature-Certificate', certificate: certValue!, signature: signature!,
+    certificateFingerprint: fingerprint,
+  };
+  return { ok: true, caller: { dipId: signer, via }, certificate: cert, signed };
 }
 
-/** The refusal for a body that is not what was signed, or null when it is. */
-export function bodyHashProblem(body: Uint8Array, signedHash: string): AuthResult | null {
-  return contentHash(body) === signedHash
-    ? null
-    : deny(401, 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation');
+/**
+ * The body checked against the signed hash: the call's evidence when it is what was signed, else the
+ * refusal. The body is hashed once, for both.
+ */
+export function verifyBody(body: Uint8Array, signed: SignedParts): { ok: true; evidence: CallEvidence } | Extract<AuthResult, { ok: false }> {
+  const digest = sha256(body);
+  if (digest.toString('base64') !== signed.contentHash) {
+    return { ok: false, status: 401, code: 'MSG1000', help: 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation' };
+  }
+  return { ok: true, evidence: { ...signed, bodySha256: digest.toString('hex') } };
 }

@@ -1,10 +1,12 @@
 /**
  * The WHERE clauses of an audit search, written once for both backends: `param` adds a value and returns
- * its placeholder in the backend's dialect. Messages are `m`; copies are looked up in `deliveries`.
+ * its placeholder in the backend's dialect. Messages are `m`; copies are looked up in `deliveries`; calls
+ * are `c`, each with its evidence (if any) beside it.
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
 import type { AuditCriteria } from './ports.js';
+import { CALLS_WITH_EVIDENCE } from './rows.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
   m.correlation_id, m.sender_correlation_id, m.mpan, m.received_at, m.request_id, m.recipients`;
@@ -50,11 +52,11 @@ export function callSearchSql(
   param: (v: unknown) => string,
 ): string {
   const where: string[] = [];
-  if (c.from !== null && c.from !== undefined) where.push(`at >= ${param(c.from)}`);
-  if (c.to !== null && c.to !== undefined) where.push(`at <= ${param(c.to)}`);
-  if (c.channel) where.push(`channel = ${param(c.channel)}`);
-  if (c.callerId) where.push(`caller_id = ${param(c.callerId)}`);
-  if (visibleTo !== null) where.push(`caller_id IN (${visibleTo.length === 0 ? "''" : visibleTo.map((v) => param(v)).join(', ')})`);
-  if (before !== null) where.push(`id < ${param(before)}`);
-  return `SELECT * FROM api_calls${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(limit)}`;
+  if (c.from !== null && c.from !== undefined) where.push(`c.at >= ${param(c.from)}`);
+  if (c.to !== null && c.to !== undefined) where.push(`c.at <= ${param(c.to)}`);
+  if (c.channel) where.push(`c.channel = ${param(c.channel)}`);
+  if (c.callerId) where.push(`c.caller_id = ${param(c.callerId)}`);
+  if (visibleTo !== null) where.push(`c.caller_id IN (${visibleTo.length === 0 ? "''" : visibleTo.map((v) => param(v)).join(', ')})`);
+  if (before !== null) where.push(`c.id < ${param(before)}`);
+  return `${CALLS_WITH_EVIDENCE}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id DESC LIMIT ${param(limit)}`;
 }

@@ -7,68 +7,11 @@ import type { StandardResponseItem } from '../domain/responses.js';
 import type { Service } from '../catalogue/rules.js';
 import type { RetentionPlan } from '../domain/retention.js';
 import type { AuditScope } from '../domain/entitlement.js';
+import type { CallEvidence } from '../domain/evidence.js';
+import type { ArchivedMessage, JournalEntry } from '../domain/archive.js';
 
-/** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
-export interface ArchivedMessage {
-  /** The transaction sequence: unique, increasing; the hex tail of the transaction id (safe integer). */
-  seq: number;
-  transactionId: string;
-  channel: string;
-  eventCode: string;
-  schemaVersion: string;
-  senderUniqueReference: string;
-  senderId: string;
-  senderRole: string;
-  /** DIPConnectionProviderID from S1, when a DCP sent for the sender. */
-  dcpId: string | null;
-  /** The authenticated physical sender (the participant itself or its DCP). */
-  callerId: string;
-  /** D0.initialCorrelationID: created by the DIP or copied from the sender, per the channel's rule. */
-  correlationId: string | null;
-  senderCorrelationId: string | null;
-  mpan: string | null;
-  /** Transaction timestamp, epoch ms. */
-  receivedAt: number;
-  requestId: string;
-  /**
-   * The payload (CommonBlock + CustomBlock) as UTF-8 JSON, exactly the bytes the sender wrote and signed, or
-   * their canonically spelled re-serialisation when field names had to be corrected. D0 is rebuilt on egress.
-   */
-  payload: Buffer;
-  /** Whom the DIP addressed it to: the sender's primary list and every resolved (recipient, role, kind). */
-  recipients: StoredRecipients | null;
-}
-
-export interface StoredRecipients {
-  primaryRecipients: string[];
-  recipients: { dipId: string; role: string; kind: 'primary' | 'secondary' | 'always' }[];
-}
-
-export const DIP_STAGES = ['Inbound', 'MPANUpdateQueue', 'Addressing', 'Outbound', 'StatusMessage'] as const;
-export type DipStage = (typeof DIP_STAGES)[number];
-
-/** One journal entry (DIPJournalRecord.JournalEntries, 2.2.1 facts §10). */
-export interface JournalEntry {
-  at: number;
-  stage: DipStage;
-  status: string;
-  statusCode: number;
-  /** The archived message this entry belongs to; null for a message rejected on ingress. */
-  messageSeq: number | null;
-  transactionId: string | null;
-  senderUniqueReference: string | null;
-  channel: string;
-  eventCode: string | null;
-  senderId: string | null;
-  mpan: string | null;
-  correlationId: string | null;
-  recipient: string | null;
-  /** The recipient's role, on entries about one copy (Outbound, StatusMessage); null otherwise. */
-  role: string | null;
-  message: string | null;
-  reason: string | null;
-  durationMs: number;
-}
+// The archive's vocabulary lives in the domain; it is named here too, as every store speaks it.
+export { DIP_STAGES, type ArchivedMessage, type DipStage, type JournalEntry, type StoredRecipients } from '../domain/archive.js';
 
 /** One API call, for the audit trail (seed §7). */
 export interface ApiCall {
@@ -84,6 +27,11 @@ export interface ApiCall {
   durationMs: number;
   remote: string | null;
   outcome: string | null;
+  /**
+   * What the caller signed, for a call whose signature and body the DIP verified; null otherwise (and on
+   * calls recorded before the DIP kept it). Written in the same transaction as the call's record.
+   */
+  evidence?: CallEvidence | null;
 }
 
 /** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
@@ -382,6 +330,8 @@ export interface AuditStore {
   searchMessages(criteria: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
   /** API calls, newest first, before the call id `before`; `visibleTo` as above (the caller). */
   searchCalls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number): Promise<(ApiCall & { id: number })[]>;
+  /** The evidence kept for these requests (messages carry their request id); requests without any are absent. */
+  evidenceOf(requestIds: string[]): Promise<Map<string, CallEvidence>>;
 }
 
 export interface ArchiveReader {

@@ -1,5 +1,6 @@
 /** Rows as both backends return them (the same column names), mapped to the contract's types. */
 import { batchStatus, msgText } from '../domain/responses.js';
+import type { CallEvidence, CertificateHeaderName } from '../domain/evidence.js';
 import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, RequeueProgress, StoredRecipients, WebhookConfig } from './ports.js';
 
 export type Row = Record<string, unknown>;
@@ -50,6 +51,35 @@ export const toJournal = (r: Row): JournalEntry => ({
   durationMs: Number(r.duration_ms),
 });
 
+/** call_evidence's columns, in the order both backends insert them. */
+export const EVIDENCE_COLUMNS = [
+  'request_id', 'signer_id', 'signed_method', 'signed_url', 'signature_date', 'content_hash', 'certificate_header', 'certificate', 'signature',
+  'certificate_fingerprint', 'body_sha256',
+] as const;
+
+/** A call's row and its evidence's, for listings (`c` is api_calls; the evidence's request_id is left out, the call has it). */
+export const CALLS_WITH_EVIDENCE = `SELECT c.*, ${EVIDENCE_COLUMNS.slice(1).map((k) => `e.${k}`).join(', ')}
+  FROM api_calls c LEFT JOIN call_evidence e ON e.request_id = c.request_id`;
+
+/** The values of a call's evidence row, in EVIDENCE_COLUMNS order. */
+export const evidenceValues = (requestId: string, e: CallEvidence): string[] => [
+  requestId, e.signerId, e.method, e.url, e.signatureDate, e.contentHash, e.certificateHeader, e.certificate, e.signature, e.certificateFingerprint, e.bodySha256,
+];
+
+/** The evidence in a row (call_evidence's, or a call's joined with it); null when the row has none. */
+export const toEvidence = (r: Row): CallEvidence | null => (r.signature === null || r.signature === undefined ? null : {
+  signerId: r.signer_id as string,
+  method: r.signed_method as string,
+  url: r.signed_url as string,
+  signatureDate: r.signature_date as string,
+  contentHash: r.content_hash as string,
+  certificateHeader: r.certificate_header as CertificateHeaderName,
+  certificate: r.certificate as string,
+  signature: r.signature as string,
+  certificateFingerprint: r.certificate_fingerprint as string,
+  bodySha256: r.body_sha256 as string,
+});
+
 export const toCall = (r: Row): ApiCall => ({
   at: Number(r.at),
   requestId: r.request_id as string,
@@ -63,6 +93,7 @@ export const toCall = (r: Row): ApiCall => ({
   durationMs: Number(r.duration_ms),
   remote: (r.remote as string | null) ?? null,
   outcome: (r.outcome as string | null) ?? null,
+  evidence: toEvidence(r),
 });
 
 export const toWebhook = (r: Row): WebhookConfig => ({

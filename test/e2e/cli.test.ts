@@ -171,7 +171,11 @@ describe('a DIP started with the defaults', () => {
     const txn = lines[0]!.split(' ')[0]!;
     const record = await runCli(['audit', 'message', txn, '--data-dir', dataDir]);
     assert.equal(record.code, 0, record.stderr);
-    assert.equal((JSON.parse(record.stdout) as { journal: { DIPTransactionID: string } }).journal.DIPTransactionID, txn);
+    const shown = JSON.parse(record.stdout) as { journal: { DIPTransactionID: string }; evidence: { signerID: string; headers: Record<string, string>; verifies: boolean } };
+    assert.equal(shown.journal.DIPTransactionID, txn);
+    assert.equal(shown.evidence.signerID, '1200000001', 'with the evidence of what the sender signed');
+    assert.deepEqual(Object.keys(shown.evidence.headers), ['X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature-Certificate', 'X-DIP-Signature']);
+    assert.equal(shown.evidence.verifies, true);
 
     const participants = join(dataDir, 'demo', 'participants.json');
     const own = await runCli(['audit', 'messages', '--participants', participants, '--as', '1000000001', '--json']);
@@ -183,7 +187,7 @@ describe('a DIP started with the defaults', () => {
     assert.match(stranger.stderr, /no message .* that you may see/);
     const calls = await runCli(['audit', 'calls', '--participants', participants, '--as', '1200000001', '--channel', 'IF-021']);
     assert.equal(calls.code, 0, calls.stderr);
-    assert.match(calls.stdout, /^\S+ {2}1200000001 {2}POST \/1\.1\/dip-channel\/IF-021 {2}20[17] {2}/m);
+    assert.match(calls.stdout, /^\S+ {2}1200000001 {2}POST \/1\.1\/dip-channel\/IF-021 {2}20[17] {2}.* signed, verifies/m);
   });
 });
 

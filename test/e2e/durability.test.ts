@@ -1,13 +1,15 @@
 /**
  * Nothing acknowledged is lost: duplicate SURs stay duplicates across restarts, a kill -9 in the middle
- * of traffic loses no batch that was answered 201, and the data directory lock survives a crash.
+ * of traffic loses no batch that was answered 201 nor the evidence of what its sender signed, and the
+ * data directory lock survives a crash.
  */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { evidenceView } from '../../src/audit/evidence.js';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { buildBatch } from '../../src/catalogue/messages.js';
 import { sequenceOfTransactionId } from '../../src/domain/ids.js';
@@ -87,8 +89,8 @@ describe('kill -9 of a serving process', () => {
   const servers: ServerProcess[] = [];
   let sender: DemoParticipant;
   let templates: Message[];
-  /** Every message the killed server answered 201 for, with the transaction id it was given. */
-  const acknowledged: { message: Message; transactionId: string }[] = [];
+  /** Every message the killed server answered 201 for, with the transaction id it was given and the SHA-256 of its request's body. */
+  const acknowledged: { message: Message; transactionId: string; bodySha256: string }[] = [];
   let refused: CliRun | undefined;
 
   const serve = async (): Promise<ServerProcess> => {
@@ -132,11 +134,13 @@ describe('kill -9 of a serving process', () => {
     const client = async (): Promise<void> => {
       while (!killed) {
         const batch = freshCopies(templates, 200);
+        const body = JSON.stringify(batch);
+        const bodySha256 = createHash('sha256').update(body).digest('hex');
         inFlight++;
         try {
-          const r = await poster.post('IF-021', JSON.stringify(batch));
+          const r = await poster.post('IF-021', body);
           if (r.status !== 201) throw new Error(`HTTP ${r.status} ${r.text.slice(0, 300)}`);
-          r.json.messageArray.forEach((item, i) => acknowledged.push({ message: batch[i]!, transactionId: item.transactionID! }));
+          r.json.messageArray.forEach((item, i) => acknowledged.push({ message: batch[i]!, transactionId: item.transactionID!, bodySha256 }));
           if (++batches === killAfter) kill();
         } catch (e) {
           // After the kill, failures are the point; before it, they end the run and fail the test.
@@ -157,7 +161,7 @@ describe('kill -9 of a serving process', () => {
     return { exit: await server.exited, batches, killAfter, inFlightAtKill, surprises };
   };
 
-  test('every batch acknowledged with 201 is in the archive with its journal entry after kill -9, three times over', async (t) => {
+  test('every batch acknowledged with 201 is in the archive with its journal entry and its evidence after kill -9, three times over', async (t) => {
     for (let round = 0; round < 3; round++) {
       // Each restart also takes over the lock the killed process left behind.
       const server = round === 0 ? servers[0]! : await serve();
@@ -172,8 +176,10 @@ describe('kill -9 of a serving process', () => {
     const store = await openStore(`sqlite:${join(dataDir, 'opendip.db')}`);
     try {
       const missing: string[] = [];
-      for (const { message, transactionId } of acknowledged) {
-        const archived = await store.messageByReference(surOf(message));
+      const found = await Promise.all(acknowledged.map((a) => store.messageByReference(surOf(a.message))));
+      const evidence = await store.evidenceOf(found.flatMap((m) => (m ? [m.requestId] : [])));
+      for (const [i, { transactionId, bodySha256 }] of acknowledged.entries()) {
+        const archived = found[i];
         if (archived?.transactionId !== transactionId) {
           missing.push(`${transactionId}: ${archived ? `archived as ${archived.transactionId}` : 'not archived'}`);
           continue;
@@ -181,6 +187,12 @@ describe('kill -9 of a serving process', () => {
         const journal = await store.journalOf(archived.seq);
         if (!journal.some((e) => e.stage === 'Inbound' && e.status === 'GoodToGo' && e.transactionId === transactionId)) {
           missing.push(`${transactionId}: no Inbound journal entry`);
+        }
+        // What the sender signed was committed with the message: the request's evidence, for the body that was sent.
+        const kept = evidence.get(archived.requestId);
+        if (!kept) missing.push(`${transactionId}: no evidence`);
+        else if (kept.bodySha256 !== bodySha256 || kept.signerId !== sender.dipId || !evidenceView(kept).verifies) {
+          missing.push(`${transactionId}: evidence for another body, signer, or that does not verify`);
         }
       }
       assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acknowledged.length} acknowledged messages lost`);

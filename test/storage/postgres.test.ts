@@ -11,6 +11,7 @@ import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
+import { evidenceContract } from './evidence-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -28,6 +29,7 @@ if (unavailable) {
   housekeepingContract(backend);
   replayContract(backend);
   auditContract(backend);
+  evidenceContract(backend);
   postgresOnly();
 }
 

@@ -8,6 +8,7 @@ import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
+import { evidenceContract } from './evidence-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,4 +31,5 @@ for (const backend of [file, memory]) {
   housekeepingContract(backend);
   replayContract(backend);
   auditContract(backend);
+  evidenceContract(backend);
 }

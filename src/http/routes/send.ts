@@ -42,7 +42,7 @@ export function sendRoutes(deps: AppDeps) {
       if (!body) return reply;
       const result = await acceptBatch(ingress, {
         channel: request.facts.channel!, body, caller: request.auth!.caller, requestId: request.id, method: request.method,
-        path: request.url, remote: request.ip, startedAt: request.facts.startedAt,
+        path: request.url, remote: request.ip, startedAt: request.facts.startedAt, evidence: request.facts.evidence ?? null,
       });
       request.facts.audited = true; // with the messages, in their transaction
       request.facts.messages = result.response.messageArray.length;

@@ -7,8 +7,9 @@ import type pg from 'pg';
 import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { RetentionPlan } from '../../domain/retention.js';
 import type { Migration } from '../migrate.js';
+import type { CallEvidence } from '../../domain/evidence.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, HousekeepingReport, JournalEntry, RegistryData, Store } from '../ports.js';
-import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
+import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, keptOfBatch, toCall, toEvidence, toJournal, toMessage, type Row } from '../rows.js';
 import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { DUE_CHANNEL, pgDeliveryParts } from './delivery.js';
 import { createClient, createPool, migrate, transaction, type Queryable } from './pool.js';
@@ -50,6 +51,15 @@ async function insertCalls(c: Queryable, calls: ApiCall[]): Promise<void> {
       [k.map((x) => x.at), k.map((x) => x.requestId), k.map((x) => x.callerId), k.map((x) => x.method), k.map((x) => x.path), k.map((x) => x.channel),
         k.map((x) => x.status), k.map((x) => x.messages), k.map((x) => x.accepted), k.map((x) => Math.round(x.durationMs)), k.map((x) => x.remote),
         k.map((x) => x.outcome)],
+    );
+  }
+  // A call's evidence rides with its record, in the same transaction. The same request recorded twice has the same evidence.
+  const rows = calls.flatMap((x) => (x.evidence ? [evidenceValues(x.requestId, x.evidence)] : []));
+  for (const k of chunks(rows)) {
+    await c.query(
+      `INSERT INTO call_evidence (${EVIDENCE_COLUMNS.join(', ')}) SELECT * FROM unnest(${EVIDENCE_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')})
+       ON CONFLICT (request_id) DO NOTHING`,
+      EVIDENCE_COLUMNS.map((_, i) => k.map((row) => row[i])),
     );
   }
 }
@@ -259,7 +269,7 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       return (rows.rows as Row[]).map(toJournal);
     },
     async recentCalls(limit) {
-      return ((await q('SELECT * FROM api_calls ORDER BY id DESC LIMIT $1', [limit])).rows as Row[]).map(toCall);
+      return ((await q(`${CALLS_WITH_EVIDENCE} ORDER BY c.id DESC LIMIT $1`, [limit])).rows as Row[]).map(toCall);
     },
     loadRegistry,
     async saveParticipant(p: Participant) {
@@ -297,6 +307,15 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       const params: unknown[] = [];
       const sql = callSearchSql(criteria, visibleTo, before, limit, (v) => `$${params.push(v)}`);
       return ((await q(sql, params)).rows as Row[]).map((r) => ({ ...toCall(r), id: Number(r.id) }));
+    },
+    async evidenceOf(requestIds) {
+      const r = await q('SELECT * FROM call_evidence WHERE request_id = ANY($1::text[])', [[...new Set(requestIds)]]);
+      const found = new Map<string, CallEvidence>();
+      for (const row of r.rows as Row[]) {
+        const e = toEvidence(row);
+        if (e) found.set(row.request_id as string, e);
+      }
+      return found;
     },
     async leadHousekeeping() {
       if (leader) return true;

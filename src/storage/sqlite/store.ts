@@ -5,8 +5,9 @@
 import Database from 'better-sqlite3';
 import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { Migration } from '../migrate.js';
+import type { CallEvidence } from '../../domain/evidence.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
-import { keptOfBatch, toCall, toJournal, toMessage, type Row } from '../rows.js';
+import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, keptOfBatch, toCall, toEvidence, toJournal, toMessage, type Row } from '../rows.js';
 import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { deliveryParts } from './delivery.js';
 import { replayParts } from './replay.js';
@@ -60,6 +61,11 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // A call's evidence rides with its record. The same request recorded twice has the same evidence.
+  const insertEvidence = db.prepare(
+    `INSERT INTO call_evidence (${EVIDENCE_COLUMNS.join(', ')}) VALUES (${EVIDENCE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`,
+  );
+  const evidenceByRequest = db.prepare('SELECT * FROM call_evidence WHERE request_id = ?');
   const reserve = db.prepare(`UPDATE sequences SET next_value = next_value + ? WHERE name = 'transaction' RETURNING next_value - ? AS first`);
   const surExists = db.prepare('SELECT 1 FROM messages WHERE sur = ?').pluck();
 
@@ -71,6 +77,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   };
   const writeCall = (c: ApiCall): void => {
     insertCall.run(c.at, c.requestId, c.callerId, c.method, c.path, c.channel, c.status, c.messages, c.accepted, c.durationMs, c.remote, c.outcome);
+    if (c.evidence) insertEvidence.run(...evidenceValues(c.requestId, c.evidence));
   };
 
   const delivery = deliveryParts(db, toMessage, (e) => writeJournal(e));
@@ -227,7 +234,7 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       return (rows as Row[]).map(toJournal);
     },
     async recentCalls(limit) {
-      return (db.prepare('SELECT * FROM api_calls ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toCall);
+      return (db.prepare(`${CALLS_WITH_EVIDENCE} ORDER BY c.id DESC LIMIT ?`).all(limit) as Row[]).map(toCall);
     },
     async loadRegistry() {
       return loadRegistry();
@@ -262,6 +269,15 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       const { param, values } = namedParams();
       const sql = callSearchSql(criteria, visibleTo, before, limit, param);
       return (db.prepare(sql).all(values) as Row[]).map((r) => ({ ...toCall(r), id: Number(r.id) }));
+    },
+    async evidenceOf(requestIds) {
+      const found = new Map<string, CallEvidence>();
+      for (const id of new Set(requestIds)) {
+        const r = evidenceByRequest.get(id) as Row | undefined;
+        const e = r && toEvidence(r);
+        if (e) found.set(id, e);
+      }
+      return found;
     },
     async leadHousekeeping() {
       return true; // the data directory's lock makes this process the only one
