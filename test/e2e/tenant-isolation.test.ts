@@ -218,6 +218,37 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     const visible = sent.filter((s) => s.callerId === caller || rolesOf(m, caller, s.senderId).includes(s.senderRole)
       || copies.get(s.seq)!.some((c) => rolesOf(m, caller, c.recipientId).includes(c.role!)));
     assert.deepEqual(got, visible.map((s) => s.transactionId).sort(), `${caller}'s audit search`);
+    for (const s of sent.slice(0, 3)) {
+      const record = await call(t, caller, 'GET', `/audit/messages/${s.transactionId}`);
+      assert.equal(record.status, visible.includes(s) ? 200 : 204, `${caller} reading the record of ${s.transactionId}`);
+    }
+    const calls = JSON.parse((await call(t, caller, 'GET', '/audit/calls?limit=1000')).text) as { calls: { callerId: string }[] };
+    assert.deepEqual(calls.calls.filter((c) => c.callerId !== caller), [], `${caller} lists its own calls only`);
+  }
+
+  // Status messages replayed: only those about messages the recipient sent in a role the caller acts in.
+  const statuses = new Map(await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.statusMessagesOf(s.seq)] as const)));
+  const window = { datetimeFrom: '2000-01-01T00:00:00+00:00', datetimeTo: '2100-01-01T00:00:00+00:00' };
+  for (const { caller, recipient } of m.pairs.slice(0, 12)) {
+    const roles = rolesOf(m, caller, recipient);
+    const r = await call(t, caller, 'POST', `/statusmessage/replay/${recipient}`, window);
+    if (roles.length === 0) {
+      assert.equal(r.status, 403, `${caller} replaying ${recipient}'s status messages`);
+      continue;
+    }
+    const got = (JSON.parse(r.text) as StandardResponseItem[]).map((x) => x.transactionID).sort();
+    const expected = sent.flatMap((s) => statuses.get(s.seq)!.filter((x) => x.recipientId === recipient && roles.includes(x.role)).map(() => s.transactionId)).sort();
+    assert.deepEqual(got, expected, `${caller} replaying ${recipient}'s status messages in ${roles.join(',')}`);
+  }
+
+  // Deleted: a caller removes only the webhooks of the roles it acts in, and a stranger nothing.
+  for (const { caller, recipient } of m.pairs.slice(0, 10)) {
+    const roles = rolesOf(m, caller, recipient);
+    const before = await t.dip.store.webhooks(recipient, 'IF-021');
+    const r = await call(t, caller, 'DELETE', `/dip-channel/IF-021/pubconfig/${recipient}`);
+    assert.equal(r.status, roles.length === 0 ? 403 : 204, `${caller} deleting ${recipient}'s webhooks`);
+    const removed = caller === recipient ? [''] : roles;
+    assert.deepEqual(await t.dip.store.webhooks(recipient, 'IF-021'), r.status === 204 ? before.filter((w) => !removed.includes(w.role)) : before);
   }
 }
 
