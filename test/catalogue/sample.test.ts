@@ -8,6 +8,7 @@ import { inflateSync } from 'node:zlib';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
+import { invalidMpans, mpanFields } from '../../src/catalogue/mpan-fields.js';
 import { samplePayload, sampleValue, type OpenApiDoc, type SampleOptions } from '../../src/catalogue/sample.js';
 import { isValidMpanCore } from '../../src/domain/mpan.js';
 
@@ -112,6 +113,7 @@ describe('every leaf message schema', () => {
         const payload = samplePayload(doc, name, { fill });
         assertValid(name, payload, fill);
         assertShape(schemas[name], payload, fill, name);
+        assert.deepEqual(invalidMpans(payload, mpanFields(doc, schemas[name])), [], `${name} (${fill}): every MPAN has its check digit`);
         assert.deepEqual(samplePayload(doc, name, { fill }), payload, `${name} (${fill}) is not deterministic`);
         assert.deepEqual(samplePayload(doc, name, { fill, seed: 1 }), payload, `${name} (${fill}): default seed is not 1`);
         const others = [2, 3, 4, 5].map((seed) => samplePayload(doc, name, { fill, seed }));

@@ -94,6 +94,7 @@ test('bulk import rows are checked and turned into appointments', () => {
   ]);
   assert.equal((parseMpanRow('1900000000013,MS,1300000001,2024-01-01T00:00:00+00:00,2024-06-01') as unknown[]).length, 2);
   assert.match(parseMpanRow('123,SUP,1000000001,2024-01-01') as string, /not 13 digits/);
+  assert.match(parseMpanRow('1900000000015,SUP,1000000001,2024-01-01') as string, /MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
   assert.match(parseMpanRow('1900000000013,XX,1000000001,2024-01-01') as string, /service 'XX'/);
   assert.match(parseMpanRow('1900000000013,SUP,short,2024-01-01') as string, /10-character/);
   assert.match(parseMpanRow('1900000000013,SUP,1000000001,yesterday') as string, /effective_from/);
