@@ -1,5 +1,6 @@
 /** Realistic IF-021 consumption messages: one MPAN, one settlement day, 48 half-hour periods. */
 import { randomBytes } from 'node:crypto';
+import { withCheckDigit } from '../../src/domain/mpan.js';
 import { formatCompactDate, formatDateTime } from '../../src/domain/time.js';
 
 export interface ConsumptionOptions {
@@ -16,12 +17,9 @@ export interface ConsumptionOptions {
   mpan?: string;
 }
 
-/** A valid MPAN core: 13 digits whose last is the check digit (weights 3,5,7,13,...). */
+/** A valid MPAN core, one per `n` below 10^10. */
 export function mpanFor(n: number): string {
-  const body = `19${String(n).padStart(10, '0')}`.slice(0, 12);
-  const weights = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i]!, 0);
-  return `${body}${(sum % 11) % 10}`;
+  return withCheckDigit(`19${String(n).padStart(10, '0')}`.slice(0, 12));
 }
 
 export function consumptionPayload(o: ConsumptionOptions): Record<string, unknown> {

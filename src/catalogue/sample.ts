@@ -2,6 +2,7 @@
 // constraint of the JSON Schema / OpenAPI 3.0 subset the catalogue uses; anything outside it (keyword, format,
 // regex construct) throws rather than yield data a validator rejects, and each result is re-checked before return.
 import { deflateSync } from 'node:zlib';
+import { withCheckDigit } from '../domain/mpan.js';
 import { DIGITS, parsePattern, type PatternTerm } from '../domain/pattern.js';
 
 export type OpenApiDoc = { components: { schemas: Record<string, unknown> } };
@@ -25,7 +26,6 @@ const MAX_DEPTH = 64;
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const ALNUM = UPPER + DIGITS;
 const HEX = DIGITS + 'ABCDEF';
-const MPAN_WEIGHTS = [3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43];
 const ROLES = ['SUP', 'SDS', 'MSS', 'ADS', 'ECS', 'REGS'];
 const STREETS = ['High Street', 'Station Road', 'Church Lane', 'Mill Road', 'Park Avenue', 'Victoria Street'];
 // Close enough to ajv-formats to choose between oneOf alternatives; Ajv itself remains the authority.
@@ -210,9 +210,7 @@ function dateTime(ctx: Ctx): string {
 
 /** A 13-digit MPAN core with a plausible distributor prefix and a correct check digit. */
 function mpan(ctx: Ctx): string {
-  const body = String(int(ctx, 10, 23)) + chars(ctx, DIGITS, 10);
-  const sum = MPAN_WEIGHTS.reduce((acc, weight, i) => acc + weight * Number(body.charAt(i)), 0);
-  return body + String((sum % 11) % 10);
+  return withCheckDigit(String(int(ctx, 10, 23)) + chars(ctx, DIGITS, 10));
 }
 
 // ---- strings from regular expressions: the constructs the catalogue uses, and an error for any other ----

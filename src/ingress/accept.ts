@@ -14,7 +14,7 @@ import type { CallEvidence } from '../domain/evidence.js';
 import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { entitlementProblem, staticProblems } from './checks.js';
+import { entitlementProblem, mpanProblems, staticProblems } from './checks.js';
 import { splitJsonArray } from './envelope.js';
 import { archiveBytes, examineElement } from './examine.js';
 import { requestFailure, responseItem, type Outcome } from './response.js';
@@ -131,8 +131,10 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     const primaries = primaryRecipients(common);
     item.recipientId = primaries?.[0] ?? null;
     item.correlationId = e.s1.senderCorrelationID;
+    // Who sends is judged before what is sent: a sender that may not send this has nothing to correct in its data.
     const problem = staticProblems(e.s1, staticCtx)[0]
-      ?? entitlementProblem(e.s1, { channel: req.channel, eventCode: item.eventCode, rule, caller: req.caller, registry });
+      ?? entitlementProblem(e.s1, { channel: req.channel, eventCode: item.eventCode, rule, caller: req.caller, registry })
+      ?? mpanProblems(e.payload, e.mpanFields)[0];
     if (problem) {
       reject(item, problem.code, problem.help);
       continue;

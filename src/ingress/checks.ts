@@ -3,8 +3,10 @@
  * Pure: everything they need is passed in.
  */
 import { ruleFor, type ChannelRule } from '../catalogue/catalogue.js';
+import { invalidMpans, type MpanField, type MpanFinding } from '../catalogue/mpan-fields.js';
 import { correlationProblem, surProblem } from '../domain/ids.js';
 import type { Caller, SenderBlock } from '../domain/model.js';
+import { mpanCoreProblem } from '../domain/mpan.js';
 import type { MsgCode } from '../domain/responses.js';
 import { parseDateTime } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -95,4 +97,21 @@ export function entitlementProblem(s1: SenderBlock, ctx: EntitlementContext): Pr
     };
   }
   return null;
+}
+
+/**
+ * Every MPAN core of a message whose check digit is wrong, one MSG1039 each, naming the field, the value
+ * and the check digit it should have. `payload` must be canonically spelled: the fields are read by name.
+ */
+export function mpanProblems(payload: unknown, fields: readonly MpanField[]): Problem[] {
+  return invalidMpans(payload, fields).map(mpanProblem);
+}
+
+export function mpanProblem({ field, value }: MpanFinding): Problem {
+  return {
+    code: 'MSG1039',
+    help: typeof value === 'string'
+      ? `${field} '${value}' is not a valid MPAN: ${mpanCoreProblem(value)}`
+      : `${field} ${JSON.stringify(value)} is not a valid MPAN: an MPAN core is 13 digits`,
+  };
 }

@@ -4,6 +4,7 @@
  * judge a message the same way.
  */
 import type { Catalogue, JsonObject, LeafSchema } from '../catalogue/catalogue.js';
+import type { MpanField } from '../catalogue/mpan-fields.js';
 import { parseSur } from '../domain/ids.js';
 import type { SenderBlock } from '../domain/model.js';
 import { getProperty } from '../validation/canonical.js';
@@ -31,9 +32,13 @@ export interface Echo {
 export type Examined = Echo & (
   | { kind: 'unreadable'; problem: string }
   | { kind: 'interface'; help: string }
-  | { kind: 'schema'; problems: string[]; s1: unknown }
-  /** `alone`: the element is `{"payload": …}` and nothing else. */
-  | { kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; alone: boolean; element: ElementRef }
+  /** `canonical`: the payload canonically spelled and where its MPANs are, once S0 selected a schema. */
+  | { kind: 'schema'; problems: string[]; s1: unknown; canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] } }
+  /** `alone`: the element is `{"payload": …}` and nothing else. `payload` is canonically spelled. */
+  | {
+    kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; alone: boolean; element: ElementRef;
+    mpanFields: readonly MpanField[];
+  }
 );
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -78,7 +83,10 @@ export function examineElement(
   const verdict = checkPayload(catalogue, schemas, channel, payload, explain);
   if (verdict.kind === 'interface') return { ...echo, kind: 'interface', help: verdict.help };
   if (verdict.kind === 'schema') {
-    return { ...echo, kind: 'schema', problems: verdict.problems, s1: getProperty(getProperty(payload, 'CommonBlock'), 'S1') };
+    const s1 = getProperty(getProperty(payload, 'CommonBlock'), 'S1');
+    return verdict.canonical
+      ? { ...echo, kind: 'schema', problems: verdict.problems, s1, canonical: verdict.canonical }
+      : { ...echo, kind: 'schema', problems: verdict.problems, s1 };
   }
   const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
   const alone = Object.keys(element as object).length === 1;
@@ -86,6 +94,7 @@ export function examineElement(
   return {
     sur: echo.sur, senderId: echo.senderId, dcpId: echo.dcpId, eventCode: echo.eventCode,
     kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, alone, element: ref,
+    mpanFields: verdict.mpanFields,
   };
 }
 

@@ -4,11 +4,12 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Catalogue, JsonObject } from '../catalogue/catalogue.js';
+import { invalidMpans } from '../catalogue/mpan-fields.js';
 import type { SenderBlock } from '../domain/model.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { staticProblems, type StaticContext } from './checks.js';
+import { mpanProblem, mpanProblems, staticProblems, type Problem, type StaticContext } from './checks.js';
 import { splitJsonArray } from './envelope.js';
-import { examineElement } from './examine.js';
+import { examineElement, type Examined } from './examine.js';
 
 export type ValidateTarget = { channel: string; eventCode: string };
 
@@ -23,6 +24,18 @@ export function findValidateTarget(catalogue: Catalogue, channel: string, event:
 
 /** Limits that keep an unauthenticated endpoint cheap: a request is for debugging a few messages. */
 export const VALIDATE_LIMITS = { messages: 1000, problems: 200 } as const;
+
+/**
+ * Check-digit failures, also in a message with schema problems; there an MPAN that is not 13 digits has
+ * already been named by the schema, so only 13-digit ones are judged.
+ */
+function mpanProblemsOf(e: Extract<Examined, { kind: 'valid' | 'schema' }>): Problem[] {
+  if (e.kind === 'valid') return mpanProblems(e.payload, e.mpanFields);
+  if (!e.canonical) return [];
+  return invalidMpans(e.canonical.payload, e.canonical.mpanFields)
+    .filter((f) => typeof f.value === 'string' && /^\d{13}$/.test(f.value))
+    .map(mpanProblem);
+}
 
 export async function validateMessages(
   catalogue: Catalogue,
@@ -55,6 +68,7 @@ export async function validateMessages(
     if (s1 !== null && typeof s1 === 'object' && !Array.isArray(s1)) {
       problems.push(...staticProblems(s1 as Partial<SenderBlock> & JsonObject, { ...ctx, channel: target.channel }).map((p) => at(`${p.code} - ${p.help}`)));
     }
+    problems.push(...mpanProblemsOf(e).map((p) => at(`${p.code} - ${p.help}`)));
   }
   if (problems.length >= VALIDATE_LIMITS.problems) problems.splice(VALIDATE_LIMITS.problems, Infinity, `... and possibly more: at most ${VALIDATE_LIMITS.problems} problems are listed`);
   return problems;

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isService } from '../catalogue/rules.js';
+import { mpanCoreProblem } from '../domain/mpan.js';
 import { parseDateTime } from '../domain/time.js';
 import type { MpanChange, MpanStore } from '../storage/ports.js';
 
@@ -25,6 +26,8 @@ function date(text: string): number | null {
 export function parseMpanRow(line: string): MpanChange[] | string {
   const [mpan = '', service = '', participant = '', from = '', to = ''] = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
   if (!/^\d{13}$/.test(mpan)) return `MPAN '${mpan}' is not 13 digits`;
+  const notMpan = mpanCoreProblem(mpan);
+  if (notMpan) return `MPAN '${mpan}' is not a valid MPAN: ${notMpan}`;
   if (!isService(service)) return `service '${service}' is not one of SUP, LDSO, MS, DS, MDR, REGS`;
   if (!/^[0-9A-Fa-f]{10}$/.test(participant)) return `participant '${participant}' is not a 10-character DIP id`;
   const at = date(from);

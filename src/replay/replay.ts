@@ -73,7 +73,7 @@ export function createReplay(deps: ReplayDeps) {
     /** POST /dip-channel/{id}/replay/{recipient-id}. */
     async messages(channel: string, call: Call): Promise<ReplayAnswer> {
       const parsed = parseMessageRequest(call.body);
-      if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+      if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
       const fingerprint = requestFingerprint('messages', channel, call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
@@ -117,7 +117,7 @@ export function createReplay(deps: ReplayDeps) {
     /** POST /statusmessage/replay/{recipient-id}: the status messages the DIP sent the recipient, as a bare array. */
     async statuses(call: Call): Promise<ReplayAnswer> {
       const parsed = parseStatusMessageRequest(call.body);
-      if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+      if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
       const fingerprint = requestFingerprint('statuses', call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
@@ -145,12 +145,12 @@ export function createReplay(deps: ReplayDeps) {
       let request: unknown;
       if (channel === STATUS_CHANNEL) {
         const parsed = parseStatusMessageRequest(call.body);
-        if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
         query = { recipientId: call.recipientId, roles, notBefore: notBefore(null), ...parsed.filter };
         request = parsed.request;
       } else {
         const parsed = parseMessageRequest(call.body);
-        if (!parsed.ok) return { status: 400, code: 'MSG1001', help: parsed.help };
+        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
         query = { recipientId: call.recipientId, roles, channel, notBefore: notBefore(channel), ...parsed.filter };
         request = parsed.request;
       }

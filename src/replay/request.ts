@@ -4,12 +4,15 @@
  * StatusMessageRequest needs both times. Pure: the result is a query for the store, or what is wrong.
  */
 import { CORRELATION_PATTERN, SUR_PATTERN } from '../domain/ids.js';
+import { mpanCoreProblem } from '../domain/mpan.js';
+import type { MsgCode } from '../domain/responses.js';
 import { parseDateTime } from '../domain/time.js';
 import type { MessageFilter, StatusFilter } from '../storage/ports.js';
 
 export const MAX_TRANSACTION_IDS = 100;
 
-type Parsed<T> = { ok: true; filter: T; request: Record<string, unknown> } | { ok: false; help: string };
+/** A refusal is MSG1001 (not the schema's shape) unless it says otherwise. */
+type Parsed<T> = { ok: true; filter: T; request: Record<string, unknown> } | { ok: false; help: string; code?: MsgCode };
 
 function object(body: Buffer): Record<string, unknown> | string {
   let value: unknown;
@@ -51,6 +54,9 @@ export function parseMessageRequest(body: Buffer): Parsed<MessageFilter> {
   const mpan = text(o.MPAN, 'MPAN', /^\d{13}$/, 'a 13-digit MPAN core');
   const version = text(o.version, 'version', /^[0-9A-Za-z.]{1,10}$/, 'a schema version like 011');
   for (const v of [eventCode, mpan, version]) if (v !== null && typeof v === 'object') return { ok: false, help: `MessageRequest: ${v.problem}` };
+  // 13 digits that are no MPAN core would match nothing: say so rather than answer an empty replay.
+  const notMpan = typeof mpan === 'string' ? mpanCoreProblem(mpan) : null;
+  if (notMpan) return { ok: false, code: 'MSG1039', help: `MessageRequest: MPAN '${String(mpan)}' is not a valid MPAN: ${notMpan}` };
   let transactionIds: string[] | null = null;
   if (o.transactionIDs !== undefined && o.transactionIDs !== null) {
     const ids = o.transactionIDs;

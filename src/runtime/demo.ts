@@ -36,7 +36,7 @@ function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
 }
 
 /** The demo MPAN and who serves it, so that messages about it route to demo participants. */
-export const DEMO_MPAN = '1900000000015';
+export const DEMO_MPAN = '1900000000013';
 const DEMO_SERVICES = { SUP: '1000000001', LDSO: '1600000001', MS: '1300000001', DS: '1200000001', MDR: '1500000001', REGS: '1100000001' } as const;
 
 /** Creates the demo market unless it exists; returns its participants when it was created now. */

@@ -3,14 +3,19 @@
  * version), field names are matched case-insensitively and returned canonically spelled.
  */
 import { leafKey, eventCodesOf, versionsOf, type Catalogue, type JsonObject, type LeafSchema } from '../catalogue/catalogue.js';
+import type { MpanField } from '../catalogue/mpan-fields.js';
 import { getProperty } from './canonical.js';
 import type { SchemaRegistry } from './schemas.js';
 
 export type SchemaVerdict =
-  /** `asReceived`: every field name was already canonical, so the sender's bytes can be archived as they are. */
-  | { kind: 'ok'; leaf: LeafSchema; payload: JsonObject; asReceived: boolean }
+  /**
+   * `asReceived`: every field name was already canonical, so the sender's bytes can be archived as they are.
+   * `mpanFields`: where the selected schema puts MPAN cores in `payload`.
+   */
+  | { kind: 'ok'; leaf: LeafSchema; payload: JsonObject; asReceived: boolean; mpanFields: readonly MpanField[] }
   | { kind: 'interface'; help: string }
-  | { kind: 'schema'; problems: string[] };
+  /** `canonical`: once S0 selected a schema, the payload canonically spelled, for the data checks /validate also reports. */
+  | { kind: 'schema'; problems: string[]; canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] } };
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -62,12 +67,13 @@ export function checkPayload(
     };
   }
   const compiled = schemas.forLeaf(leaf);
-  if (compiled.closed && compiled.validate(payload)) return { kind: 'ok', leaf, payload, asReceived: true };
+  const { mpanFields } = compiled;
+  if (compiled.closed && compiled.validate(payload)) return { kind: 'ok', leaf, payload, asReceived: true, mpanFields };
   const { value, changed } = compiled.canonicalise(payload);
   const canonical = value as JsonObject;
-  if (compiled.validate(canonical)) return { kind: 'ok', leaf, payload: canonical, asReceived: !changed };
+  if (compiled.validate(canonical)) return { kind: 'ok', leaf, payload: canonical, asReceived: !changed, mpanFields };
   const problems = explain ? compiled.explain(canonical) : [firstError(compiled.validate.errors)];
-  return { kind: 'schema', problems: problems.length > 0 ? problems : ['does not match the schema'] };
+  return { kind: 'schema', problems: problems.length > 0 ? problems : ['does not match the schema'], canonical: { payload: canonical, mpanFields } };
 }
 
 function firstError(errors: { instancePath: string; message?: string }[] | null | undefined): string {

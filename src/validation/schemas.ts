@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import type { Catalogue, JsonObject, LeafSchema, OpenApiDoc } from '../catalogue/catalogue.js';
+import { mpanFields, type MpanField } from '../catalogue/mpan-fields.js';
 import { compileCanonicaliser, isClosedSchema, type Canonicaliser } from './canonical.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export sits one level down.
@@ -17,6 +18,8 @@ export interface CompiledSchema {
   closed: boolean;
   /** Every problem in a document, for help texts and the /validate endpoints. */
   explain(payload: unknown): string[];
+  /** Where the schema's messages carry MPAN cores, for the check-digit check (MSG1039). */
+  mpanFields: readonly MpanField[];
 }
 
 /**
@@ -101,6 +104,7 @@ export function createSchemaRegistry(catalogue: Catalogue): SchemaRegistry {
       validate: fast.compile(ref),
       canonicalise: compileCanonicaliser(doc, node),
       closed: isClosedSchema(doc, node),
+      mpanFields: mpanFields(doc, node),
       explain(payload) {
         thorough ??= makeAjv(catalogue.documents, true);
         const check = (explainer ??= thorough.compile(ref));

@@ -15,7 +15,7 @@ const LDSO = '1600000001';
 const REGS = '1100000001';
 const DCP = '1900000001';
 const MPAN_A = '1900000000013';
-const MPAN_B = '1900000000021';
+const MPAN_B = '1900000000022';
 
 type Summary = { transactionID: string; senderUniqueReference: string; MPAN: string; senderID: string; serviceTicketURL: string; recipients: { dipId: string }[] };
 type Page = { messages: Summary[]; next: string | null };

@@ -11,7 +11,7 @@ import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
 import { manualClock, until } from './delivery-support.js';
 
 const MPAN = '1900000000013';
-const OTHER_MPAN = '1900000000021';
+const OTHER_MPAN = '1900000000022';
 const FIRST_DS = '1200000001'; // SDS and ADS
 const SECOND_DS = '1400000002'; // UMSDS
 const NEW_ADS = '1200000002';

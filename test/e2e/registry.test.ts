@@ -89,6 +89,18 @@ test('bad registry input is refused with a reason and a non-zero exit', async ()
   assert.match(grant.stderr, /does not hold the DCP role/);
 });
 
+test('import-mpans applies the good rows and refuses, by line, a row whose MPAN fails its check digit', async () => {
+  const csv = join(t.dataDir, 'mpans.csv');
+  writeFileSync(csv, ['mpan,service,participant,effective_from', '1900000000013,SUP,1000000001,2024-01-01',
+    '1900000000015,SUP,1000000001,2024-01-01', '1900000000022,SUP,1000000001,2024-01-01'].join('\n'));
+  const r = await registry('import-mpans', csv);
+  assert.ok(failed(r), 'a refused row makes the import fail');
+  assert.match(r.stdout, /3 rows read, 2 changes applied/);
+  assert.match(r.stdout, /line 3: MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
+  const served = await t.dip.store.appointments(['1900000000013', '1900000000015', '1900000000022']);
+  assert.deepEqual(served.map((a) => a.mpan).sort(), ['1900000000013', '1900000000022']);
+});
+
 test('opendip send reads a single message from standard input and signs with key files given as flags', async () => {
   const dir = t.dataDir;
   const own = t.pki.participants['1200000001']!;

@@ -15,7 +15,7 @@ const SUP2 = '1000000002';
 const DCP = '1900000001';
 const LDSO = '1600000001';
 const MPAN_A = '1900000000013';
-const MPAN_B = '1900000000021';
+const MPAN_B = '1900000000022';
 
 type Element = { replay: Record<string, string>; payload: { CommonBlock: { S0: Record<string, string>; M0: { MPANCore: string }; D0: Record<string, unknown> } } };
 type RequeueStatus = { requeueId: string; percentComplete: number; totalTransactions: number; processedTransactions: number; status: string };
@@ -166,7 +166,7 @@ describe('status messages', () => {
     try {
       const from = new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
       // No supplier for this MPAN: the sender is told MSG1038 for each message.
-      const unknown = await send(3, { mpan: '1900000000039' });
+      const unknown = await send(3, { mpan: '1900000000040' });
       const to = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
       const body = { datetimeFrom: from, datetimeTo: to };
       const r = await post(SDS, `/statusmessage/replay/${SDS}`, body);

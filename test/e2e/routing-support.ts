@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/catalogue/load.js';
+import { withCheckDigit } from '../../src/domain/mpan.js';
 import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
 import type { Sink } from '../../src/sink/sink.js';
 import type { TestDip } from '../helpers/dip.js';
@@ -123,7 +124,7 @@ export const copy = (dipId: string, role: string): string => `${dipId}/${role}`;
 
 let mpans = 0;
 /** A fresh MPAN per case, so one case's registry changes cannot reach another. */
-export const freshMpan = (): string => `19${String(++mpans).padStart(11, '0')}`;
+export const freshMpan = (): string => withCheckDigit(`195${String(++mpans).padStart(9, '0')}`);
 
 export interface Sent {
   seq: number;

@@ -16,7 +16,7 @@ const REGS = '1100000001';
 const DS = '1200000001';
 const LDSO = '1600000001';
 const EES = '1800000001';
-const MPAN = '1900000000023';
+const MPAN = '1900000000031';
 
 const clock = manualClock();
 let t: TestDip;
@@ -32,7 +32,7 @@ let seq: number;
 const signedDate = () => new Date(clock.now()).toISOString();
 const report = (over: Partial<StandardResponseItem> = {}): StandardResponseItem => ({
   transactionID: txn, senderUniqueReference: sur, correlationID: null, sentTimestamp: formatDateTime(clock.now()), senderID: SUP, recipientID: REGS,
-  DIPConnectionProviderID: null, message: 'RCP1061 - MPAN Invalid or Unknown', help: 'MPAN 1900000000023 is not one we supply', serviceTicketURL: null, ...over,
+  DIPConnectionProviderID: null, message: 'RCP1061 - MPAN Invalid or Unknown', help: 'MPAN 1900000000031 is not one we supply', serviceTicketURL: null, ...over,
 });
 const postStatus = (as: string, body: unknown): Promise<Reply> => t.send({ as, channel: 'STATUS', path: '/1.1/statusmessage', body, date: signedDate() });
 const journal = (as: string, recipient: string, reference = sur, channel = 'IF-006'): Promise<Reply> =>

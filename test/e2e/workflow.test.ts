@@ -15,7 +15,7 @@ const MSS = '1300000001';
 const REGS = '1100000001';
 const SUP = '1000000001';
 const LDSO = '1600000001';
-const MPAN = '1900000000015';
+const MPAN = '1900000000013';
 
 let t: TestDip;
 let sink: Sink;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ROLES } from '../../src/domain/model.js';
+import { mpanCheckDigit } from '../../src/domain/mpan.js';
 import { formatCompactDate } from '../../src/domain/time.js';
 import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
 import { codes, startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
@@ -36,11 +37,12 @@ type Spec =
   | { kind: 'future'; offsetS: number }
   | { kind: 'correlation'; value: string }
   | { kind: 'interface'; channel: string }
+  | { kind: 'mpan'; value: string }
   | { kind: 'schema'; remove: 'M0' | 'S0' | 'S1' | 'CustomBlock' };
 
 const CODE: Record<Exclude<Spec['kind'], 'valid' | 'duplicate' | 'schema'>, string> = {
   environment: 'MSG1000', unregistered: 'MSG1009', roleNotHeld: 'MSG1010', surChannel: 'MSG1006',
-  future: 'MSG1007', correlation: 'MSG1012', interface: 'MSG1002',
+  future: 'MSG1007', correlation: 'MSG1012', interface: 'MSG1002', mpan: 'MSG1039',
 };
 
 const otherChannels = (): string[] => [...t.dip.catalogue.channels.keys()].filter((c) => c !== CHANNEL);
@@ -56,6 +58,9 @@ const dataFailure: fc.Arbitrary<Spec> = fc.oneof(
   fc.constantFrom('not-a-ci', 'ci-20240101-abc', 'CI-2024-01-01-abc', 'CI-20240101-', 'CI-20240101-ab!', 'CI-20240101 abc')
     .map((value): Spec => ({ kind: 'correlation', value })),
   fc.nat().map((i): Spec => ({ kind: 'interface', channel: otherChannels()[i % otherChannels().length]! })),
+  // Twelve digits and any check digit but theirs.
+  fc.tuple(fc.stringMatching(/^\d{12}$/), fc.integer({ min: 1, max: 9 }))
+    .map(([twelve, off]): Spec => ({ kind: 'mpan', value: `${twelve}${(mpanCheckDigit(twelve) + off) % 10}` })),
 );
 
 const valid: fc.Arbitrary<Spec> = fc.record({
@@ -101,6 +106,7 @@ function build(specs: Spec[]): Built[] {
       case 'future': body = t.message({ ...base, at: NOW + spec.offsetS * 1000 }); break;
       case 'correlation': body = t.message({ ...base, correlationId: spec.value }); break;
       case 'interface': body = t.message({ channel: spec.channel, sender: SDS, role: 'SDS', at: NOW }); break;
+      case 'mpan': body = t.message({ ...base, mpan: spec.value }); break;
       case 'schema':
         body = t.message(base);
         delete (spec.remove === 'CustomBlock' ? body.payload : (body.payload.CommonBlock as Record<string, unknown>))[spec.remove];

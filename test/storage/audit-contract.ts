@@ -11,7 +11,7 @@ import { call, freshStores, inbound, message, type Backend } from './contract.js
 
 const PARTICIPANTS = ['1000000001', '1000000002', '1200000001', '1600000001', '1700000001', '1900000001'];
 const CHANNELS = ['IF-021', 'IF-013', 'IF-006'];
-const MPANS = ['1900000000013', '1900000000021', '1900000000039', null];
+const MPANS = ['1900000000013', '1900000000022', '1900000000040', null];
 const T0 = Date.UTC(2026, 8, 1);
 
 /** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
@@ -82,7 +82,7 @@ export function auditContract(backend: Backend): void {
       const some = all[17]!.m;
       const cases: AuditCriteria[] = [
         {}, { channel: 'IF-013' }, { transactionId: some.transactionId }, { senderUniqueReference: some.senderUniqueReference },
-        { correlationId: 'CI-20260901-2' }, { from: T0 + 10 * 60_000, to: T0 + 20 * 60_000 }, { mpan: '1900000000021' },
+        { correlationId: 'CI-20260901-2' }, { from: T0 + 10 * 60_000, to: T0 + 20 * 60_000 }, { mpan: '1900000000022' },
         { sender: '1200000001' }, { receiver: '1600000001' }, { channel: 'IF-021', receiver: '1000000001', from: T0 + 30 * 60_000 },
         { transactionId: 'T-IF-021-1200000001-SDS-20260901-00000000000000FF' }, { transactionId: 'nonsense' },
       ];

@@ -25,7 +25,7 @@ export function message(seq: number, over: Partial<ArchivedMessage> = {}): Archi
     seq, transactionId: `T-IF-021-1200000001-SDS-20240101-${seq.toString(16).toUpperCase().padStart(16, '0')}`,
     channel: 'IF-021', eventCode: '[ActivePower]', schemaVersion: '011', senderUniqueReference: `S-IF-021-1200000001-SDS-20240101-${seq}x${counter}`,
     senderId: '1200000001', senderRole: 'SDS', dcpId: null, callerId: '1200000001', correlationId: null, senderCorrelationId: null,
-    mpan: '1234567890123', receivedAt: 1_700_000_000_000 + seq, requestId: 'req', payload: Buffer.from(JSON.stringify({ CommonBlock: { n: seq } })),
+    mpan: '1234567890126', receivedAt: 1_700_000_000_000 + seq, requestId: 'req', payload: Buffer.from(JSON.stringify({ CommonBlock: { n: seq } })),
     recipients: null, ...over,
   };
 }

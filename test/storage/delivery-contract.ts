@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { withCheckDigit } from '../../src/domain/mpan.js';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { AttemptRecord, Endpoint, NewDelivery, Store } from '../../src/storage/ports.js';
 import { MpanView } from '../../src/routing/mpan-view.js';
@@ -233,18 +234,18 @@ export function deliveryContract(backend: Backend): void {
         messages: [copy], journal: [inbound(copy)], call: call({ at: T0 }),
         deliveries: [{ messageSeq: next, recipientId: '1700000001', role: 'MDS', channel: 'IF-021', publicationId: 'PUB-021' }],
         statusMessages: [{ recipientId: '1200000001', role: 'SDS', messageSeq: next, item: statusItem(4) }],
-        registryChanges: [{ mpan: '1234567890123', service: 'SUP', action: 'appoint', participantId: SUP, at: T0, sourceSeq: next }],
+        registryChanges: [{ mpan: '1234567890126', service: 'SUP', action: 'appoint', participantId: SUP, at: T0, sourceSeq: next }],
       });
       assert.equal(duplicates.size, 1);
       assert.deepEqual(await store.deliveriesOf(next), []);
       assert.deepEqual(await store.statusMessagesOf(next), []);
-      assert.deepEqual(await store.appointments(['1234567890123']), []);
+      assert.deepEqual(await store.appointments(['1234567890126']), []);
       assert.deepEqual((await store.claimDueEndpoints(T0, 10, 'a', 1)).map((e) => e.recipientId).sort(), [SUP, LDSO].sort());
     });
 
     test('MPAN appointments: appoint, replace, re-state and end, by messages and in bulk, with history kept', async () => {
       const store = await fresh();
-      const mpan = '1900000000015';
+      const mpan = '1900000000013';
       const seq = await store.reserveSequence(1);
       const m = message(seq, { mpan });
       await store.acceptBatch({
@@ -257,27 +258,27 @@ export function deliveryContract(backend: Backend): void {
         { mpan, service: 'DS', action: 'appoint', participantId: '1200000001', at: T0 + 100, sourceSeq: null },
         { mpan, service: 'DS', action: 'end', participantId: '1200000001', at: T0 + 200, sourceSeq: null },
         { mpan, service: 'MS', action: 'end', participantId: '1300000001', at: T0 + 200, sourceSeq: null },
-        { mpan: '2000000000017', service: 'LDSO', action: 'appoint', participantId: LDSO, at: T0, sourceSeq: null },
+        { mpan: '2000000000015', service: 'LDSO', action: 'appoint', participantId: LDSO, at: T0, sourceSeq: null },
       ]);
       assert.equal(changed, 4, 're-stating the serving supplier and ending what was never appointed change nothing');
-      const history = (await store.appointments([mpan, mpan, '2000000000017', '2999999999999']))
+      const history = (await store.appointments([mpan, mpan, '2000000000015', '2999999999994']))
         .map((a) => [a.mpan, a.service, a.participantId, a.from, a.to])
         .sort((x, y) => String(x).localeCompare(String(y)));
       assert.deepEqual(history, [
         [mpan, 'DS', '1200000001', T0 + 100, T0 + 200],
         [mpan, 'SUP', '1000000001', T0, T0 + 100],
         [mpan, 'SUP', '1000000002', T0 + 100, null],
-        ['2000000000017', 'LDSO', LDSO, T0, null],
+        ['2000000000015', 'LDSO', LDSO, T0, null],
       ].sort((x, y) => String(x).localeCompare(String(y))));
       // Late news of an earlier change, then a real change back: who serves at each moment stays right.
-      const late = '1900000000023';
+      const late = '1900000000031';
       await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: SUP, at: T0 + 500, sourceSeq: null }]);
       await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: '1000000002', at: T0 + 300, sourceSeq: null }]);
       assert.equal(await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: SUP, at: T0 + 700, sourceSeq: null }]), 0);
       assert.equal(await store.applyMpanChanges([{ mpan: late, service: 'SUP', action: 'appoint', participantId: '1000000002', at: T0 + 800, sourceSeq: null }]), 1);
       const view = new MpanView(await store.appointments([late]));
       assert.deepEqual([400, 600, 900].map((t) => view.serving(late, 'SUP', T0 + t)), ['1000000002', SUP, '1000000002']);
-      const many = Array.from({ length: 1_200 }, (_, i) => ({ mpan: `3${String(i).padStart(12, '0')}`, service: 'SUP' as const, action: 'appoint' as const, participantId: SUP, at: T0, sourceSeq: null }));
+      const many = Array.from({ length: 1_200 }, (_, i) => ({ mpan: withCheckDigit(`3${String(i).padStart(11, '0')}`), service: 'SUP' as const, action: 'appoint' as const, participantId: SUP, at: T0, sourceSeq: null }));
       assert.equal(await store.applyMpanChanges(many), 1_200);
       assert.equal((await store.appointments(many.map((c) => c.mpan))).length, 1_200, 'lookups of more MPANs than one query takes');
     });

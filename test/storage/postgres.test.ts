@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { withCheckDigit } from '../../src/domain/mpan.js';
 import { MpanView } from '../../src/routing/mpan-view.js';
 import { loadMigrations } from '../../src/storage/migrate.js';
 import { openStore } from '../../src/storage/open.js';
@@ -115,7 +116,7 @@ function postgresOnly(): void {
       const store = await openStore(url);
       try {
         const changes = Array.from({ length: 30_000 }, (_, i) => ({
-          mpan: String(1_900_000_000_000 + i), service: 'SUP' as const, action: 'appoint' as const, participantId: '1000000001', at: 0, sourceSeq: null,
+          mpan: withCheckDigit(String(190_000_000_000 + i)), service: 'SUP' as const, action: 'appoint' as const, participantId: '1000000001', at: 0, sourceSeq: null,
         }));
         assert.equal(await store.applyMpanChanges(changes), 30_000);
       } finally {

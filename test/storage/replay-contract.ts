@@ -37,7 +37,7 @@ export function replayContract(backend: Backend): void {
       for (let i = 0; i < count; i++) {
         const at = T0 + i * MINUTE;
         const seq = await store.reserveSequence(1, at);
-        const m = message(seq, { receivedAt: at, mpan: i % 2 === 0 ? '1900000000013' : '1900000000021', eventCode: i === 4 ? '[Other]' : '[ActivePower]', schemaVersion: i === 5 ? '010' : '011' });
+        const m = message(seq, { receivedAt: at, mpan: i % 2 === 0 ? '1900000000013' : '1900000000022', eventCode: i === 4 ? '[Other]' : '[ActivePower]', schemaVersion: i === 5 ? '010' : '011' });
         const deliveries = [{ messageSeq: seq, recipientId: SUP, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' }];
         if (i < 3) deliveries.push({ messageSeq: seq, recipientId: LDSO, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' });
         const statusMessages = i === 0 ? [{ recipientId: m.senderId, role: m.senderRole, messageSeq: seq, item: item(0, { transactionID: m.transactionId }) }] : [];
@@ -58,7 +58,7 @@ export function replayContract(backend: Backend): void {
       assert.deepEqual(await seqsOf(store, query({ recipientId: '1700000001' })), [], 'nothing for one who was sent nothing');
       assert.deepEqual(await seqsOf(store, query({ channel: 'IF-013' })), []);
       assert.deepEqual(await seqsOf(store, query({ from: T0 + 2 * MINUTE, to: T0 + 4 * MINUTE })), seqs.slice(2, 5), 'both bounds inclusive');
-      assert.deepEqual(await seqsOf(store, query({ mpan: '1900000000021' })), [seqs[1], seqs[3], seqs[5]]);
+      assert.deepEqual(await seqsOf(store, query({ mpan: '1900000000022' })), [seqs[1], seqs[3], seqs[5]]);
       assert.deepEqual(await seqsOf(store, query({ eventCode: '[Other]' })), [seqs[4]]);
       assert.deepEqual(await seqsOf(store, query({ schemaVersion: '010' })), [seqs[5]]);
       assert.deepEqual(await seqsOf(store, query({ transactionIds: [all[3]!.transactionId, all[1]!.transactionId, 'T-unknown'] })), [seqs[1], seqs[3]]);

@@ -148,7 +148,7 @@ const mini: Schemas = {
 
 const block = {
   name: 'Jane Smith', when: '2024-03-21T19:05:00+00:00', day: '2024-03-21', who: '1200000001', flag: false, amount: 12.5,
-  kind: 'A', mpan: '1234567890123', kwh: '-12.500', mpid: 'EMEB', sur: 'S-IF-021-SDS-abc', mail: 'jane@example.com',
+  kind: 'A', mpan: '1234567890126', kwh: '-12.500', mpid: 'EMEB', sur: 'S-IF-021-SDS-abc', mail: 'jane@example.com',
   report: 'eJyrVspLzE1VslJQSsrPz1GqBQAojwU5', free: 'anything', items: [{ code: 'AB', n: 7 }, { code: 'C', n: 8 }],
 };
 const message = (): Record<string, unknown> => ({ Header: { id: 'H1' }, Body: { B1: structuredClone(block), B2: structuredClone(block) } });

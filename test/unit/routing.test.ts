@@ -19,7 +19,7 @@ const directory: Directory = {
   holders: (role: Role) => market.filter((p) => p.roles.includes(role)),
 };
 const facts = (over: Partial<RoutingFacts> = {}): RoutingFacts => ({
-  primaryRecipients: null, mpan: '1900000000015', distributor: '1600000001', senderId: '1200000001', senderRole: 'SDS', ...over,
+  primaryRecipients: null, mpan: '1900000000013', distributor: '1600000001', senderId: '1200000001', senderRole: 'SDS', ...over,
 });
 const rules = (over: Partial<RecipientRules>): RecipientRules => ({ primary: [], primaryRequired: false, secondary: [], always: [], ...over });
 
@@ -89,13 +89,14 @@ test('an appointment that arrives after a later one still leaves the right party
 });
 
 test('bulk import rows are checked and turned into appointments', () => {
-  assert.deepEqual(parseMpanRow('1900000000015,SUP,1000000001,2024-01-01'), [
-    { mpan: '1900000000015', service: 'SUP', action: 'appoint', participantId: '1000000001', at: Date.UTC(2024, 0, 1), sourceSeq: null },
+  assert.deepEqual(parseMpanRow('1900000000013,SUP,1000000001,2024-01-01'), [
+    { mpan: '1900000000013', service: 'SUP', action: 'appoint', participantId: '1000000001', at: Date.UTC(2024, 0, 1), sourceSeq: null },
   ]);
-  assert.equal((parseMpanRow('1900000000015,MS,1300000001,2024-01-01T00:00:00+00:00,2024-06-01') as unknown[]).length, 2);
+  assert.equal((parseMpanRow('1900000000013,MS,1300000001,2024-01-01T00:00:00+00:00,2024-06-01') as unknown[]).length, 2);
   assert.match(parseMpanRow('123,SUP,1000000001,2024-01-01') as string, /not 13 digits/);
-  assert.match(parseMpanRow('1900000000015,XX,1000000001,2024-01-01') as string, /service 'XX'/);
-  assert.match(parseMpanRow('1900000000015,SUP,short,2024-01-01') as string, /10-character/);
-  assert.match(parseMpanRow('1900000000015,SUP,1000000001,yesterday') as string, /effective_from/);
-  assert.match(parseMpanRow('1900000000015,SUP,1000000001,2024-01-01,2023-01-01') as string, /effective_to/);
+  assert.match(parseMpanRow('1900000000015,SUP,1000000001,2024-01-01') as string, /MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
+  assert.match(parseMpanRow('1900000000013,XX,1000000001,2024-01-01') as string, /service 'XX'/);
+  assert.match(parseMpanRow('1900000000013,SUP,short,2024-01-01') as string, /10-character/);
+  assert.match(parseMpanRow('1900000000013,SUP,1000000001,yesterday') as string, /effective_from/);
+  assert.match(parseMpanRow('1900000000013,SUP,1000000001,2024-01-01,2023-01-01') as string, /effective_to/);
 });
