@@ -28,7 +28,7 @@ const CLIENTS = 3;
 const BATCH = 20;
 /** Small calls, so that many are made and the backlog is spread over many. */
 const WEBHOOK_MAX_MESSAGES = 100;
-const DRAIN_DEADLINE_MS = 90_000;
+const DRAIN_DEADLINE_MS = 60_000;
 
 const sdsOf = (market: DemoMarketFile) => participant(market, market.participants.find((p) => p.roles.includes('SDS'))!.dipId);
 
