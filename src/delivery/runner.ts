@@ -232,7 +232,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (serving.length === 0) return;
     try {
       const kept = new Set((await store.renewLeases(serving, deps.owner, clock.now() + policy.leaseMs)).map(keyOf));
-      for (const e of serving) if (!kept.has(keyOf(e)) && held.has(keyOf(e))) lost.add(keyOf(e));
+      // Only the very claim this renewal was for is lost: if that call ended meanwhile (releasing the lease, so
+      // nothing was renewed) and the endpoint was claimed again, the new claim's lease is its own.
+      for (const e of serving) if (!kept.has(keyOf(e)) && held.get(keyOf(e)) === e) lost.add(keyOf(e));
     } catch (e) {
       deps.logger.warn({ err: e }, 'delivery leases could not be renewed; trying again');
     }

@@ -102,6 +102,8 @@ export interface Sink {
   statuses(): unknown[];
   /** Kept even when `keep` is false. */
   counts(): SinkCounts;
+  /** Calls read and not yet answered (being delayed or stored): a caller that died now never hears their answer. */
+  inFlight(): number;
   setBehaviour(b: SinkBehaviour): void;
   /** Resolves once the predicate holds; rejects after `timeoutMs` (default 10 s) saying what arrived. */
   waitFor(predicate: (s: Sink) => boolean, timeoutMs?: number): Promise<void>;
@@ -164,6 +166,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const delays = new AbortController();
   let writes: Promise<void> = Promise.resolve();
   let closed = false;
+  let answering = 0;
 
   /** Parses the body once; a refused call's items are still recorded, for tests to see what was attempted. */
   function read(body: Buffer): Received {
@@ -256,7 +259,15 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     } catch {
       return; // the DIP gave up mid-body: nothing was delivered, so there is nothing to answer or record
     }
-    const body = Buffer.concat(chunks);
+    answering++;
+    try {
+      await answer(req, res, Buffer.concat(chunks));
+    } finally {
+      answering--;
+    }
+  }
+
+  async function answer(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const headers = joinHeaders(req.headers);
     const { mpo, dipId } = readMpo(headers[HEADER.mpo]);
     const peer = tls ? (req.socket as TLSSocket).getPeerX509Certificate() : undefined;
@@ -337,6 +348,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     messages: () => [...accepted.messages],
     statuses: () => [...accepted.statuses],
     counts: () => ({ ...counts }),
+    inFlight: () => answering,
     setBehaviour,
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise<void>((resolve, reject) => {

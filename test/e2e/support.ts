@@ -106,9 +106,12 @@ export const runCli = (args: string[], options: RunOptions = {}): Promise<CliRun
 export interface ServerProcess {
   child: ChildProcess;
   pid: number;
-  /** API base including the version, from the banner's API line. */
+  /** API base including the version, from the banner's API line; '' for a worker, which serves no HTTP. */
   baseUrl: string;
   banner: string;
+  /** When the process was spawned, and when its banner was complete (epoch ms): how long a start took. */
+  spawnedAt: number;
+  readyAt: number;
   exited: Promise<Exit>;
   stdout(): string;
   stderr(): string;
@@ -118,6 +121,7 @@ export interface ServerProcess {
 
 /** Starts `opendip serve <args>` and resolves once its banner is out; rejects with its stderr if it exits first. */
 export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: tmpdir(), env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const t = track(child);
   const banner = await new Promise<string>((resolve, reject) => {
@@ -127,8 +131,9 @@ export async function startServer(args: string[], env: Record<string, string> = 
     }, HANG_GUARD_MS);
     const check = (): void => {
       const text = t.out();
-      const api = /^API\s+\S+\n/m.exec(text);
-      if (!api) return;
+      // A worker serves no HTTP: its banner has a Worker line and no API line.
+      const role = /^OpenDIP .* role (\w+)\n/m.exec(text)?.[1];
+      if (!role || !(role === 'worker' ? /^Worker\s.*\n/m : /^API\s+\S+\n/m).test(text)) return;
       // With the demo market on, the banner ends with the send command; wait until that line is complete.
       const demo = /^Demo\s/m.test(text);
       if (demo && !/ send --participants .*\n/.test(text)) return;
@@ -142,10 +147,11 @@ export async function startServer(args: string[], env: Record<string, string> = 
       reject(new Error(`opendip serve exited (${e.code ?? e.signal}) before its banner:\n${t.err()}${t.out()}`));
     });
   });
+  const readyAt = Date.now();
   const api = /^API\s+(\S+)\/dip-channel\/\{IF-xxx\}$/m.exec(banner);
-  if (!api) throw new Error(`no API line in the banner:\n${banner}`);
+  if (!api && !/ role worker\n/.test(banner)) throw new Error(`no API line in the banner:\n${banner}`);
   return {
-    child, pid: child.pid!, baseUrl: api[1]!, banner, exited: t.exited, stdout: t.out, stderr: t.err,
+    child, pid: child.pid!, baseUrl: api?.[1] ?? '', banner, spawnedAt, readyAt, exited: t.exited, stdout: t.out, stderr: t.err,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return t.exited;
@@ -177,22 +183,31 @@ export function freshCopies(templates: Message[], count: number): Message[] {
 
 export interface SignedPoster {
   post(channel: string, body: string): Promise<{ status: number; json: StandardResponse; text: string }>;
+  /** Any signed call under the API base (`path` starts with '/'; a GET signs an empty body). */
+  call(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
-/** A demo participant posting signed batches over plain HTTP, as a participant's own client would. */
+/** A demo participant making signed calls over plain HTTP, as a participant's own client would. */
 export function demoPoster(baseUrl: string, participant: DemoParticipant): SignedPoster {
   const keyPem = readFileSync(participant.privateKeyPath, 'utf8');
   const certPem = readFileSync(participant.certificatePath, 'utf8');
   const agent = new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+  const call: SignedPoster['call'] = async (method, path, body = '') => {
+    const url = `${baseUrl}${path}`;
+    const headers = {
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      'x-api-key': participant.apiKey, ...participantSignature({ method, url, body, keyPem, certPem }),
+    };
+    const res = await request(url, { method, headers, body: method === 'POST' ? body : undefined, dispatcher: agent });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
   return {
     async post(channel, body) {
-      const url = `${baseUrl}/dip-channel/${channel}`;
-      const headers = { 'content-type': 'application/json', 'x-api-key': participant.apiKey, ...participantSignature({ method: 'POST', url, body, keyPem, certPem }) };
-      const res = await request(url, { method: 'POST', headers, body, dispatcher: agent });
-      const text = await res.body.text();
-      return { status: res.statusCode, text, json: JSON.parse(text) as StandardResponse };
+      const { status, text } = await call('POST', `/dip-channel/${channel}`, body);
+      return { status, text, json: JSON.parse(text) as StandardResponse };
     },
+    call,
     close: () => agent.close(),
   };
 }

@@ -284,11 +284,16 @@ describe('behaviours', () => {
     assert.deepEqual(s.calls().map((c) => c.rejected), [1, 1, 1, 2]);
   });
 
-  test('delayMs holds the answer; hangUp drops the connection and stores nothing', async () => {
+  test('delayMs holds the answer (the call counts as in flight meanwhile); hangUp drops the connection and stores nothing', async () => {
     const s = await sink({ behaviour: { delayMs: 300 } });
     const t0 = Date.now();
-    assert.equal((await post(s, [message(1)])).status, 201);
+    const answered = post(s, [message(1)]);
+    assert.equal(s.inFlight(), 0, 'nothing read yet');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(s.inFlight(), 1, 'read and held');
+    assert.equal((await answered).status, 201);
     assert.ok(Date.now() - t0 >= 290);
+    assert.equal(s.inFlight(), 0, 'answered');
     s.setBehaviour({ hangUp: true });
     await assert.rejects(post(s, [message(2)]), /other side closed|socket|ECONNRESET/i);
     assert.equal(s.calls().at(-1)!.status, 0);
