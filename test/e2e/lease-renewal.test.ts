@@ -50,7 +50,7 @@ test('a renewal that straddles the end of one call and the start of the next lea
   const secondDelivered = signal();
 
   const real = {
-    recordAttempt: store.recordAttempt.bind(store), renewLeases: store.renewLeases.bind(store), webhook: store.webhook.bind(store),
+    recordAttempt: store.recordAttempt.bind(store), renewLeases: store.renewLeases.bind(store), webhooks: store.webhooks.bind(store),
     claimDueEndpoints: store.claimDueEndpoints.bind(store),
   };
   const gated = Object.assign(Object.create(store) as typeof store, {
@@ -77,9 +77,9 @@ test('a renewal that straddles the end of one call and the start of the next lea
       return kept;
     },
     // The second call's lookup waits until the renewal has judged what it kept.
-    async webhook(recipientId: string, channel: string) {
+    async webhooks(recipientId: string, channel: string) {
       if (++lookups === 2) await renewalDone.promise;
-      return real.webhook(recipientId, channel);
+      return real.webhooks(recipientId, channel);
     },
   });
 
@@ -90,7 +90,7 @@ test('a renewal that straddles the end of one call and the start of the next lea
         calls.push(call);
         if (calls.length === 1) {
           // A second copy falls due while the first call is in flight, so the endpoint is claimed again at once.
-          await store.addStatusMessages([{ recipientId: SUP, messageSeq: null, item: item(2) }], Date.now());
+          await store.addStatusMessages([{ recipientId: SUP, role: '', messageSeq: null, item: item(2) }], Date.now());
           await renewalStarted.promise;
         } else {
           secondDelivered.resolve();
@@ -104,8 +104,10 @@ test('a renewal that straddles the end of one call and the start of the next lea
     policy: { retry: DEFAULT_RETRY, breaker: DEFAULT_BREAKER, lingerMs: 0, concurrency: 4, leaseMs: LEASE_MS, pollMs: 5_000 },
   });
   try {
-    await store.saveWebhook({ recipientId: SUP, channel: STATUS_CHANNEL, callbackUrl: 'http://127.0.0.1:9/hook', maxMessageCount: 100, maxPayloadKb: 1_000, configuredBy: SUP }, Date.now());
-    await store.addStatusMessages([{ recipientId: SUP, messageSeq: null, item: item(1) }], Date.now());
+    await store.saveWebhooks([{
+      recipientId: SUP, channel: STATUS_CHANNEL, role: '', callbackUrl: 'http://127.0.0.1:9/hook', maxMessageCount: 100, maxPayloadKb: 1_000, configuredBy: SUP,
+    }], Date.now());
+    await store.addStatusMessages([{ recipientId: SUP, role: '', messageSeq: null, item: item(1) }], Date.now());
     runner.start();
     await renewalDone.promise;
     // Well before the lease would run out: a lease wrongly taken for lost leaves the copy waiting a whole lease.
