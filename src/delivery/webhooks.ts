@@ -2,6 +2,7 @@
  * Webhook registration (2.2.1 facts §3.2, §3.8, §8): a participant, or its DIP Connection Provider, tells
  * the DIP where to push a channel's publications or its status messages. Pure parsing of WebhookConfig.
  */
+import { parseJsonBody } from '../domain/json.js';
 
 /** Seed §4.6.3: "Initially the maximum number of records sent in a single call will be set to 50,000". */
 export const DEFAULT_MAX_MESSAGE_COUNT = 50_000;
@@ -14,12 +15,11 @@ export type ParsedWebhook =
   | { ok: false; help: string };
 
 export function parseWebhookConfig(body: Buffer): ParsedWebhook {
-  let config: unknown;
-  try {
-    config = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { ok: false, help: 'the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}' };
+  const json = parseJsonBody(body);
+  if (!json.ok) {
+    return { ok: false, help: `the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}; it is ${json.problem}` };
   }
+  const config = json.value;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return { ok: false, help: 'the body must be a WebhookConfig JSON object' };
   const c = config as Record<string, unknown>;
   const url = c.callbackURL;

@@ -130,6 +130,17 @@ describe('POST /1.1/statusmessage', () => {
     assert.equal(await statusCount(), before);
   });
 
+  test('items that are not objects are refused with 400 MSG1001, not a 500', async () => {
+    const before = await statusCount();
+    for (const body of [[null], [report(), 7], ['x', null]]) {
+      const r = await postStatus(SUP, body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.messageArray.length, body.length);
+      assert.ok(r.json.messageArray.every((i) => i.senderID === SUP && /^MSG100[01]/.test(i.message ?? '')), r.text);
+    }
+    assert.equal(await statusCount(), before);
+  });
+
   test('one bad report refuses the whole request: the good one is not relayed either', async () => {
     const before = await statusCount();
     const r = await postStatus(SUP, [report({ help: 'the good one' }), report({ recipientID: LDSO })]);

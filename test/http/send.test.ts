@@ -366,6 +366,20 @@ describe('input a careless or hostile client might send', () => {
     assert.deepEqual(codes(r), ['MSG1001']);
   });
 
+  test('JSON nested hundreds of thousands of levels deep is 400 MSG1001, on the send API and /validate alike, not a 500', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const text = JSON.stringify([if021()]);
+    for (const raw of [text.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`), `[{"payload":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`]) {
+      const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
+      assert.equal(r.status, 400, r.text.slice(0, 300));
+      assert.deepEqual(codes(r), ['MSG1001']);
+      assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
+      const v = await t.dip.app.inject({ method: 'POST', url: '/validate/IF-021/ActivePower', payload: raw, headers: { 'content-type': 'application/json' } });
+      assert.equal(v.statusCode, 400);
+      assert.match(v.json() as string, /nested more than 64 levels deep/);
+    }
+  });
+
   test('a body that is not UTF-8 is refused', async () => {
     const text = Buffer.from(JSON.stringify([if021()]));
     const bad = Buffer.concat([text.subarray(0, 40), Buffer.from([0xff, 0xfe]), text.subarray(40)]);
