@@ -1,7 +1,10 @@
 /** The send API end to end through the HTTP stack: every status and MSG code of Level 1 validation. */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import type { StandardResponse } from '../../src/domain/responses.js';
 import { codes, startTestDip, type TestDip } from '../helpers/dip.js';
+import { participantSignature } from '../helpers/signer.js';
 
 const SDS = '1200000001';
 const SUP = '1000000001';
@@ -300,6 +303,38 @@ describe('refusing requests', () => {
     assert.equal(legacy.status, 201);
     const crlf = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], cert: t.pki.participants[SDS]!.certificatePem.replace(/\n/g, '\r\n') });
     assert.equal(crlf.status, 201);
+  });
+
+  test('a credential header sent twice is 401 naming it, even when its first value is the right one', async () => {
+    // Node joins repeated headers with ", "; base64 decoding the joined value used to read the first one alone.
+    const body = JSON.stringify([if021()]);
+    const url = `${t.origin}/1.1/dip-channel/IF-021`;
+    const own = t.pki.participants[SDS]!;
+    const signed = participantSignature({ method: 'POST', url, body, keyPem: own.privateKeyPem, certPem: own.certificatePem });
+    for (const name of ['X-DIP-Signature', 'X-DIP-Signature-Certificate', 'X-API-Key']) {
+      const first = name === 'X-API-Key' ? t.apiKeys[SDS]! : signed[name]!;
+      const headers: Record<string, string | string[]> = { 'content-type': 'application/json', 'x-api-key': t.apiKeys[SDS]!, ...signed, [name]: [first, 'AAAA'] };
+      const r = await new Promise<{ status: number; json: StandardResponse }>((resolve, reject) => {
+        const req = request(url, { method: 'POST', headers, agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as StandardResponse }));
+        });
+        req.on('error', reject).end(body);
+      });
+      assert.equal(r.status, 401, name);
+      assert.match(r.json.messageArray[0]!.help!, new RegExp(`${name.toLowerCase()} \\(2 times\\)`), name);
+    }
+  });
+
+  test('a signature that is not standard base64 is 401, though its base64 decodes to the right bytes', async () => {
+    const body = [if021()];
+    const signed = participantSignature({ method: 'POST', url: 'http://localhost:80/1.1/dip-channel/IF-021', body: JSON.stringify(body), keyPem: t.pki.participants[SDS]!.privateKeyPem, certPem: t.pki.participants[SDS]!.certificatePem });
+    const sig = signed['X-DIP-Signature']!;
+    for (const altered of [`${sig}AAAA`, `${sig.slice(0, 10)}\u00e9${sig.slice(10)}`]) {
+      const r = await t.send({ as: SDS, channel: 'IF-021', body, headers: { ...signed, 'X-DIP-Signature': altered } });
+      assert.equal(r.status, 401, r.text);
+      assert.match(r.json.messageArray[0]!.help!, /not standard base64/);
+    }
   });
 
   test('every refusal is in the audit trail', async () => {
