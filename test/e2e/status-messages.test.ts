@@ -206,6 +206,16 @@ describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => 
     assert.equal((await journal(SUP, SUP, sur, 'IF-004')).status, 204);
   });
 
+  test('a SUR of up to 200 characters (DT-995) can be looked up: the path takes it', async () => {
+    const [m] = if004(t, clock, [MSS]);
+    const s1 = (m!.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1;
+    s1.senderUniqueReference = `${s1.senderUniqueReference}${'a'.repeat(200)}`.slice(0, 200);
+    assert.equal((await accept(t, clock, SUP, 'IF-004', [m])).status, 201);
+    const r = await journal(SUP, SUP, s1.senderUniqueReference, 'IF-004');
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal((JSON.parse(r.text) as { SenderUniqueReference: string }).SenderUniqueReference, s1.senderUniqueReference);
+  });
+
   test('403 for a recipient-id the caller does not act for', async () => {
     const r = await journal(SUP, MSS);
     assert.equal(r.status, 403, r.text);

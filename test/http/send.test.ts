@@ -357,6 +357,19 @@ describe('other methods and paths', () => {
     const health = await t.dip.app.inject({ method: 'GET', url: '/health' });
     assert.equal(health.json().status, 'ok');
   });
+
+  test('replay, requeue, requeue status and audit paths answer a wrong method with 405 and Allow', async () => {
+    for (const [method, url, allow] of [
+      ['GET', `/1.1/dip-channel/IF-021/replay/${SUP}`, 'POST'], ['PUT', `/1.1/statusmessage/requeue/${SUP}`, 'POST'],
+      ['POST', `/1.1/dip-channel/IF-021/requeueStatus/${SUP}`, 'GET'], ['DELETE', '/1.1/audit/messages', 'GET'],
+      ['POST', '/1.1/audit/messages/T-IF-021-1200000001-SDS-20261128-0000000000000001', 'GET'], ['PATCH', '/1.1/audit/calls', 'GET'],
+    ] as const) {
+      const r = await t.dip.app.inject({ method, url });
+      assert.equal(r.statusCode, 405, `${method} ${url}`);
+      assert.equal(r.headers.allow, allow);
+      assert.match(r.json().messageArray[0].message, /^MSG1000 - /);
+    }
+  });
 });
 
 describe('input a careless or hostile client might send', () => {
