@@ -1,5 +1,6 @@
 /** X.509 checks on the certificates participants present: parse, validity period, issuer, fingerprint. */
 import { X509Certificate, createHash } from 'node:crypto';
+import { isStandardBase64 } from './signing.js';
 
 export function fingerprintOf(cert: X509Certificate): string {
   return createHash('sha256').update(cert.raw).digest('hex');
@@ -7,8 +8,10 @@ export function fingerprintOf(cert: X509Certificate): string {
 
 /** Decodes an X-DIP-Signature-Certificate value (base64 of a PEM). Also accepts a bare base64 DER. */
 export function parseCertificateHeader(value: string): X509Certificate | null {
+  const encoded = value.trim();
+  if (!isStandardBase64(encoded)) return null;
   try {
-    const decoded = Buffer.from(value.trim(), 'base64');
+    const decoded = Buffer.from(encoded, 'base64');
     const text = decoded.toString('utf8');
     return new X509Certificate(text.includes('-----BEGIN CERTIFICATE-----') ? text : decoded);
   } catch {

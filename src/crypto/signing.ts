@@ -16,6 +16,15 @@ export const HEADER = {
   mpo: 'x-dip-mpo',
 } as const;
 
+/**
+ * Standard base64 with its padding, nothing else. Node's decoder skips characters outside the alphabet
+ * and stops at the first `=`, so without this check a value with bytes inserted or appended would decode
+ * to the same signature: a header is either what the contract says or refused.
+ */
+export function isStandardBase64(value: string): boolean {
+  return value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value);
+}
+
 /** SHA-256 of raw body bytes; the body may be given in pieces, hashed in order. */
 export function sha256(body: Uint8Array | string | readonly Uint8Array[]): Buffer {
   const h = createHash('sha256');
@@ -73,6 +82,7 @@ export function verifyRequestSignature(args: {
   signature: string;
   publicKey: KeyObject;
 }): boolean {
+  if (!isStandardBase64(args.signature)) return false;
   const data = Buffer.from(stringToSign(args.method, args.url, args.date, args.hash), 'utf8');
   try {
     return verify('sha256', data, args.publicKey, Buffer.from(args.signature, 'base64'));

@@ -4,6 +4,7 @@
  * and the choice of the webhook that serves a role.
  */
 import { WHOLE } from '../domain/entitlement.js';
+import { parseJsonBody } from '../domain/json.js';
 import { isRole, ROLES } from '../domain/model.js';
 import type { WebhookConfig } from '../storage/ports.js';
 
@@ -19,12 +20,11 @@ export type ParsedWebhook =
   | { ok: false; help: string };
 
 export function parseWebhookConfig(body: Buffer): ParsedWebhook {
-  let config: unknown;
-  try {
-    config = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { ok: false, help: 'the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}' };
+  const json = parseJsonBody(body);
+  if (!json.ok) {
+    return { ok: false, help: `the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}; it is ${json.problem}` };
   }
+  const config = json.value;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return { ok: false, help: 'the body must be a WebhookConfig JSON object' };
   const c = config as Record<string, unknown>;
   const url = c.callbackURL;

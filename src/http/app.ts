@@ -18,6 +18,7 @@ import type { CallEvidence } from '../domain/evidence.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
+import { clientErrorHandler, frameworkErrors, inflightRequests, installServerAnswers, MAX_PARAM_LENGTH, missingHost } from './protocol.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
@@ -112,25 +113,40 @@ function allowedMethods(path: string): string[] | null {
   if (/^\/([^/]+\/)?validate\/[^/]+\/[^/]+\/?$/i.test(path) || /^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/?$/i.test(path)) return ['POST'];
   if (/^\/[^/]+\/(dip-channel\/[^/]+\/pubconfig|statusmessage\/config)\/[^/]+\/?$/i.test(path)) return ['POST', 'DELETE'];
   if (/^\/[^/]+\/dip-channel\/[^/]+\/deliveryStatus\/[^/]+\/[^/]+\/?$/i.test(path)) return ['GET'];
+  if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/(replay|requeue)\/[^/]+\/?$/i.test(path)) return ['POST'];
+  if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/requeueStatus\/[^/]+\/?$/i.test(path)) return ['GET'];
+  if (/^\/[^/]+\/audit\/(messages(\/[^/]+)?|calls)\/?$/i.test(path)) return ['GET'];
   return null;
 }
+
+const newFacts = (now: number): RequestFacts => ({ startedAt: now, callerId: null, channel: null, messages: 0, accepted: 0, audited: false });
 
 const tooLarge = (config: Readonly<Config>): string =>
   `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  const inflight = inflightRequests();
   const app = Fastify({
     loggerInstance: deps.logger,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: config.maxBodyBytes,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // What Node or the router refuse before a route runs is answered in the DIP's shape too (protocol.ts).
+    clientErrorHandler: clientErrorHandler(deps, inflight),
+    frameworkErrors: frameworkErrors(deps, (reply, status, code, help) => {
+      reply.request.facts ??= newFacts(deps.clock.now());
+      return refuse(reply, deps, status, code, help);
+    }),
+    // Node would answer a missing Host with a bare 400; the onRequest hook answers it instead.
     ...(deps.tls
-      ? { https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.clientCa, requestCert: config.tls.mtls !== 'off', rejectUnauthorized: false } }
-      : {}),
+      ? { https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.clientCa, requestCert: config.tls.mtls !== 'off', rejectUnauthorized: false, requireHostHeader: false } }
+      : { http: { requireHostHeader: false } }),
   }) as unknown as FastifyInstance;
+  installServerAnswers(app.server, deps);
+  inflight.watch(app.server);
 
   // Expect: 100-continue. An oversized body is refused at once; otherwise the request is routed without
   // inviting the body, and a route invites it (continueIfExpected) only once the headers pass its checks.
@@ -145,8 +161,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('facts', null as unknown as RequestFacts);
-  app.addHook('onRequest', async (request) => {
-    request.facts = { startedAt: deps.clock.now(), callerId: null, channel: null, messages: 0, accepted: 0, audited: false };
+  app.addHook('onRequest', async (request, reply) => {
+    request.facts = newFacts(deps.clock.now());
+    if (missingHost(request)) {
+      return refuse(reply.header('connection', 'close'), deps, 400, 'MSG1000', 'an HTTP/1.1 request must carry a Host header: the signed URL is rebuilt from it');
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const f = request.facts;
@@ -167,14 +186,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodies = createBodyReader(config.maxInflightBytes);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
+    // A request for no route is refused without reading its body: nobody has authenticated it.
+    if (request.is404) return done(null, undefined);
     const limit = Math.min(request.routeOptions.bodyLimit ?? config.maxBodyBytes, config.maxBodyBytes);
     bodies.read(payload as IncomingMessage, limit).then((body) => done(null, body), (e: Error) => done(e, undefined));
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
-    // A body refused before it was read must not be left on a connection that is kept alive.
-    if (error instanceof BodyError) reply.header('connection', 'close');
+    // A body refused before it was read must not be left on a connection that is kept alive: Node would
+    // read and discard all of it to find the next request.
+    if (error instanceof BodyError || !request.raw.complete) reply.header('connection', 'close');
     if (status === 413) return refuse(reply, deps, 413, 'MSG1000', tooLarge(config));
     if (status === 429) {
       return refuse(reply.header('retry-after', '1'), deps, 429, 'MSG1000', 'the DIP is reading as many large requests as it can hold; retry with back-off');

@@ -39,7 +39,7 @@ export function signedRoutes(deps: AppDeps) {
   /** Authenticates from the headers; on failure the reply is sent and false returned. */
   const authenticateHeaders = (request: FastifyRequest, reply: FastifyReply): boolean => {
     const auth = authenticate(
-      { method: request.method, url: publicUrlOf(request, config), headers: request.headers, clientCertificate: clientCertificateOf(request) },
+      { method: request.method, url: publicUrlOf(request, config), headers: request.headers, rawHeaders: request.raw.rawHeaders, clientCertificate: clientCertificateOf(request) },
       {
         registry: deps.registry.view(), anchors: deps.anchors, clientAnchors: deps.clientAnchors, now: clock.now(),
         maxSkewMs: config.signatureMaxSkewSeconds * 1000, requireApiKey: config.requireApiKey, mtls: config.tls.mtls,

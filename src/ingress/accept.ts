@@ -219,7 +219,8 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
     const [status, code, help]: [400 | 413, MsgCode, string] = split.ok
       ? [400, 'MSG5002', 'the request contains no messages; send [ {"payload": {...}}, ... ]']
       : split.tooMany ? [413, 'MSG1000', `${split.problem}; send at most ${deps.maxMessages} per request`]
-        : split.problem === 'the request body is empty' ? [400, 'MSG5002', split.problem] : [400, 'MSG1001', `the request body is not valid JSON: ${split.problem}`];
+        : split.tooDeep ? [400, 'MSG1001', `the request body is ${split.problem}`]
+          : split.problem === 'the request body is empty' ? [400, 'MSG5002', split.problem] : [400, 'MSG1001', `the request body is not valid JSON: ${split.problem}`];
     await store.recordCall(call(status, 0, 0, `${code}: ${help}`));
     return { status, response: requestFailure(req.caller.dipId, code, help, receivedAt), accepted: 0 };
   }

@@ -8,7 +8,7 @@
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { certificateProblem, fingerprintOf, parseCertificateHeader } from '../crypto/certificates.js';
-import { HEADER, sha256, verifyRequestSignature } from '../crypto/signing.js';
+import { HEADER, isStandardBase64, sha256, verifyRequestSignature } from '../crypto/signing.js';
 import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -21,6 +21,8 @@ export interface RequestCredentials {
   /** The absolute URL the client called, as the DIP is publicly reachable. */
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Header names and values as received, alternating (Node's `rawHeaders`): shows a header sent twice. */
+  rawHeaders?: readonly string[];
   /** The TLS client certificate, when the connection is TLS and one was presented. */
   clientCertificate: X509Certificate | null;
 }
@@ -52,6 +54,22 @@ const header = (h: RequestCredentials['headers'], name: string): string | undefi
 
 const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({ ok: false, status, code, help });
 
+const CREDENTIAL_HEADERS: readonly string[] = [HEADER.apiKey, HEADER.date, HEADER.hash, HEADER.certificate, HEADER.legacyCertificate, HEADER.signature];
+
+/**
+ * Credential headers sent more than once, with their counts. Node joins repeats into one value with
+ * ", ", and a lenient base64 decoder may then read only the first: a request must not pass on a value
+ * nobody can say was meant.
+ */
+export function repeatedCredentials(rawHeaders: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (CREDENTIAL_HEADERS.includes(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} (${n} times)`);
+}
+
 function certificateCheck(cert: X509Certificate, anchors: X509Certificate[], now: number, what: string): AuthResult | null {
   const problem = certificateProblem(cert, anchors, now);
   if (problem === 'expired') return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
@@ -68,6 +86,8 @@ export function authenticate(
   parseCertificate: (value: string) => X509Certificate | null = parseCertificateHeader,
 ): AuthResult {
   const { registry } = policy;
+  const repeated = repeatedCredentials(req.rawHeaders ?? []);
+  if (repeated.length > 0) return deny(401, `credential header(s) sent more than once: ${repeated.join(', ')}; send each once`);
   const apiKey = header(req.headers, HEADER.apiKey);
   const keyOwner = apiKey === undefined ? undefined : registry.apiKeyOwner(apiKey);
   if (apiKey !== undefined && keyOwner === undefined) return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
@@ -91,6 +111,7 @@ export function authenticate(
   if (signer === undefined) {
     return deny(401, `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`);
   }
+  if (!isStandardBase64(signature!)) return deny(401, 'X-DIP-Signature is not standard base64 (A-Z, a-z, 0-9, + and /, with its = padding)');
   const ok = verifyRequestSignature({ method: req.method, url: req.url, date: date!, hash: hash!, signature: signature!, publicKey: cert.publicKey as KeyObject });
   if (!ok) {
     return deny(401, `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`);

@@ -6,10 +6,11 @@
  */
 
 import { isUtf8 } from 'node:buffer';
+import { MAX_JSON_DEPTH, tooDeepProblem } from '../domain/json.js';
 
 export type Split =
   | { ok: true; starts: number[]; ends: number[]; names: number[] }
-  | { ok: false; problem: string; tooMany?: true };
+  | { ok: false; problem: string; tooMany?: true; tooDeep?: true };
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
 const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
@@ -23,9 +24,10 @@ function skipWhitespace(buf: Uint8Array, i: number): number {
 
 /**
  * Scans one value from `start`, stopping at the `,`/`]`/`}` that follows it at depth zero. Returns that
- * index and how many object keys the value contains, or where an unterminated string opens.
+ * index and how many object keys the value contains, or where an unterminated string opens, or where it
+ * nests deeper than any message can (the checks after parsing recurse).
  */
-function scanValue(buf: Uint8Array, start: number): { end: number; names: number } | { unterminatedAt: number } {
+function scanValue(buf: Uint8Array, start: number): { end: number; names: number } | { unterminatedAt: number } | { tooDeepAt: number } {
   const n = buf.length;
   let depth = 0;
   let names = 0;
@@ -45,7 +47,8 @@ function scanValue(buf: Uint8Array, start: number): { end: number; names: number
       while (j < n && isJsonSpace(buf[j])) j++;
       if (buf[j] === COLON) names++;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
+      // The array around the elements is one level; each element may use the rest.
+      if (++depth >= MAX_JSON_DEPTH) return { tooDeepAt: i };
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       if (depth === 0) break;
       depth--;
@@ -77,6 +80,7 @@ export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINI
     const start = i;
     const scanned = scanValue(buf, i);
     if ('unterminatedAt' in scanned) return { ok: false, problem: `unterminated string starting at byte ${scanned.unterminatedAt}` };
+    if ('tooDeepAt' in scanned) return { ok: false, problem: tooDeepProblem(scanned.tooDeepAt), tooDeep: true };
     i = scanned.end;
     if (i >= n) return { ok: false, problem: 'the request body ends before the array is closed' };
     starts.push(start);

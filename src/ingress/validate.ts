@@ -45,7 +45,10 @@ export async function validateMessages(
   ctx: Omit<StaticContext, 'channel'>,
 ): Promise<string[]> {
   const split = splitJsonArray(body, VALIDATE_LIMITS.messages);
-  if (!split.ok) return [split.tooMany ? `${split.problem}; validate at most ${VALIDATE_LIMITS.messages} at a time` : `the request body is not valid JSON: ${split.problem}`];
+  if (!split.ok) {
+    return [split.tooMany ? `${split.problem}; validate at most ${VALIDATE_LIMITS.messages} at a time`
+      : split.tooDeep ? `the request body is ${split.problem}` : `the request body is not valid JSON: ${split.problem}`];
+  }
   if (split.starts.length === 0) return ['the request body must contain at least one message: [ {"payload": {...}} ]'];
   const problems: string[] = [];
   for (let i = 0; i < split.starts.length && problems.length < VALIDATE_LIMITS.problems; i++) {

@@ -8,6 +8,7 @@ import { mpanCoreProblem } from '../domain/mpan.js';
 import type { MsgCode } from '../domain/responses.js';
 import { parseDateTime } from '../domain/time.js';
 import type { MessageFilter, StatusFilter } from '../storage/ports.js';
+import { parseJsonBody } from '../domain/json.js';
 
 export const MAX_TRANSACTION_IDS = 100;
 
@@ -15,12 +16,9 @@ export const MAX_TRANSACTION_IDS = 100;
 type Parsed<T> = { ok: true; filter: T; request: Record<string, unknown> } | { ok: false; help: string; code?: MsgCode };
 
 function object(body: Buffer): Record<string, unknown> | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    return 'the body is not JSON';
-  }
+  const parsed = parseJsonBody(body);
+  if (!parsed.ok) return `the body is ${parsed.problem}`;
+  const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
   return value as Record<string, unknown>;
 }

@@ -13,6 +13,7 @@ import type { RegistryView } from '../registry/registry.js';
 import type { DeliveryStore, NewStatusMessage } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { responseItem } from '../ingress/response.js';
+import { parseJsonBody } from '../domain/json.js';
 
 export interface StatusDeps {
   store: DeliveryStore;
@@ -33,12 +34,9 @@ export async function submitStatusMessages(deps: StatusDeps, callerId: string, b
     status, relayed: 0,
     response: { messageArray: [responseItem({ code, help, transactionId: null, sur: null, senderId: callerId, dcpId: null, recipientId: null, correlationId: null }, callerId, formatDateTime(now))], timestamp: formatDateTime(now) },
   });
-  let items: unknown;
-  try {
-    items = JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    return fail(400, 'MSG1001', `the body is not valid JSON: ${(e as Error).message}`);
-  }
+  const parsed = parseJsonBody(body);
+  if (!parsed.ok) return fail(400, 'MSG1001', `the body is ${parsed.problem}`);
+  const items = parsed.value;
   if (!Array.isArray(items) || items.length === 0) return fail(400, 'MSG1001', 'the body must be a non-empty JSON array of StandardResponseBodyType items');
   if (items.length > deps.maxItems) return fail(413, 'MSG1000', `more than ${deps.maxItems} status messages in one request`);
 
@@ -76,8 +74,9 @@ export async function submitStatusMessages(deps: StatusDeps, callerId: string, b
     relayed: refused ? 0 : verdicts.length,
     response: {
       messageArray: verdicts.map((v, i) => {
-        const item = items[i] as Partial<StandardResponseItem>;
-        // Echo only values of the shape the response schema allows (the request may be anything).
+        // Echo only values of the shape the response schema allows (the request may be anything, null included).
+        const raw: unknown = items[i];
+        const item = (raw !== null && typeof raw === 'object' ? raw : {}) as Partial<StandardResponseItem>;
         const str = (x: unknown, max: number): string | null => (typeof x === 'string' && x.length <= max ? x : null);
         const ten = (x: unknown): string | null => (typeof x === 'string' && x.length === 10 ? x : null);
         const sur = str(item.senderUniqueReference, 200);

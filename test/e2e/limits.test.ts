@@ -81,6 +81,35 @@ describe('credentials before bodies', () => {
     assert.equal(r.continued, false);
   });
 
+  // A hang guard: before the fix both sides waited for each other.
+  test('an upload to no DIP path, or with a method the path does not take, is refused from its headers alone', { timeout: 60_000 }, async () => {
+    // Those requests authenticate nobody, so their bodies are never read (they used to be, whole, before the 404).
+    for (const [method, path, status] of [['POST', '/nothing/here', 404], ['PUT', '/1.1/dip-channel/IF-021', 405], ['POST', '/1.1/audit/calls', 405]] as const) {
+      const req = http.request(`${t.origin}${path}`, { method, agent: false, headers: { 'content-type': 'application/json', 'content-length': String(1_500_000) } });
+      const r = await new Promise<Exchange>((resolve, reject) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, continued: false, text, headers: res.headers }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+      req.destroy();
+      assert.equal(r.status, status, `${method} ${path}`);
+      assert.equal(r.headers.connection, 'close');
+      assert.match((JSON.parse(r.text) as StandardResponse).messageArray[0]!.message!, /^MSG1000 - /);
+    }
+  });
+
+  // A hang guard: before the fix both sides waited for each other.
+  test('with Expect: 100-continue, an unknown path gets 404 and no invitation, instead of both sides waiting', { timeout: 60_000 }, async () => {
+    const { req, response } = openPost(`${t.origin}/nothing/here`, { 'content-type': 'application/json', 'content-length': '1000', expect: '100-continue' }, () => req.end(Buffer.alloc(1000)));
+    const r = await response;
+    req.destroy();
+    assert.equal(r.status, 404);
+    assert.equal(r.continued, false);
+  });
+
   test('bodies being read share a budget: beyond it a request gets 429 with Retry-After, and the first still succeeds', async () => {
     const url = `${t.origin}/1.1/dip-channel/IF-021`;
     const template = t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS' }, 5);

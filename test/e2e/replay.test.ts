@@ -122,6 +122,24 @@ describe('replay', () => {
   });
 });
 
+describe('hostile requests', () => {
+  test('a MessageRequest nested thousands of levels deep is 400 MSG1001 for replay and requeue, not a 500', async () => {
+    const deep = JSON.stringify(request()).replace('"eventCode":null', `"eventCode":${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    for (const path of [`/dip-channel/IF-021/replay/${SUP}`, `/dip-channel/IF-021/requeue/${SUP}`, `/statusmessage/replay/${SUP}`]) {
+      const r = await t.send({ as: SUP, channel: 'IF-021', path: `/1.1${path}`, body: null, raw: deep, transport: 'socket' });
+      assert.equal(r.status, 400, `${path}: ${r.text.slice(0, 300)}`);
+      assert.match(r.json.messageArray[0]!.message!, /^MSG1001/);
+      assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
+    }
+  });
+
+  test('requeue-id given twice is 400 saying so, not a 500', async () => {
+    const r = await t.send({ as: SUP, method: 'GET', channel: 'IF-021', body: undefined, transport: 'socket', path: `/1.1/dip-channel/IF-021/requeueStatus/${SUP}?requeue-id=a&requeue-id=b` });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.messageArray[0]!.help!, /give requeue-id once/);
+  });
+});
+
 describe('requeue', () => {
   const status = async (id?: string): Promise<RequeueStatus[]> => {
     const r = await t.send({ as: SUP, method: 'GET', channel: 'IF-021', body: undefined, transport: 'socket',

@@ -130,6 +130,17 @@ describe('POST /1.1/statusmessage', () => {
     assert.equal(await statusCount(), before);
   });
 
+  test('items that are not objects are refused with 400 MSG1001, not a 500', async () => {
+    const before = await statusCount();
+    for (const body of [[null], [report(), 7], ['x', null]]) {
+      const r = await postStatus(SUP, body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.messageArray.length, body.length);
+      assert.ok(r.json.messageArray.every((i) => i.senderID === SUP && /^MSG100[01]/.test(i.message ?? '')), r.text);
+    }
+    assert.equal(await statusCount(), before);
+  });
+
   test('one bad report refuses the whole request: the good one is not relayed either', async () => {
     const before = await statusCount();
     const r = await postStatus(SUP, [report({ help: 'the good one' }), report({ recipientID: LDSO })]);
@@ -193,6 +204,16 @@ describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => 
     assert.equal((await journal(SUP2, SUP2)).status, 204);
     assert.equal((await journal(SUP, SUP, sur.replace(/[0-9a-f]{4}$/, '0000'))).status, 204);
     assert.equal((await journal(SUP, SUP, sur, 'IF-004')).status, 204);
+  });
+
+  test('a SUR of up to 200 characters (DT-995) can be looked up: the path takes it', async () => {
+    const [m] = if004(t, clock, [MSS]);
+    const s1 = (m!.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1;
+    s1.senderUniqueReference = `${s1.senderUniqueReference}${'a'.repeat(200)}`.slice(0, 200);
+    assert.equal((await accept(t, clock, SUP, 'IF-004', [m])).status, 201);
+    const r = await journal(SUP, SUP, s1.senderUniqueReference, 'IF-004');
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal((JSON.parse(r.text) as { SenderUniqueReference: string }).SenderUniqueReference, s1.senderUniqueReference);
   });
 
   test('403 for a recipient-id the caller does not act for', async () => {

@@ -1,7 +1,10 @@
 /** The send API end to end through the HTTP stack: every status and MSG code of Level 1 validation. */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import type { StandardResponse } from '../../src/domain/responses.js';
 import { codes, startTestDip, type TestDip } from '../helpers/dip.js';
+import { participantSignature } from '../helpers/signer.js';
 
 const SDS = '1200000001';
 const SUP = '1000000001';
@@ -302,6 +305,38 @@ describe('refusing requests', () => {
     assert.equal(crlf.status, 201);
   });
 
+  test('a credential header sent twice is 401 naming it, even when its first value is the right one', async () => {
+    // Node joins repeated headers with ", "; base64 decoding the joined value used to read the first one alone.
+    const body = JSON.stringify([if021()]);
+    const url = `${t.origin}/1.1/dip-channel/IF-021`;
+    const own = t.pki.participants[SDS]!;
+    const signed = participantSignature({ method: 'POST', url, body, keyPem: own.privateKeyPem, certPem: own.certificatePem });
+    for (const name of ['X-DIP-Signature', 'X-DIP-Signature-Certificate', 'X-API-Key']) {
+      const first = name === 'X-API-Key' ? t.apiKeys[SDS]! : signed[name]!;
+      const headers: Record<string, string | string[]> = { 'content-type': 'application/json', 'x-api-key': t.apiKeys[SDS]!, ...signed, [name]: [first, 'AAAA'] };
+      const r = await new Promise<{ status: number; json: StandardResponse }>((resolve, reject) => {
+        const req = request(url, { method: 'POST', headers, agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as StandardResponse }));
+        });
+        req.on('error', reject).end(body);
+      });
+      assert.equal(r.status, 401, name);
+      assert.match(r.json.messageArray[0]!.help!, new RegExp(`${name.toLowerCase()} \\(2 times\\)`), name);
+    }
+  });
+
+  test('a signature that is not standard base64 is 401, though its base64 decodes to the right bytes', async () => {
+    const body = [if021()];
+    const signed = participantSignature({ method: 'POST', url: 'http://localhost:80/1.1/dip-channel/IF-021', body: JSON.stringify(body), keyPem: t.pki.participants[SDS]!.privateKeyPem, certPem: t.pki.participants[SDS]!.certificatePem });
+    const sig = signed['X-DIP-Signature']!;
+    for (const altered of [`${sig}AAAA`, `${sig.slice(0, 10)}\u00e9${sig.slice(10)}`]) {
+      const r = await t.send({ as: SDS, channel: 'IF-021', body, headers: { ...signed, 'X-DIP-Signature': altered } });
+      assert.equal(r.status, 401, r.text);
+      assert.match(r.json.messageArray[0]!.help!, /not standard base64/);
+    }
+  });
+
   test('every refusal is in the audit trail', async () => {
     await t.send({ as: SDS, channel: 'IF-021', body: [if021()], apiKey: 'nope' });
     await t.dip.callLog.flush();
@@ -321,6 +356,19 @@ describe('other methods and paths', () => {
     assert.equal(unknown.statusCode, 404);
     const health = await t.dip.app.inject({ method: 'GET', url: '/health' });
     assert.equal(health.json().status, 'ok');
+  });
+
+  test('replay, requeue, requeue status and audit paths answer a wrong method with 405 and Allow', async () => {
+    for (const [method, url, allow] of [
+      ['GET', `/1.1/dip-channel/IF-021/replay/${SUP}`, 'POST'], ['PUT', `/1.1/statusmessage/requeue/${SUP}`, 'POST'],
+      ['POST', `/1.1/dip-channel/IF-021/requeueStatus/${SUP}`, 'GET'], ['DELETE', '/1.1/audit/messages', 'GET'],
+      ['POST', '/1.1/audit/messages/T-IF-021-1200000001-SDS-20261128-0000000000000001', 'GET'], ['PATCH', '/1.1/audit/calls', 'GET'],
+    ] as const) {
+      const r = await t.dip.app.inject({ method, url });
+      assert.equal(r.statusCode, 405, `${method} ${url}`);
+      assert.equal(r.headers.allow, allow);
+      assert.match(r.json().messageArray[0].message, /^MSG1000 - /);
+    }
   });
 });
 
@@ -364,6 +412,20 @@ describe('input a careless or hostile client might send', () => {
     assert.notEqual(huge, text, 'the sample has the numeric field');
     const r = await t.send({ as: SUP, channel: 'IF-024', body: null, raw: huge });
     assert.deepEqual(codes(r), ['MSG1001']);
+  });
+
+  test('JSON nested hundreds of thousands of levels deep is 400 MSG1001, on the send API and /validate alike, not a 500', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const text = JSON.stringify([if021()]);
+    for (const raw of [text.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`), `[{"payload":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`]) {
+      const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
+      assert.equal(r.status, 400, r.text.slice(0, 300));
+      assert.deepEqual(codes(r), ['MSG1001']);
+      assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
+      const v = await t.dip.app.inject({ method: 'POST', url: '/validate/IF-021/ActivePower', payload: raw, headers: { 'content-type': 'application/json' } });
+      assert.equal(v.statusCode, 400);
+      assert.match(v.json() as string, /nested more than 64 levels deep/);
+    }
   });
 
   test('a body that is not UTF-8 is refused', async () => {

@@ -77,6 +77,12 @@ for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF
       assert.equal((await call(MSS, path, undefined, { raw: '{"callbackURL": ' })).status, 400);
     });
 
+    test('400 for a body nested thousands of levels deep, not a 500', async () => {
+      const r = await call(MSS, path, undefined, { raw: `{"callbackURL":${'['.repeat(20_000)}${']'.repeat(20_000)}}` });
+      assert.equal(r.status, 400, r.text.slice(0, 300));
+      assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
+    });
+
     test('401 unsigned', async () => {
       const r = await call(MSS, path, { callbackURL: 'https://mss.example.com/in' }, { omit: SIGNATURE_HEADERS });
       assert.equal(r.status, 401, r.text);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../../src/domain/json.js';
 import { countNames, payloadRange, splitJsonArray } from '../../src/ingress/envelope.js';
 
 const parts = (text: string): unknown[] => {
@@ -77,4 +78,16 @@ test('a body that is not UTF-8, or holds too many elements, is refused', () => {
   const many = splitJsonArray(Buffer.from('[1,2,3]'), 2);
   assert.deepEqual(many, { ok: false, problem: 'more than 2 messages in one request', tooMany: true });
   assert.equal(splitJsonArray(Buffer.from('[1,2]'), 2).ok, true);
+});
+
+test('an element nested deeper than any message can be is refused where it goes too deep, before anything parses it', () => {
+  const nest = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  // The array around the elements is one level: an element may nest 63 more.
+  assert.equal(splitJsonArray(Buffer.from(`[${nest(MAX_JSON_DEPTH - 1)}]`)).ok, true);
+  const deep = splitJsonArray(Buffer.from(`[{"payload":{"a":${nest(100_000)}}}]`));
+  assert.equal(deep.ok, false);
+  assert.equal((deep as { tooDeep?: true }).tooDeep, true);
+  assert.match((deep as { problem: string }).problem, /nested more than 64 levels deep at byte 78/);
+  assert.equal(splitJsonArray(Buffer.from(`[${nest(MAX_JSON_DEPTH)}]`)).ok, false);
+  assert.equal(splitJsonArray(Buffer.from(`[{"payload":"${'['.repeat(1000)}"}]`)).ok, true, 'brackets inside strings do not count');
 });

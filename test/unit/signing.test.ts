@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { before, test } from 'node:test';
 import { certificateProblem, parseCertificateHeader } from '../../src/crypto/certificates.js';
-import { contentHash, encodeCertificateHeader, signRequest, stringToSign, verifyRequestSignature } from '../../src/crypto/signing.js';
+import { contentHash, encodeCertificateHeader, isStandardBase64, signRequest, stringToSign, verifyRequestSignature } from '../../src/crypto/signing.js';
 import { participantSignature } from '../helpers/signer.js';
 import { testPki, type TestPki } from '../helpers/pki.js';
 
@@ -47,4 +47,25 @@ test('certificates are checked for validity period and issuer', () => {
   assert.equal(certificateProblem(new X509Certificate(pki.expired.certificatePem), anchors, now), 'expired');
   assert.equal(certificateProblem(new X509Certificate(pki.notYetValid.certificatePem), anchors, now), 'not-yet-valid');
   assert.equal(certificateProblem(new X509Certificate(pki.untrusted.certificatePem), anchors, now), 'untrusted-issuer');
+});
+
+test('signatures and certificates are standard base64 or nothing: bytes inserted or appended are not skipped over', () => {
+  const p = pki.participants['1000000001']!;
+  const args = { method: 'POST', url: 'https://dip.test/1.1/dip-channel/IF-024', body: '[]' };
+  const signed = signRequest({ ...args, privateKey: p.privateKeyPem, certificatePem: p.certificatePem });
+  const publicKey = parseCertificateHeader(signed['X-DIP-Signature-Certificate'])!.publicKey;
+  const verifies = (signature: string) =>
+    verifyRequestSignature({ ...args, date: signed['X-DIP-Signature-Date'], hash: signed['X-DIP-Content-Hash'], signature, publicKey });
+  const sig = signed['X-DIP-Signature'];
+  assert.ok(verifies(sig));
+  for (const altered of [`${sig}AAAA`, `${sig}!`, `${sig.slice(0, 8)}\t${sig.slice(8)}`, `${sig.slice(0, 8)} ${sig.slice(8)}`, `${sig.slice(0, 8)}\u00e9${sig.slice(8)}`, sig.replace(/=+$/, '')]) {
+    assert.equal(verifies(altered), false, JSON.stringify(altered.slice(-12)));
+  }
+  const cert = signed['X-DIP-Signature-Certificate'];
+  assert.ok(parseCertificateHeader(` ${cert} `), 'surrounding whitespace is not part of the value');
+  assert.equal(parseCertificateHeader(`${cert.slice(0, 40)} ${cert.slice(40)}`), null);
+  assert.equal(parseCertificateHeader(`${cert.slice(0, 40)}*${cert.slice(40)}`), null);
+  assert.equal(isStandardBase64(''), false);
+  assert.equal(isStandardBase64('QQ=='), true);
+  assert.equal(isStandardBase64('QQ'), false);
 });

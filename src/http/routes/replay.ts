@@ -57,7 +57,9 @@ export function replayRoutes(deps: AppDeps) {
 
   const statusHandler = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
     if (!signed.signedBody(request, reply)) return reply;
-    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, request.query['requeue-id'] ?? null, request.roles!);
+    const id: unknown = request.query['requeue-id'];
+    if (id !== undefined && typeof id !== 'string') return signed.refuseCall(request, reply, 400, 'MSG1000', 'give requeue-id once');
+    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, id ?? null, request.roles!);
     if (list.length === 0) return reply.code(204).send();
     return reply.code(200).type('application/json').send(list);
   };
