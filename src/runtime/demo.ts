@@ -5,6 +5,7 @@
  * (DATA_DIR/demo/inbox.jsonl). Webhooks the DIP registered for the demo are re-pointed at each start; a
  * webhook a user registered is left alone.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { registryUpdatesFor, ruleFor, SERVICES, type EventRule } from '../catalogue/rules.js';
@@ -39,6 +40,12 @@ function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
 export const DEMO_MPAN = '1900000000013';
 const DEMO_SERVICES = { SUP: '1000000001', LDSO: '1600000001', MS: '1300000001', DS: '1200000001', MDR: '1500000001', REGS: '1100000001' } as const;
 
+/** Whether the demo's IF-021 sample is about `mpan`. */
+function samplesName(dataDir: string, mpan: string): boolean {
+  const file = join(dataDir, 'demo', 'samples', 'IF-021.json');
+  return existsSync(file) && readFileSync(file, 'utf8').includes(`"${mpan}"`);
+}
+
 /** Creates the demo market unless it exists; returns its participants when it was created now. */
 export async function prepareDemo(
   catalogue: Catalogue,
@@ -47,7 +54,9 @@ export async function prepareDemo(
   o: { dataDir: string; ca: KeyAndCertificate; environment: string; now: number },
 ): Promise<DemoParticipant[] | null> {
   const participants = await ensureDemoMarket(registry, o.dataDir, o.ca);
-  if (!participants) return null;
+  // A demo market an earlier version made may name another demo MPAN (one whose check digit was wrong):
+  // its samples are written again and the MPAN appointed, so the banner's command still works.
+  if (!participants && samplesName(o.dataDir, DEMO_MPAN)) return null;
   await store.applyMpanChanges(Object.entries(DEMO_SERVICES).map(([service, participantId]) => ({
     mpan: DEMO_MPAN, service: service as keyof typeof DEMO_SERVICES, action: 'appoint' as const, participantId, at: 0, sourceSeq: null,
   })));
@@ -73,7 +82,7 @@ export async function prepareDemo(
     return batch;
   });
   // Written now, so a start cut short still leaves the keys just issued; the URL is settled once listening.
-  writeDemoFile(o.dataDir, { baseUrl: '', environment: o.environment, caCertificatePath: pkiPaths(o.dataDir).caCert, participants });
+  if (participants) writeDemoFile(o.dataDir, { baseUrl: '', environment: o.environment, caCertificatePath: pkiPaths(o.dataDir).caCert, participants });
   return participants;
 }
 

@@ -211,6 +211,27 @@ describe('a DIP whose data directory has a space in its path', () => {
   });
 });
 
+describe('a demo market an earlier version made, about an MPAN whose check digit is wrong', () => {
+  const dataDir = tempDir('cli-old');
+  after(() => removeDir(dataDir));
+
+  test('its samples are written again on the next start, and the banner’s send command is accepted', async () => {
+    const first = await startServer(['--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn']);
+    await first.stop();
+    const sample = join(dataDir, 'demo', 'samples', 'IF-021.json');
+    writeFileSync(sample, readFileSync(sample, 'utf8').replaceAll('1900000000013', '1900000000015'));
+    const again = await startServer(['--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn']);
+    try {
+      assert.doesNotMatch(readFileSync(sample, 'utf8'), /1900000000015/);
+      const line = /^\s*(node \S+ send .+)$/m.exec(again.banner)!;
+      const r = await runCommand(line[1]!.trim().split(/\s+/));
+      assert.match(r.stdout, /^HTTP 201: 10 of 10 message\(s\) accepted$/m, r.stdout + r.stderr);
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
 describe('serve settings', () => {
   test('serve --help documents every option with the OPENDIP_* variable it can come from', async () => {
     const r = await runCli(['serve', '--help']);

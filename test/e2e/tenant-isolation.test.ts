@@ -267,7 +267,7 @@ function isolation(backend: string, database: () => Promise<string | undefined>)
         await sink.close();
         await t.close();
       }
-    }), { numRuns: 3, seed, interruptAfterTimeLimit: 180_000, markInterruptAsFailure: false, endOnFailure: true, verbose: 1 });
+    }), { numRuns: 3, seed, endOnFailure: true, verbose: 1, plugins: [fc.interruptAfterTimeLimit(180_000)] });
     ctx.diagnostic(`seed ${seed} (OPENDIP_PROPERTY_SEED replays it): ${JSON.stringify(tally)}`);
     assert.ok(tally.calls > 0 && tally.callsToDcpWebhooks > 0 && tally.dcpReplays > 0, 'DCPs configured, received and replayed');
   });
