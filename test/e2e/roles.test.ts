@@ -39,7 +39,8 @@ after(async () => {
 const signed = (as: string, method: 'POST' | 'GET' | 'DELETE', path: string, body?: unknown): Promise<Reply> =>
   t.send({ as, channel: 'x', method, path: `/1.1${path}`, body, apiKey: null });
 const consumption = (mpan: string) => t.message({ channel: 'IF-021', sender: SDS, role: 'SDS', mpan, distributor: P });
-const callsFor = (path: string): ReceivedCall[] => sink.calls().filter((c) => c.path === path);
+/** Calls a webhook took (answered 2xx), in arrival order. */
+const callsFor = (path: string): ReceivedCall[] => sink.calls().filter((c) => c.path === path && c.status < 300);
 const mpoRoles = (path: string): string[] => [...new Set(callsFor(path).map((c) => (c.mpo as { role: string }).role))];
 const delivered = (path: string): string[] => callsFor(path).flatMap((c) => c.items.map(txnOf));
 const replayRoles = (r: Reply): string[] => (JSON.parse(r.text) as { replay: { transactionID: string } }[]).map((x) => x.replay.transactionID.split('-')[4]!);
@@ -116,11 +117,14 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
 
   test('the DCP requeues the supplier copies only, and sees only its own requeues', async () => {
     const request = { datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN: null, version: null };
+    // The webhooks refuse for now, so the DCP's requeue stays in progress while the participant asks.
+    sink.setBehaviour({ failWith: { status: 503 } });
     const dcp = await signed(DCP, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(dcp.status, 202, dcp.text);
     const own = await signed(P, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(own.status, 429, 'the participant’s requeue covers SUP, which the DCP’s is requeuing');
-    await until(() => delivered('/dcp').length === 2, 'the requeued SUP copy reached the DCP');
+    sink.setBehaviour({});
+    await until(() => delivered('/dcp').length === 2, 'the requeued SUP copy reached the DCP', 30_000);
     const both = await signed(P, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(both.status, 202, both.text);
     const ids = (r: Reply) => r.status === 204 ? [] : (JSON.parse(r.text) as { requeueId: string }[]).map((x) => x.requeueId);
