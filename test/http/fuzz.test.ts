@@ -357,7 +357,9 @@ const combine = (a: Outcome, b: Outcome): Outcome => (a === 'refused' || b === '
 
 describe('hostile headers and framing on a valid signed batch', () => {
   test('malformed, missing, repeated, oversized and control-character headers are refused in the DIP\'s shape; harmless ones change nothing', async (ctx) => {
-    await fuzz(ctx, fc.uniqueArray(headerCase, { minLength: 1, maxLength: 3, selector: (c) => c.op }), 300, async (cases) => {
+    // One mutation per header: a header repeated and then dropped is simply absent, which the model below would not see.
+    const oneEach = (c: HeaderCase): string => ('name' in c ? c.name.toLowerCase() : c.op);
+    await fuzz(ctx, fc.uniqueArray(headerCase, { minLength: 1, maxLength: 3, selector: oneEach }), 300, async (cases) => {
       const body = Buffer.from(freshBatch());
       const start: Mutated = { headers: [...framing(t, body), ...signatureHeaders(t, SDS, 'POST', `${t.origin}${SEND}`, body)], body, expectContinue: false, outcome: 'accepted' };
       const m = cases.reduce((acc, c) => {
