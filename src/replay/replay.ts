@@ -15,7 +15,7 @@ import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
 import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
-import type { ReplayCursor, ReplayQuery, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
+import type { ReplayCursor, ReplayQuery, Requeue, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
 
 /** Messages read from the archive at a time while a page is built. */
@@ -55,6 +55,9 @@ interface Call {
 }
 
 const TOKEN_REFUSED = 'X-Continuation-Token is not one this DIP issued for this request: send the same request with the token it answered';
+
+/** Does a requeue cover only roles among `roles` (one made before roles were kept: the participant's own)? */
+const within = (r: Requeue, roles: readonly string[]): boolean => (r.roles ?? [WHOLE]).every((role) => roles.includes(role));
 
 export function createReplay(deps: ReplayDeps) {
   const copies = createCopies(deps.catalogue, deps.store, 0, deps.ticketUrl);
@@ -161,7 +164,7 @@ export function createReplay(deps: ReplayDeps) {
       const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now, roles }, query);
       if (count === null) {
         // Named only when it is one of the caller's own roles' requeues that holds this one up.
-        const current = (await deps.store.requeues(call.recipientId, channel, null)).find((r) => r.pending > 0 && (r.roles ?? [WHOLE]).every((role) => call.roles.includes(role)));
+        const current = (await deps.store.requeues(call.recipientId, channel, null)).find((r) => r.pending > 0 && within(r, call.roles));
         const what = channel === STATUS_CHANNEL ? 'status messages' : channel;
         return { status: 429, code: 'MSG1000', help: `requeue ${current?.id ?? '(starting)'} of ${call.recipientId} on ${what} is still in progress: one at a time; ask requeueStatus` };
       }
@@ -173,7 +176,7 @@ export function createReplay(deps: ReplayDeps) {
      * of whose roles the caller acts in; empty when there is none.
      */
     async requeueStatus(channel: string, recipientId: string, requeueId: string | null, roles: string[]): Promise<RequeueStatus[]> {
-      const visible = (await deps.store.requeues(recipientId, channel, requeueId)).filter((r) => (r.roles ?? [WHOLE]).every((role) => roles.includes(role)));
+      const visible = (await deps.store.requeues(recipientId, channel, requeueId)).filter((r) => within(r, roles));
       return visible.map(requeueStatus);
     },
   };
