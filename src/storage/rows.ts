@@ -133,3 +133,9 @@ export function keptOfBatch(batch: AcceptedBatch, dropped: Set<number>, duplicat
     call: { ...batch.call, accepted, status: batchStatus(accepted, batch.call.messages) },
   };
 }
+
+/** The distinct (recipient, channel) pairs of some webhooks: each is woken once however many roles it saves. */
+export function recipientChannels(configs: readonly WebhookConfig[]): { recipientId: string; channel: string }[] {
+  const pairs = new Map(configs.map((c) => [`${c.recipientId}|${c.channel}`, { recipientId: c.recipientId, channel: c.channel }]));
+  return [...pairs.values()];
+}

@@ -11,7 +11,7 @@ import {
   STATUS_CHANNEL, type ArchivedMessage, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange, type MpanStore,
   type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
 } from '../ports.js';
-import { toMessage, toWebhook, type Row } from '../rows.js';
+import { recipientChannels, toMessage, toWebhook, type Row } from '../rows.js';
 import { transaction, type Queryable } from './pool.js';
 
 /** The channel every process LISTENs on for "work is due". */
@@ -178,7 +178,6 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
     },
     async saveWebhooks(configs, now) {
       await transaction(pool, async (t) => {
-        let woken = 0;
         for (const c of configs) {
           await t.query(
             `INSERT INTO webhooks (recipient_id, channel, role, callback_url, max_message_count, max_payload_kb, configured_by, updated_at)
@@ -187,7 +186,10 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
                max_payload_kb = excluded.max_payload_kb, configured_by = excluded.configured_by, updated_at = excluded.updated_at`,
             [c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now],
           );
-          // Copies that waited for a webhook are due now (an endpoint the new webhook does not serve parks again).
+        }
+        let woken = 0;
+        // Copies that waited for a webhook are due now (an endpoint the new webhook does not serve parks again).
+        for (const c of recipientChannels(configs)) {
           woken += (await t.query(
             `UPDATE endpoints SET next_due_at = $1 WHERE recipient_id = $2 AND channel = $3
                AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = $2 AND channel = $3)`,

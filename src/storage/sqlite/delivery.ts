@@ -10,7 +10,7 @@ import {
   STATUS_CHANNEL, type ArchivedMessage, type AttemptRecord, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange,
   type MpanStore, type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
 } from '../ports.js';
-import { toWebhook, type Row } from '../rows.js';
+import { recipientChannels, toWebhook, type Row } from '../rows.js';
 
 
 export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
@@ -182,10 +182,8 @@ export function deliveryParts(
            AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = ? AND channel = ?)`,
       );
       db.transaction(() => {
-        for (const c of configs) {
-          save.run(c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
-          wake.run(now, c.recipientId, c.channel, c.recipientId, c.channel);
-        }
+        for (const c of configs) save.run(c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
+        for (const { recipientId, channel } of recipientChannels(configs)) wake.run(now, recipientId, channel, recipientId, channel);
       }).immediate();
     },
     async deleteWebhooks(recipientId, channel, roles) {
