@@ -23,7 +23,9 @@ import { startServer } from './lib/server.js';
 
 const { values: args } = parseArgs({
   options: {
-    rate: { type: 'string', default: '3700' }, seconds: { type: 'string', default: '60' }, batch: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '3700' },
+    seconds: { type: 'string', default: '60' },
+    batch: { type: 'string', default: '1000' },
     mpans: { type: 'string', default: '20000' },
     /** Write a CPU profile of the DIP to this directory. */
     profile: { type: 'string' },
@@ -38,7 +40,12 @@ const seconds = Number(args.seconds);
 const batchSize = Number(args.batch);
 const mpanCount = Number(args.mpans);
 const SENDER = '1200000001';
-const RECIPIENTS = [['1000000001', 'SUP'], ['1600000001', 'LDSO'], ['1700000001', 'MDS'], ['1700000002', 'LSS']] as const;
+const RECIPIENTS = [
+  ['1000000001', 'SUP'],
+  ['1600000001', 'LDSO'],
+  ['1700000001', 'MDS'],
+  ['1700000002', 'LSS'],
+] as const;
 
 /** CPU seconds a process has used so far (Linux /proc, user + system). */
 function cpuSeconds(pid: number | undefined): number {
@@ -47,18 +54,32 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-interface SinkReport { sink: number; at: number; status: number; runs: [string, number][] }
+interface SinkReport {
+  sink: number;
+  at: number;
+  status: number;
+  runs: [string, number][];
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opendip-e2e-'));
   const sinks = fork(fileURLToPath(new URL('./lib/sinks-child.js', import.meta.url)), [String(RECIPIENTS.length)]);
-  const urls = await new Promise<string[]>((resolve) => sinks.on('message', (m: { urls?: string[] }) => m.urls && resolve(m.urls)));
+  const urls = await new Promise<string[]>((resolve) =>
+    sinks.on('message', (m: { urls?: string[] }) => m.urls && resolve(m.urls)),
+  );
   const schema = `opendip_bench_e2e_${process.pid}`;
-  const database = args.database ? ['--database', await freshSchema(args.database, schema)] : ['--data-dir', join(dir, 'dip')];
-  const server = await startServer(join(dir, 'dip'), ['--batch-linger-ms', '20', ...database, ...(args.log ? ['--log-level', 'info'] : [])],
-    args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [], args.log);
+  const database = args.database
+    ? ['--database', await freshSchema(args.database, schema)]
+    : ['--data-dir', join(dir, 'dip')];
+  const server = await startServer(
+    join(dir, 'dip'),
+    ['--batch-linger-ms', '20', ...database, ...(args.log ? ['--log-level', 'info'] : [])],
+    args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [],
+    args.log,
+  );
   const market = server.market;
   const key = (id: string) => market.participants.find((p) => p.dipId === id)!;
   const agent = new Agent({ bodyTimeout: 0, headersTimeout: 0, connections: 8 });
@@ -67,7 +88,13 @@ async function main(): Promise<void> {
     const url = `${server.baseUrl}${path}`;
     const headers = {
       'content-type': 'application/json',
-      ...signRequest({ method: 'POST', url, body, privateKey: readFileSync(p.privateKeyPath, 'utf8'), certificatePem: readFileSync(p.certificatePath, 'utf8') }),
+      ...signRequest({
+        method: 'POST',
+        url,
+        body,
+        privateKey: readFileSync(p.privateKeyPath, 'utf8'),
+        certificatePem: readFileSync(p.certificatePath, 'utf8'),
+      }),
     };
     const res = await request(url, { method: 'POST', headers, body, dispatcher: agent });
     return { status: res.statusCode, text: await res.body.text() };
@@ -76,18 +103,36 @@ async function main(): Promise<void> {
   try {
     // Who supplies the bench's MPANs, imported the way an operator would.
     const csv = join(dir, 'mpans.csv');
-    writeFileSync(csv, Array.from({ length: mpanCount }, (_, i) => `${mpanFor(i)},SUP,1000000001,2020-01-01`).join('\n'));
+    writeFileSync(
+      csv,
+      Array.from({ length: mpanCount }, (_, i) => `${mpanFor(i)},SUP,1000000001,2020-01-01`).join('\n'),
+    );
     const { execFileSync } = await import('node:child_process');
-    execFileSync(process.execPath, [join(packageRoot(), 'bin', 'opendip.js'), 'registry', 'import-mpans', ...database, csv]);
+    execFileSync(process.execPath, [
+      join(packageRoot(), 'bin', 'opendip.js'),
+      'registry',
+      'import-mpans',
+      ...database,
+      csv,
+    ]);
     for (const [[id], i] of RECIPIENTS.map((r, i) => [r, i] as const)) {
-      const r = await signedPost(id, `/dip-channel/IF-021/pubconfig/${id}`, Buffer.from(JSON.stringify({ callbackURL: urls[i], maxMessageCount: 5000, maxPayloadSize: 51200 })));
+      const r = await signedPost(
+        id,
+        `/dip-channel/IF-021/pubconfig/${id}`,
+        Buffer.from(JSON.stringify({ callbackURL: urls[i], maxMessageCount: 5000, maxPayloadSize: 51200 })),
+      );
       if (r.status !== 201) throw new Error(`webhook registration failed: ${r.status} ${r.text}`);
     }
 
     const batches = Math.ceil((rate * seconds) / batchSize);
     process.stdout.write(`building ${batches} batches of ${batchSize} IF-021 messages...\n`);
     const bodies = Array.from({ length: batches }, (_, b) =>
-      consumptionBatch(batchSize, { sender: SENDER, run: `b${b.toString(16).padStart(7, '0')}` }, (b * batchSize) % mpanCount));
+      consumptionBatch(
+        batchSize,
+        { sender: SENDER, run: `b${b.toString(16).padStart(7, '0')}` },
+        (b * batchSize) % mpanCount,
+      ),
+    );
 
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
@@ -117,21 +162,28 @@ async function main(): Promise<void> {
       while (inflight.size >= 4) await Promise.race(inflight);
       const run = `b${b.toString(16).padStart(7, '0')}`;
       sentAt.set(run, Date.now());
-      const job = signedPost(SENDER, '/dip-channel/IF-021', bodies[b]!).then((r) => {
-        if (r.status !== 201) throw new Error(`batch ${b} answered ${r.status}: ${r.text.slice(0, 300)}`);
-        accepted += batchSize;
-      }).finally(() => inflight.delete(job));
+      const job = signedPost(SENDER, '/dip-channel/IF-021', bodies[b]!)
+        .then((r) => {
+          if (r.status !== 201) throw new Error(`batch ${b} answered ${r.status}: ${r.text.slice(0, 300)}`);
+          accepted += batchSize;
+        })
+        .finally(() => inflight.delete(job));
       inflight.add(job);
     }
     await Promise.all(inflight);
     const offeredSeconds = (Date.now() - start) / 1000;
     const drainStart = Date.now();
-    while (Math.min(...delivered) < accepted && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 200));
+    while (Math.min(...delivered) < accepted && Date.now() - drainStart < 120_000)
+      await new Promise((r) => setTimeout(r, 200));
     const drainSeconds = (Date.now() - drainStart) / 1000;
     clearInterval(sampler);
     const total = (Date.now() - start) / 1000;
     const load = process.cpuUsage(cpu0.load);
-    const cpu = { dip: cpuSeconds(server.child.pid) - cpu0.dip, sinks: cpuSeconds(sinks.pid) - cpu0.sinks, load: (load.user + load.system) / 1e6 };
+    const cpu = {
+      dip: cpuSeconds(server.child.pid) - cpu0.dip,
+      sinks: cpuSeconds(sinks.pid) - cpu0.sinks,
+      load: (load.user + load.system) / 1e6,
+    };
     const deliveredAll = Math.min(...delivered);
     latencies.sort((a, b) => a - b);
     const half = samples.filter((s) => s.t > offeredSeconds / 2 && s.t <= offeredSeconds);
@@ -142,24 +194,40 @@ async function main(): Promise<void> {
     const floorBodies = bodies.slice(0, Math.min(bodies.length, Math.ceil(20_000 / batchSize)));
     let floorMessages = 0;
     for (const body of floorBodies) {
-      await Promise.all(urls.map(async (url) => {
-        const res = await request(url, { method: 'POST', body, dispatcher: agent, headers: { 'content-type': 'application/json', ...signRequest({ method: 'POST', url, body, privateKey: readFileSync(join(dir, 'dip', 'pki', 'dip-key.pem'), 'utf8'), certificatePem: readFileSync(join(dir, 'dip', 'pki', 'dip.pem'), 'utf8') }) } });
-        await res.body.dump();
-      }));
+      await Promise.all(
+        urls.map(async (url) => {
+          const res = await request(url, {
+            method: 'POST',
+            body,
+            dispatcher: agent,
+            headers: {
+              'content-type': 'application/json',
+              ...signRequest({
+                method: 'POST',
+                url,
+                body,
+                privateKey: readFileSync(join(dir, 'dip', 'pki', 'dip-key.pem'), 'utf8'),
+                certificatePem: readFileSync(join(dir, 'dip', 'pki', 'dip.pem'), 'utf8'),
+              }),
+            },
+          });
+          await res.body.dump();
+        }),
+      );
       floorMessages += batchSize;
     }
     const floorRate = floorMessages / ((Date.now() - floorStart) / 1000);
 
     const deliveredRate = deliveredAll / total;
     process.stdout.write(
-      `\nIF-021 offered to a DIP on ${args.database ? 'PostgreSQL (its server\'s CPU is not in the DIP\'s figure)' : 'SQLite'} at ${rate} msg/s for ${offeredSeconds.toFixed(0)} s in batches of ${batchSize}; each message delivered to ${RECIPIENTS.length} webhooks\n` +
-      `  accepted ${accepted.toLocaleString('en-GB')} messages; delivered to every recipient: ${deliveredAll.toLocaleString('en-GB')} (drained ${drainSeconds.toFixed(1)} s after the last send)\n` +
-      `  delivered rate ${Math.round(deliveredRate).toLocaleString('en-GB')} msg/s (${Math.round(deliveredRate * RECIPIENTS.length).toLocaleString('en-GB')} copies/s); ratio to the 3,700 msg/s target: ${(deliveredRate / 3700).toFixed(2)}` +
-      ` (in copies, against its 3 recipients a message, 11,100/s: ${((deliveredRate * RECIPIENTS.length) / 11_100).toFixed(2)})\n` +
-      `  end-to-end latency (send → webhook): p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms, p99 ${pct(latencies, 99)} ms, max ${latencies.at(-1)} ms\n` +
-      `  backlog (copies accepted, not yet delivered) over the second half of the run: ${growth >= 0 ? '+' : ''}${Math.round(growth)} copies/s ${growth > rate * 0.05 * RECIPIENTS.length ? '(growing)' : '(steady)'}\n` +
-      `  CPU over the ${total.toFixed(0)} s: DIP ${cpu.dip.toFixed(1)} s (${((100 * cpu.dip) / total).toFixed(0)} % of a core), sinks ${cpu.sinks.toFixed(1)} s, load generator ${cpu.load.toFixed(1)} s; DIP CPU per delivered message ${((1e6 * cpu.dip) / Math.max(1, deliveredAll)).toFixed(0)} µs\n` +
-      `  floor: the same sinks take the same traffic posted directly at ${Math.round(floorRate).toLocaleString('en-GB')} msg/s to all ${RECIPIENTS.length}; ratio DIP / floor ${(deliveredRate / floorRate).toFixed(2)}\n`,
+      `\nIF-021 offered to a DIP on ${args.database ? "PostgreSQL (its server's CPU is not in the DIP's figure)" : 'SQLite'} at ${rate} msg/s for ${offeredSeconds.toFixed(0)} s in batches of ${batchSize}; each message delivered to ${RECIPIENTS.length} webhooks\n` +
+        `  accepted ${accepted.toLocaleString('en-GB')} messages; delivered to every recipient: ${deliveredAll.toLocaleString('en-GB')} (drained ${drainSeconds.toFixed(1)} s after the last send)\n` +
+        `  delivered rate ${Math.round(deliveredRate).toLocaleString('en-GB')} msg/s (${Math.round(deliveredRate * RECIPIENTS.length).toLocaleString('en-GB')} copies/s); ratio to the 3,700 msg/s target: ${(deliveredRate / 3700).toFixed(2)}` +
+        ` (in copies, against its 3 recipients a message, 11,100/s: ${((deliveredRate * RECIPIENTS.length) / 11_100).toFixed(2)})\n` +
+        `  end-to-end latency (send → webhook): p50 ${pct(latencies, 50)} ms, p95 ${pct(latencies, 95)} ms, p99 ${pct(latencies, 99)} ms, max ${latencies.at(-1)} ms\n` +
+        `  backlog (copies accepted, not yet delivered) over the second half of the run: ${growth >= 0 ? '+' : ''}${Math.round(growth)} copies/s ${growth > rate * 0.05 * RECIPIENTS.length ? '(growing)' : '(steady)'}\n` +
+        `  CPU over the ${total.toFixed(0)} s: DIP ${cpu.dip.toFixed(1)} s (${((100 * cpu.dip) / total).toFixed(0)} % of a core), sinks ${cpu.sinks.toFixed(1)} s, load generator ${cpu.load.toFixed(1)} s; DIP CPU per delivered message ${((1e6 * cpu.dip) / Math.max(1, deliveredAll)).toFixed(0)} µs\n` +
+        `  floor: the same sinks take the same traffic posted directly at ${Math.round(floorRate).toLocaleString('en-GB')} msg/s to all ${RECIPIENTS.length}; ratio DIP / floor ${(deliveredRate / floorRate).toFixed(2)}\n`,
     );
   } finally {
     await agent.close();

@@ -27,7 +27,9 @@ import { startServer, type ServerProcess } from './lib/server.js';
 
 const { values: args } = parseArgs({
   options: {
-    batches: { type: 'string', default: '5' }, size: { type: 'string', default: '10000' }, big: { type: 'string', default: '50000' },
+    batches: { type: 'string', default: '5' },
+    size: { type: 'string', default: '10000' },
+    big: { type: 'string', default: '50000' },
     database: { type: 'string' },
   },
 });
@@ -45,9 +47,13 @@ type FloorRow = { s1: Record<string, string>; mpan: string; text: string };
 /** Parses and validates a body as the floor does: JSON.parse of the whole, the compiled validator on each. */
 function floorRows(): (body: Buffer) => FloorRow[] {
   const catalogue = loadCatalogue();
-  const validate = createSchemaRegistry(catalogue).forLeaf(catalogue.leaves.get(leafKey('IF-021', '[ActivePower]', '011'))!).validate;
+  const validate = createSchemaRegistry(catalogue).forLeaf(
+    catalogue.leaves.get(leafKey('IF-021', '[ActivePower]', '011'))!,
+  ).validate;
   return (body) => {
-    const messages = JSON.parse(body.toString('utf8')) as { payload: { CommonBlock: { S1: Record<string, string>; M0: { MPANCore: string } } } }[];
+    const messages = JSON.parse(body.toString('utf8')) as {
+      payload: { CommonBlock: { S1: Record<string, string>; M0: { MPANCore: string } } };
+    }[];
     return messages.map((m) => {
       if (!validate(m.payload)) throw new Error('floor: invalid message');
       return { s1: m.payload.CommonBlock.S1, mpan: m.payload.CommonBlock.M0.MPANCore, text: JSON.stringify(m.payload) };
@@ -74,8 +80,15 @@ async function makePostgresFloor(url: string) {
           `INSERT INTO messages (seq, transaction_id, channel, event_code, schema_version, sur, sender_id, sender_role, caller_id, mpan, received_at, request_id, payload)
            SELECT s, t, 'IF-021', '[ActivePower]', '011', u, d, 'SDS', d, m, $6::bigint, 'floor', p
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $7::bytea[]) AS x(s, t, u, d, m, p)`,
-          [seqs, k.map((r, j) => transactionId('IF-021', r.s1.senderDIPID!, 'SDS', '20260101', seqs[j]!)), k.map((r) => r.s1.senderUniqueReference),
-            k.map((r) => r.s1.senderDIPID), k.map((r) => r.mpan), now, k.map((r) => Buffer.from(r.text))],
+          [
+            seqs,
+            k.map((r, j) => transactionId('IF-021', r.s1.senderDIPID!, 'SDS', '20260101', seqs[j]!)),
+            k.map((r) => r.s1.senderUniqueReference),
+            k.map((r) => r.s1.senderDIPID),
+            k.map((r) => r.mpan),
+            now,
+            k.map((r) => Buffer.from(r.text)),
+          ],
         );
       }
       await client.query('COMMIT');
@@ -104,7 +117,16 @@ async function makeFloor(dir: string) {
     db.transaction(() => {
       for (const r of rows) {
         const s = seq++;
-        insert.run(s, transactionId('IF-021', r.s1.senderDIPID!, 'SDS', '20260101', s), r.s1.senderUniqueReference, r.s1.senderDIPID, r.s1.senderDIPID, r.mpan, now, r.text);
+        insert.run(
+          s,
+          transactionId('IF-021', r.s1.senderDIPID!, 'SDS', '20260101', s),
+          r.s1.senderUniqueReference,
+          r.s1.senderDIPID,
+          r.s1.senderDIPID,
+          r.mpan,
+          now,
+          r.text,
+        );
       }
     })();
   };
@@ -118,10 +140,16 @@ function makeClient(server: ServerProcess, dipId: string) {
   return {
     async send(body: Buffer): Promise<{ status: number; accepted: number }> {
       const url = `${server.baseUrl}/dip-channel/IF-021`;
-      const headers = { 'content-type': 'application/json', ...signRequest({ method: 'POST', url, body, privateKey: key, certificatePem: cert }) };
+      const headers = {
+        'content-type': 'application/json',
+        ...signRequest({ method: 'POST', url, body, privateKey: key, certificatePem: cert }),
+      };
       const res = await request(url, { method: 'POST', headers, body, dispatcher: agent });
       const json = (await res.body.json()) as { messageArray: { message: string }[] };
-      return { status: res.statusCode, accepted: json.messageArray.filter((m) => m.message.startsWith('MSG0000')).length };
+      return {
+        status: res.statusCode,
+        accepted: json.messageArray.filter((m) => m.message.startsWith('MSG0000')).length,
+      };
     },
     close: () => agent.close(),
   };
@@ -153,7 +181,10 @@ async function main(): Promise<void> {
         floor = (body) => f.insert(body);
         closeFloor = () => f.close();
       }
-      const server = await startServer(join(dir, `api-${backend}`), await databaseArgs(backend, `api_${backend.toLowerCase()}`));
+      const server = await startServer(
+        join(dir, `api-${backend}`),
+        await databaseArgs(backend, `api_${backend.toLowerCase()}`),
+      );
       const client = makeClient(server, sender);
       const floorRates: number[] = [];
       const apiRates: number[] = [];
@@ -164,7 +195,8 @@ async function main(): Promise<void> {
         t0 = performance.now();
         const r = await client.send(bodies[2 * i + 1]!);
         apiRates.push(size / ((performance.now() - t0) / 1000));
-        if (r.status !== 201 || r.accepted !== size) throw new Error(`API refused the batch: ${r.status}, ${r.accepted} accepted`);
+        if (r.status !== 201 || r.accepted !== size)
+          throw new Error(`API refused the batch: ${r.status}, ${r.accepted} accepted`);
       }
       await client.close();
       await server.stop();
@@ -173,16 +205,19 @@ async function main(): Promise<void> {
       const a = median(apiRates);
       process.stdout.write(
         `\ningest of IF-021 on ${backend}, ${batches} batches x ${size} messages (${mib.toFixed(1)} MiB each), median of the batches:\n` +
-        `  floor (JSON.parse + validation + one-transaction insert): ${Math.round(f).toLocaleString('en-GB')} msg/s\n` +
-        `  full send API (HTTP + signature + Level 1 + archive):      ${Math.round(a).toLocaleString('en-GB')} msg/s\n` +
-        `  ratio API / floor: ${(a / f).toFixed(2)}  (target >= 0.50)\n`,
+          `  floor (JSON.parse + validation + one-transaction insert): ${Math.round(f).toLocaleString('en-GB')} msg/s\n` +
+          `  full send API (HTTP + signature + Level 1 + archive):      ${Math.round(a).toLocaleString('en-GB')} msg/s\n` +
+          `  ratio API / floor: ${(a / f).toFixed(2)}  (target >= 0.50)\n`,
       );
     }
 
     if (big > 0) {
       const bigBody = consumptionBatch(big, { sender }, 10_000_000);
       for (const backend of backends) {
-        const bigServer = await startServer(join(dir, `big-${backend}`), await databaseArgs(backend, `big_${backend.toLowerCase()}`));
+        const bigServer = await startServer(
+          join(dir, `big-${backend}`),
+          await databaseArgs(backend, `big_${backend.toLowerCase()}`),
+        );
         const idle = bigServer.peakRssMiB();
         const bigClient = makeClient(bigServer, sender);
         const t0 = performance.now();
@@ -193,7 +228,7 @@ async function main(): Promise<void> {
         await bigServer.stop();
         process.stdout.write(
           `\none batch of ${big.toLocaleString('en-GB')} messages (${(bigBody.length / 1048576).toFixed(0)} MiB) on ${backend}: HTTP ${r.status}, ${r.accepted.toLocaleString('en-GB')} accepted in ${seconds.toFixed(1)} s\n` +
-          `  server peak RSS ${peak.toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB): ${(peak / (bigBody.length / 1048576)).toFixed(1)} x the body size\n`,
+            `  server peak RSS ${peak.toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB): ${(peak / (bigBody.length / 1048576)).toFixed(1)} x the body size\n`,
         );
         if (r.status !== 201 || r.accepted !== big) process.exitCode = 1;
       }

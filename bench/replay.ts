@@ -22,7 +22,11 @@ import { dropSchema, freshSchema } from './lib/postgres.js';
 import { startServer } from './lib/server.js';
 
 const { values: args } = parseArgs({
-  options: { messages: { type: 'string', default: '100000' }, database: { type: 'string' }, /** Write a CPU profile of the DIP to this directory. */ profile: { type: 'string' } },
+  options: {
+    messages: { type: 'string', default: '100000' },
+    database: { type: 'string' },
+    /** Write a CPU profile of the DIP to this directory. */ profile: { type: 'string' },
+  },
 });
 const total = Number(args.messages);
 const SENDER = '1200000001';
@@ -40,8 +44,14 @@ const count = (body: Buffer, needle: Buffer): number => {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opendip-replay-'));
   const schema = `opendip_bench_replay_${process.pid}`;
-  const database = args.database ? await freshSchema(args.database, schema) : `sqlite:${join(dir, 'dip', 'opendip.db')}`;
-  const server = await startServer(join(dir, 'dip'), ['--database', database], args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : []);
+  const database = args.database
+    ? await freshSchema(args.database, schema)
+    : `sqlite:${join(dir, 'dip', 'opendip.db')}`;
+  const server = await startServer(
+    join(dir, 'dip'),
+    ['--database', database],
+    args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [],
+  );
   const agent = new Agent({ bodyTimeout: 0, headersTimeout: 0 });
   const p = server.market.participants;
   const identity = (id: string) => {
@@ -52,22 +62,46 @@ async function main(): Promise<void> {
     const { key, cert } = identity(as);
     const url = `${server.baseUrl}${path}`;
     const res = await request(url, {
-      method: 'POST', dispatcher: agent, body,
-      headers: { 'content-type': 'application/json', ...signRequest({ method: 'POST', url, body, privateKey: key, certificatePem: cert }), ...headers },
+      method: 'POST',
+      dispatcher: agent,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        ...signRequest({ method: 'POST', url, body, privateKey: key, certificatePem: cert }),
+        ...headers,
+      },
     });
     return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
   };
   try {
     // The supplier serves every site of the run.
     const csv = join(dir, 'mpans.csv');
-    writeFileSync(csv, [SITE, ...Array.from({ length: total }, (_, i) => mpanFor(i))].map((m) => `${m},SUP,${SUPPLIER},2020-01-01`).join('\n'));
-    execFileSync(process.execPath, [join(packageRoot(), 'bin', 'opendip.js'), 'registry', 'import-mpans', '--database', database, csv]);
+    writeFileSync(
+      csv,
+      [SITE, ...Array.from({ length: total }, (_, i) => mpanFor(i))]
+        .map((m) => `${m},SUP,${SUPPLIER},2020-01-01`)
+        .join('\n'),
+    );
+    execFileSync(process.execPath, [
+      join(packageRoot(), 'bin', 'opendip.js'),
+      'registry',
+      'import-mpans',
+      '--database',
+      database,
+      csv,
+    ]);
 
-    process.stdout.write(`archiving ${total.toLocaleString('en-GB')} IF-021 messages for one site, then as many for others...\n`);
+    process.stdout.write(
+      `archiving ${total.toLocaleString('en-GB')} IF-021 messages for one site, then as many for others...\n`,
+    );
     const from = formatDateTime(Date.now() - 1_000);
     const send = async (count: number, site: string | undefined, offset: number) => {
       for (let i = 0; i < count; i += BATCH) {
-        const r = await post(SENDER, '/dip-channel/IF-021', consumptionBatch(Math.min(BATCH, count - i), { sender: SENDER, ...(site ? { mpan: site } : {}) }, offset + i));
+        const r = await post(
+          SENDER,
+          '/dip-channel/IF-021',
+          consumptionBatch(Math.min(BATCH, count - i), { sender: SENDER, ...(site ? { mpan: site } : {}) }, offset + i),
+        );
         if (r.status !== 201) throw new Error(`send refused: ${r.status} ${r.body.toString().slice(0, 300)}`);
       }
     };
@@ -78,7 +112,10 @@ async function main(): Promise<void> {
     await send(total, undefined, total);
 
     /** Rows of a query run straight on the DIP's database, on a connection of its own; `sql` names parameters by number. */
-    const readRows = async (sql: (param: (n: number) => string) => string, values: unknown[] = []): Promise<unknown[][]> => {
+    const readRows = async (
+      sql: (param: (n: number) => string) => string,
+      values: unknown[] = [],
+    ): Promise<unknown[][]> => {
       if (args.database) {
         const client = new pg.Client({ connectionString: database });
         await client.connect();
@@ -91,25 +128,39 @@ async function main(): Promise<void> {
       const db = new Database(database.slice('sqlite:'.length), { readonly: true });
       try {
         // Numbered parameters are bound by number, as an object.
-        return db.prepare(sql((n) => `?${n}`)).raw().all(Object.fromEntries(values.map((v, i) => [i + 1, v]))) as unknown[][];
+        return db
+          .prepare(sql((n) => `?${n}`))
+          .raw()
+          .all(Object.fromEntries(values.map((v, i) => [i + 1, v]))) as unknown[][];
       } finally {
         db.close();
       }
     };
     // Measured once delivery (to the demo market's own webhooks) has finished, so that it does not compete.
-    const pendingCopies = async (): Promise<number> => Number((await readRows(() => `SELECT count(*) FROM deliveries WHERE state = 'pending'`))[0]![0]);
+    const pendingCopies = async (): Promise<number> =>
+      Number((await readRows(() => `SELECT count(*) FROM deliveries WHERE state = 'pending'`))[0]![0]);
     while ((await pendingCopies()) > 0) await new Promise((r) => setTimeout(r, 500));
 
-    const replay = async (filter: Record<string, string>): Promise<{ seconds: number; messages: number; pages: number; bytes: number }> => {
-      const body = Buffer.from(JSON.stringify({ datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN: null, version: null, ...filter }));
+    const replay = async (
+      filter: Record<string, string>,
+    ): Promise<{ seconds: number; messages: number; pages: number; bytes: number }> => {
+      const body = Buffer.from(
+        JSON.stringify({ datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN: null, version: null, ...filter }),
+      );
       const t0 = performance.now();
       let messages = 0;
       let pages = 0;
       let bytes = 0;
       let token: string | undefined;
       for (;;) {
-        const r = await post(SUPPLIER, `/dip-channel/IF-021/replay/${SUPPLIER}`, body, token ? { 'x-continuation-token': token } : {});
-        if (r.status !== 200 && r.status !== 206) throw new Error(`replay refused: ${r.status} ${r.body.toString().slice(0, 300)}`);
+        const r = await post(
+          SUPPLIER,
+          `/dip-channel/IF-021/replay/${SUPPLIER}`,
+          body,
+          token ? { 'x-continuation-token': token } : {},
+        );
+        if (r.status !== 200 && r.status !== 206)
+          throw new Error(`replay refused: ${r.status} ${r.body.toString().slice(0, 300)}`);
         messages += count(r.body, ELEMENT);
         bytes += r.body.length;
         pages++;
@@ -123,24 +174,45 @@ async function main(): Promise<void> {
     const floorSql = (param: (n: number) => string, where: string) =>
       `SELECT m.payload FROM deliveries d JOIN messages m ON m.seq = d.item_seq
        WHERE d.kind = 'message' AND d.requeue_id IS NULL AND d.recipient_id = ${param(1)} AND d.channel = 'IF-021' AND ${where} ORDER BY d.item_seq, d.role`;
-    const floor = async (where: (param: (n: number) => string) => string, values: unknown[]): Promise<{ seconds: number; rows: number }> => {
+    const floor = async (
+      where: (param: (n: number) => string) => string,
+      values: unknown[],
+    ): Promise<{ seconds: number; rows: number }> => {
       const t0 = performance.now();
       const rows = (await readRows((param) => floorSql(param, where(param)), [SUPPLIER, ...values])).length;
       return { seconds: (performance.now() - t0) / 1000, rows };
     };
     const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
-    const cases: { name: string; filter: Record<string, string>; where: (q: (n: number) => string) => string; values: unknown[] }[] = [
-      { name: 'by time range', filter: { datetimeFrom: from, datetimeTo: to }, where: (q: (n: number) => string) => `m.received_at >= ${q(2)} AND m.received_at <= ${q(3)}`, values: [Date.parse(from), Date.parse(to)] },
-      { name: 'by MPAN', filter: { MPAN: SITE }, where: (q: (n: number) => string) => `m.mpan = ${q(2)}`, values: [SITE] },
+    const cases: {
+      name: string;
+      filter: Record<string, string>;
+      where: (q: (n: number) => string) => string;
+      values: unknown[];
+    }[] = [
+      {
+        name: 'by time range',
+        filter: { datetimeFrom: from, datetimeTo: to },
+        where: (q: (n: number) => string) => `m.received_at >= ${q(2)} AND m.received_at <= ${q(3)}`,
+        values: [Date.parse(from), Date.parse(to)],
+      },
+      {
+        name: 'by MPAN',
+        filter: { MPAN: SITE },
+        where: (q: (n: number) => string) => `m.mpan = ${q(2)}`,
+        values: [SITE],
+      },
     ];
-    process.stdout.write(`\nreplay of IF-021 on ${args.database ? 'PostgreSQL' : 'SQLite'}, ${total.toLocaleString('en-GB')} messages a replay, in pages of 50,000:\n`);
+    process.stdout.write(
+      `\nreplay of IF-021 on ${args.database ? 'PostgreSQL' : 'SQLite'}, ${total.toLocaleString('en-GB')} messages a replay, in pages of 50,000:\n`,
+    );
     for (const c of cases) {
       const f = await floor(c.where, c.values);
       const r = await replay(c.filter);
-      if (r.messages !== total || f.rows !== total) throw new Error(`${c.name}: replayed ${r.messages}, floor read ${f.rows}, expected ${total}`);
+      if (r.messages !== total || f.rows !== total)
+        throw new Error(`${c.name}: replayed ${r.messages}, floor read ${f.rows}, expected ${total}`);
       process.stdout.write(
         `  ${c.name.padEnd(14)} replay API ${rate(r.messages, r.seconds)} msg/s (${r.pages} pages, ${(r.bytes / 1048576).toFixed(0)} MiB); ` +
-        `floor ${rate(f.rows, f.seconds)} msg/s; ratio ${((r.messages / r.seconds) / (f.rows / f.seconds)).toFixed(2)}\n`,
+          `floor ${rate(f.rows, f.seconds)} msg/s; ratio ${(r.messages / r.seconds / (f.rows / f.seconds)).toFixed(2)}\n`,
       );
     }
   } finally {

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/src/runtime/main.js";
+import '../dist/src/runtime/main.js';

@@ -28,7 +28,7 @@ export function consumptionPayload(o: ConsumptionOptions): Record<string, unknow
   const role = o.role ?? 'SDS';
   const periods = Array.from({ length: 48 }, (_, i) => ({
     sp: formatDateTime(day + i * 1_800_000),
-    v: ((o.index * 7 + i * 13) % 1000 / 1000 + 0.1).toFixed(3),
+    v: (((o.index * 7 + i * 13) % 1000) / 1000 + 0.1).toFixed(3),
     q: 'A',
     e: null,
     arc: null,
@@ -53,7 +53,12 @@ export function consumptionPayload(o: ConsumptionOptions): Record<string, unknow
       B067: { connectionTypeIndicator: 'W', connectionTypeEffectiveFromDate: '2020-01-01T00:00:00+00:00' },
       B900: {
         MQID: { measurementQuantityID: 'AI' },
-        settlementDayConsumptionPeriods: [{ settlementDay: { settlementDayDate: formatDateTime(day), periodDuration: 30 }, consumptionPeriods: periods }],
+        settlementDayConsumptionPeriods: [
+          {
+            settlementDay: { settlementDayDate: formatDateTime(day), periodDuration: 30 },
+            consumptionPeriods: periods,
+          },
+        ],
       },
     },
   };
@@ -63,6 +68,7 @@ export function consumptionPayload(o: ConsumptionOptions): Record<string, unknow
 export function consumptionBatch(count: number, o: Omit<ConsumptionOptions, 'index'>, offset = 0): Buffer {
   const run = o.run ?? randomBytes(4).toString('hex');
   const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(JSON.stringify({ payload: consumptionPayload({ ...o, run, index: offset + i }) }));
+  for (let i = 0; i < count; i++)
+    parts.push(JSON.stringify({ payload: consumptionPayload({ ...o, run, index: offset + i }) }));
   return Buffer.from(`[${parts.join(',')}]`);
 }

@@ -25,4 +25,5 @@ export async function freshSchema(url: string, schema: string): Promise<string> 
   return urlWithSchema(url, schema);
 }
 
-export const dropSchema = (url: string, schema: string): Promise<void> => runSql(url, [`DROP SCHEMA IF EXISTS ${schema} CASCADE`]);
+export const dropSchema = (url: string, schema: string): Promise<void> =>
+  runSql(url, [`DROP SCHEMA IF EXISTS ${schema} CASCADE`]);

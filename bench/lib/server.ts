@@ -16,11 +16,20 @@ export interface ServerProcess {
 }
 
 /** `nodeArgs` go to node itself, e.g. ['--cpu-prof'] to profile the server; `logFile` keeps its log lines. */
-export async function startServer(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = [], logFile?: string): Promise<ServerProcess> {
+export async function startServer(
+  dataDir: string,
+  extraArgs: string[] = [],
+  nodeArgs: string[] = [],
+  logFile?: string,
+): Promise<ServerProcess> {
   const bin = join(packageRoot(), 'bin', 'opendip.js');
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, bin, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn', ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer): void => {
@@ -38,14 +47,17 @@ export async function startServer(dataDir: string, extraArgs: string[] = [], nod
   });
   const market = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as DemoMarketFile;
   return {
-    child, baseUrl, market,
+    child,
+    baseUrl,
+    market,
     peakRssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
     },
-    stop: () => new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -18,22 +18,49 @@ export const MAX_AUDIT_PAGE = 1_000;
 /** What a search lists of each message. */
 export function messageSummary(m: ArchivedMessage, ticketUrl: (transactionId: string) => string | null) {
   return {
-    transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode,
-    schemaVersion: m.schemaVersion, senderID: m.senderId, senderRoleID: m.senderRole, DIPConnectionProviderID: m.dcpId,
-    correlationID: m.correlationId, MPAN: m.mpan, transactionTimestamp: formatDateTime(m.receivedAt),
-    recipients: m.recipients?.recipients ?? [], serviceTicketURL: ticketUrl(m.transactionId),
+    transactionID: m.transactionId,
+    senderUniqueReference: m.senderUniqueReference,
+    channel: m.channel,
+    eventCode: m.eventCode,
+    schemaVersion: m.schemaVersion,
+    senderID: m.senderId,
+    senderRoleID: m.senderRole,
+    DIPConnectionProviderID: m.dcpId,
+    correlationID: m.correlationId,
+    MPAN: m.mpan,
+    transactionTimestamp: formatDateTime(m.receivedAt),
+    recipients: m.recipients?.recipients ?? [],
+    serviceTicketURL: ticketUrl(m.transactionId),
   };
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; help: string };
 
 /** Search criteria from query parameters, named as in the DIP's own schemas (transactionID, MPAN, datetimeFrom, …). */
-export function criteriaFrom(query: Record<string, string | undefined>): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number; journal: boolean }> {
-  const repeated = Object.entries(query).filter(([, v]) => v !== undefined && typeof v !== 'string').map(([k]) => k);
+export function criteriaFrom(
+  query: Record<string, string | undefined>,
+): Parsed<{ criteria: AuditCriteria; after: number | null; limit: number; journal: boolean }> {
+  const repeated = Object.entries(query)
+    .filter(([, v]) => v !== undefined && typeof v !== 'string')
+    .map(([k]) => k);
   if (repeated.length > 0) return { ok: false, help: `give each search parameter once: ${repeated.join(', ')}` };
-  const known = ['channel', 'transactionID', 'senderUniqueReference', 'correlationID', 'datetimeFrom', 'datetimeTo', 'MPAN', 'senderID', 'recipientID', 'after', 'limit', 'journal'];
+  const known = [
+    'channel',
+    'transactionID',
+    'senderUniqueReference',
+    'correlationID',
+    'datetimeFrom',
+    'datetimeTo',
+    'MPAN',
+    'senderID',
+    'recipientID',
+    'after',
+    'limit',
+    'journal',
+  ];
   const unknown = Object.keys(query).filter((k) => !known.includes(k));
-  if (unknown.length > 0) return { ok: false, help: `unknown search parameter ${unknown.join(', ')}; use ${known.join(', ')}` };
+  if (unknown.length > 0)
+    return { ok: false, help: `unknown search parameter ${unknown.join(', ')}; use ${known.join(', ')}` };
   const time = (name: string): number | null | string => {
     const v = query[name];
     if (v === undefined || v === '') return null;
@@ -52,22 +79,34 @@ export function criteriaFrom(query: Record<string, string | undefined>): Parsed<
   const limit = int('limit', 100, MAX_AUDIT_PAGE);
   for (const v of [after, limit]) if (typeof v === 'string') return { ok: false, help: v };
   const text = (name: string): string | null => query[name] || null;
-  if (query.journal !== undefined && !['true', 'false'].includes(query.journal)) return { ok: false, help: 'journal must be true or false' };
+  if (query.journal !== undefined && !['true', 'false'].includes(query.journal))
+    return { ok: false, help: 'journal must be true or false' };
   return {
     ok: true,
     value: {
       criteria: {
-        channel: text('channel')?.toUpperCase() ?? null, transactionId: text('transactionID'), senderUniqueReference: text('senderUniqueReference'),
-        correlationId: text('correlationID'), from: from as number | null, to: to as number | null, mpan: text('MPAN'), sender: text('senderID'),
+        channel: text('channel')?.toUpperCase() ?? null,
+        transactionId: text('transactionID'),
+        senderUniqueReference: text('senderUniqueReference'),
+        correlationId: text('correlationID'),
+        from: from as number | null,
+        to: to as number | null,
+        mpan: text('MPAN'),
+        sender: text('senderID'),
         receiver: text('recipientID'),
       },
-      after: after as number | null, limit: (limit as number) || 1, journal: query.journal === 'true',
+      after: after as number | null,
+      limit: (limit as number) || 1,
+      journal: query.journal === 'true',
     },
   };
 }
 
 export interface AuditDeps {
-  store: Pick<Store, 'searchMessages' | 'searchCalls' | 'evidenceOf' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'>;
+  store: Pick<
+    Store,
+    'searchMessages' | 'searchCalls' | 'evidenceOf' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'
+  >;
   /** The audit and service-ticket URL of a transaction, when this DIP knows its public address. */
   ticketUrl: (transactionId: string) => string | null;
 }
@@ -122,7 +161,13 @@ export function createAudit(deps: AuditDeps) {
      * A page of matching messages, each with its journal when asked (as `record` gives it), and the cursor
      * of the next page (null when this is the last).
      */
-    async search(criteria: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number, withJournal = false) {
+    async search(
+      criteria: AuditCriteria,
+      scope: AuditScope | null,
+      after: number | null,
+      limit: number,
+      withJournal = false,
+    ) {
       const found = await deps.store.searchMessages(criteria, scope, after, limit + 1);
       const page = found.slice(0, limit);
       const next = found.length > limit ? String(page.at(-1)!.seq) : null;
@@ -131,11 +176,19 @@ export function createAudit(deps: AuditDeps) {
       const evidence = await deps.store.evidenceOf(page.map((m) => m.requestId));
       const records = await Promise.all(page.map((m) => recordOf(m.seq, scope, evidence)));
       // A message purged between the search and its record is left out.
-      return { messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal, evidence: r.evidence }] : [])), next };
+      return {
+        messages: records.flatMap((r) => (r ? [{ ...r.message, journal: r.journal, evidence: r.evidence }] : [])),
+        next,
+      };
     },
 
     /** API calls, newest first. */
-    async calls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number) {
+    async calls(
+      criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null },
+      visibleTo: string[] | null,
+      before: number | null,
+      limit: number,
+    ) {
       const found = await deps.store.searchCalls(criteria, visibleTo, before, limit + 1);
       const page = found.slice(0, limit);
       return {

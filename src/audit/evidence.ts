@@ -18,13 +18,24 @@ export interface EvidenceChecks {
   certificateFingerprint: boolean;
 }
 
-export function checkEvidence(e: CallEvidence, parse: (value: string) => X509Certificate | null = parseCertificateHeader): EvidenceChecks {
+export function checkEvidence(
+  e: CallEvidence,
+  parse: (value: string) => X509Certificate | null = parseCertificateHeader,
+): EvidenceChecks {
   const cert = parse(e.certificate);
   return {
-    signature: cert !== null && verifyRequestSignature({
-      method: e.method, url: e.url, date: e.signatureDate, hash: e.contentHash, signature: e.signature, publicKey: cert.publicKey as KeyObject,
-    }),
-    contentHash: /^[0-9a-f]{64}$/.test(e.bodySha256) && Buffer.from(e.bodySha256, 'hex').toString('base64') === e.contentHash,
+    signature:
+      cert !== null &&
+      verifyRequestSignature({
+        method: e.method,
+        url: e.url,
+        date: e.signatureDate,
+        hash: e.contentHash,
+        signature: e.signature,
+        publicKey: cert.publicKey as KeyObject,
+      }),
+    contentHash:
+      /^[0-9a-f]{64}$/.test(e.bodySha256) && Buffer.from(e.bodySha256, 'hex').toString('base64') === e.contentHash,
     certificateFingerprint: cert !== null && fingerprintOf(cert) === e.certificateFingerprint,
   };
 }

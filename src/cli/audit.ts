@@ -32,15 +32,33 @@ interface Options extends IdentityOptions {
   json?: boolean;
 }
 
-type Summary = { transactionID: string; transactionTimestamp: string; channel: string; eventCode: string; senderID: string; recipients: { dipId: string; role: string }[]; senderUniqueReference: string; MPAN: string | null };
+type Summary = {
+  transactionID: string;
+  transactionTimestamp: string;
+  channel: string;
+  eventCode: string;
+  senderID: string;
+  recipients: { dipId: string; role: string }[];
+  senderUniqueReference: string;
+  MPAN: string | null;
+};
 
 const asParticipant = (o: Options): boolean => o.participants !== undefined || o.url !== undefined;
 
 /** The search as query parameters of the audit API (and of criteriaFrom). */
 function query(o: Options): Record<string, string> {
   const q: Record<string, string | undefined> = {
-    channel: o.channel, transactionID: o.transaction, senderUniqueReference: o.sur, correlationID: o.correlation, datetimeFrom: o.from, datetimeTo: o.to,
-    MPAN: o.mpan, senderID: o.sender, recipientID: o.receiver, limit: o.limit, journal: o.journal ? 'true' : undefined,
+    channel: o.channel,
+    transactionID: o.transaction,
+    senderUniqueReference: o.sur,
+    correlationID: o.correlation,
+    datetimeFrom: o.from,
+    datetimeTo: o.to,
+    MPAN: o.mpan,
+    senderID: o.sender,
+    recipientID: o.receiver,
+    limit: o.limit,
+    journal: o.journal ? 'true' : undefined,
   };
   return Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -49,7 +67,8 @@ const line = (m: Summary): string =>
   `${m.transactionID}  ${m.transactionTimestamp}  ${m.channel} ${m.eventCode}  ${m.senderID} -> ${[...new Set(m.recipients.map((r) => `${r.dipId}/${r.role}`))].join(',') || '-'}  ${m.MPAN ?? '-'}  ${m.senderUniqueReference}`;
 
 /** Whether a call kept evidence of what was signed, and whether it still verifies (--json shows it all). */
-const evidenceNote = (e: { verifies: boolean } | null): string => (e === null ? '' : e.verifies ? '  signed, verifies' : '  signed, DOES NOT VERIFY');
+const evidenceNote = (e: { verifies: boolean } | null): string =>
+  e === null ? '' : e.verifies ? '  signed, verifies' : '  signed, DOES NOT VERIFY';
 
 /** `?a=b&…`, or nothing: an empty query is not sent, so it must not be signed either. */
 const queryString = (q: Record<string, string>): string => {
@@ -70,11 +89,14 @@ async function viaApi(o: Options, path: string): Promise<unknown> {
 }
 
 export function registerAudit(program: Command, deps: AuditCliDeps): void {
-  const audit = program.command('audit').description('search the audit trail: messages with their journal, and API calls');
-  const common = (cmd: Command) => identityOptions(cmd)
-    .option('--data-dir <dir>', 'as an operator: data directory of an embedded store [OPENDIP_DATA_DIR]')
-    .option('--database <url>', 'as an operator: database URL [OPENDIP_DATABASE_URL]')
-    .option('--json', 'print JSON');
+  const audit = program
+    .command('audit')
+    .description('search the audit trail: messages with their journal, and API calls');
+  const common = (cmd: Command) =>
+    identityOptions(cmd)
+      .option('--data-dir <dir>', 'as an operator: data directory of an embedded store [OPENDIP_DATA_DIR]')
+      .option('--database <url>', 'as an operator: database URL [OPENDIP_DATABASE_URL]')
+      .option('--json', 'print JSON');
   /** Runs `action` on the local store (operator), closing it after. */
   const local = async <T>(o: Options, action: (a: ReturnType<typeof createAudit>) => Promise<T>): Promise<T> => {
     const { store, close } = await deps.open({ dataDir: o.dataDir, database: o.database });
@@ -86,9 +108,16 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
   };
 
   common(audit.command('messages').description('messages matching every criterion given, oldest first'))
-    .option('--channel <id>', 'e.g. IF-021').option('--transaction <id>', 'DIP transaction id').option('--sur <sur>', 'sender unique reference')
-    .option('--correlation <id>', 'correlation id (a whole workflow)').option('--from <datetime>', 'transaction time from').option('--to <datetime>', 'transaction time to')
-    .option('--mpan <mpan>', 'MPAN core').option('--sender <dipId>', 'sender').option('--receiver <dipId>', 'a recipient').option('--limit <n>', 'at most this many (default 100)')
+    .option('--channel <id>', 'e.g. IF-021')
+    .option('--transaction <id>', 'DIP transaction id')
+    .option('--sur <sur>', 'sender unique reference')
+    .option('--correlation <id>', 'correlation id (a whole workflow)')
+    .option('--from <datetime>', 'transaction time from')
+    .option('--to <datetime>', 'transaction time to')
+    .option('--mpan <mpan>', 'MPAN core')
+    .option('--sender <dipId>', 'sender')
+    .option('--receiver <dipId>', 'a recipient')
+    .option('--limit <n>', 'at most this many (default 100)')
     .option('--journal', 'with each message, its journal (DIPJournalRecord) and evidence; implies --json')
     .action(async (o: Options) => {
       const q = query(o);
@@ -98,35 +127,64 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
       else {
         const parsed = criteriaFrom(q);
         if (!parsed.ok) throw new Error(parsed.help);
-        page = (await local(o, (a) => a.search(parsed.value.criteria, null, parsed.value.after, parsed.value.limit, parsed.value.journal))) as typeof page;
+        page = (await local(o, (a) =>
+          a.search(parsed.value.criteria, null, parsed.value.after, parsed.value.limit, parsed.value.journal),
+        )) as typeof page;
       }
-      process.stdout.write(o.json ? `${JSON.stringify(page, null, 2)}\n` : `${page.messages.map(line).join('\n') || '(none)'}\n${page.next ? `(more: --limit, or search after ${page.next})\n` : ''}`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(page, null, 2)}\n`
+          : `${page.messages.map(line).join('\n') || '(none)'}\n${page.next ? `(more: --limit, or search after ${page.next})\n` : ''}`,
+      );
     });
 
-  common(audit.command('message').description('one message, its journal (DIPJournalRecord) and the evidence of what its sender signed').argument('<transactionID>', 'DIP transaction id'))
-    .action(async (transactionId: string, o: Options) => {
-      const record = asParticipant(o)
-        ? await viaApi(o, `/audit/messages/${encodeURIComponent(transactionId)}`)
-        : await local(o, (a) => a.record(transactionId, null));
-      if (!record) {
-        process.stderr.write(`no message ${transactionId}${asParticipant(o) ? ' that you may see' : ''}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-    });
+  common(
+    audit
+      .command('message')
+      .description('one message, its journal (DIPJournalRecord) and the evidence of what its sender signed')
+      .argument('<transactionID>', 'DIP transaction id'),
+  ).action(async (transactionId: string, o: Options) => {
+    const record = asParticipant(o)
+      ? await viaApi(o, `/audit/messages/${encodeURIComponent(transactionId)}`)
+      : await local(o, (a) => a.record(transactionId, null));
+    if (!record) {
+      process.stderr.write(`no message ${transactionId}${asParticipant(o) ? ' that you may see' : ''}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  });
 
   common(audit.command('calls').description('API calls, newest first'))
-    .option('--from <datetime>', 'from').option('--to <datetime>', 'to').option('--channel <id>', 'channel').option('--caller <dipId>', 'as an operator: this caller only')
+    .option('--from <datetime>', 'from')
+    .option('--to <datetime>', 'to')
+    .option('--channel <id>', 'channel')
+    .option('--caller <dipId>', 'as an operator: this caller only')
     .option('--limit <n>', 'at most this many (default 100)')
     .action(async (o: Options) => {
       const limit = o.limit ? Number(o.limit) : 100;
       type Calls = {
-        calls: { id: number; at: string; callerId: string | null; method: string; path: string; status: number; messages: number; accepted: number; durationMs: number; outcome: string | null; evidence: { verifies: boolean } | null }[];
+        calls: {
+          id: number;
+          at: string;
+          callerId: string | null;
+          method: string;
+          path: string;
+          status: number;
+          messages: number;
+          accepted: number;
+          durationMs: number;
+          outcome: string | null;
+          evidence: { verifies: boolean } | null;
+        }[];
       };
       let page: Calls;
       if (asParticipant(o)) {
-        const q = Object.fromEntries(Object.entries({ datetimeFrom: o.from, datetimeTo: o.to, channel: o.channel, limit: o.limit }).filter((e): e is [string, string] => e[1] !== undefined));
+        const q = Object.fromEntries(
+          Object.entries({ datetimeFrom: o.from, datetimeTo: o.to, channel: o.channel, limit: o.limit }).filter(
+            (e): e is [string, string] => e[1] !== undefined,
+          ),
+        );
         page = (await viaApi(o, `/audit/calls${queryString(q)}`)) as Calls;
       } else {
         const time = (v: string | undefined, name: string): number | null => {
@@ -135,10 +193,25 @@ export function registerAudit(program: Command, deps: AuditCliDeps): void {
           if (t === null) throw new Error(`--${name} must be a date-time like 2026-11-28T00:00:00+00:00`);
           return t;
         };
-        const criteria = { from: time(o.from, 'from'), to: time(o.to, 'to'), channel: o.channel?.toUpperCase() ?? null, callerId: o.caller ?? null };
+        const criteria = {
+          from: time(o.from, 'from'),
+          to: time(o.to, 'to'),
+          channel: o.channel?.toUpperCase() ?? null,
+          callerId: o.caller ?? null,
+        };
         page = (await local(o, (a) => a.calls(criteria, null, null, limit))) as Calls;
       }
-      process.stdout.write(o.json ? `${JSON.stringify(page, null, 2)}\n` : `${page.calls.map((c) =>
-        `${c.at}  ${c.callerId ?? '-'}  ${c.method} ${c.path}  ${c.status}  ${c.accepted}/${c.messages}  ${Math.round(c.durationMs)} ms${evidenceNote(c.evidence)}${c.outcome ? `  ${c.outcome}` : ''}`).join('\n') || '(none)'}\n`);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(page, null, 2)}\n`
+          : `${
+              page.calls
+                .map(
+                  (c) =>
+                    `${c.at}  ${c.callerId ?? '-'}  ${c.method} ${c.path}  ${c.status}  ${c.accepted}/${c.messages}  ${Math.round(c.durationMs)} ms${evidenceNote(c.evidence)}${c.outcome ? `  ${c.outcome}` : ''}`,
+                )
+                .join('\n') || '(none)'
+            }\n`,
+      );
     });
 }

@@ -6,7 +6,9 @@ import { loadCatalogue } from '../catalogue/load.js';
 export function registerCatalogue(program: Command): void {
   program
     .command('catalogue')
-    .description('print the channel catalogue (senders, recipients, correlation, obfuscation, registry updates) as Markdown')
+    .description(
+      'print the channel catalogue (senders, recipients, correlation, obfuscation, registry updates) as Markdown',
+    )
     .action(() => {
       process.stdout.write(channelsMarkdown(loadCatalogue()));
     });

@@ -32,7 +32,10 @@ export interface DipResponse {
 /** Identity of participant `dipId` from a demo market file (DATA_DIR/demo/participants.json). */
 export function identityFromDemoFile(file: DemoMarketFile, dipId: string): ClientIdentity {
   const p = file.participants.find((x) => x.dipId === dipId);
-  if (!p) throw new Error(`participant ${dipId} is not in the file; it lists ${file.participants.map((x) => x.dipId).join(', ')}`);
+  if (!p)
+    throw new Error(
+      `participant ${dipId} is not in the file; it lists ${file.participants.map((x) => x.dipId).join(', ')}`,
+    );
   return {
     baseUrl: file.baseUrl,
     privateKeyPem: readFileSync(p.privateKeyPath, 'utf8'),
@@ -54,10 +57,21 @@ export function createDipClient(identity: ClientIdentity) {
     headersTimeout: 0,
   });
   return {
-    async send(method: 'POST' | 'GET' | 'DELETE', path: string, body: Uint8Array | string = '', extraHeaders: Record<string, string> = {}): Promise<DipResponse> {
+    async send(
+      method: 'POST' | 'GET' | 'DELETE',
+      path: string,
+      body: Uint8Array | string = '',
+      extraHeaders: Record<string, string> = {},
+    ): Promise<DipResponse> {
       // Normalised as the request will go out (a default port such as :443 dropped), so the DIP rebuilds the same URL.
       const url = new URL(`${identity.baseUrl.replace(/\/+$/, '')}${path}`).href;
-      const signed = signRequest({ method, url, body, privateKey: identity.privateKeyPem, certificatePem: identity.certificatePem });
+      const signed = signRequest({
+        method,
+        url,
+        body,
+        privateKey: identity.privateKeyPem,
+        certificatePem: identity.certificatePem,
+      });
       const res = await request(url, {
         method,
         dispatcher: agent,
@@ -110,7 +124,10 @@ export function identityFrom(opts: IdentityOptions): ClientIdentity {
   if (opts.participants) {
     if (!opts.as) throw new Error('--participants needs --as <dipId> to choose the sender');
     const identity = identityFromDemoFile(readDemoFile(opts.participants), opts.as);
-    if (!identity.baseUrl && !opts.url) throw new Error(`${opts.participants} names no URL yet: the DIP is still starting (wait for its banner), or give --url`);
+    if (!identity.baseUrl && !opts.url)
+      throw new Error(
+        `${opts.participants} names no URL yet: the DIP is still starting (wait for its banner), or give --url`,
+      );
     return {
       ...identity,
       ...(opts.url ? { baseUrl: opts.url } : {}),
@@ -118,7 +135,8 @@ export function identityFrom(opts: IdentityOptions): ClientIdentity {
       ...(opts.insecure ? { insecure: true } : {}),
     };
   }
-  if (!opts.url || !opts.key || !opts.cert) throw new Error('give --participants FILE --as DIPID, or --url, --key and --cert');
+  if (!opts.url || !opts.key || !opts.cert)
+    throw new Error('give --participants FILE --as DIPID, or --url, --key and --cert');
   return {
     baseUrl: opts.url,
     privateKeyPem: read(opts.key),
@@ -130,4 +148,3 @@ export function identityFrom(opts: IdentityOptions): ClientIdentity {
     ...(opts.insecure ? { insecure: true } : {}),
   };
 }
-

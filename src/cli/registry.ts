@@ -12,7 +12,10 @@ import type { MpanStore } from '../storage/ports.js';
 
 export interface RegistryDeps {
   /** Opens the registry of the store named by --data-dir/--database (or the environment). */
-  open(flags: { dataDir?: string; database?: string }): Promise<{ registry: Registry; mpans: MpanStore; close(): Promise<void> }>;
+  open(flags: {
+    dataDir?: string;
+    database?: string;
+  }): Promise<{ registry: Registry; mpans: MpanStore; close(): Promise<void> }>;
 }
 
 type Flags = { dataDir?: string; database?: string };
@@ -24,14 +27,23 @@ function roles(list: string): Role[] {
 }
 
 export function registerRegistry(program: Command, deps: RegistryDeps): void {
-  const registry = program.command('registry').description('list and change participants, roles, DCP grants, certificates and API keys');
+  const registry = program
+    .command('registry')
+    .description('list and change participants, roles, DCP grants, certificates and API keys');
   const withStore = (cmd: Command) =>
-    cmd.option('--data-dir <dir>', 'data directory of an embedded store [OPENDIP_DATA_DIR]').option('--database <url>', 'database URL [OPENDIP_DATABASE_URL]');
-  const run = (action: (r: Registry, opts: Record<string, string>, args: string[], mpans: MpanStore) => Promise<string>) =>
+    cmd
+      .option('--data-dir <dir>', 'data directory of an embedded store [OPENDIP_DATA_DIR]')
+      .option('--database <url>', 'database URL [OPENDIP_DATABASE_URL]');
+  const run =
+    (action: (r: Registry, opts: Record<string, string>, args: string[], mpans: MpanStore) => Promise<string>) =>
     async (...params: unknown[]) => {
       const cmd = params.at(-1) as Command;
       const opts = cmd.opts<Record<string, string>>();
-      const { registry: r, mpans, close } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
+      const {
+        registry: r,
+        mpans,
+        close,
+      } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
       try {
         process.stdout.write(`${await action(r, opts, cmd.args, mpans)}\n`);
       } finally {
@@ -39,53 +51,105 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       }
     };
 
-  withStore(registry.command('list').description('print participants with their roles, DCP grants and certificates')).action(run(async (r) => {
-    const view = r.view();
-    return view.participants().map((p) => {
-      const grants = view.grantsOf(p.dipId).map((g) => `${g.participantId}:${g.role}`);
-      return `${p.dipId}  ${p.roles.join(',').padEnd(10)}  ${p.name}${grants.length ? `  acts for ${grants.join(' ')}` : ''}`;
-    }).join('\n') || '(no participants)';
-  }));
+  withStore(
+    registry.command('list').description('print participants with their roles, DCP grants and certificates'),
+  ).action(
+    run(async (r) => {
+      const view = r.view();
+      return (
+        view
+          .participants()
+          .map((p) => {
+            const grants = view.grantsOf(p.dipId).map((g) => `${g.participantId}:${g.role}`);
+            return `${p.dipId}  ${p.roles.join(',').padEnd(10)}  ${p.name}${grants.length ? `  acts for ${grants.join(' ')}` : ''}`;
+          })
+          .join('\n') || '(no participants)'
+      );
+    }),
+  );
 
-  withStore(registry.command('add-participant').description('add a participant or change its name and roles')
-    .requiredOption('--id <dipId>', '10-character DIP participant id').requiredOption('--name <name>', 'name')
-    .requiredOption('--roles <roles>', 'comma-separated, e.g. SUP,LDSO')).action(run(async (r, o) => {
-    await r.saveParticipant({ dipId: o.id!, name: o.name!, roles: roles(o.roles!) });
-    return `saved ${o.id}`;
-  }));
+  withStore(
+    registry
+      .command('add-participant')
+      .description('add a participant or change its name and roles')
+      .requiredOption('--id <dipId>', '10-character DIP participant id')
+      .requiredOption('--name <name>', 'name')
+      .requiredOption('--roles <roles>', 'comma-separated, e.g. SUP,LDSO'),
+  ).action(
+    run(async (r, o) => {
+      await r.saveParticipant({ dipId: o.id!, name: o.name!, roles: roles(o.roles!) });
+      return `saved ${o.id}`;
+    }),
+  );
 
-  withStore(registry.command('add-certificate').description("register a participant's signing / mTLS certificate")
-    .requiredOption('--id <dipId>', 'owner').argument('<pem>', 'certificate file (PEM)')).action(run(async (r, o, args) => {
-    const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'));
-    return `registered certificate ${fingerprint} to ${o.id}`;
-  }));
+  withStore(
+    registry
+      .command('add-certificate')
+      .description("register a participant's signing / mTLS certificate")
+      .requiredOption('--id <dipId>', 'owner')
+      .argument('<pem>', 'certificate file (PEM)'),
+  ).action(
+    run(async (r, o, args) => {
+      const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'));
+      return `registered certificate ${fingerprint} to ${o.id}`;
+    }),
+  );
 
-  withStore(registry.command('issue-api-key').description('issue a new X-API-Key for a participant (printed once; only its hash is kept)')
-    .requiredOption('--id <dipId>', 'owner').option('--label <label>', 'what the key is for', 'issued')).action(run(async (r, o) =>
-    r.issueApiKey(o.id!, o.label!)));
+  withStore(
+    registry
+      .command('issue-api-key')
+      .description('issue a new X-API-Key for a participant (printed once; only its hash is kept)')
+      .requiredOption('--id <dipId>', 'owner')
+      .option('--label <label>', 'what the key is for', 'issued'),
+  ).action(run(async (r, o) => r.issueApiKey(o.id!, o.label!)));
 
-  withStore(registry.command('grant-dcp').description("let a DIP Connection Provider act for a participant's role")
-    .requiredOption('--dcp <dipId>', 'the DCP').requiredOption('--participant <dipId>', 'the participant').requiredOption('--role <role>', 'the role')).action(run(async (r, o) => {
-    await r.grantDcp({ dcpId: o.dcp!, participantId: o.participant!, role: roles(o.role!)[0]! });
-    return `${o.dcp} now acts for ${o.participant} as ${o.role}`;
-  }));
+  withStore(
+    registry
+      .command('grant-dcp')
+      .description("let a DIP Connection Provider act for a participant's role")
+      .requiredOption('--dcp <dipId>', 'the DCP')
+      .requiredOption('--participant <dipId>', 'the participant')
+      .requiredOption('--role <role>', 'the role'),
+  ).action(
+    run(async (r, o) => {
+      await r.grantDcp({ dcpId: o.dcp!, participantId: o.participant!, role: roles(o.role!)[0]! });
+      return `${o.dcp} now acts for ${o.participant} as ${o.role}`;
+    }),
+  );
 
-  withStore(registry.command('import-mpans').description('import who serves each MPAN from CSV rows: mpan,service,participant,effective_from[,effective_to]')
-    .argument('<csv>', 'CSV file; service is SUP, LDSO, MS, DS, MDR or REGS; dates YYYY-MM-DD or DT-003')).action(run(async (_r, _o, args, mpans) => {
-    const started = Date.now();
-    const bar = process.stderr.isTTY ? new SingleBar({ format: 'importing {value} rows', etaBuffer: 1 }, Presets.shades_classic) : null;
-    bar?.start(0, 0);
-    const result = await importMpans(args[0]!, mpans, { onProgress: (rows) => bar?.update(rows) });
-    bar?.stop();
-    const lines = [`${result.rows} rows read, ${result.applied} changes applied in ${((Date.now() - started) / 1000).toFixed(1)} s`];
-    for (const r of result.rejected) lines.push(`  line ${r.line}: ${r.problem}`);
-    if (result.rejected.length > 0) process.exitCode = 1;
-    return lines.join('\n');
-  }));
+  withStore(
+    registry
+      .command('import-mpans')
+      .description('import who serves each MPAN from CSV rows: mpan,service,participant,effective_from[,effective_to]')
+      .argument('<csv>', 'CSV file; service is SUP, LDSO, MS, DS, MDR or REGS; dates YYYY-MM-DD or DT-003'),
+  ).action(
+    run(async (_r, _o, args, mpans) => {
+      const started = Date.now();
+      const bar = process.stderr.isTTY
+        ? new SingleBar({ format: 'importing {value} rows', etaBuffer: 1 }, Presets.shades_classic)
+        : null;
+      bar?.start(0, 0);
+      const result = await importMpans(args[0]!, mpans, { onProgress: (rows) => bar?.update(rows) });
+      bar?.stop();
+      const lines = [
+        `${result.rows} rows read, ${result.applied} changes applied in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      ];
+      for (const r of result.rejected) lines.push(`  line ${r.line}: ${r.problem}`);
+      if (result.rejected.length > 0) process.exitCode = 1;
+      return lines.join('\n');
+    }),
+  );
 
-  withStore(registry.command('revoke-dcp').description('withdraw a DCP grant')
-    .requiredOption('--participant <dipId>', 'the participant').requiredOption('--role <role>', 'the role')).action(run(async (r, o) => {
-    await r.revokeDcp(o.participant!, roles(o.role!)[0]!);
-    return `revoked the DCP of ${o.participant} for ${o.role}`;
-  }));
+  withStore(
+    registry
+      .command('revoke-dcp')
+      .description('withdraw a DCP grant')
+      .requiredOption('--participant <dipId>', 'the participant')
+      .requiredOption('--role <role>', 'the role'),
+  ).action(
+    run(async (r, o) => {
+      await r.revokeDcp(o.participant!, roles(o.role!)[0]!);
+      return `revoked the DCP of ${o.participant} for ${o.role}`;
+    }),
+  );
 }

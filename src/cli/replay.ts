@@ -7,7 +7,13 @@ import { createWriteStream } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { parseDateTime } from '../domain/time.js';
-import { createDipClient, identityFrom, identityOptions, type DipResponse, type IdentityOptions } from './dip-client.js';
+import {
+  createDipClient,
+  identityFrom,
+  identityOptions,
+  type DipResponse,
+  type IdentityOptions,
+} from './dip-client.js';
 
 interface FilterOptions extends IdentityOptions {
   channel?: string;
@@ -24,12 +30,16 @@ interface FilterOptions extends IdentityOptions {
 
 const date = (v: string | undefined, name: string): string | null => {
   if (v === undefined) return null;
-  if (parseDateTime(v) === null) throw new Error(`--${name} must be a date-time like 2026-11-28T00:00:00+00:00, not '${v}'`);
+  if (parseDateTime(v) === null)
+    throw new Error(`--${name} must be a date-time like 2026-11-28T00:00:00+00:00, not '${v}'`);
   return v;
 };
 
 /** The path below the API base for a call on a channel (or on status messages), and the request body. */
-function requestOf(kind: 'replay' | 'requeue', o: FilterOptions): { path: string; body: Record<string, unknown>; recipient: string } {
+function requestOf(
+  kind: 'replay' | 'requeue',
+  o: FilterOptions,
+): { path: string; body: Record<string, unknown>; recipient: string } {
   const recipient = o.recipient ?? o.as;
   if (!recipient) throw new Error('give --recipient <dipId> (or --as, to act for yourself)');
   if (o.channel === undefined) {
@@ -37,14 +47,26 @@ function requestOf(kind: 'replay' | 'requeue', o: FilterOptions): { path: string
     const to = date(o.to, 'to');
     if (from === null || to === null) throw new Error('status messages need --from and --to');
     return {
-      recipient, path: `/statusmessage/${kind}/${recipient}`,
-      body: { datetimeFrom: from, datetimeTo: to, transactionID: o.transaction?.[0] ?? null, senderUniqueReference: o.sur ?? null, correlationID: o.correlation ?? null },
+      recipient,
+      path: `/statusmessage/${kind}/${recipient}`,
+      body: {
+        datetimeFrom: from,
+        datetimeTo: to,
+        transactionID: o.transaction?.[0] ?? null,
+        senderUniqueReference: o.sur ?? null,
+        correlationID: o.correlation ?? null,
+      },
     };
   }
   return {
-    recipient, path: `/dip-channel/${o.channel.toUpperCase()}/${kind}/${recipient}`,
+    recipient,
+    path: `/dip-channel/${o.channel.toUpperCase()}/${kind}/${recipient}`,
     body: {
-      datetimeFrom: date(o.from, 'from'), datetimeTo: date(o.to, 'to'), eventCode: o.eventCode ?? null, MPAN: o.mpan ?? null, version: o.schemaVersion ?? null,
+      datetimeFrom: date(o.from, 'from'),
+      datetimeTo: date(o.to, 'to'),
+      eventCode: o.eventCode ?? null,
+      MPAN: o.mpan ?? null,
+      version: o.schemaVersion ?? null,
       ...(o.transaction && o.transaction.length > 0 ? { transactionIDs: o.transaction } : {}),
     },
   };
@@ -76,7 +98,11 @@ function filterOptions(cmd: Command): Command {
 }
 
 export function registerReplay(program: Command): void {
-  filterOptions(program.command('replay').description('replay what the DIP sent a recipient; writes each message (or status message) as a JSON line'))
+  filterOptions(
+    program
+      .command('replay')
+      .description('replay what the DIP sent a recipient; writes each message (or status message) as a JSON line'),
+  )
     .option('--out <file>', 'write the JSON lines here (default: standard output)')
     .action(async (o: FilterOptions & { out?: string }) => {
       const { path, body } = requestOf('replay', o);
@@ -87,7 +113,12 @@ export function registerReplay(program: Command): void {
       try {
         let token: string | undefined;
         for (;;) {
-          const res = await client.send('POST', path, JSON.stringify(body), token ? { 'x-continuation-token': token } : {});
+          const res = await client.send(
+            'POST',
+            path,
+            JSON.stringify(body),
+            token ? { 'x-continuation-token': token } : {},
+          );
           if (res.status !== 200 && res.status !== 206) throw failure(res);
           pages++;
           for (const item of JSON.parse(res.text) as unknown[]) {
@@ -104,7 +135,13 @@ export function registerReplay(program: Command): void {
       process.stderr.write(`replayed ${count} item(s) in ${pages} page(s)\n`);
     });
 
-  filterOptions(program.command('requeue').description('have the DIP send a recipient its messages (or status messages) again, to its webhook; follows progress to the end'))
+  filterOptions(
+    program
+      .command('requeue')
+      .description(
+        'have the DIP send a recipient its messages (or status messages) again, to its webhook; follows progress to the end',
+      ),
+  )
     .option('--no-wait', 'print the requeue id and return at once')
     .action(async (o: FilterOptions & { wait: boolean }) => {
       const { path, body, recipient } = requestOf('requeue', o);
@@ -116,12 +153,19 @@ export function registerReplay(program: Command): void {
         const id = JSON.parse(res.text) as string;
         process.stdout.write(`requeue ${id}\n`);
         if (!o.wait) return;
-        const bar = new SingleBar({ format: 'requeue [{bar}] {percentage}% | {value}/{total} | {status}', hideCursor: true }, Presets.shades_classic);
+        const bar = new SingleBar(
+          { format: 'requeue [{bar}] {percentage}% | {value}/{total} | {status}', hideCursor: true },
+          Presets.shades_classic,
+        );
         let started = false;
         for (;;) {
           const s = await client.send('GET', `${statusPath}?requeue-id=${encodeURIComponent(id)}`);
           if (s.status !== 200) throw failure(s);
-          const [st] = JSON.parse(s.text) as { totalTransactions: number; processedTransactions: number; status: string }[];
+          const [st] = JSON.parse(s.text) as {
+            totalTransactions: number;
+            processedTransactions: number;
+            status: string;
+          }[];
           if (!st) throw new Error(`requeue ${id} is not known to the DIP`);
           if (!started) bar.start(st.totalTransactions, 0, { status: st.status });
           started = true;

@@ -33,17 +33,21 @@ export function registerSample(program: Command): void {
     .action((opts: SampleOptions) => {
       const catalogue = loadCatalogue();
       const event = opts.event === undefined ? undefined : `[${opts.event.replace(/^\[|\]$/g, '')}]`;
-      const batch = buildBatch(catalogue, {
-        channel: opts.channel.toUpperCase(),
-        ...(event ? { eventCode: event } : {}),
-        sender: opts.sender,
-        ...(opts.role ? { role: opts.role } : {}),
-        dcp: opts.dcp ?? null,
-        environment: opts.environment,
-        ...(opts.recipients ? { primaryRecipients: opts.recipients.split(',') } : {}),
-        fill: opts.fill,
-        seed: Number(opts.seed),
-      }, Number(opts.count));
+      const batch = buildBatch(
+        catalogue,
+        {
+          channel: opts.channel.toUpperCase(),
+          ...(event ? { eventCode: event } : {}),
+          sender: opts.sender,
+          ...(opts.role ? { role: opts.role } : {}),
+          dcp: opts.dcp ?? null,
+          environment: opts.environment,
+          ...(opts.recipients ? { primaryRecipients: opts.recipients.split(',') } : {}),
+          fill: opts.fill,
+          seed: Number(opts.seed),
+        },
+        Number(opts.count),
+      );
       process.stdout.write(`${JSON.stringify(batch, null, 2)}\n`);
     });
 }

@@ -39,7 +39,8 @@ export function batchBody(files: string[], restampChannel: string | null): strin
 
 /** Sets an S1 field under whatever spelling the message uses. */
 function setS1(message: unknown, name: string, value: string): void {
-  const s1 = getProperty(getProperty(getProperty(message, 'payload'), 'CommonBlock'), 'S1') as Record<string, unknown> | undefined;
+  const s1 = getProperty(getProperty(getProperty(message, 'payload'), 'CommonBlock'), 'S1') as
+    Record<string, unknown> | undefined;
   if (!s1 || typeof s1 !== 'object') return;
   const key = Object.keys(s1).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
   s1[key] = value;
@@ -52,7 +53,11 @@ export function restamp(messages: unknown[], channel: string, now = Date.now()):
     const s1 = getProperty(getProperty(getProperty(m, 'payload'), 'CommonBlock'), 'S1');
     const sender = String(getProperty(s1, 'senderDIPID') ?? '0000000000');
     const role = String(getProperty(s1, 'senderRoleID') ?? 'SUP');
-    setS1(m, 'senderUniqueReference', `S-${channel}-${sender}-${role}-${formatCompactDate(now)}-${run}${i.toString(16)}`);
+    setS1(
+      m,
+      'senderUniqueReference',
+      `S-${channel}-${sender}-${role}-${formatCompactDate(now)}-${run}${i.toString(16)}`,
+    );
     setS1(m, 'senderTimestamp', formatDateTime(now));
   });
 }
@@ -64,18 +69,24 @@ export function formatResult(status: number, body: StandardResponse): string {
   const lines = [`HTTP ${status}: ${accepted} of ${items.length} message(s) accepted`];
   items.forEach((item, i) => {
     const ok = item.message?.startsWith('MSG0000');
-    const detail = ok ? `${item.transactionID}${item.correlationID ? `  ${item.correlationID}` : ''}` : (item.help ?? '');
+    const detail = ok
+      ? `${item.transactionID}${item.correlationID ? `  ${item.correlationID}` : ''}`
+      : (item.help ?? '');
     lines.push(`  ${String(i).padStart(5)}  ${item.senderUniqueReference ?? '-'}  ${item.message ?? ''}  ${detail}`);
   });
   return lines.join('\n');
 }
 
 export function registerSend(program: Command): void {
-  identityOptions(program
-    .command('send')
-    .description('sign and send a batch of messages to a DIP (this one or any other); exits non-zero unless all are accepted')
-    .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] ("-" reads standard input)')
-    .requiredOption('--channel <id>', 'the channel, e.g. IF-021'))
+  identityOptions(
+    program
+      .command('send')
+      .description(
+        'sign and send a batch of messages to a DIP (this one or any other); exits non-zero unless all are accepted',
+      )
+      .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] ("-" reads standard input)')
+      .requiredOption('--channel <id>', 'the channel, e.g. IF-021'),
+  )
     .option('--restamp', 'give each message a fresh senderUniqueReference and senderTimestamp before signing')
     .option('--json', 'print the DIP response body as JSON')
     .action(async (files: string[], opts: SendOptions) => {
@@ -91,7 +102,8 @@ export function registerSend(program: Command): void {
         } catch {
           // not JSON: printed raw below
         }
-        if (opts.json || !parsed?.messageArray) process.stdout.write(`${opts.json ? res.text : `HTTP ${res.status}\n${res.text}`}\n`);
+        if (opts.json || !parsed?.messageArray)
+          process.stdout.write(`${opts.json ? res.text : `HTTP ${res.status}\n${res.text}`}\n`);
         else process.stdout.write(`${formatResult(res.status, parsed)}\n`);
         process.exitCode = res.status === 201 ? 0 : 1;
       } finally {

@@ -10,8 +10,13 @@ import { readMessages } from './send.js';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('validate messages offline against the DIP schemas and Level 1 data rules; exits non-zero on any problem')
-    .argument('<files...>', 'JSON files holding [ {"payload": {...}}, ... ] or one {"payload": {...}} ("-" reads standard input)')
+    .description(
+      'validate messages offline against the DIP schemas and Level 1 data rules; exits non-zero on any problem',
+    )
+    .argument(
+      '<files...>',
+      'JSON files holding [ {"payload": {...}}, ... ] or one {"payload": {...}} ("-" reads standard input)',
+    )
     .option('--environment <tag>', 'environment tag the messages must carry', 'DEV')
     .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated')
     .action(async (files: string[], opts: { environment: string; openapi?: string }) => {
@@ -25,13 +30,20 @@ export function registerValidate(program: Command): void {
         const eventCode = String(header?.eventCode ?? '');
         // The /validate endpoint when there is one, else the schema the S0 header selects (IF-016, IF-047, REP-*).
         const leaf = catalogue.leaves.get(leafKey(channel, eventCode, String(header?.schemaVersion ?? '')));
-        const target: ValidateTarget | null = findValidateTarget(catalogue, channel, eventCode.replace(/^\[|\]$/g, ''))
-          ?? (leaf ? { channel, eventCode } : null);
+        const target: ValidateTarget | null =
+          findValidateTarget(catalogue, channel, eventCode.replace(/^\[|\]$/g, '')) ??
+          (leaf ? { channel, eventCode } : null);
         const problems = target
-          ? (await validateMessages(catalogue, schemas, target, Buffer.from(JSON.stringify([message])), {
-              environment: opts.environment, now: Date.now(), maxFutureMs: 300_000,
-            })).map((p) => p.replace(/^message 0: /, ''))
-          : [`S0 names no known schema: interfaceID ${JSON.stringify(header?.interfaceID ?? null)}, eventCode ${JSON.stringify(header?.eventCode ?? null)}, schemaVersion ${JSON.stringify(header?.schemaVersion ?? null)}`];
+          ? (
+              await validateMessages(catalogue, schemas, target, Buffer.from(JSON.stringify([message])), {
+                environment: opts.environment,
+                now: Date.now(),
+                maxFutureMs: 300_000,
+              })
+            ).map((p) => p.replace(/^message 0: /, ''))
+          : [
+              `S0 names no known schema: interfaceID ${JSON.stringify(header?.interfaceID ?? null)}, eventCode ${JSON.stringify(header?.eventCode ?? null)}, schemaVersion ${JSON.stringify(header?.schemaVersion ?? null)}`,
+            ];
         const label = `message ${index} (${channel || '?'} ${eventCode})`;
         if (problems.length === 0) {
           process.stdout.write(`${label}: OK\n`);

@@ -18,7 +18,13 @@ export interface Config {
   apiVersion: string;
   /** Scheme, host and port participants call, used to rebuild the signed URL behind a proxy. */
   publicUrl: string | null;
-  tls: { enabled: boolean; certFile: string | null; keyFile: string | null; clientCaFile: string | null; mtls: MtlsMode };
+  tls: {
+    enabled: boolean;
+    certFile: string | null;
+    keyFile: string | null;
+    clientCaFile: string | null;
+    mtls: MtlsMode;
+  };
   /** PEM bundle of CAs that issue participants' signing certificates. */
   trustedCaFile: string | null;
   requireApiKey: boolean;
@@ -120,11 +126,15 @@ const bool = (v: string | boolean, name: string): boolean => {
 
 const number = (v: string | boolean, name: string, min: number, max: number): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, not '${String(v)}'`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, not '${String(v)}'`);
   return n;
 };
 
-export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Readonly<Config> {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Config> {
   const get = (key: keyof typeof FLAG_ENV): string | boolean | undefined => {
     const flag = flags[key];
     if (flag !== undefined) return Array.isArray(flag) ? flag.join(',') : flag;
@@ -147,27 +157,37 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
   }
   const tlsEnabled = bool(get('tls') ?? true, 'tls');
   const mtls = text('mtls', 'optional');
-  if (mtls !== 'off' && mtls !== 'optional' && mtls !== 'require') throw new ConfigError(`mtls must be off, optional or require, not '${mtls}'`);
+  if (mtls !== 'off' && mtls !== 'optional' && mtls !== 'require')
+    throw new ConfigError(`mtls must be off, optional or require, not '${mtls}'`);
   const publicUrl = optional('publicUrl');
-  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`public URL must be like https://api.example.com, not '${publicUrl}'`);
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl))
+    throw new ConfigError(`public URL must be like https://api.example.com, not '${publicUrl}'`);
   const dipId = text('dipId', '0000000000');
   if (dipId.length !== 10) throw new ConfigError('the DIP id must be exactly 10 characters');
   const openapi = optional('openapi');
   const databaseUrl = text('database', `sqlite:${resolve(dataDir, 'opendip.db')}`);
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) throw new ConfigError(`database must be sqlite:<file> or postgres://…, not '${databaseUrl}'`);
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl))
+    throw new ConfigError(`database must be sqlite:<file> or postgres://…, not '${databaseUrl}'`);
   const role = text('role', 'all');
-  if (!(PROCESS_ROLES as readonly string[]).includes(role)) throw new ConfigError(`role must be one of ${PROCESS_ROLES.join(', ')}, not '${role}'`);
+  if (!(PROCESS_ROLES as readonly string[]).includes(role))
+    throw new ConfigError(`role must be one of ${PROCESS_ROLES.join(', ')}, not '${role}'`);
   if (role !== 'all' && databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError(`role ${role} shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all`);
+    throw new ConfigError(
+      `role ${role} shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all`,
+    );
   }
   const webhookTimeoutMs = number(get('webhookTimeout') ?? '30', 'webhook timeout', 1, 3600) * 1000;
   // Leases are renewed while a call is in flight, so they need not outlast the webhook timeout: a short one
   // lets other workers take over a dead worker's endpoints soon after its last renewal.
   const leaseMs = number(get('deliveryLease') ?? '20', 'delivery lease in seconds', 2, 3_600) * 1000;
   const byChannel: Record<string, number> = {};
-  for (const entry of (optional('channelRetention') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (optional('channelRetention') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const m = /^((?:IF|REP)-\d{3}[A-B]?)=(\d+(?:\.\d+)?)$/i.exec(entry);
-    if (!m || Number(m[2]) <= 0) throw new ConfigError(`channel retention must be like IF-021=365,IF-013=400 (days), not '${entry}'`);
+    if (!m || Number(m[2]) <= 0)
+      throw new ConfigError(`channel retention must be like IF-021=365,IF-013=400 (days), not '${entry}'`);
     byChannel[m[1]!.toUpperCase()] = Number(m[2]) * 86_400_000;
   }
   const maxBodyBytes = Math.round(number(get('maxBodyMb') ?? '512', 'max body MB', 1, 4096) * 1024 * 1024);
@@ -191,17 +211,30 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     requireApiKey: bool(get('requireApiKey') ?? false, 'require-api-key'),
     signatureMaxSkewSeconds: number(get('signatureSkew') ?? '300', 'signature skew', 1, 86_400),
     maxBodyBytes,
-    maxInflightBytes: Math.max(maxBodyBytes, Math.round(number(get('maxInflightMb') ?? '1024', 'max in-flight MB', 1, 65536) * 1024 * 1024)),
+    maxInflightBytes: Math.max(
+      maxBodyBytes,
+      Math.round(number(get('maxInflightMb') ?? '1024', 'max in-flight MB', 1, 65536) * 1024 * 1024),
+    ),
     maxMessages: number(get('maxMessages') ?? '50000', 'max messages', 1, 1_000_000),
     logLevel: text('logLevel', 'info'),
     demo: bool(get('demo') ?? true, 'demo'),
-    openapiFiles: openapi === null ? [] : openapi.split(',').map((s) => s.trim()).filter(Boolean),
+    openapiFiles:
+      openapi === null
+        ? []
+        : openapi
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
     dipId,
     dipCertFile: optional('dipCert'),
     dipKeyFile: optional('dipKey'),
     role: role as ProcessRole,
-    retention: Object.freeze({ defaultMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000, byChannel: Object.freeze(byChannel) }),
-    housekeepingIntervalMs: number(get('housekeepingInterval') ?? '60', 'housekeeping interval in seconds', 1, 86_400) * 1000,
+    retention: Object.freeze({
+      defaultMs: number(get('retentionDays') ?? '730', 'retention in days', 1, 36_500) * 86_400_000,
+      byChannel: Object.freeze(byChannel),
+    }),
+    housekeepingIntervalMs:
+      number(get('housekeepingInterval') ?? '60', 'housekeeping interval in seconds', 1, 86_400) * 1000,
     replayPageSize: number(get('replayPageSize') ?? '50000', 'replay page size', 1, 50_000),
     delivery: Object.freeze({
       webhookCaFile: optional('webhookCa'),

@@ -47,7 +47,11 @@ export type CertificateProblem = 'expired' | 'not-yet-valid' | 'untrusted-issuer
  * Checks a certificate against trusted issuers at time `now`. Every certificate in the trust bundle is an
  * anchor, so an operator trusts an intermediate by adding it to the bundle.
  */
-export function certificateProblem(cert: X509Certificate, anchors: X509Certificate[], now: number): CertificateProblem | null {
+export function certificateProblem(
+  cert: X509Certificate,
+  anchors: X509Certificate[],
+  now: number,
+): CertificateProblem | null {
   const { notBefore, notAfter } = validityOf(cert);
   if (now > notAfter) return 'expired';
   if (now < notBefore) return 'not-yet-valid';

@@ -23,7 +23,12 @@ async function rsaKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: stri
   return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
 
-function baseCertificate(publicKeyPem: string, commonName: string, notBefore: Date, notAfter: Date): forge.pki.Certificate {
+function baseCertificate(
+  publicKeyPem: string,
+  commonName: string,
+  notBefore: Date,
+  notAfter: Date,
+): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
   // Positive 128-bit serial: the high bit cleared keeps the DER INTEGER positive.
@@ -32,7 +37,10 @@ function baseCertificate(publicKeyPem: string, commonName: string, notBefore: Da
   cert.serialNumber = serial.toString('hex');
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
-  cert.setSubject([{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'OpenDIP development' }]);
+  cert.setSubject([
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'OpenDIP development' },
+  ]);
   return cert;
 }
 
@@ -42,11 +50,17 @@ function baseCertificate(publicKeyPem: string, commonName: string, notBefore: Da
  */
 function signWith(cert: forge.pki.Certificate, keyPem: string): void {
   const oid = forge.pki.oids.sha256WithRSAEncryption!;
-  const c = cert as forge.pki.Certificate & { siginfo: { algorithmOid: string }; signatureOid: string; tbsCertificate: forge.asn1.Asn1 };
+  const c = cert as forge.pki.Certificate & {
+    siginfo: { algorithmOid: string };
+    signatureOid: string;
+    tbsCertificate: forge.asn1.Asn1;
+  };
   c.signatureOid = oid;
   c.siginfo.algorithmOid = oid;
   // Present at runtime, missing from @types/node-forge.
-  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  c.tbsCertificate = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   const tbs = Buffer.from(forge.asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
   c.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
@@ -62,7 +76,10 @@ const defaults = (v: Validity, days: number): { notBefore: Date; notAfter: Date 
   notAfter: v.notAfter ?? new Date(Date.now() + days * DAY),
 });
 
-export async function createCertificateAuthority(commonName: string, validity: Validity = {}): Promise<KeyAndCertificate> {
+export async function createCertificateAuthority(
+  commonName: string,
+  validity: Validity = {},
+): Promise<KeyAndCertificate> {
   const { publicKeyPem, privateKeyPem } = await rsaKeyPair();
   const { notBefore, notAfter } = defaults(validity, 3650);
   const cert = baseCertificate(publicKeyPem, commonName, notBefore, notAfter);

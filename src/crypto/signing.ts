@@ -65,7 +65,11 @@ export function signRequest(args: {
 }): SignedHeaders {
   const date = (args.now ?? new Date()).toISOString();
   const hash = contentHash(args.body);
-  const signature = sign('sha256', Buffer.from(stringToSign(args.method, args.url, date, hash), 'utf8'), args.privateKey);
+  const signature = sign(
+    'sha256',
+    Buffer.from(stringToSign(args.method, args.url, date, hash), 'utf8'),
+    args.privateKey,
+  );
   return {
     'X-DIP-Signature-Date': date,
     'X-DIP-Content-Hash': hash,

@@ -24,9 +24,20 @@ export interface Classification {
 }
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorised', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
-  408: 'Request Timeout', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
-  503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+  400: 'Bad Request',
+  401: 'Unauthorised',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
 };
 const named = (status: number): string => `${status}${REASONS[status] ? ` ${REASONS[status]}` : ''}`;
 
@@ -57,7 +68,11 @@ const isSuccess = (message: unknown): boolean => typeof message === 'string' && 
  * Per-message results, matched to the call's messages by transaction id, else by position. A message the
  * answer says nothing about counts as received: the recipient took the call.
  */
-function perMessage(text: string, transactionIds: readonly (string | null)[], fallback: (i: number) => Verdict): Verdict[] {
+function perMessage(
+  text: string,
+  transactionIds: readonly (string | null)[],
+  fallback: (i: number) => Verdict,
+): Verdict[] {
   const items = itemsOf(text);
   if (!items) return transactionIds.map((_, i) => fallback(i));
   const byId = new Map<string, ResponseItem>();
@@ -66,29 +81,61 @@ function perMessage(text: string, transactionIds: readonly (string | null)[], fa
     const item = (id !== null ? byId.get(id) : undefined) ?? (byId.size === 0 ? items[i] : undefined);
     if (!item) return fallback(i);
     if (isSuccess(item.message)) return { outcome: 'delivered', note: null };
-    return { outcome: 'rejected', message: typeof item.message === 'string' ? item.message : 'RCP1000 - Message Processing Failed', help: typeof item.help === 'string' ? item.help : null };
+    return {
+      outcome: 'rejected',
+      message: typeof item.message === 'string' ? item.message : 'RCP1000 - Message Processing Failed',
+      help: typeof item.help === 'string' ? item.help : null,
+    };
   });
 }
 
 export function classify(result: CallResult, transactionIds: readonly (string | null)[]): Classification {
   const all = (v: Verdict): Verdict[] => transactionIds.map(() => v);
   if (result.kind === 'error') {
-    return { verdicts: all({ outcome: 'retry', reason: `${result.reason}: ${result.detail}` }), healthy: false, retryAfter: undefined, status: null };
+    return {
+      verdicts: all({ outcome: 'retry', reason: `${result.reason}: ${result.detail}` }),
+      healthy: false,
+      retryAfter: undefined,
+      status: null,
+    };
   }
   const { status, text } = result;
   if (status === 207) {
-    const verdicts = perMessage(text, transactionIds, () => ({ outcome: 'delivered', note: 'UnknownDeliveryStatus: the 207 answer does not mention this message' }));
+    const verdicts = perMessage(text, transactionIds, () => ({
+      outcome: 'delivered',
+      note: 'UnknownDeliveryStatus: the 207 answer does not mention this message',
+    }));
     return { verdicts, healthy: true, retryAfter: undefined, status };
   }
-  if (status >= 200 && status < 300) return { verdicts: all({ outcome: 'delivered', note: null }), healthy: true, retryAfter: undefined, status };
+  if (status >= 200 && status < 300)
+    return { verdicts: all({ outcome: 'delivered', note: null }), healthy: true, retryAfter: undefined, status };
   if (REJECT.has(status)) {
-    const fallback = (): Verdict => ({ outcome: 'rejected', message: 'RCP1000 - Message Processing Failed', help: `the recipient's webhook answered ${named(status)}` });
-    const verdicts = perMessage(text, transactionIds, fallback).map((v) => (v.outcome === 'delivered' ? fallback() : v));
+    const fallback = (): Verdict => ({
+      outcome: 'rejected',
+      message: 'RCP1000 - Message Processing Failed',
+      help: `the recipient's webhook answered ${named(status)}`,
+    });
+    const verdicts = perMessage(text, transactionIds, fallback).map((v) =>
+      v.outcome === 'delivered' ? fallback() : v,
+    );
     return { verdicts, healthy: true, retryAfter: undefined, status };
   }
   if (RETRY.has(status) || (status > 505 && status < 600)) {
-    return { verdicts: all({ outcome: 'retry', reason: `the webhook answered ${named(status)}` }), healthy: false, retryAfter: result.retryAfter, status };
+    return {
+      verdicts: all({ outcome: 'retry', reason: `the webhook answered ${named(status)}` }),
+      healthy: false,
+      retryAfter: result.retryAfter,
+      status,
+    };
   }
   // 401, 403, 404, 413, 505 and anything unexpected: retrying will not help until someone acts.
-  return { verdicts: all({ outcome: 'held', reason: `the webhook answered ${named(status)}; held until the recipient fixes it and requeues or replays` }), healthy: true, retryAfter: undefined, status };
+  return {
+    verdicts: all({
+      outcome: 'held',
+      reason: `the webhook answered ${named(status)}; held until the recipient fixes it and requeues or replays`,
+    }),
+    healthy: true,
+    retryAfter: undefined,
+    status,
+  };
 }

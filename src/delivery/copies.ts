@@ -8,7 +8,14 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { ruleFor } from '../catalogue/rules.js';
 import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
 import type { ArchivedMessage, DeliveryStore } from '../storage/ports.js';
-import { addressing, dipBlock, egressElement, replayElementParts, withDipBlocksParts, type ReplayWrapper } from './egress.js';
+import {
+  addressing,
+  dipBlock,
+  egressElement,
+  replayElementParts,
+  withDipBlocksParts,
+  type ReplayWrapper,
+} from './egress.js';
 
 export interface Copy {
   /** `{"payload": …}` as sent. */
@@ -21,10 +28,23 @@ const EMPTY = Buffer.alloc(0);
 
 /** Spelled out: V8 gives `{ ...m, payload }` objects no shared shape, which every copy would pay for. */
 const withoutPayload = (m: ArchivedMessage): ArchivedMessage => ({
-  seq: m.seq, transactionId: m.transactionId, channel: m.channel, eventCode: m.eventCode, schemaVersion: m.schemaVersion,
-  senderUniqueReference: m.senderUniqueReference, senderId: m.senderId, senderRole: m.senderRole, dcpId: m.dcpId, callerId: m.callerId,
-  correlationId: m.correlationId, senderCorrelationId: m.senderCorrelationId, mpan: m.mpan, receivedAt: m.receivedAt, requestId: m.requestId,
-  payload: EMPTY, recipients: m.recipients,
+  seq: m.seq,
+  transactionId: m.transactionId,
+  channel: m.channel,
+  eventCode: m.eventCode,
+  schemaVersion: m.schemaVersion,
+  senderUniqueReference: m.senderUniqueReference,
+  senderId: m.senderId,
+  senderRole: m.senderRole,
+  dcpId: m.dcpId,
+  callerId: m.callerId,
+  correlationId: m.correlationId,
+  senderCorrelationId: m.senderCorrelationId,
+  mpan: m.mpan,
+  receivedAt: m.receivedAt,
+  requestId: m.requestId,
+  payload: EMPTY,
+  recipients: m.recipients,
 });
 
 /** A copy wanted: which message, on which channel, for which role. */
@@ -36,7 +56,9 @@ export interface Wanted {
 }
 
 export function createCopies(
-  catalogue: Catalogue, store: Pick<DeliveryStore, 'messagesBySeq'>, maxBytes = 128 * 1024 * 1024,
+  catalogue: Catalogue,
+  store: Pick<DeliveryStore, 'messagesBySeq'>,
+  maxBytes = 128 * 1024 * 1024,
   ticketUrl: (transactionId: string) => string | null = () => null,
 ) {
   const obfuscators = new Map<string, Obfuscator | null>();
@@ -44,13 +66,21 @@ export function createCopies(
   const cache = new Map<string, Copy>();
   let bytes = 0;
 
-  const obfuscatorFor = (m: Pick<ArchivedMessage, 'channel' | 'eventCode' | 'schemaVersion'>, role: string | null): Obfuscator | null => {
+  const obfuscatorFor = (
+    m: Pick<ArchivedMessage, 'channel' | 'eventCode' | 'schemaVersion'>,
+    role: string | null,
+  ): Obfuscator | null => {
     const key = `${m.channel}|${m.eventCode}|${m.schemaVersion}|${role}`;
     if (!obfuscators.has(key)) {
       const rule = catalogue.channels.get(m.channel);
-      const pointers = rule && role ? ruleFor(rule, m.eventCode).obfuscation[role] ?? [] : [];
+      const pointers = rule && role ? (ruleFor(rule, m.eventCode).obfuscation[role] ?? []) : [];
       const leaf = catalogue.leaves.get(`${m.channel}|${m.eventCode}|${m.schemaVersion}`);
-      obfuscators.set(key, pointers.length > 0 && leaf ? compileObfuscator(catalogue.documents[leaf.document]!, leaf.schemaName, pointers) : null);
+      obfuscators.set(
+        key,
+        pointers.length > 0 && leaf
+          ? compileObfuscator(catalogue.documents[leaf.document]!, leaf.schemaName, pointers)
+          : null,
+      );
     }
     return obfuscators.get(key)!;
   };
@@ -67,10 +97,16 @@ export function createCopies(
     return [Buffer.from(JSON.stringify(copy))];
   };
   /** A replayed copy as pieces in order, for an answer that joins many. */
-  const replayParts = (m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): Buffer[] =>
-    replayElementParts(wrapper, egressPayload(m, role, publicationId, true));
-  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy =>
-    ({ element: egressElement(Buffer.concat(egressPayload(m, role, publicationId, false))), message: withoutPayload(m) });
+  const replayParts = (
+    m: ArchivedMessage,
+    role: string | null,
+    publicationId: string,
+    wrapper: ReplayWrapper,
+  ): Buffer[] => replayElementParts(wrapper, egressPayload(m, role, publicationId, true));
+  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy => ({
+    element: egressElement(Buffer.concat(egressPayload(m, role, publicationId, false))),
+    message: withoutPayload(m),
+  });
 
   const remember = (key: string, copy: Copy): void => {
     cache.set(key, copy);
@@ -88,7 +124,12 @@ export function createCopies(
     let v = hidesFrom.get(key);
     if (v === undefined) {
       const rule = catalogue.channels.get(channel);
-      v = !!rule && !!role && [rule.obfuscation, ...Object.values(rule.events).map((e) => e.obfuscation ?? {})].some((o) => (o[role] ?? []).length > 0);
+      v =
+        !!rule &&
+        !!role &&
+        [rule.obfuscation, ...Object.values(rule.events).map((e) => e.obfuscation ?? {})].some(
+          (o) => (o[role] ?? []).length > 0,
+        );
       hidesFrom.set(key, v);
     }
     return v;

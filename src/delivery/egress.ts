@@ -18,7 +18,11 @@ export interface DipBlock {
   serviceTicketURL: string | null;
 }
 
-export function dipBlock(m: ArchivedMessage, publicationId: string, options: { replay?: boolean; serviceTicketUrl?: string | null } = {}): DipBlock {
+export function dipBlock(
+  m: ArchivedMessage,
+  publicationId: string,
+  options: { replay?: boolean; serviceTicketUrl?: string | null } = {},
+): DipBlock {
   return {
     transactionID: m.transactionId,
     transactionTimestamp: formatDateTime(m.receivedAt),
@@ -33,8 +37,14 @@ export function addressing(m: ArchivedMessage): ReturnType<typeof addressingBloc
   return addressingBlock(m.recipients?.primaryRecipients ?? null, m.recipients?.recipients ?? []);
 }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
-const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COLON = 0x3a,
+  COMMA = 0x2c;
+const OPEN_BRACE = 0x7b,
+  CLOSE_BRACE = 0x7d,
+  OPEN_BRACKET = 0x5b,
+  CLOSE_BRACKET = 0x5d;
 const space = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 interface Member {
@@ -64,7 +74,8 @@ function valueEnd(buf: Buffer, i: number): number {
       }
     }
   }
-  while (i < buf.length && buf[i] !== COMMA && buf[i] !== CLOSE_BRACE && buf[i] !== CLOSE_BRACKET && !space(buf[i])) i++;
+  while (i < buf.length && buf[i] !== COMMA && buf[i] !== CLOSE_BRACE && buf[i] !== CLOSE_BRACKET && !space(buf[i]))
+    i++;
   return i;
 }
 
@@ -106,7 +117,9 @@ export function withDipBlocksParts(payload: Buffer, a0: object | null, d0: DipBl
   const common = top.list.at(-1);
   if (!common || common.name !== 'CommonBlock') throw new Error('payload has no CommonBlock');
   const inner = members(payload, common.valueStart);
-  const kept: (Buffer | string)[] = inner.list.filter((m) => m.name !== 'A0' && m.name !== 'D0').map((m) => payload.subarray(m.start, m.end));
+  const kept: (Buffer | string)[] = inner.list
+    .filter((m) => m.name !== 'A0' && m.name !== 'D0')
+    .map((m) => payload.subarray(m.start, m.end));
   if (a0) kept.push(`"A0":${JSON.stringify(a0)}`);
   kept.push(`"D0":${JSON.stringify(d0)}`);
   const parts: Buffer[] = [payload.subarray(0, common.valueStart), Buffer.from('{')];
@@ -156,4 +169,6 @@ export function arrayParts(elements: readonly Buffer[]): Buffer[] {
 export function arrayBody(elements: readonly Buffer[]): Buffer {
   return Buffer.concat(arrayParts(elements));
 }
-const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA_BUF = Buffer.from(',');
+const OPEN = Buffer.from('['),
+  CLOSE = Buffer.from(']'),
+  COMMA_BUF = Buffer.from(',');

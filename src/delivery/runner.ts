@@ -15,7 +15,17 @@ import type { Clock } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
 import { deadLetterNotice, relayedRejection } from '../status/items.js';
-import type { ArchivedMessage, DeliveryStore, DeliveryUpdate, Endpoint, IngestStore, JournalEntry, NewStatusMessage, PendingDelivery, WebhookStore } from '../storage/ports.js';
+import type {
+  ArchivedMessage,
+  DeliveryStore,
+  DeliveryUpdate,
+  Endpoint,
+  IngestStore,
+  JournalEntry,
+  NewStatusMessage,
+  PendingDelivery,
+  WebhookStore,
+} from '../storage/ports.js';
 import { classify, type Verdict } from './classify.js';
 import { createCopies } from './copies.js';
 import { webhookFor } from './webhooks.js';
@@ -72,11 +82,26 @@ export interface Runner {
  * The wrapper of a requeued copy: a transaction id of its own (numbered from the transaction sequence, as
  * replays are, so the two never collide), and the requeue's correlation id.
  */
-function requeueWrapper(d: PendingDelivery, m: ArchivedMessage, endpoint: Endpoint, now: number, sequence: number): ReplayWrapper {
-  const [, day = formatCompactDate(now), hex = String(d.id)] = /^[0-9A-Fa-f]{10}-(\d{8})-([0-9a-zA-Z]+)$/.exec(d.requeueId!) ?? [];
+function requeueWrapper(
+  d: PendingDelivery,
+  m: ArchivedMessage,
+  endpoint: Endpoint,
+  now: number,
+  sequence: number,
+): ReplayWrapper {
+  const [, day = formatCompactDate(now), hex = String(d.id)] =
+    /^[0-9A-Fa-f]{10}-(\d{8})-([0-9a-zA-Z]+)$/.exec(d.requeueId!) ?? [];
   return {
-    transactionID: replayTransactionId(endpoint.channel, endpoint.recipientId, endpoint.role, formatCompactDate(now), sequence),
-    correlationID: replayCorrelationId(day, hex), replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
+    transactionID: replayTransactionId(
+      endpoint.channel,
+      endpoint.recipientId,
+      endpoint.role,
+      formatCompactDate(now),
+      sequence,
+    ),
+    correlationID: replayCorrelationId(day, hex),
+    replayTimestamp: formatDateTime(now),
+    originalTransactionID: m.transactionId,
   };
 }
 
@@ -94,27 +119,64 @@ export function createRunner(deps: RunnerDeps): Runner {
   const keyOf = (e: Endpoint): string => `${e.recipientId}|${e.channel}|${e.role}`;
   let heartbeat: NodeJS.Timeout | null = null;
   /** A status item with the audit URL of the transaction it is about. */
-  const ticketed = (item: StandardResponseItem): StandardResponseItem =>
-    ({ ...item, serviceTicketURL: item.transactionID ? deps.ticketUrl?.(item.transactionID) ?? null : null });
+  const ticketed = (item: StandardResponseItem): StandardResponseItem => ({
+    ...item,
+    serviceTicketURL: item.transactionID ? (deps.ticketUrl?.(item.transactionID) ?? null) : null,
+  });
 
-  const entry = (d: PendingDelivery, m: ArchivedMessage | null, at: number, status: string, code: number, message: string | null, reason: string | null): JournalEntry => ({
-      at, stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound', status, statusCode: code, messageSeq: m?.seq ?? null,
-      transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null, senderUniqueReference: m?.senderUniqueReference ?? null,
-      channel: m?.channel ?? 'STATUS', eventCode: m?.eventCode ?? null, senderId: m?.senderId ?? null, mpan: m?.mpan ?? null,
-      correlationId: m?.correlationId ?? null, recipient: d.recipientId, role: d.role, message, reason, durationMs: 0,
+  const entry = (
+    d: PendingDelivery,
+    m: ArchivedMessage | null,
+    at: number,
+    status: string,
+    code: number,
+    message: string | null,
+    reason: string | null,
+  ): JournalEntry => ({
+    at,
+    stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound',
+    status,
+    statusCode: code,
+    messageSeq: m?.seq ?? null,
+    transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null,
+    senderUniqueReference: m?.senderUniqueReference ?? null,
+    channel: m?.channel ?? 'STATUS',
+    eventCode: m?.eventCode ?? null,
+    senderId: m?.senderId ?? null,
+    mpan: m?.mpan ?? null,
+    correlationId: m?.correlationId ?? null,
+    recipient: d.recipientId,
+    role: d.role,
+    message,
+    reason,
+    durationMs: 0,
   });
 
   /** What a verdict does to one copy: its new state, and what the journal and the sender are told. */
-  const apply = (d: PendingDelivery, m: ArchivedMessage | null, v: Exclude<Verdict, { outcome: 'delivered' }>, status: number | null, retryAfter: string | undefined, now: number) => {
+  const apply = (
+    d: PendingDelivery,
+    m: ArchivedMessage | null,
+    v: Exclude<Verdict, { outcome: 'delivered' }>,
+    status: number | null,
+    retryAfter: string | undefined,
+    now: number,
+  ) => {
     const base = { id: d.id, attempts: d.attempts + 1, lastStatus: status, firstFailureAt: d.firstFailureAt };
     const entries: JournalEntry[] = [];
     const notices: NewStatusMessage[] = [];
     let update: DeliveryUpdate;
-    const journal = (state: string, message: string | null, reason: string | null): JournalEntry => entry(d, m, now, state, status ?? 0, message, reason);
+    const journal = (state: string, message: string | null, reason: string | null): JournalEntry =>
+      entry(d, m, now, state, status ?? 0, message, reason);
     if (v.outcome === 'rejected') {
       update = { ...base, state: 'rejected', nextAttemptAt: now, lastError: v.message };
       entries.push(journal('RejectedByRecipient', v.message, v.help));
-      if (m) notices.push({ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: ticketed(relayedRejection(m, d.recipientId, v.message, v.help, now)) });
+      if (m)
+        notices.push({
+          recipientId: m.senderId,
+          role: m.senderRole,
+          messageSeq: m.seq,
+          item: ticketed(relayedRejection(m, d.recipientId, v.message, v.help, now)),
+        });
     } else if (v.outcome === 'held') {
       update = { ...base, state: 'held', nextAttemptAt: now, lastError: v.reason };
       entries.push(journal('Paused', null, v.reason));
@@ -125,7 +187,12 @@ export function createRunner(deps: RunnerDeps): Runner {
         update = { ...base, firstFailureAt: first, state: 'dead', nextAttemptAt: now, lastError: v.reason };
         entries.push(journal('RetriesExhausted', null, v.reason));
         if (m) {
-          notices.push({ recipientId: m.senderId, role: m.senderRole, messageSeq: m.seq, item: ticketed(deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now)) });
+          notices.push({
+            recipientId: m.senderId,
+            role: m.senderRole,
+            messageSeq: m.seq,
+            item: ticketed(deadLetterNotice(m, deps.dipId, d.recipientId, d.role, v.reason, now)),
+          });
         }
       } else {
         update = { ...base, firstFailureAt: first, state: 'pending', nextAttemptAt: next.at, lastError: v.reason };
@@ -140,9 +207,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     // The role's own webhook while its configurer may still act in the role, else the recipient's own; the
     // DIP's own configurations (the demo market's) are always in force.
     const configs = await store.webhooks(endpoint.recipientId, endpoint.channel);
-    const webhook = webhookFor(configs, endpoint.role, webhookInForce(deps.registry(), deps.dipId, endpoint.recipientId));
+    const webhook = webhookFor(
+      configs,
+      endpoint.role,
+      webhookInForce(deps.registry(), deps.dipId, endpoint.recipientId),
+    );
     // A false answer means the lease was lost meanwhile: its new holder has the endpoint, nothing to undo.
-    const release = async (notBefore: number | null, park = false): Promise<void> => void (await store.releaseEndpoint(endpoint, notBefore, park));
+    const release = async (notBefore: number | null, park = false): Promise<void> =>
+      void (await store.releaseEndpoint(endpoint, notBefore, park));
     // No webhook at all: parked until one is configured. One a DCP configured without (any longer) acting in
     // the role: looked at again now and then, as a registry change elsewhere may put it back in force.
     if (!webhook) return configs.length === 0 ? release(null, true) : release(now + WEBHOOK_RECHECK_MS);
@@ -160,9 +232,14 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const tBuild = performance.now();
     const messages = pending.filter((d) => d.kind === 'message' && d.requeueId === null);
-    const built = await copies.get(messages.map((d) => ({
-      seq: d.messageSeq!, channel: endpoint.channel, role: d.role, publicationId: d.publicationId ?? endpoint.channel,
-    })));
+    const built = await copies.get(
+      messages.map((d) => ({
+        seq: d.messageSeq!,
+        channel: endpoint.channel,
+        role: d.role,
+        publicationId: d.publicationId ?? endpoint.channel,
+      })),
+    );
     const copyOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
     // Requeued copies go again as replays, each in a transaction wrapper of its own.
     const requeued = pending.filter((d) => d.kind === 'message' && d.requeueId !== null);
@@ -172,23 +249,42 @@ export function createRunner(deps: RunnerDeps): Runner {
       for (const d of requeued) {
         const m = originals.get(d.messageSeq!);
         if (!m) throw new Error(`message ${d.messageSeq} is not in the archive`);
-        copyOf.set(d.id, copies.replay(m, d.role, d.publicationId ?? endpoint.channel, requeueWrapper(d, m, endpoint, now, sequence++)));
+        copyOf.set(
+          d.id,
+          copies.replay(
+            m,
+            d.role,
+            d.publicationId ?? endpoint.channel,
+            requeueWrapper(d, m, endpoint, now, sequence++),
+          ),
+        );
       }
     }
-    const batch = nextBatch(pending.map((d) => {
-      const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
-      return { d, element, bytes: element.length };
-    }), webhook.maxMessageCount, webhook.maxPayloadKb * KB);
+    const batch = nextBatch(
+      pending.map((d) => {
+        const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
+        return { d, element, bytes: element.length };
+      }),
+      webhook.maxMessageCount,
+      webhook.maxPayloadKb * KB,
+    );
     if (lost.has(keyOf(endpoint))) return leaseLost(endpoint, 'before its call');
     const tPost = performance.now();
     const participant = deps.registry().participant(endpoint.recipientId);
     const body = arrayParts(batch.map((b) => b.element));
     const result = await deps.sender.post({
-      url: webhook.callbackUrl, body, mpo: { dipId: endpoint.recipientId, role: endpoint.role || null, name: participant?.name ?? null },
+      url: webhook.callbackUrl,
+      body,
+      mpo: { dipId: endpoint.recipientId, role: endpoint.role || null, name: participant?.name ?? null },
     });
     const at = clock.now();
     const tRecord = performance.now();
-    const c = classify(result, batch.map((b) => (b.d.kind === 'message' ? copyOf.get(b.d.id)!.message.transactionId : b.d.statusItem?.transactionID ?? null)));
+    const c = classify(
+      result,
+      batch.map((b) =>
+        b.d.kind === 'message' ? copyOf.get(b.d.id)!.message.transactionId : (b.d.statusItem?.transactionID ?? null),
+      ),
+    );
     const delivered: number[] = [];
     const updates: DeliveryUpdate[] = [];
     const entries: JournalEntry[] = [];
@@ -209,21 +305,45 @@ export function createRunner(deps: RunnerDeps): Runner {
     });
     const breaker = c.healthy ? onSuccess(admission.breaker) : onFailure(admission.breaker, at, policy.breaker);
     const recorded = await store.recordAttempt({
-      endpoint, at, delivered: { ids: delivered, status: c.status }, updates, journal: entries, statusMessages: notices, breaker,
+      endpoint,
+      at,
+      delivered: { ids: delivered, status: c.status },
+      updates,
+      journal: entries,
+      statusMessages: notices,
+      breaker,
       notBefore: breaker.state === 'open' ? breaker.until : null,
     });
     if (!recorded) leaseLost(endpoint, 'after its call; its new holder sends the batch again');
     const bytes = body.reduce((n, part) => n + part.length, 0);
     // Where the time of an attempt went, for operators chasing a slow endpoint.
-    const timings = { fetch: tBuild - tFetch, build: tPost - tBuild, post: tRecord - tPost, record: performance.now() - tRecord };
-    deps.logger.info({ ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [`${k}Ms`, Math.round(v)])),
-      recipient: endpoint.recipientId, role: endpoint.role || undefined, channel: endpoint.channel, messages: batch.length, bytes,
-      status: c.status, error: result.kind === 'error' ? result.detail : undefined, ms: at - now,
-    }, 'delivery attempt');
+    const timings = {
+      fetch: tBuild - tFetch,
+      build: tPost - tBuild,
+      post: tRecord - tPost,
+      record: performance.now() - tRecord,
+    };
+    deps.logger.info(
+      {
+        ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [`${k}Ms`, Math.round(v)])),
+        recipient: endpoint.recipientId,
+        role: endpoint.role || undefined,
+        channel: endpoint.channel,
+        messages: batch.length,
+        bytes,
+        status: c.status,
+        error: result.kind === 'error' ? result.detail : undefined,
+        ms: at - now,
+      },
+      'delivery attempt',
+    );
   };
 
   const leaseLost = (endpoint: Endpoint, when: string): void => {
-    deps.logger.warn({ recipient: endpoint.recipientId, role: endpoint.role || undefined, channel: endpoint.channel }, `delivery lease lost ${when}`);
+    deps.logger.warn(
+      { recipient: endpoint.recipientId, role: endpoint.role || undefined, channel: endpoint.channel },
+      `delivery lease lost ${when}`,
+    );
   };
 
   /** Keeps the leases of the endpoints being served; one another holder took is marked lost. */
@@ -245,9 +365,13 @@ export function createRunner(deps: RunnerDeps): Runner {
     try {
       const dead = deps.deadHolders(await store.leaseHolders());
       const released = await store.releaseLeasesOf(dead);
-      if (released > 0) deps.logger.info({ endpoints: released, holders: dead }, 'released the delivery leases of a stopped process');
+      if (released > 0)
+        deps.logger.info({ endpoints: released, holders: dead }, 'released the delivery leases of a stopped process');
     } catch (e) {
-      deps.logger.warn({ err: e }, 'delivery leases of stopped processes could not be released; they expire by themselves');
+      deps.logger.warn(
+        { err: e },
+        'delivery leases of stopped processes could not be released; they expire by themselves',
+      );
     }
   };
 
@@ -262,7 +386,10 @@ export function createRunner(deps: RunnerDeps): Runner {
       held.set(key, endpoint);
       const job: Promise<void> = serve(endpoint)
         .catch((e: unknown) => {
-          deps.logger.error({ err: e, recipient: endpoint.recipientId, channel: endpoint.channel }, 'delivery failed unexpectedly');
+          deps.logger.error(
+            { err: e, recipient: endpoint.recipientId, channel: endpoint.channel },
+            'delivery failed unexpectedly',
+          );
           return store.releaseEndpoint(endpoint, clock.now() + policy.pollMs).catch(() => false);
         })
         .then(() => undefined)

@@ -34,7 +34,8 @@ export interface Sender {
 }
 
 /** JSON with every non-ASCII character escaped, so it is a valid header value. */
-const asciiJson = (value: unknown): string => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function createSender(options: SenderOptions): Sender {
   const agent = new Agent({
@@ -55,19 +56,37 @@ export function createSender(options: SenderOptions): Sender {
         'content-type': 'application/json',
         'content-length': String(body.length),
         'x-dip-mpo': asciiJson(call.mpo),
-        ...signRequest({ method: 'POST', url, body, privateKey: options.identity.privateKeyPem, certificatePem: options.identity.certificatePem }),
+        ...signRequest({
+          method: 'POST',
+          url,
+          body,
+          privateKey: options.identity.privateKeyPem,
+          certificatePem: options.identity.certificatePem,
+        }),
       };
       try {
-        const res = await request(url, { method: 'POST', headers, body, dispatcher: agent, signal: AbortSignal.timeout(options.timeoutMs) });
+        const res = await request(url, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
         const text = await res.body.text();
         const retryAfter = res.headers['retry-after'];
-        return { kind: 'response', status: res.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, text };
+        return {
+          kind: 'response',
+          status: res.statusCode,
+          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+          text,
+        };
       } catch (e) {
         const err = e as Error & { code?: string; name?: string };
         if (err.name === 'TimeoutError' || err.name === 'AbortError' || /TIMEOUT/.test(err.code ?? '')) {
           return { kind: 'error', reason: 'timeout', detail: `no answer within ${options.timeoutMs} ms` };
         }
-        if (err.code === 'ECONNREFUSED') return { kind: 'error', reason: 'refused', detail: `connection refused by ${new URL(url).host}` };
+        if (err.code === 'ECONNREFUSED')
+          return { kind: 'error', reason: 'refused', detail: `connection refused by ${new URL(url).host}` };
         return { kind: 'error', reason: 'network', detail: `${err.code ?? err.name}: ${err.message}` };
       }
     },

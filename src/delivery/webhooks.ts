@@ -16,16 +16,19 @@ export const DEFAULT_MAX_MESSAGE_COUNT = 50_000;
 export const DEFAULT_MAX_PAYLOAD_KB = 100_000;
 
 export type ParsedWebhook =
-  | { ok: true; callbackUrl: string; maxMessageCount: number; maxPayloadKb: number }
-  | { ok: false; help: string };
+  { ok: true; callbackUrl: string; maxMessageCount: number; maxPayloadKb: number } | { ok: false; help: string };
 
 export function parseWebhookConfig(body: Buffer): ParsedWebhook {
   const json = parseJsonBody(body);
   if (!json.ok) {
-    return { ok: false, help: `the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}; it is ${json.problem}` };
+    return {
+      ok: false,
+      help: `the body must be a WebhookConfig JSON object: {"callbackURL": "https://…", "maxMessageCount": 100, "maxPayloadSize": 100000}; it is ${json.problem}`,
+    };
   }
   const config = json.value;
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) return { ok: false, help: 'the body must be a WebhookConfig JSON object' };
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    return { ok: false, help: 'the body must be a WebhookConfig JSON object' };
   const c = config as Record<string, unknown>;
   const url = c.callbackURL;
   let parsed: URL | null = null;
@@ -35,7 +38,10 @@ export function parseWebhookConfig(body: Buffer): ParsedWebhook {
     parsed = null;
   }
   if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-    return { ok: false, help: `callbackURL must be an absolute https:// (or http://) URL, not ${JSON.stringify(url ?? null)}` };
+    return {
+      ok: false,
+      help: `callbackURL must be an absolute https:// (or http://) URL, not ${JSON.stringify(url ?? null)}`,
+    };
   }
   const count = c.maxMessageCount ?? DEFAULT_MAX_MESSAGE_COUNT;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > DEFAULT_MAX_MESSAGE_COUNT) {
@@ -53,8 +59,13 @@ export function parseWebhookConfig(body: Buffer): ParsedWebhook {
  * while whoever configured it may still act for the recipient in it (a DCP whose grant was withdrawn
  * captures nothing more); otherwise the recipient's own channel-wide configuration. Pure.
  */
-export function webhookFor(configs: readonly WebhookConfig[], role: string, mayActIn: (configuredBy: string, role: string) => boolean): WebhookConfig | null {
-  const inForce = (r: string): WebhookConfig | undefined => configs.find((c) => c.role === r && mayActIn(c.configuredBy, r));
+export function webhookFor(
+  configs: readonly WebhookConfig[],
+  role: string,
+  mayActIn: (configuredBy: string, role: string) => boolean,
+): WebhookConfig | null {
+  const inForce = (r: string): WebhookConfig | undefined =>
+    configs.find((c) => c.role === r && mayActIn(c.configuredBy, r));
   return (role === WHOLE ? undefined : inForce(role)) ?? inForce(WHOLE) ?? null;
 }
 
@@ -66,13 +77,21 @@ export type ConfiguredRoles = { ok: true; roles: string[] } | { ok: false; statu
  * the recipient's own channel-wide configuration when it calls itself; else every role a DCP was assigned.
  * Pure.
  */
-export function configuredRoles(asked: string | null, entitled: readonly string[], recipientId: string): ConfiguredRoles {
+export function configuredRoles(
+  asked: string | null,
+  entitled: readonly string[],
+  recipientId: string,
+): ConfiguredRoles {
   if (asked === null || asked === '') return { ok: true, roles: entitled.includes(WHOLE) ? [WHOLE] : [...entitled] };
   const role = asked.toUpperCase();
   if (!isRole(role)) return { ok: false, status: 400, help: `role '${asked}' is not a DIP role (${ROLES.join(', ')})` };
   if (!entitled.includes(role)) {
     const own = entitled.filter((r) => r !== WHOLE);
-    return { ok: false, status: 403, help: `you do not act for ${recipientId} in role ${role}; you may configure ${own.length > 0 ? own.join(', ') : 'no role'}` };
+    return {
+      ok: false,
+      status: 403,
+      help: `you do not act for ${recipientId} in role ${role}; you may configure ${own.length > 0 ? own.join(', ') : 'no role'}`,
+    };
   }
   return { ok: true, roles: [role] };
 }

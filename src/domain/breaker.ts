@@ -23,7 +23,11 @@ export interface BreakerPolicy {
   maxOpenMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerPolicy = Object.freeze({ failureThreshold: 5, openMs: 5_000, maxOpenMs: 5 * 60_000 });
+export const DEFAULT_BREAKER: BreakerPolicy = Object.freeze({
+  failureThreshold: 5,
+  openMs: 5_000,
+  maxOpenMs: 5 * 60_000,
+});
 
 export const CLOSED: Breaker = Object.freeze({ state: 'closed', failures: 0 });
 

@@ -67,7 +67,13 @@ export function surProblem(sur: string, channel: string, sender: string, role: s
 export const TXN_SEQUENCE_HEX_DIGITS = 16;
 
 /** `T-<IF-xxx>-<senderDIPID>-<ROLE>-<yyyymmdd>-<hex sequence>` (seed §4.2.3.2, DT-014 at most 65 chars). */
-export function transactionId(channel: string, sender: string, role: string, yyyymmdd: string, sequence: number): string {
+export function transactionId(
+  channel: string,
+  sender: string,
+  role: string,
+  yyyymmdd: string,
+  sequence: number,
+): string {
   return `T-${channel}-${sender}-${role}-${yyyymmdd}-${sequence.toString(16).toUpperCase().padStart(TXN_SEQUENCE_HEX_DIGITS, '0')}`;
 }
 
@@ -99,7 +105,13 @@ export function sequenceOfTransactionId(id: string): number | null {
 export const REPLAY_PREFIX = 'RPL';
 
 /** A replayed copy's own transaction id: `T-RPL-<nnn>-<recipient>-<ROLE>-<yyyymmdd>-<16 hex>`. */
-export function replayTransactionId(channel: string, recipient: string, role: string, yyyymmdd: string, sequence: number): string {
+export function replayTransactionId(
+  channel: string,
+  recipient: string,
+  role: string,
+  yyyymmdd: string,
+  sequence: number,
+): string {
   const { number } = splitChannelId(channel);
   return `T-${REPLAY_PREFIX}-${number}-${recipient}-${role || 'STS'}-${yyyymmdd}-${sequence.toString(16).toUpperCase().padStart(TXN_SEQUENCE_HEX_DIGITS, '0')}`;
 }

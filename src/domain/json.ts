@@ -7,8 +7,12 @@
 
 export const MAX_JSON_DEPTH = 64;
 
-const QUOTE = 0x22, BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b,
+  CLOSE_BRACE = 0x7d,
+  OPEN_BRACKET = 0x5b,
+  CLOSE_BRACKET = 0x5d;
 
 /** The byte at which `bytes` first nests deeper than `max` objects and arrays, or -1. Strings are skipped. */
 export function tooDeepAt(bytes: Uint8Array, max = MAX_JSON_DEPTH): number {
@@ -29,7 +33,8 @@ export function tooDeepAt(bytes: Uint8Array, max = MAX_JSON_DEPTH): number {
 export type ParsedJson = { ok: true; value: unknown } | { ok: false; problem: string };
 
 /** What a help text says of a body that nests too deep. */
-export const tooDeepProblem = (at: number): string => `nested more than ${MAX_JSON_DEPTH} levels deep at byte ${at}; DIP bodies nest far less`;
+export const tooDeepProblem = (at: number): string =>
+  `nested more than ${MAX_JSON_DEPTH} levels deep at byte ${at}; DIP bodies nest far less`;
 
 /** Parses a request body as JSON no deeper than MAX_JSON_DEPTH; `problem` completes "the body is …" in a help text. */
 export function parseJsonBody(body: Buffer): ParsedJson {

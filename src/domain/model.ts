@@ -2,7 +2,22 @@
 
 /** DIP roles active in the MHHS TOM (seed §3.3), plus the DIP Connection Provider. */
 export const ROLES = [
-  'SUP', 'REGS', 'SDS', 'ADS', 'MSS', 'MSA', 'UMSO', 'UMSDS', 'MDR', 'LDSO', 'MDS', 'LSS', 'VAS', 'ISD', 'EES', 'DCP',
+  'SUP',
+  'REGS',
+  'SDS',
+  'ADS',
+  'MSS',
+  'MSA',
+  'UMSO',
+  'UMSDS',
+  'MDR',
+  'LDSO',
+  'MDS',
+  'LSS',
+  'VAS',
+  'ISD',
+  'EES',
+  'DCP',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -12,7 +12,10 @@ export type Obfuscator = (payload: Record<string, unknown>) => Record<string, un
 
 type Node = Record<string, unknown>;
 type Op = (value: unknown) => unknown;
-interface Mask { all: boolean; children: Map<string, Mask> }
+interface Mask {
+  all: boolean;
+  children: Map<string, Mask>;
+}
 
 const DATE = '1900-01-01';
 const DATE_TIME = '1900-01-01T00:00:00+00:00';
@@ -39,7 +42,12 @@ const MAX_DEPTH = 64;
  * "/CustomBlock/B022") obfuscated per the schema `leafSchemaName` (a key of components.schemas). Pointers that are
  * absent from this payload are ignored. Compiles on every call: a hot path should hold a `compileObfuscator`.
  */
-export function obfuscate(doc: Schemas, leafSchemaName: string, payload: Record<string, unknown>, pointers: readonly string[]): Record<string, unknown> {
+export function obfuscate(
+  doc: Schemas,
+  leafSchemaName: string,
+  payload: Record<string, unknown>,
+  pointers: readonly string[],
+): Record<string, unknown> {
   return compileObfuscator(doc, leafSchemaName, pointers)(payload);
 }
 
@@ -105,8 +113,10 @@ class Compiler {
     if (known !== undefined) return known;
     const chain: string[] = [];
     const node = this.resolve(schema, chain, depth);
-    const op = isArraySchema(node) ? this.allArray(node, depth)
-      : isObjectSchema(node) ? this.allObject(node, depth)
+    const op = isArraySchema(node)
+      ? this.allArray(node, depth)
+      : isObjectSchema(node)
+        ? this.allObject(node, depth)
         : this.scalar(node, chain);
     this.whole.set(schema, op);
     return op;
@@ -133,9 +143,11 @@ class Compiler {
     const where = chain.length > 0 ? chain.join(' → ') : JSON.stringify(node).slice(0, 120);
     const enumValues = Array.isArray(node.enum) ? node.enum : undefined;
     // A string where the schema admits none is invalid already; it gets the generic rule rather than a failure here.
-    const stringsAllowed = admits(node, 'string') && (enumValues === undefined || enumValues.some((e) => typeof e === 'string'));
+    const stringsAllowed =
+      admits(node, 'string') && (enumValues === undefined || enumValues.some((e) => typeof e === 'string'));
     const string = stringsAllowed ? stringPlaceholder(node, chain, where) : undefined;
-    const boolean = enumValues === undefined || enumValues.includes(true) ? true : enumValues.find((e) => typeof e === 'boolean');
+    const boolean =
+      enumValues === undefined || enumValues.includes(true) ? true : enumValues.find((e) => typeof e === 'boolean');
     return (v) => {
       if (v === null || typeof v === 'number') return v;
       if (typeof v === 'string') return string ?? generic(v);
@@ -149,7 +161,8 @@ class Compiler {
     const node = deref(this.doc, schema, chain);
     for (const keyword of ['oneOf', 'anyOf', 'allOf', 'not']) {
       // Which alternative a value matches would decide its placeholder; the catalogue has none inside messages.
-      if (keyword in node) throw new Error(`obfuscation does not support '${keyword}' (${chain.join(' → ') || 'inline schema'})`);
+      if (keyword in node)
+        throw new Error(`obfuscation does not support '${keyword}' (${chain.join(' → ') || 'inline schema'})`);
     }
     return node;
   }
@@ -168,7 +181,8 @@ function stringPlaceholder(node: Node, chain: string[], where: string): string {
   }
   const described = typeof node.description === 'string' ? node.description : '';
   const candidates: string[] = [];
-  if (chain.some((n) => /^DT-\d+N?-Date(Time)?$/i.test(n)) || /^ISO 8601 Date/i.test(described)) candidates.push(DATE_TIME, DATE);
+  if (chain.some((n) => /^DT-\d+N?-Date(Time)?$/i.test(n)) || /^ISO 8601 Date/i.test(described))
+    candidates.push(DATE_TIME, DATE);
   if (chain.some((n) => /^DT-006N?-/.test(n)) || /DIP Participant Id/i.test(described)) candidates.push(PARTICIPANT_ID);
   if (typeof node.format === 'string') {
     const make = FORMAT_VALUES[node.format];
@@ -196,7 +210,12 @@ function stringOk(node: Node, value: string): boolean {
 // repetition at its maximum, optional parts (`?`) left out (an optional sign would make a quantity negative),
 // unbounded ones stretched to the field's maximum length. Constructs outside this subset throw.
 
-interface Term { min: number; max: number; count: number; unit: string }
+interface Term {
+  min: number;
+  max: number;
+  count: number;
+  unit: string;
+}
 
 /** The placeholder for a choice of characters: x, X or 9 where the choice allows. */
 const placeholder = (chars: string): string => ['x', 'X', '9', '0'].find((p) => chars.includes(p)) ?? chars.charAt(0);
@@ -223,8 +242,12 @@ function fromPattern(pattern: string, minLength: number, maxLength: number | und
 /** Fixes each term's unit string and starting count; a group takes its first alternative. */
 function render(terms: PatternTerm[]): Term[] {
   return terms.map(({ atom, min, max }) => {
-    const unit = atom.kind === 'set' ? placeholder(atom.chars)
-      : render(atom.alts[0]!).map((inner) => inner.unit.repeat(inner.count)).join('');
+    const unit =
+      atom.kind === 'set'
+        ? placeholder(atom.chars)
+        : render(atom.alts[0]!)
+            .map((inner) => inner.unit.repeat(inner.count))
+            .join('');
     return { min, max, unit, count: max === 1 && min === 0 ? 0 : max === Infinity ? min : max };
   });
 }
@@ -258,7 +281,8 @@ function clone(v: unknown): unknown {
 
 // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead and lose the field.
 function put(out: Node, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
@@ -280,7 +304,10 @@ function maskOf(pointers: readonly string[]): Mask {
 function segments(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`not a JSON pointer: '${pointer}'`);
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function leafSchema(doc: Schemas, name: string): unknown {
@@ -321,7 +348,10 @@ function isArraySchema(node: Node): boolean {
 }
 
 function isObjectSchema(node: Node): boolean {
-  return node.type === 'object' || (node.type === undefined && (node.properties !== undefined || node.additionalProperties !== undefined));
+  return (
+    node.type === 'object' ||
+    (node.type === undefined && (node.properties !== undefined || node.additionalProperties !== undefined))
+  );
 }
 
 function isObject(value: unknown): value is Node {

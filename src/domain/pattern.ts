@@ -29,9 +29,12 @@ export function parsePattern(pattern: string): PatternTerm[][] {
   let body = pattern.startsWith('^') ? pattern.slice(1) : pattern;
   if (body.endsWith('$') && (/\\*(?=\$$)/.exec(body)?.[0].length ?? 0) % 2 === 0) body = body.slice(0, -1);
   let i = 0;
-  const fail = (what: string): never => { throw new Error(`unsupported regex construct ${what} at offset ${i} in /${pattern}/`); };
+  const fail = (what: string): never => {
+    throw new Error(`unsupported regex construct ${what} at offset ${i} in /${pattern}/`);
+  };
   // An escaped punctuation mark is that literal character.
-  const escape = (c: string): string => (c === 'd' ? DIGITS : c === 'w' ? WORD : c !== '' && !/[A-Za-z0-9]/.test(c) ? c : fail(`'\\${c}'`));
+  const escape = (c: string): string =>
+    c === 'd' ? DIGITS : c === 'w' ? WORD : c !== '' && !/[A-Za-z0-9]/.test(c) ? c : fail(`'\\${c}'`);
   const charClass = (): string => {
     if (body.charAt(i) === '^') fail('negated class');
     let set = '';

@@ -23,5 +23,8 @@ export function retentionFor(r: Retention, channel: string): number {
 export function retentionPlan(r: Retention, channels: Iterable<string>): RetentionPlan {
   const all = [...new Set([...channels, ...Object.keys(r.byChannel)])].sort();
   const longestMs = Math.max(r.defaultMs, ...all.map((c) => retentionFor(r, c)));
-  return { longestMs, shorter: all.map((channel) => ({ channel, ms: retentionFor(r, channel) })).filter((c) => c.ms < longestMs) };
+  return {
+    longestMs,
+    shorter: all.map((channel) => ({ channel, ms: retentionFor(r, channel) })).filter((c) => c.ms < longestMs),
+  };
 }

@@ -32,7 +32,15 @@ export function parseDateTime(value: string): number | null {
   const m = DT003.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi, s, sign, oh, om] = m.slice(1).map((x, i) => (i === 6 ? x : Number(x))) as [
-    number, number, number, number, number, number, string, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    string,
+    number,
+    number,
   ];
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || oh > 14 || om > 59) return null;
   const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();

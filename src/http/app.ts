@@ -18,7 +18,14 @@ import type { CallEvidence } from '../domain/evidence.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { BodyError, createBodyReader } from './body.js';
-import { clientErrorHandler, frameworkErrors, inflightRequests, installServerAnswers, MAX_PARAM_LENGTH, missingHost } from './protocol.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  inflightRequests,
+  installServerAnswers,
+  MAX_PARAM_LENGTH,
+  missingHost,
+} from './protocol.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
@@ -74,8 +81,18 @@ declare module 'fastify' {
 }
 
 /** Sends a StandardResponse with one item describing why the whole request was refused. */
-export function refuse(reply: FastifyReply, deps: AppDeps, status: number, code: MsgCode, help: string, callerId: string | null = null): FastifyReply {
-  return reply.code(status).type('application/json').send(requestFailure(callerId ?? deps.config.dipId, code, help, deps.clock.now()));
+export function refuse(
+  reply: FastifyReply,
+  deps: AppDeps,
+  status: number,
+  code: MsgCode,
+  help: string,
+  callerId: string | null = null,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(requestFailure(callerId ?? deps.config.dipId, code, help, deps.clock.now()));
 }
 
 type AwaitingContinue = IncomingMessage & { awaitingContinue?: boolean };
@@ -91,7 +108,9 @@ export function continueIfExpected(request: FastifyRequest, reply: FastifyReply)
 
 /** The absolute URL the client called, as it would have signed it. */
 export function publicUrlOf(request: FastifyRequest, config: Readonly<Config>): string {
-  const base = config.publicUrl ?? `${config.tls.enabled ? 'https' : 'http'}://${request.headers.host ?? `${config.host}:${config.port}`}`;
+  const base =
+    config.publicUrl ??
+    `${config.tls.enabled ? 'https' : 'http'}://${request.headers.host ?? `${config.host}:${config.port}`}`;
   return `${base}${request.url}`;
 }
 
@@ -110,8 +129,13 @@ export function clientCertificateOf(request: FastifyRequest): X509Certificate | 
 
 /** The methods a known DIP path accepts, for 405 answers. */
 function allowedMethods(path: string): string[] | null {
-  if (/^\/([^/]+\/)?validate\/[^/]+\/[^/]+\/?$/i.test(path) || /^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/?$/i.test(path)) return ['POST'];
-  if (/^\/[^/]+\/(dip-channel\/[^/]+\/pubconfig|statusmessage\/config)\/[^/]+\/?$/i.test(path)) return ['POST', 'DELETE'];
+  if (
+    /^\/([^/]+\/)?validate\/[^/]+\/[^/]+\/?$/i.test(path) ||
+    /^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/?$/i.test(path)
+  )
+    return ['POST'];
+  if (/^\/[^/]+\/(dip-channel\/[^/]+\/pubconfig|statusmessage\/config)\/[^/]+\/?$/i.test(path))
+    return ['POST', 'DELETE'];
   if (/^\/[^/]+\/dip-channel\/[^/]+\/deliveryStatus\/[^/]+\/[^/]+\/?$/i.test(path)) return ['GET'];
   if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/(replay|requeue)\/[^/]+\/?$/i.test(path)) return ['POST'];
   if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/requeueStatus\/[^/]+\/?$/i.test(path)) return ['GET'];
@@ -119,7 +143,14 @@ function allowedMethods(path: string): string[] | null {
   return null;
 }
 
-const newFacts = (now: number): RequestFacts => ({ startedAt: now, callerId: null, channel: null, messages: 0, accepted: 0, audited: false });
+const newFacts = (now: number): RequestFacts => ({
+  startedAt: now,
+  callerId: null,
+  channel: null,
+  messages: 0,
+  accepted: 0,
+  audited: false,
+});
 
 const tooLarge = (config: Readonly<Config>): string =>
   `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`;
@@ -142,7 +173,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     // Node would answer a missing Host with a bare 400; the onRequest hook answers it instead.
     ...(deps.tls
-      ? { https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.clientCa, requestCert: config.tls.mtls !== 'off', rejectUnauthorized: false, requireHostHeader: false } }
+      ? {
+          https: {
+            key: deps.tls.key,
+            cert: deps.tls.cert,
+            ca: deps.tls.clientCa,
+            requestCert: config.tls.mtls !== 'off',
+            rejectUnauthorized: false,
+            requireHostHeader: false,
+          },
+        }
       : { http: { requireHostHeader: false } }),
   }) as unknown as FastifyInstance;
   installServerAnswers(app.server, deps);
@@ -164,21 +204,47 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     request.facts = newFacts(deps.clock.now());
     if (missingHost(request)) {
-      return refuse(reply.header('connection', 'close'), deps, 400, 'MSG1000', 'an HTTP/1.1 request must carry a Host header: the signed URL is rebuilt from it');
+      return refuse(
+        reply.header('connection', 'close'),
+        deps,
+        400,
+        'MSG1000',
+        'an HTTP/1.1 request must carry a Host header: the signed URL is rebuilt from it',
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
     const f = request.facts;
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caller: f.callerId, channel: f.channel, messages: f.messages, accepted: f.accepted },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        caller: f.callerId,
+        channel: f.channel,
+        messages: f.messages,
+        accepted: f.accepted,
+      },
       'api request',
     );
     // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes are not calls.
-    if (f.audited || request.url === '/health' || request.url.startsWith('/health?') || request.url === '/metrics') return;
+    if (f.audited || request.url === '/health' || request.url.startsWith('/health?') || request.url === '/metrics')
+      return;
     deps.callLog.record({
-      at: f.startedAt, requestId: request.id, callerId: f.callerId, method: request.method, path: request.url, channel: f.channel,
-      status: reply.statusCode, messages: f.messages, accepted: f.accepted, durationMs: Math.round(reply.elapsedTime), remote: request.ip,
-      outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`), evidence: f.evidence ?? null,
+      at: f.startedAt,
+      requestId: request.id,
+      callerId: f.callerId,
+      method: request.method,
+      path: request.url,
+      channel: f.channel,
+      status: reply.statusCode,
+      messages: f.messages,
+      accepted: f.accepted,
+      durationMs: Math.round(reply.elapsedTime),
+      remote: request.ip,
+      outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`),
+      evidence: f.evidence ?? null,
     });
   });
 
@@ -189,7 +255,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A request for no route is refused without reading its body: nobody has authenticated it.
     if (request.is404) return done(null, undefined);
     const limit = Math.min(request.routeOptions.bodyLimit ?? config.maxBodyBytes, config.maxBodyBytes);
-    bodies.read(payload as IncomingMessage, limit).then((body) => done(null, body), (e: Error) => done(e, undefined));
+    bodies.read(payload as IncomingMessage, limit).then(
+      (body) => done(null, body),
+      (e: Error) => done(e, undefined),
+    );
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -199,20 +268,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (error instanceof BodyError || !request.raw.complete) reply.header('connection', 'close');
     if (status === 413) return refuse(reply, deps, 413, 'MSG1000', tooLarge(config));
     if (status === 429) {
-      return refuse(reply.header('retry-after', '1'), deps, 429, 'MSG1000', 'the DIP is reading as many large requests as it can hold; retry with back-off');
+      return refuse(
+        reply.header('retry-after', '1'),
+        deps,
+        429,
+        'MSG1000',
+        'the DIP is reading as many large requests as it can hold; retry with back-off',
+      );
     }
     if (status >= 400 && status < 500) return refuse(reply, deps, status, 'MSG1000', error.message);
     request.log.error({ err: error }, 'unhandled error');
-    return refuse(reply, deps, 500, 'MSG5001', 'the DIP could not answer this request; resend it: messages it already stored are reported as duplicates (MSG1006)');
+    return refuse(
+      reply,
+      deps,
+      500,
+      'MSG5001',
+      'the DIP could not answer this request; resend it: messages it already stored are reported as duplicates (MSG1006)',
+    );
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     reply.header('connection', 'close');
     const allowed = allowedMethods(path);
     if (allowed && !allowed.includes(request.method)) {
-      return refuse(reply.header('allow', allowed.join(', ')), deps, 405, 'MSG1000', `${path} accepts ${allowed.join(' and ')} only`);
+      return refuse(
+        reply.header('allow', allowed.join(', ')),
+        deps,
+        405,
+        'MSG1000',
+        `${path} accepts ${allowed.join(' and ')} only`,
+      );
     }
-    return refuse(reply, deps, 404, 'MSG1000', `no DIP endpoint ${request.method} ${path}; channels are at /${config.apiVersion}/dip-channel/{IF-xxx}`);
+    return refuse(
+      reply,
+      deps,
+      404,
+      'MSG1000',
+      `no DIP endpoint ${request.method} ${path}; channels are at /${config.apiVersion}/dip-channel/{IF-xxx}`,
+    );
   });
 
   await app.register(healthRoutes(deps));

@@ -6,22 +6,30 @@
 import type { IncomingMessage } from 'node:http';
 
 export class BodyError extends Error {
-  constructor(message: string, readonly statusCode: 400 | 413 | 429) {
+  constructor(
+    message: string,
+    readonly statusCode: 400 | 413 | 429,
+  ) {
     super(message);
   }
 }
 
 /** Reads bodies of at most `maxBytes` each, all together at most `maxInflightBytes` at any moment. */
-export function createBodyReader(maxInflightBytes: number): { read(stream: IncomingMessage, maxBytes: number): Promise<Buffer>; inflight(): number } {
+export function createBodyReader(maxInflightBytes: number): {
+  read(stream: IncomingMessage, maxBytes: number): Promise<Buffer>;
+  inflight(): number;
+} {
   let inflight = 0;
   const limits = { maxInflightBytes };
 
   const read = (stream: IncomingMessage, maxBytes: number): Promise<Buffer> => {
     const header = stream.headers['content-length'];
     const declared = header === undefined ? null : Number(header);
-    if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) return Promise.reject(new BodyError('invalid Content-Length', 400));
+    if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0))
+      return Promise.reject(new BodyError('invalid Content-Length', 400));
     if (declared !== null && declared > maxBytes) return Promise.reject(new BodyError('body too large', 413));
-    if (inflight + (declared ?? 0) > limits.maxInflightBytes) return Promise.reject(new BodyError('too many large requests in progress', 429));
+    if (inflight + (declared ?? 0) > limits.maxInflightBytes)
+      return Promise.reject(new BodyError('too many large requests in progress', 429));
     let reserved = declared ?? 0;
     inflight += reserved;
     return new Promise<Buffer>((resolve, reject) => {
@@ -37,11 +45,13 @@ export function createBodyReader(maxInflightBytes: number): { read(stream: Incom
       };
       stream.on('data', (chunk: Buffer) => {
         if (fixed) {
-          if (length + chunk.length > fixed.length) return settle(new BodyError('body longer than its Content-Length', 400));
+          if (length + chunk.length > fixed.length)
+            return settle(new BodyError('body longer than its Content-Length', 400));
           chunk.copy(fixed, length);
         } else {
           if (length + chunk.length > maxBytes) return settle(new BodyError('body too large', 413));
-          if (inflight + chunk.length > limits.maxInflightBytes) return settle(new BodyError('too many large requests in progress', 429));
+          if (inflight + chunk.length > limits.maxInflightBytes)
+            return settle(new BodyError('too many large requests in progress', 429));
           inflight += chunk.length;
           reserved += chunk.length;
           chunks.push(chunk);

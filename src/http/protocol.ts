@@ -36,27 +36,45 @@ export function parserRefusal(code: string | undefined): ProtocolRefusal {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return {
-        status: 431, reason: 'Request Header Fields Too Large', code: 'MSG1000',
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        code: 'MSG1000',
         help: `the request line and headers exceed ${HEADER_LIMIT}; send the signature headers once each, with the certificate alone (not its chain), and a shorter URL`,
       };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, reason: 'Request Timeout', code: 'MSG1000', help: 'the request was not received in time; send it again' };
+      return {
+        status: 408,
+        reason: 'Request Timeout',
+        code: 'MSG1000',
+        help: 'the request was not received in time; send it again',
+      };
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
       return {
-        status: 400, reason: 'Bad Request', code: 'MSG1000',
+        status: 400,
+        reason: 'Bad Request',
+        code: 'MSG1000',
         help: 'Content-Length must be one decimal number, given once, and not beside Transfer-Encoding',
       };
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return {
-        status: 400, reason: 'Bad Request', code: 'MSG1000',
+        status: 400,
+        reason: 'Bad Request',
+        code: 'MSG1000',
         help: 'Transfer-Encoding must be chunked, last, and not beside Content-Length; or send a Content-Length alone',
       };
     case 'HPE_INVALID_CHUNK_SIZE':
-      return { status: 400, reason: 'Bad Request', code: 'MSG1000', help: 'the chunked body is malformed; send valid chunks, or a Content-Length' };
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        code: 'MSG1000',
+        help: 'the chunked body is malformed; send valid chunks, or a Content-Length',
+      };
     default:
       return {
-        status: 400, reason: 'Bad Request', code: 'MSG1000',
+        status: 400,
+        reason: 'Bad Request',
+        code: 'MSG1000',
         help: `the request is not valid HTTP/1.1 (${code ?? 'unreadable'}): check the request line, that header names and values hold no control characters, and the body framing`,
       };
   }
@@ -117,14 +135,27 @@ export function clientErrorHandler(deps: ProtocolDeps, inflight: InflightRequest
 }
 
 /** Fastify's `frameworkErrors`: a URL the router cannot decode or match. */
-export function frameworkErrors(deps: ProtocolDeps, refuse: (reply: FastifyReply, status: number, code: MsgCode, help: string) => FastifyReply) {
+export function frameworkErrors(
+  deps: ProtocolDeps,
+  refuse: (reply: FastifyReply, status: number, code: MsgCode, help: string) => FastifyReply,
+) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const path = request.url.split('?')[0]!;
     reply.header('connection', 'close');
     if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-      refuse(reply, 414, 'MSG1000', `a segment of the path ${path.slice(0, 100)}... is longer than ${MAX_PARAM_LENGTH} characters; no DIP identifier is that long`);
+      refuse(
+        reply,
+        414,
+        'MSG1000',
+        `a segment of the path ${path.slice(0, 100)}... is longer than ${MAX_PARAM_LENGTH} characters; no DIP identifier is that long`,
+      );
     } else if (error.code === 'FST_ERR_BAD_URL') {
-      refuse(reply, 400, 'MSG1000', `the path ${path.slice(0, 200)} is not valid percent-encoding; encode each reserved byte as %XX`);
+      refuse(
+        reply,
+        400,
+        'MSG1000',
+        `the path ${path.slice(0, 200)} is not valid percent-encoding; encode each reserved byte as %XX`,
+      );
     } else {
       refuse(reply, 400, 'MSG1000', `the path ${path.slice(0, 200)} cannot be routed`);
     }
@@ -134,19 +165,36 @@ export function frameworkErrors(deps: ProtocolDeps, refuse: (reply: FastifyReply
 /** Writes a refusal on a response Node made but no route will see, and closes the connection. */
 function answerRaw(res: ServerResponse, refusal: ProtocolRefusal, deps: ProtocolDeps): void {
   const body = bodyOf(refusal, deps);
-  res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  res
+    .writeHead(refusal.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    })
+    .end(body);
 }
 
 /** What Node would otherwise answer by itself, bare: an unknown `Expect`, and CONNECT (which it just drops). */
 export function installServerAnswers(server: NodeJS.EventEmitter, deps: ProtocolDeps): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    answerRaw(res, {
-      status: 417, reason: 'Expectation Failed', code: 'MSG1000',
-      help: `Expect: ${String(req.headers.expect).slice(0, 100)} is not supported; the DIP understands only Expect: 100-continue`,
-    }, deps);
+    answerRaw(
+      res,
+      {
+        status: 417,
+        reason: 'Expectation Failed',
+        code: 'MSG1000',
+        help: `Expect: ${String(req.headers.expect).slice(0, 100)} is not supported; the DIP understands only Expect: 100-continue`,
+      },
+      deps,
+    );
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    const refusal = { status: 405, reason: 'Method Not Allowed', code: 'MSG1000' as const, help: 'the DIP is not a proxy: CONNECT is not allowed' };
+    const refusal = {
+      status: 405,
+      reason: 'Method Not Allowed',
+      code: 'MSG1000' as const,
+      help: 'the DIP is not a proxy: CONNECT is not allowed',
+    };
     endWith(socket, rawResponse(refusal, deps, 'allow: GET, POST, DELETE\r\n'));
   });
 }

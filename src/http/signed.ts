@@ -25,13 +25,29 @@ export function signedRoutes(deps: AppDeps) {
   const { config, clock, callLog } = deps;
   const certificates = createCertificateCache();
 
-  const refuseCall = (request: FastifyRequest, reply: FastifyReply, status: number, code: MsgCode, help: string): FastifyReply => {
+  const refuseCall = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    code: MsgCode,
+    help: string,
+  ): FastifyReply => {
     const now = clock.now();
     request.facts.audited = true;
     callLog.record({
-      at: now, requestId: request.id, callerId: request.auth?.caller.dipId ?? null, method: request.method, path: request.url,
-      channel: request.facts.channel, status, messages: 0, accepted: 0, durationMs: Math.max(0, now - request.facts.startedAt), remote: request.ip,
-      outcome: `${code}: ${help}`, evidence: request.facts.evidence ?? null,
+      at: now,
+      requestId: request.id,
+      callerId: request.auth?.caller.dipId ?? null,
+      method: request.method,
+      path: request.url,
+      channel: request.facts.channel,
+      status,
+      messages: 0,
+      accepted: 0,
+      durationMs: Math.max(0, now - request.facts.startedAt),
+      remote: request.ip,
+      outcome: `${code}: ${help}`,
+      evidence: request.facts.evidence ?? null,
     });
     return refuse(reply.header('connection', 'close'), deps, status, code, help, request.auth?.caller.dipId ?? null);
   };
@@ -39,10 +55,21 @@ export function signedRoutes(deps: AppDeps) {
   /** Authenticates from the headers; on failure the reply is sent and false returned. */
   const authenticateHeaders = (request: FastifyRequest, reply: FastifyReply): boolean => {
     const auth = authenticate(
-      { method: request.method, url: publicUrlOf(request, config), headers: request.headers, rawHeaders: request.raw.rawHeaders, clientCertificate: clientCertificateOf(request) },
       {
-        registry: deps.registry.view(), anchors: deps.anchors, clientAnchors: deps.clientAnchors, now: clock.now(),
-        maxSkewMs: config.signatureMaxSkewSeconds * 1000, requireApiKey: config.requireApiKey, mtls: config.tls.mtls,
+        method: request.method,
+        url: publicUrlOf(request, config),
+        headers: request.headers,
+        rawHeaders: request.raw.rawHeaders,
+        clientCertificate: clientCertificateOf(request),
+      },
+      {
+        registry: deps.registry.view(),
+        anchors: deps.anchors,
+        clientAnchors: deps.clientAnchors,
+        now: clock.now(),
+        maxSkewMs: config.signatureMaxSkewSeconds * 1000,
+        requireApiKey: config.requireApiKey,
+        mtls: config.tls.mtls,
       },
       certificates,
     );
@@ -78,14 +105,26 @@ export function signedRoutes(deps: AppDeps) {
   const mayActFor = (request: FastifyRequest, reply: FastifyReply, participantId: string): boolean => {
     request.roles = rolesFor(deps.registry.view(), request.auth!.caller.dipId, participantId);
     if (request.roles.length > 0) return true;
-    refuseCall(request, reply, 403, 'MSG1000', `${request.auth!.caller.dipId} may not act for ${participantId}: only the participant itself or a DIP Connection Provider it assigned a role to may`);
+    refuseCall(
+      request,
+      reply,
+      403,
+      'MSG1000',
+      `${request.auth!.caller.dipId} may not act for ${participantId}: only the participant itself or a DIP Connection Provider it assigned a role to may`,
+    );
     return false;
   };
 
   /** The `{version}` of the path is the one served; otherwise 404 is sent. */
   const versionServed = (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply): boolean => {
     if (request.params.version === config.apiVersion) return true;
-    refuseCall(request, reply, 404, 'MSG1000', `API version '${request.params.version}' is not served here; use /${config.apiVersion}/...`);
+    refuseCall(
+      request,
+      reply,
+      404,
+      'MSG1000',
+      `API version '${request.params.version}' is not served here; use /${config.apiVersion}/...`,
+    );
     return false;
   };
 
@@ -95,7 +134,9 @@ export function signedRoutes(deps: AppDeps) {
    * the refusal is sent. Runs before the body is read.
    */
   const recipientPreParsing = async (
-    request: FastifyRequest<{ Params: { version: string; id?: string; recipient: string } }>, reply: FastifyReply, payload: unknown,
+    request: FastifyRequest<{ Params: { version: string; id?: string; recipient: string } }>,
+    reply: FastifyReply,
+    payload: unknown,
   ): Promise<unknown> => {
     const { id } = request.params;
     const channel = id === undefined ? STATUS_CHANNEL : id.toUpperCase();

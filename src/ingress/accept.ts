@@ -66,7 +66,13 @@ export interface SendResult {
 interface Item extends Outcome {
   eventCode: string | null;
   mpan: string | null;
-  candidate?: { s1: SenderBlock; schemaVersion: string; payload: Buffer; facts: RoutingFacts; changes: RegistryChange[] };
+  candidate?: {
+    s1: SenderBlock;
+    schemaVersion: string;
+    payload: Buffer;
+    facts: RoutingFacts;
+    changes: RegistryChange[];
+  };
   seq?: number;
 }
 
@@ -98,10 +104,20 @@ function distributorOf(common: JsonObject): string | null {
 }
 
 /** Examines every message; returns the items and how many failed schema validation. */
-async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: number[]; ends: number[]; names: number[] }, receivedAt: number) {
+async function examineAll(
+  deps: IngressDeps,
+  req: SendRequest,
+  split: { starts: number[]; ends: number[]; names: number[] },
+  receivedAt: number,
+) {
   const rule = deps.catalogue.channels.get(req.channel) as ChannelRule;
   const registry = deps.registry();
-  const staticCtx = { channel: req.channel, environment: deps.environment, now: receivedAt, maxFutureMs: deps.maxFutureMs };
+  const staticCtx = {
+    channel: req.channel,
+    environment: deps.environment,
+    now: receivedAt,
+    maxFutureMs: deps.maxFutureMs,
+  };
   const items: Item[] = [];
   let schemaFailures = 0;
   let firstSchemaFailure = -1;
@@ -110,8 +126,16 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     const ref = { body: req.body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! };
     const e = examineElement(deps.catalogue, deps.schemas, req.channel, ref, i, schemaFailures < EXPLAINED_FAILURES);
     const item: Item = {
-      code: null, help: null, transactionId: null, sur: e.sur, senderId: e.senderId, dcpId: e.dcpId,
-      recipientId: null, correlationId: null, eventCode: null, mpan: null,
+      code: null,
+      help: null,
+      transactionId: null,
+      sur: e.sur,
+      senderId: e.senderId,
+      dcpId: e.dcpId,
+      recipientId: null,
+      correlationId: null,
+      eventCode: null,
+      mpan: null,
     };
     items.push(item);
     if (e.kind === 'unreadable' || e.kind === 'schema') {
@@ -132,9 +156,16 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     item.recipientId = primaries?.[0] ?? null;
     item.correlationId = e.s1.senderCorrelationID;
     // Who sends is judged before what is sent: a sender that may not send this has nothing to correct in its data.
-    const problem = staticProblems(e.s1, staticCtx)[0]
-      ?? entitlementProblem(e.s1, { channel: req.channel, eventCode: item.eventCode, rule, caller: req.caller, registry })
-      ?? mpanProblems(e.payload, e.mpanFields)[0];
+    const problem =
+      staticProblems(e.s1, staticCtx)[0] ??
+      entitlementProblem(e.s1, {
+        channel: req.channel,
+        eventCode: item.eventCode,
+        rule,
+        caller: req.caller,
+        registry,
+      }) ??
+      mpanProblems(e.payload, e.mpanFields)[0];
     if (problem) {
       reject(item, problem.code, problem.help);
       continue;
@@ -142,10 +173,19 @@ async function examineAll(deps: IngressDeps, req: SendRequest, split: { starts: 
     // Once a schema failure has condemned the request there is no point holding payloads.
     const payload = schemaFailures > 0 ? Buffer.alloc(0) : archiveBytes(e);
     const facts: RoutingFacts = {
-      primaryRecipients: primaries, mpan: item.mpan, distributor: distributorOf(common), senderId: e.s1.senderDIPID, senderRole: e.s1.senderRoleID,
+      primaryRecipients: primaries,
+      mpan: item.mpan,
+      distributor: distributorOf(common),
+      senderId: e.s1.senderDIPID,
+      senderRole: e.s1.senderRoleID,
     };
     const changes = registryChangesOf(rule, {
-      eventCode: item.eventCode, senderId: e.s1.senderDIPID, senderRole: e.s1.senderRoleID, mpan: item.mpan, receivedAt, payload: e.payload,
+      eventCode: item.eventCode,
+      senderId: e.s1.senderDIPID,
+      senderRole: e.s1.senderRoleID,
+      mpan: item.mpan,
+      receivedAt,
+      payload: e.payload,
     });
     item.candidate = { s1: e.s1, schemaVersion: s0.schemaVersion as string, payload, facts, changes };
   }
@@ -158,19 +198,33 @@ async function rejectDuplicates(store: IngestStore, items: Item[]): Promise<void
   items.forEach((item, i) => {
     if (!item.candidate) return;
     const earlier = seen.get(item.sur!);
-    if (earlier !== undefined) reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' is also used by message ${earlier} of this request; every message needs its own`);
+    if (earlier !== undefined)
+      reject(
+        item,
+        'MSG1006',
+        `senderUniqueReference '${item.sur}' is also used by message ${earlier} of this request; every message needs its own`,
+      );
     else seen.set(item.sur!, i);
   });
   const existing = await store.existingReferences([...seen.keys()]);
   for (const item of items) {
     if (item.candidate && existing.has(item.sur!)) {
-      reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' was already accepted by the DIP; every message needs a new one`);
+      reject(
+        item,
+        'MSG1006',
+        `senderUniqueReference '${item.sur}' was already accepted by the DIP; every message needs a new one`,
+      );
     }
   }
 }
 
 /** Gives each accepted message its transaction id and, where the channel says so, a correlation id. */
-async function assignIds(deps: IngressDeps, req: SendRequest, candidates: Item[], receivedAt: number): Promise<ArchivedMessage[]> {
+async function assignIds(
+  deps: IngressDeps,
+  req: SendRequest,
+  candidates: Item[],
+  receivedAt: number,
+): Promise<ArchivedMessage[]> {
   if (candidates.length === 0) return [];
   const rule = deps.catalogue.channels.get(req.channel) as ChannelRule;
   const date = formatCompactDate(receivedAt);
@@ -178,49 +232,95 @@ async function assignIds(deps: IngressDeps, req: SendRequest, candidates: Item[]
   return candidates.map((item) => {
     const { s1, schemaVersion, payload } = item.candidate!;
     const correlationRule = ruleFor(rule, item.eventCode!).correlation;
-    const dipCorrelation = correlationRule === 'create'
-      ? correlationId(date, deps.randomHex(16))
-      : correlationRule === 'copy' ? s1.senderCorrelationID : null;
+    const dipCorrelation =
+      correlationRule === 'create'
+        ? correlationId(date, deps.randomHex(16))
+        : correlationRule === 'copy'
+          ? s1.senderCorrelationID
+          : null;
     item.correlationId = correlationRule === 'create' ? dipCorrelation : s1.senderCorrelationID;
     item.seq = seq++;
     item.transactionId = transactionId(req.channel, s1.senderDIPID, s1.senderRoleID, date, item.seq);
     return {
-      seq: item.seq, transactionId: item.transactionId, channel: req.channel, eventCode: item.eventCode!, schemaVersion,
-      senderUniqueReference: s1.senderUniqueReference, senderId: s1.senderDIPID, senderRole: s1.senderRoleID,
-      dcpId: s1.DIPConnectionProviderID, callerId: req.caller.dipId, correlationId: dipCorrelation,
-      senderCorrelationId: s1.senderCorrelationID, mpan: item.mpan, receivedAt, requestId: req.requestId, payload, recipients: null,
+      seq: item.seq,
+      transactionId: item.transactionId,
+      channel: req.channel,
+      eventCode: item.eventCode!,
+      schemaVersion,
+      senderUniqueReference: s1.senderUniqueReference,
+      senderId: s1.senderDIPID,
+      senderRole: s1.senderRoleID,
+      dcpId: s1.DIPConnectionProviderID,
+      callerId: req.caller.dipId,
+      correlationId: dipCorrelation,
+      senderCorrelationId: s1.senderCorrelationID,
+      mpan: item.mpan,
+      receivedAt,
+      requestId: req.requestId,
+      payload,
+      recipients: null,
     };
   });
 }
 
 /** The Inbound journal entry of every message that can be found again: accepted, or rejected with a SUR. */
 function journalOf(items: Item[], channel: string, at: number, status: number, durationMs: number): JournalEntry[] {
-  return items.filter((item) => item.code === null || item.sur !== null).map((item) => {
-    const accepted = item.code === null;
-    return {
-      at, stage: 'Inbound', status: accepted ? 'GoodToGo' : 'InboundRuleFailure', statusCode: accepted ? 201 : status,
-      messageSeq: accepted ? item.seq! : null, transactionId: accepted ? item.transactionId : null,
-      senderUniqueReference: item.sur, channel, eventCode: item.eventCode, senderId: item.senderId, mpan: item.mpan,
-      correlationId: item.correlationId, recipient: null, role: null, message: msgText(item.code ?? 'MSG0000'), reason: item.help, durationMs,
-    };
-  });
+  return items
+    .filter((item) => item.code === null || item.sur !== null)
+    .map((item) => {
+      const accepted = item.code === null;
+      return {
+        at,
+        stage: 'Inbound',
+        status: accepted ? 'GoodToGo' : 'InboundRuleFailure',
+        statusCode: accepted ? 201 : status,
+        messageSeq: accepted ? item.seq! : null,
+        transactionId: accepted ? item.transactionId : null,
+        senderUniqueReference: item.sur,
+        channel,
+        eventCode: item.eventCode,
+        senderId: item.senderId,
+        mpan: item.mpan,
+        correlationId: item.correlationId,
+        recipient: null,
+        role: null,
+        message: msgText(item.code ?? 'MSG0000'),
+        reason: item.help,
+        durationMs,
+      };
+    });
 }
 
 export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<SendResult> {
   const { clock, store } = deps;
   const receivedAt = clock.now();
   const call = (status: number, messages: number, accepted: number, outcome: string): ApiCall => ({
-    at: receivedAt, requestId: req.requestId, callerId: req.caller.dipId, method: req.method, path: req.path, channel: req.channel,
-    status, messages, accepted, durationMs: Math.max(0, clock.now() - req.startedAt), remote: req.remote, outcome, evidence: req.evidence,
+    at: receivedAt,
+    requestId: req.requestId,
+    callerId: req.caller.dipId,
+    method: req.method,
+    path: req.path,
+    channel: req.channel,
+    status,
+    messages,
+    accepted,
+    durationMs: Math.max(0, clock.now() - req.startedAt),
+    remote: req.remote,
+    outcome,
+    evidence: req.evidence,
   });
 
   const split = splitJsonArray(req.body, deps.maxMessages);
   if (!split.ok || split.starts.length === 0) {
     const [status, code, help]: [400 | 413, MsgCode, string] = split.ok
       ? [400, 'MSG5002', 'the request contains no messages; send [ {"payload": {...}}, ... ]']
-      : split.tooMany ? [413, 'MSG1000', `${split.problem}; send at most ${deps.maxMessages} per request`]
-        : split.tooDeep ? [400, 'MSG1001', `the request body is ${split.problem}`]
-          : split.problem === 'the request body is empty' ? [400, 'MSG5002', split.problem] : [400, 'MSG1001', `the request body is not valid JSON: ${split.problem}`];
+      : split.tooMany
+        ? [413, 'MSG1000', `${split.problem}; send at most ${deps.maxMessages} per request`]
+        : split.tooDeep
+          ? [400, 'MSG1001', `the request body is ${split.problem}`]
+          : split.problem === 'the request body is empty'
+            ? [400, 'MSG5002', split.problem]
+            : [400, 'MSG1001', `the request body is not valid JSON: ${split.problem}`];
     await store.recordCall(call(status, 0, 0, `${code}: ${help}`));
     return { status, response: requestFailure(req.caller.dipId, code, help, receivedAt), accepted: 0 };
   }
@@ -229,7 +329,11 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   if (schemaFailures > 0) {
     for (const item of items) {
       if (item.candidate) {
-        reject(item, 'MSG1000', `not accepted: ${schemaFailures} message(s) of this request failed schema validation (the first is message ${firstSchemaFailure}); one schema failure rejects the whole request, so correct it and resend all`);
+        reject(
+          item,
+          'MSG1000',
+          `not accepted: ${schemaFailures} message(s) of this request failed schema validation (the first is message ${firstSchemaFailure}); one schema failure rejects the whole request, so correct it and resend all`,
+        );
       }
     }
   } else {
@@ -242,21 +346,41 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const journal = journalOf(items, req.channel, receivedAt, status, Math.max(0, clock.now() - req.startedAt));
   if (messages.length > 0) {
     const routed = await routeAccepted(
-      messages.map((message, i) => ({ message, facts: candidates[i]!.candidate!.facts, changes: candidates[i]!.candidate!.changes })),
-      { rule: deps.catalogue.channels.get(req.channel) as ChannelRule, registry: deps.registry(), store, dipId: deps.dipId, now: receivedAt, ticketUrl: deps.ticketUrl },
+      messages.map((message, i) => ({
+        message,
+        facts: candidates[i]!.candidate!.facts,
+        changes: candidates[i]!.candidate!.changes,
+      })),
+      {
+        rule: deps.catalogue.channels.get(req.channel) as ChannelRule,
+        registry: deps.registry(),
+        store,
+        dipId: deps.dipId,
+        now: receivedAt,
+        ticketUrl: deps.ticketUrl,
+      },
     );
     // IF-015 asks the DIP itself for consumption history: its PUB-016 answers are committed with it.
-    const replayed = req.channel === CONSUMPTION_REQUEST
-      ? await consumptionReplays(messages, { ...deps, now: receivedAt, requestId: req.requestId })
-      : { messages: [], deliveries: [], journal: [], derivedFrom: new Map<number, number>() };
+    const replayed =
+      req.channel === CONSUMPTION_REQUEST
+        ? await consumptionReplays(messages, { ...deps, now: receivedAt, requestId: req.requestId })
+        : { messages: [], deliveries: [], journal: [], derivedFrom: new Map<number, number>() };
     const { duplicates } = await store.acceptBatch({
-      messages: [...messages, ...replayed.messages], journal: [...journal, ...routed.journal, ...replayed.journal],
+      messages: [...messages, ...replayed.messages],
+      journal: [...journal, ...routed.journal, ...replayed.journal],
       call: call(status, items.length, messages.length, 'accepted'),
-      deliveries: [...routed.deliveries, ...replayed.deliveries], statusMessages: routed.statusMessages, registryChanges: routed.registryChanges,
+      deliveries: [...routed.deliveries, ...replayed.deliveries],
+      statusMessages: routed.statusMessages,
+      registryChanges: routed.registryChanges,
       derivedFrom: replayed.derivedFrom,
     });
     for (const item of candidates) {
-      if (duplicates.has(item.sur!)) reject(item, 'MSG1006', `senderUniqueReference '${item.sur}' was accepted by the DIP in another request at the same moment`);
+      if (duplicates.has(item.sur!))
+        reject(
+          item,
+          'MSG1006',
+          `senderUniqueReference '${item.sur}' was accepted by the DIP in another request at the same moment`,
+        );
     }
   } else {
     await store.recordCall(call(status, items.length, 0, 'none accepted'), journal);
@@ -266,7 +390,10 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const sentTimestamp = formatDateTime(receivedAt);
   return {
     status: batchStatus(accepted, items.length),
-    response: { messageArray: items.map((item) => responseItem(item, req.caller.dipId, sentTimestamp, deps.ticketUrl)), timestamp: formatDateTime(clock.now()) },
+    response: {
+      messageArray: items.map((item) => responseItem(item, req.caller.dipId, sentTimestamp, deps.ticketUrl)),
+      timestamp: formatDateTime(clock.now()),
+    },
     accepted,
   };
 }

@@ -52,9 +52,21 @@ const header = (h: RequestCredentials['headers'], name: string): string | undefi
   return Array.isArray(v) ? v[0] : v;
 };
 
-const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({ ok: false, status, code, help });
+const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({
+  ok: false,
+  status,
+  code,
+  help,
+});
 
-const CREDENTIAL_HEADERS: readonly string[] = [HEADER.apiKey, HEADER.date, HEADER.hash, HEADER.certificate, HEADER.legacyCertificate, HEADER.signature];
+const CREDENTIAL_HEADERS: readonly string[] = [
+  HEADER.apiKey,
+  HEADER.date,
+  HEADER.hash,
+  HEADER.certificate,
+  HEADER.legacyCertificate,
+  HEADER.signature,
+];
 
 /**
  * Credential headers sent more than once, with their counts. Node joins repeats into one value with
@@ -70,12 +82,23 @@ export function repeatedCredentials(rawHeaders: readonly string[]): string[] {
   return [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} (${n} times)`);
 }
 
-function certificateCheck(cert: X509Certificate, anchors: X509Certificate[], now: number, what: string): AuthResult | null {
+function certificateCheck(
+  cert: X509Certificate,
+  anchors: X509Certificate[],
+  now: number,
+  what: string,
+): AuthResult | null {
   const problem = certificateProblem(cert, anchors, now);
-  if (problem === 'expired') return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
-  if (problem === 'not-yet-valid') return deny(401, `${what} is not valid until ${cert.validFrom}; check the clock of the issuing system`);
+  if (problem === 'expired')
+    return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
+  if (problem === 'not-yet-valid')
+    return deny(401, `${what} is not valid until ${cert.validFrom}; check the clock of the issuing system`);
   if (problem === 'untrusted-issuer') {
-    return deny(401, `${what} is issued by '${cert.issuer.replace(/\n/g, ', ')}', which this DIP does not trust; use a certificate issued by the DIP's trusted CA`, 'MSG1013');
+    return deny(
+      401,
+      `${what} is issued by '${cert.issuer.replace(/\n/g, ', ')}', which this DIP does not trust; use a certificate issued by the DIP's trusted CA`,
+      'MSG1013',
+    );
   }
   return null;
 }
@@ -87,10 +110,12 @@ export function authenticate(
 ): AuthResult {
   const { registry } = policy;
   const repeated = repeatedCredentials(req.rawHeaders ?? []);
-  if (repeated.length > 0) return deny(401, `credential header(s) sent more than once: ${repeated.join(', ')}; send each once`);
+  if (repeated.length > 0)
+    return deny(401, `credential header(s) sent more than once: ${repeated.join(', ')}; send each once`);
   const apiKey = header(req.headers, HEADER.apiKey);
   const keyOwner = apiKey === undefined ? undefined : registry.apiKeyOwner(apiKey);
-  if (apiKey !== undefined && keyOwner === undefined) return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
+  if (apiKey !== undefined && keyOwner === undefined)
+    return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
   if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
 
   const date = header(req.headers, HEADER.date);
@@ -99,9 +124,15 @@ export function authenticate(
   const certValue = current ?? header(req.headers, HEADER.legacyCertificate);
   const signature = header(req.headers, HEADER.signature);
   const missing = [
-    [date, 'X-DIP-Signature-Date'], [hash, 'X-DIP-Content-Hash'], [certValue, 'X-DIP-Signature-Certificate'], [signature, 'X-DIP-Signature'],
-  ].filter(([v]) => !v).map(([, name]) => name);
-  if (missing.length > 0) return deny(401, `missing signature header(s): ${missing.join(', ')}; every request must be signed`);
+    [date, 'X-DIP-Signature-Date'],
+    [hash, 'X-DIP-Content-Hash'],
+    [certValue, 'X-DIP-Signature-Certificate'],
+    [signature, 'X-DIP-Signature'],
+  ]
+    .filter(([v]) => !v)
+    .map(([, name]) => name);
+  if (missing.length > 0)
+    return deny(401, `missing signature header(s): ${missing.join(', ')}; every request must be signed`);
   const cert = parseCertificate(certValue!);
   if (!cert) return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
   const certFailure = certificateCheck(cert, policy.anchors, policy.now, 'the signing certificate');
@@ -109,36 +140,66 @@ export function authenticate(
   const fingerprint = fingerprintOf(cert);
   const signer = registry.certificateOwner(fingerprint);
   if (signer === undefined) {
-    return deny(401, `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`);
+    return deny(
+      401,
+      `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
+    );
   }
-  if (!isStandardBase64(signature!)) return deny(401, 'X-DIP-Signature is not standard base64 (A-Z, a-z, 0-9, + and /, with its = padding)');
-  const ok = verifyRequestSignature({ method: req.method, url: req.url, date: date!, hash: hash!, signature: signature!, publicKey: cert.publicKey as KeyObject });
+  if (!isStandardBase64(signature!))
+    return deny(401, 'X-DIP-Signature is not standard base64 (A-Z, a-z, 0-9, + and /, with its = padding)');
+  const ok = verifyRequestSignature({
+    method: req.method,
+    url: req.url,
+    date: date!,
+    hash: hash!,
+    signature: signature!,
+    publicKey: cert.publicKey as KeyObject,
+  });
   if (!ok) {
-    return deny(401, `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`);
+    return deny(
+      401,
+      `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`,
+    );
   }
   const signedAt = Date.parse(date!);
   if (Number.isNaN(signedAt) || Math.abs(policy.now - signedAt) > policy.maxSkewMs) {
-    return deny(401, `X-DIP-Signature-Date '${date}' is not within ${Math.round(policy.maxSkewMs / 1000)} s of the DIP's clock (${new Date(policy.now).toISOString()}); sign each request when it is sent and keep the clock in sync`);
+    return deny(
+      401,
+      `X-DIP-Signature-Date '${date}' is not within ${Math.round(policy.maxSkewMs / 1000)} s of the DIP's clock (${new Date(policy.now).toISOString()}); sign each request when it is sent and keep the clock in sync`,
+    );
   }
 
   const via: Caller['via'] = ['signature'];
   if (req.clientCertificate) {
-    const tlsFailure = certificateCheck(req.clientCertificate, policy.clientAnchors, policy.now, 'the TLS client certificate');
+    const tlsFailure = certificateCheck(
+      req.clientCertificate,
+      policy.clientAnchors,
+      policy.now,
+      'the TLS client certificate',
+    );
     if (tlsFailure) return tlsFailure;
     const tlsOwner = registry.certificateOwner(fingerprintOf(req.clientCertificate));
     if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
-    if (tlsOwner !== signer) return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
+    if (tlsOwner !== signer)
+      return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
     via.push('mtls');
   } else if (policy.mtls === 'require') {
     return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
   }
   if (keyOwner !== undefined) {
-    if (keyOwner !== signer) return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
+    if (keyOwner !== signer)
+      return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
     via.push('api-key');
   }
   const signed: SignedParts = {
-    signerId: signer, method: req.method, url: req.url, signatureDate: date!, contentHash: hash!,
-    certificateHeader: current === undefined ? 'X-DIP-Certificate' : 'X-DIP-Signature-Certificate', certificate: certValue!, signature: signature!,
+    signerId: signer,
+    method: req.method,
+    url: req.url,
+    signatureDate: date!,
+    contentHash: hash!,
+    certificateHeader: current === undefined ? 'X-DIP-Certificate' : 'X-DIP-Signature-Certificate',
+    certificate: certValue!,
+    signature: signature!,
     certificateFingerprint: fingerprint,
   };
   return { ok: true, caller: { dipId: signer, via }, certificate: cert, signed };
@@ -148,10 +209,18 @@ export function authenticate(
  * The body checked against the signed hash: the call's evidence when it is what was signed, else the
  * refusal. The body is hashed once, for both.
  */
-export function verifyBody(body: Uint8Array, signed: SignedParts): { ok: true; evidence: CallEvidence } | Extract<AuthResult, { ok: false }> {
+export function verifyBody(
+  body: Uint8Array,
+  signed: SignedParts,
+): { ok: true; evidence: CallEvidence } | Extract<AuthResult, { ok: false }> {
   const digest = sha256(body);
   if (digest.toString('base64') !== signed.contentHash) {
-    return { ok: false, status: 401, code: 'MSG1000', help: 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation' };
+    return {
+      ok: false,
+      status: 401,
+      code: 'MSG1000',
+      help: 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation',
+    };
   }
   return { ok: true, evidence: { ...signed, bodySha256: digest.toString('hex') } };
 }

@@ -33,7 +33,10 @@ export function staticProblems(s1: Partial<Record<keyof SenderBlock, unknown>>, 
   const problems: Problem[] = [];
   const text = (v: unknown): v is string => typeof v === 'string';
   if (text(s1.environmentTag) && s1.environmentTag !== ctx.environment) {
-    problems.push({ code: 'MSG1000', help: `environmentTag '${s1.environmentTag}' does not match this DIP instance, which runs as '${ctx.environment}'` });
+    problems.push({
+      code: 'MSG1000',
+      help: `environmentTag '${s1.environmentTag}' does not match this DIP instance, which runs as '${ctx.environment}'`,
+    });
   }
   if (text(s1.senderUniqueReference) && text(s1.senderDIPID) && text(s1.senderRoleID)) {
     const sur = surProblem(s1.senderUniqueReference, ctx.channel, s1.senderDIPID, s1.senderRoleID);
@@ -42,9 +45,15 @@ export function staticProblems(s1: Partial<Record<keyof SenderBlock, unknown>>, 
   if (text(s1.senderTimestamp)) {
     const sent = parseDateTime(s1.senderTimestamp);
     if (sent === null) {
-      problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is not a valid date-time; use YYYY-MM-DDThh:mm:ss+hh:mm, e.g. 2024-03-21T19:05:00+00:00` });
+      problems.push({
+        code: 'MSG1007',
+        help: `senderTimestamp '${s1.senderTimestamp}' is not a valid date-time; use YYYY-MM-DDThh:mm:ss+hh:mm, e.g. 2024-03-21T19:05:00+00:00`,
+      });
     } else if (sent - ctx.now > ctx.maxFutureMs) {
-      problems.push({ code: 'MSG1007', help: `senderTimestamp '${s1.senderTimestamp}' is in the future by the DIP's clock (${new Date(ctx.now).toISOString()}); send the time the message was sent, in UTC or with its offset` });
+      problems.push({
+        code: 'MSG1007',
+        help: `senderTimestamp '${s1.senderTimestamp}' is in the future by the DIP's clock (${new Date(ctx.now).toISOString()}); send the time the message was sent, in UTC or with its offset`,
+      });
     }
   }
   if (text(s1.senderCorrelationID)) {
@@ -70,30 +79,46 @@ export function entitlementProblem(s1: SenderBlock, ctx: EntitlementContext): Pr
   const dcp = s1.DIPConnectionProviderID;
   if (caller.dipId === s1.senderDIPID) {
     if (dcp !== null) {
-      return { code: 'MSG1011', help: `DIPConnectionProviderID '${dcp}' is set but the message was sent by ${caller.dipId} itself; send null when not sending through a DCP` };
+      return {
+        code: 'MSG1011',
+        help: `DIPConnectionProviderID '${dcp}' is set but the message was sent by ${caller.dipId} itself; send null when not sending through a DCP`,
+      };
     }
   } else {
     const callerIsDcp = registry.participant(caller.dipId)?.roles.includes('DCP') ?? false;
     if (!callerIsDcp) {
-      return { code: 'MSG1009', help: `senderDIPID '${s1.senderDIPID}' is not the authenticated sender ${caller.dipId}; a participant may only send as itself` };
+      return {
+        code: 'MSG1009',
+        help: `senderDIPID '${s1.senderDIPID}' is not the authenticated sender ${caller.dipId}; a participant may only send as itself`,
+      };
     }
     if (dcp !== caller.dipId) {
-      return { code: 'MSG1011', help: `DIPConnectionProviderID must be ${caller.dipId}, the DIP Connection Provider that sent the message, not ${JSON.stringify(dcp)}` };
+      return {
+        code: 'MSG1011',
+        help: `DIPConnectionProviderID must be ${caller.dipId}, the DIP Connection Provider that sent the message, not ${JSON.stringify(dcp)}`,
+      };
     }
     if (registry.dcpFor(s1.senderDIPID, s1.senderRoleID) !== caller.dipId) {
-      return { code: 'MSG1011', help: `${caller.dipId} is not the DIP Connection Provider of ${s1.senderDIPID} for role ${s1.senderRoleID}` };
+      return {
+        code: 'MSG1011',
+        help: `${caller.dipId} is not the DIP Connection Provider of ${s1.senderDIPID} for role ${s1.senderRoleID}`,
+      };
     }
   }
   if (!sender.roles.includes(s1.senderRoleID as never)) {
-    return { code: 'MSG1010', help: `senderRoleID '${s1.senderRoleID}' is not a role of ${s1.senderDIPID} (it holds ${sender.roles.join(', ') || 'no roles'})` };
+    return {
+      code: 'MSG1010',
+      help: `senderRoleID '${s1.senderRoleID}' is not a role of ${s1.senderDIPID} (it holds ${sender.roles.join(', ') || 'no roles'})`,
+    };
   }
   const allowed = ruleFor(ctx.rule, ctx.eventCode).senders;
   if (!allowed.includes(s1.senderRoleID as never)) {
     return {
       code: 'MSG1010',
-      help: allowed.length === 0
-        ? `${ctx.channel} ${ctx.eventCode} is published by the DIP itself; no participant may send it`
-        : `role ${s1.senderRoleID} may not send ${ctx.channel} ${ctx.eventCode}; senders are ${allowed.join(', ')}`,
+      help:
+        allowed.length === 0
+          ? `${ctx.channel} ${ctx.eventCode} is published by the DIP itself; no participant may send it`
+          : `role ${s1.senderRoleID} may not send ${ctx.channel} ${ctx.eventCode}; senders are ${allowed.join(', ')}`,
     };
   }
   return null;
@@ -110,8 +135,9 @@ export function mpanProblems(payload: unknown, fields: readonly MpanField[]): Pr
 export function mpanProblem({ field, value }: MpanFinding): Problem {
   return {
     code: 'MSG1039',
-    help: typeof value === 'string'
-      ? `${field} '${value}' is not a valid MPAN: ${mpanCoreProblem(value)}`
-      : `${field} ${JSON.stringify(value)} is not a valid MPAN: an MPAN core is 13 digits`,
+    help:
+      typeof value === 'string'
+        ? `${field} '${value}' is not a valid MPAN: ${mpanCoreProblem(value)}`
+        : `${field} ${JSON.stringify(value)} is not a valid MPAN: an MPAN core is 13 digits`,
   };
 }

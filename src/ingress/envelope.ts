@@ -12,8 +12,14 @@ export type Split =
   | { ok: true; starts: number[]; ends: number[]; names: number[] }
   | { ok: false; problem: string; tooMany?: true; tooDeep?: true };
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COMMA = 0x2c, COLON = 0x3a;
-const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COMMA = 0x2c,
+  COLON = 0x3a;
+const OPEN_BRACE = 0x7b,
+  CLOSE_BRACE = 0x7d,
+  OPEN_BRACKET = 0x5b,
+  CLOSE_BRACKET = 0x5d;
 
 export const isJsonSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
@@ -27,7 +33,10 @@ function skipWhitespace(buf: Uint8Array, i: number): number {
  * index and how many object keys the value contains, or where an unterminated string opens, or where it
  * nests deeper than any message can (the checks after parsing recurse).
  */
-function scanValue(buf: Uint8Array, start: number): { end: number; names: number } | { unterminatedAt: number } | { tooDeepAt: number } {
+function scanValue(
+  buf: Uint8Array,
+  start: number,
+): { end: number; names: number } | { unterminatedAt: number } | { tooDeepAt: number } {
   const n = buf.length;
   let depth = 0;
   let names = 0;
@@ -61,25 +70,31 @@ function scanValue(buf: Uint8Array, start: number): { end: number; names: number
 
 export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINITY): Split {
   // Validated on the bytes: decoding would silently turn bad sequences into U+FFFD and archive the bytes anyway.
-  if (!isUtf8(buf)) return { ok: false, problem: 'the request body is not valid UTF-8, the encoding of every DIP message' };
+  if (!isUtf8(buf))
+    return { ok: false, problem: 'the request body is not valid UTF-8, the encoding of every DIP message' };
   const n = buf.length;
   let i = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   i = skipWhitespace(buf, i);
   if (i >= n) return { ok: false, problem: 'the request body is empty' };
-  if (buf[i] !== OPEN_BRACKET) return { ok: false, problem: 'the request body must be a JSON array: [ {"payload": {...}}, ... ]' };
+  if (buf[i] !== OPEN_BRACKET)
+    return { ok: false, problem: 'the request body must be a JSON array: [ {"payload": {...}}, ... ]' };
   const starts: number[] = [];
   const ends: number[] = [];
   const names: number[] = [];
   i = skipWhitespace(buf, i + 1);
   if (buf[i] === CLOSE_BRACKET) {
     i = skipWhitespace(buf, i + 1);
-    return i === n ? { ok: true, starts, ends, names } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
+    return i === n
+      ? { ok: true, starts, ends, names }
+      : { ok: false, problem: `unexpected data after the array at byte ${i}` };
   }
   for (;;) {
-    if (starts.length >= maxElements) return { ok: false, problem: `more than ${maxElements} messages in one request`, tooMany: true };
+    if (starts.length >= maxElements)
+      return { ok: false, problem: `more than ${maxElements} messages in one request`, tooMany: true };
     const start = i;
     const scanned = scanValue(buf, i);
-    if ('unterminatedAt' in scanned) return { ok: false, problem: `unterminated string starting at byte ${scanned.unterminatedAt}` };
+    if ('unterminatedAt' in scanned)
+      return { ok: false, problem: `unterminated string starting at byte ${scanned.unterminatedAt}` };
     if ('tooDeepAt' in scanned) return { ok: false, problem: tooDeepProblem(scanned.tooDeepAt), tooDeep: true };
     i = scanned.end;
     if (i >= n) return { ok: false, problem: 'the request body ends before the array is closed' };
@@ -90,9 +105,12 @@ export function splitJsonArray(buf: Buffer, maxElements = Number.POSITIVE_INFINI
       i = skipWhitespace(buf, i + 1);
       continue;
     }
-    if (buf[i] !== CLOSE_BRACKET) return { ok: false, problem: `unexpected '${String.fromCharCode(buf[i]!)}' at byte ${i}` };
+    if (buf[i] !== CLOSE_BRACKET)
+      return { ok: false, problem: `unexpected '${String.fromCharCode(buf[i]!)}' at byte ${i}` };
     i = skipWhitespace(buf, i + 1);
-    return i === n ? { ok: true, starts, ends, names } : { ok: false, problem: `unexpected data after the array at byte ${i}` };
+    return i === n
+      ? { ok: true, starts, ends, names }
+      : { ok: false, problem: `unexpected data after the array at byte ${i}` };
   }
 }
 

@@ -29,17 +29,29 @@ export interface Echo {
   eventCode: string | null;
 }
 
-export type Examined = Echo & (
-  | { kind: 'unreadable'; problem: string }
-  | { kind: 'interface'; help: string }
-  /** `canonical`: the payload canonically spelled and where its MPANs are, once S0 selected a schema. */
-  | { kind: 'schema'; problems: string[]; s1: unknown; canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] } }
-  /** `alone`: the element is `{"payload": …}` and nothing else. `payload` is canonically spelled. */
-  | {
-    kind: 'valid'; leaf: LeafSchema; payload: JsonObject; s1: SenderBlock; asReceived: boolean; alone: boolean; element: ElementRef;
-    mpanFields: readonly MpanField[];
-  }
-);
+export type Examined = Echo &
+  (
+    | { kind: 'unreadable'; problem: string }
+    | { kind: 'interface'; help: string }
+    /** `canonical`: the payload canonically spelled and where its MPANs are, once S0 selected a schema. */
+    | {
+        kind: 'schema';
+        problems: string[];
+        s1: unknown;
+        canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] };
+      }
+    /** `alone`: the element is `{"payload": …}` and nothing else. `payload` is canonically spelled. */
+    | {
+        kind: 'valid';
+        leaf: LeafSchema;
+        payload: JsonObject;
+        s1: SenderBlock;
+        asReceived: boolean;
+        alone: boolean;
+        element: ElementRef;
+        mpanFields: readonly MpanField[];
+      }
+  );
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 const tenChars = (v: unknown): string | null => (typeof v === 'string' && v.length === 10 ? v : null);
@@ -74,11 +86,17 @@ export function examineElement(
     return { ...NO_ECHO, kind: 'unreadable', problem: `message ${index} is not valid JSON: ${(e as Error).message}` };
   }
   const payload = isObject(element) ? getProperty(element, 'payload') : undefined;
-  if (!isObject(payload)) return { ...NO_ECHO, kind: 'unreadable', problem: `message ${index} must be an object {"payload": {...}}` };
+  if (!isObject(payload))
+    return { ...NO_ECHO, kind: 'unreadable', problem: `message ${index} must be an object {"payload": {...}}` };
   const echo = echoOf(payload);
   // JSON.parse keeps the last of repeated names silently; a reader that keeps the first would see another message.
   if (countNames(element) !== ref.names) {
-    return { ...echo, kind: 'schema', problems: ['a field name is repeated within one object; each name may appear once'], s1: undefined };
+    return {
+      ...echo,
+      kind: 'schema',
+      problems: ['a field name is repeated within one object; each name may appear once'],
+      s1: undefined,
+    };
   }
   const verdict = checkPayload(catalogue, schemas, channel, payload, explain);
   if (verdict.kind === 'interface') return { ...echo, kind: 'interface', help: verdict.help };
@@ -92,8 +110,17 @@ export function examineElement(
   const alone = Object.keys(element as object).length === 1;
   // Spelled out: V8 gives `{ ...echo, more }` objects no shared shape, which costs every message microseconds.
   return {
-    sur: echo.sur, senderId: echo.senderId, dcpId: echo.dcpId, eventCode: echo.eventCode,
-    kind: 'valid', leaf: verdict.leaf, payload: verdict.payload, s1, asReceived: verdict.asReceived, alone, element: ref,
+    sur: echo.sur,
+    senderId: echo.senderId,
+    dcpId: echo.dcpId,
+    eventCode: echo.eventCode,
+    kind: 'valid',
+    leaf: verdict.leaf,
+    payload: verdict.payload,
+    s1,
+    asReceived: verdict.asReceived,
+    alone,
+    element: ref,
     mpanFields: verdict.mpanFields,
   };
 }

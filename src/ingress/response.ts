@@ -1,5 +1,11 @@
 /** The send API's answer: one StandardResponse item per message, or one for a request refused whole. */
-import { clampHelp, msgText, type MsgCode, type StandardResponse, type StandardResponseItem } from '../domain/responses.js';
+import {
+  clampHelp,
+  msgText,
+  type MsgCode,
+  type StandardResponse,
+  type StandardResponseItem,
+} from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
 
 /** The outcome of one message, as the response reports it. */
@@ -15,7 +21,10 @@ export interface Outcome {
 }
 
 export function responseItem(
-  o: Outcome, fallbackSender: string, sentTimestamp: string, ticketUrl: (transactionId: string) => string | null = () => null,
+  o: Outcome,
+  fallbackSender: string,
+  sentTimestamp: string,
+  ticketUrl: (transactionId: string) => string | null = () => null,
 ): StandardResponseItem {
   const accepted = o.code === null;
   return {
@@ -36,9 +45,22 @@ export function responseItem(
 export function requestFailure(senderId: string, code: MsgCode, help: string, now: number): StandardResponse {
   const ts = formatDateTime(now);
   return {
-    messageArray: [responseItem({
-      code, help, transactionId: null, sur: null, senderId, dcpId: null, recipientId: null, correlationId: null,
-    }, senderId, ts)],
+    messageArray: [
+      responseItem(
+        {
+          code,
+          help,
+          transactionId: null,
+          sur: null,
+          senderId,
+          dcpId: null,
+          recipientId: null,
+          correlationId: null,
+        },
+        senderId,
+        ts,
+      ),
+    ],
     timestamp: ts,
   };
 }

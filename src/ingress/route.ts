@@ -10,7 +10,14 @@ import { formatDateTime } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import { MpanView, type RegistryChange } from '../routing/mpan-view.js';
 import { resolveRecipients, type RoutingFacts } from '../routing/resolve.js';
-import type { ArchivedMessage, JournalEntry, MpanChange, MpanStore, NewDelivery, NewStatusMessage } from '../storage/ports.js';
+import type {
+  ArchivedMessage,
+  JournalEntry,
+  MpanChange,
+  MpanStore,
+  NewDelivery,
+  NewStatusMessage,
+} from '../storage/ports.js';
 
 /** What examining a message found that routing needs. */
 export interface RouteInput {
@@ -28,31 +35,83 @@ export interface Routed {
 
 export async function routeAccepted(
   inputs: RouteInput[],
-  ctx: { rule: ChannelRule; registry: RegistryView; store: MpanStore; dipId: string; now: number; ticketUrl?: (transactionId: string) => string | null },
+  ctx: {
+    rule: ChannelRule;
+    registry: RegistryView;
+    store: MpanStore;
+    dipId: string;
+    now: number;
+    ticketUrl?: (transactionId: string) => string | null;
+  },
 ): Promise<Routed> {
   const routed: Routed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
   if (inputs.length === 0) return routed;
   const rules = ctx.rule;
-  const needsMpan = inputs.some((i) => i.facts.mpan !== null && (ruleFor(rules, i.message.eventCode).recipients.secondary.length > 0 || i.changes.length > 0));
-  const view = new MpanView(needsMpan ? await ctx.store.appointments(inputs.flatMap((i) => (i.facts.mpan ? [i.facts.mpan] : []))) : []);
-  const entry = (m: ArchivedMessage, stage: JournalEntry['stage'], status: string, statusCode: number, message: string | null, reason: string | null): JournalEntry => ({
-    at: ctx.now, stage, status, statusCode, messageSeq: m.seq, transactionId: m.transactionId, senderUniqueReference: m.senderUniqueReference,
-    channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan, correlationId: m.correlationId, recipient: null, role: null,
-    message, reason, durationMs: 0,
+  const needsMpan = inputs.some(
+    (i) =>
+      i.facts.mpan !== null &&
+      (ruleFor(rules, i.message.eventCode).recipients.secondary.length > 0 || i.changes.length > 0),
+  );
+  const view = new MpanView(
+    needsMpan ? await ctx.store.appointments(inputs.flatMap((i) => (i.facts.mpan ? [i.facts.mpan] : []))) : [],
+  );
+  const entry = (
+    m: ArchivedMessage,
+    stage: JournalEntry['stage'],
+    status: string,
+    statusCode: number,
+    message: string | null,
+    reason: string | null,
+  ): JournalEntry => ({
+    at: ctx.now,
+    stage,
+    status,
+    statusCode,
+    messageSeq: m.seq,
+    transactionId: m.transactionId,
+    senderUniqueReference: m.senderUniqueReference,
+    channel: m.channel,
+    eventCode: m.eventCode,
+    senderId: m.senderId,
+    mpan: m.mpan,
+    correlationId: m.correlationId,
+    recipient: null,
+    role: null,
+    message,
+    reason,
+    durationMs: 0,
   });
 
   for (const { message: m, facts, changes } of inputs) {
     const applied = changes.filter((c) => view.apply(c));
     for (const c of applied) routed.registryChanges.push({ ...c, sourceSeq: m.seq });
     if (applied.length > 0) {
-      routed.journal.push(entry(m, 'MPANUpdateQueue', 'OK', 200, null, applied.map((c) => `${c.service} ${c.action} ${c.participantId}`).join('; ')));
+      routed.journal.push(
+        entry(
+          m,
+          'MPANUpdateQueue',
+          'OK',
+          200,
+          null,
+          applied.map((c) => `${c.service} ${c.action} ${c.participantId}`).join('; '),
+        ),
+      );
     }
     const { recipients, problems } = resolveRecipients(
-      ruleFor(rules, m.eventCode).recipients, facts, ctx.registry, (mpan, service) => view.serving(mpan, service, m.receivedAt),
+      ruleFor(rules, m.eventCode).recipients,
+      facts,
+      ctx.registry,
+      (mpan, service) => view.serving(mpan, service, m.receivedAt),
     );
     m.recipients = { primaryRecipients: facts.primaryRecipients ?? [], recipients };
     for (const r of recipients) {
-      routed.deliveries.push({ messageSeq: m.seq, recipientId: r.dipId, role: r.role, channel: m.channel, publicationId: rules.publication });
+      routed.deliveries.push({
+        messageSeq: m.seq,
+        recipientId: r.dipId,
+        role: r.role,
+        channel: m.channel,
+        publicationId: rules.publication,
+      });
     }
     for (const p of problems) {
       routed.journal.push(entry(m, 'Addressing', 'Failed', 400, msgText(p.code), p.help));
@@ -61,9 +120,16 @@ export async function routeAccepted(
         role: m.senderRole,
         messageSeq: m.seq,
         item: {
-          transactionID: m.transactionId, senderUniqueReference: m.senderUniqueReference, correlationID: m.correlationId,
-          sentTimestamp: formatDateTime(ctx.now), senderID: ctx.dipId, recipientID: m.senderId, DIPConnectionProviderID: m.dcpId,
-          message: msgText(p.code), help: p.help, serviceTicketURL: ctx.ticketUrl?.(m.transactionId) ?? null,
+          transactionID: m.transactionId,
+          senderUniqueReference: m.senderUniqueReference,
+          correlationID: m.correlationId,
+          sentTimestamp: formatDateTime(ctx.now),
+          senderID: ctx.dipId,
+          recipientID: m.senderId,
+          DIPConnectionProviderID: m.dcpId,
+          message: msgText(p.code),
+          help: p.help,
+          serviceTicketURL: ctx.ticketUrl?.(m.transactionId) ?? null,
         },
       });
     }

@@ -46,15 +46,27 @@ export async function validateMessages(
 ): Promise<string[]> {
   const split = splitJsonArray(body, VALIDATE_LIMITS.messages);
   if (!split.ok) {
-    return [split.tooMany ? `${split.problem}; validate at most ${VALIDATE_LIMITS.messages} at a time`
-      : split.tooDeep ? `the request body is ${split.problem}` : `the request body is not valid JSON: ${split.problem}`];
+    return [
+      split.tooMany
+        ? `${split.problem}; validate at most ${VALIDATE_LIMITS.messages} at a time`
+        : split.tooDeep
+          ? `the request body is ${split.problem}`
+          : `the request body is not valid JSON: ${split.problem}`,
+    ];
   }
   if (split.starts.length === 0) return ['the request body must contain at least one message: [ {"payload": {...}} ]'];
   const problems: string[] = [];
   for (let i = 0; i < split.starts.length && problems.length < VALIDATE_LIMITS.problems; i++) {
     if (i > 0 && i % 50 === 0) await yieldToEventLoop();
     const at = (p: string): string => `message ${i}: ${p}`;
-    const e = examineElement(catalogue, schemas, target.channel, { body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! }, i, true);
+    const e = examineElement(
+      catalogue,
+      schemas,
+      target.channel,
+      { body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! },
+      i,
+      true,
+    );
     if (e.kind === 'unreadable') {
       problems.push(at(e.problem.replace(/^message \d+ /, '')));
       continue;
@@ -65,14 +77,25 @@ export async function validateMessages(
     }
     if (e.kind === 'schema') problems.push(...e.problems.map(at));
     if (e.eventCode !== null && e.eventCode !== target.eventCode) {
-      problems.push(at(`/CommonBlock/S0/eventCode '${e.eventCode}' is not the event of this endpoint, ${target.eventCode}`));
+      problems.push(
+        at(`/CommonBlock/S0/eventCode '${e.eventCode}' is not the event of this endpoint, ${target.eventCode}`),
+      );
     }
     const s1: unknown = e.s1;
     if (s1 !== null && typeof s1 === 'object' && !Array.isArray(s1)) {
-      problems.push(...staticProblems(s1 as Partial<SenderBlock> & JsonObject, { ...ctx, channel: target.channel }).map((p) => at(`${p.code} - ${p.help}`)));
+      problems.push(
+        ...staticProblems(s1 as Partial<SenderBlock> & JsonObject, { ...ctx, channel: target.channel }).map((p) =>
+          at(`${p.code} - ${p.help}`),
+        ),
+      );
     }
     problems.push(...mpanProblemsOf(e).map((p) => at(`${p.code} - ${p.help}`)));
   }
-  if (problems.length >= VALIDATE_LIMITS.problems) problems.splice(VALIDATE_LIMITS.problems, Infinity, `... and possibly more: at most ${VALIDATE_LIMITS.problems} problems are listed`);
+  if (problems.length >= VALIDATE_LIMITS.problems)
+    problems.splice(
+      VALIDATE_LIMITS.problems,
+      Infinity,
+      `... and possibly more: at most ${VALIDATE_LIMITS.problems} problems are listed`,
+    );
   return problems;
 }

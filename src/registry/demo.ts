@@ -39,7 +39,10 @@ export const DEMO_PARTICIPANTS: DemoParticipantSpec[] = [
     dipId: '1900000001',
     name: 'Demo DIP Connection Provider',
     roles: ['DCP'],
-    actsFor: [{ participant: '1000000002', role: 'SUP' }, { participant: '1300000002', role: 'MSA' }],
+    actsFor: [
+      { participant: '1000000002', role: 'SUP' },
+      { participant: '1300000002', role: 'MSA' },
+    ],
   },
 ];
 
@@ -97,7 +100,10 @@ async function issueDipCertificate(ca: KeyAndCertificate, paths: PkiPaths): Prom
 }
 
 /** Creates the CA, the TLS server certificate and the DIP's own certificate unless they exist. */
-export async function ensureDevPki(dataDir: string, hostNames: string[]): Promise<{ paths: PkiPaths; ca: KeyAndCertificate }> {
+export async function ensureDevPki(
+  dataDir: string,
+  hostNames: string[],
+): Promise<{ paths: PkiPaths; ca: KeyAndCertificate }> {
   const paths = pkiPaths(dataDir);
   mkdirSync(join(paths.dir, 'participants'), { recursive: true });
   if (existsSync(paths.caCert) && existsSync(paths.caKey)) {
@@ -138,10 +144,19 @@ export async function createDemoMarket(
     writePrivate(privateKeyPath, certs[i]!.privateKeyPem);
     await registry.registerCertificate(spec.dipId, certs[i]!.certificatePem);
     const apiKey = await registry.issueApiKey(spec.dipId, 'demo');
-    participants.push({ dipId: spec.dipId, name: spec.name, roles: spec.roles, apiKey, certificatePath, privateKeyPath, ...(spec.actsFor ? { actsFor: spec.actsFor } : {}) });
+    participants.push({
+      dipId: spec.dipId,
+      name: spec.name,
+      roles: spec.roles,
+      apiKey,
+      certificatePath,
+      privateKeyPath,
+      ...(spec.actsFor ? { actsFor: spec.actsFor } : {}),
+    });
   }
   for (const spec of specs) {
-    for (const grant of spec.actsFor ?? []) await registry.grantDcp({ dcpId: spec.dipId, participantId: grant.participant, role: grant.role });
+    for (const grant of spec.actsFor ?? [])
+      await registry.grantDcp({ dcpId: spec.dipId, participantId: grant.participant, role: grant.role });
   }
   return participants;
 }
@@ -151,7 +166,11 @@ export async function createDemoMarket(
  * registry: when the registry holds anyone but demo participants, nothing is created. Creation is
  * idempotent, so a first start that was cut short is completed by the next one.
  */
-export async function ensureDemoMarket(registry: Registry, dataDir: string, ca: KeyAndCertificate): Promise<DemoParticipant[] | null> {
+export async function ensureDemoMarket(
+  registry: Registry,
+  dataDir: string,
+  ca: KeyAndCertificate,
+): Promise<DemoParticipant[] | null> {
   const registered = registry.view().participants();
   if (registered.length > 0 && existsSync(demoFilePath(dataDir))) return null;
   const demoIds = new Set(DEMO_PARTICIPANTS.map((p) => p.dipId));
@@ -186,7 +205,10 @@ export function writeDemoSamples(
     const sender = specs.find((p) => role !== undefined && p.roles.includes(role as Role));
     if (!role || !sender) continue;
     const path = join(dir, `${channel}.json`);
-    writeFileSync(path, `${JSON.stringify(build(channel, eventCode, sender.dipId, role, channel === 'IF-021' ? 10 : 1), null, 2)}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify(build(channel, eventCode, sender.dipId, role, channel === 'IF-021' ? 10 : 1), null, 2)}\n`,
+    );
     files[channel] = path;
   }
   return files;

@@ -24,7 +24,9 @@ function date(text: string): number | null {
 
 /** One CSV row → the registry changes it makes, or what is wrong with it. */
 export function parseMpanRow(line: string): MpanChange[] | string {
-  const [mpan = '', service = '', participant = '', from = '', to = ''] = line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const [mpan = '', service = '', participant = '', from = '', to = ''] = line
+    .split(',')
+    .map((c) => c.trim().replace(/^"|"$/g, ''));
   if (!/^\d{13}$/.test(mpan)) return `MPAN '${mpan}' is not 13 digits`;
   const notMpan = mpanCoreProblem(mpan);
   if (notMpan) return `MPAN '${mpan}' is not a valid MPAN: ${notMpan}`;

@@ -71,7 +71,8 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
     refresh: load,
     async saveParticipant(p) {
       // DT-006 says 10 characters; the SUR pattern makes them hexadecimal, or the participant could never send.
-      if (!/^[0-9A-Fa-f]{10}$/.test(p.dipId)) throw new Error(`DIP ids are exactly 10 hexadecimal characters (usually digits): '${p.dipId}'`);
+      if (!/^[0-9A-Fa-f]{10}$/.test(p.dipId))
+        throw new Error(`DIP ids are exactly 10 hexadecimal characters (usually digits): '${p.dipId}'`);
       await store.saveParticipant(p);
       await refresh();
     },
@@ -93,7 +94,13 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
       requireParticipant(dipId);
       const cert = new X509Certificate(pem);
       const fingerprint = fingerprintOf(cert);
-      await store.addCertificate({ fingerprint, dipId, subject: cert.subject, notAfter: validityOf(cert).notAfter, pem });
+      await store.addCertificate({
+        fingerprint,
+        dipId,
+        subject: cert.subject,
+        notAfter: validityOf(cert).notAfter,
+        pem,
+      });
       await refresh();
       return fingerprint;
     },

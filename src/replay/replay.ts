@@ -15,15 +15,27 @@ import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
 import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
-import type { ReplayCursor, ReplayQuery, Requeue, RequeueProgress, Store, StatusReplayQuery } from '../storage/ports.js';
+import type {
+  ReplayCursor,
+  ReplayQuery,
+  Requeue,
+  RequeueProgress,
+  Store,
+  StatusReplayQuery,
+} from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
 
 /** Messages read from the archive at a time while a page is built. */
 const CHUNK = 1_000;
-const OPEN = Buffer.from('['), CLOSE = Buffer.from(']'), COMMA = Buffer.from(',');
+const OPEN = Buffer.from('['),
+  CLOSE = Buffer.from(']'),
+  COMMA = Buffer.from(',');
 
 export interface ReplayDeps {
-  store: Pick<Store, 'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues' | 'webhooks'>;
+  store: Pick<
+    Store,
+    'replayKeys' | 'replayStatuses' | 'messagesBySeq' | 'reserveSequence' | 'startRequeue' | 'requeues' | 'webhooks'
+  >;
   /** Whether a webhook of the recipient, configured by someone, is in force for a role (registry/entitlement.ts). */
   webhookInForce: (recipientId: string) => (configuredBy: string, role: string) => boolean;
   catalogue: Catalogue;
@@ -43,7 +55,8 @@ export type ReplayAnswer =
   | { status: 200 | 206; body: AsyncIterable<Buffer> | Buffer[]; count: number; continuation: string | null }
   | { status: 400; code: MsgCode; help: string };
 
-export type RequeueAnswer = { status: 202; requeueId: string; count: number } | { status: 400 | 429; code: MsgCode; help: string };
+export type RequeueAnswer =
+  { status: 202; requeueId: string; count: number } | { status: 400 | 429; code: MsgCode; help: string };
 
 interface Call {
   recipientId: string;
@@ -54,16 +67,19 @@ interface Call {
   continuation?: string | null;
 }
 
-const TOKEN_REFUSED = 'X-Continuation-Token is not one this DIP issued for this request: send the same request with the token it answered';
+const TOKEN_REFUSED =
+  'X-Continuation-Token is not one this DIP issued for this request: send the same request with the token it answered';
 
 /** Does a requeue cover only roles among `roles` (one made before roles were kept: the participant's own)? */
-const within = (r: Requeue, roles: readonly string[]): boolean => (r.roles ?? [WHOLE]).every((role) => roles.includes(role));
+const within = (r: Requeue, roles: readonly string[]): boolean =>
+  (r.roles ?? [WHOLE]).every((role) => roles.includes(role));
 
 export function createReplay(deps: ReplayDeps) {
   const copies = createCopies(deps.catalogue, deps.store, 0, deps.ticketUrl);
   /** Status messages are kept as long as the messages they are about: the longest retention. */
   const notBefore = (channel: string | null): number =>
-    deps.clock.now() - (channel === null ? retentionPlan(deps.retention, []).longestMs : retentionFor(deps.retention, channel));
+    deps.clock.now() -
+    (channel === null ? retentionPlan(deps.retention, []).longestMs : retentionFor(deps.retention, channel));
 
   /** Where a continued request starts, or why its token is refused; undefined for a first request. */
   const resume = (call: Call, fingerprint: string): { after: unknown } | { refused: true } | undefined => {
@@ -80,8 +96,18 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('messages', channel, call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: ReplayQuery = { recipientId: call.recipientId, roles: call.roles, channel, notBefore: notBefore(channel), ...parsed.filter };
-      const keys = await deps.store.replayKeys(query, (from?.after as ReplayCursor | undefined) ?? null, deps.pageSize + 1);
+      const query: ReplayQuery = {
+        recipientId: call.recipientId,
+        roles: call.roles,
+        channel,
+        notBefore: notBefore(channel),
+        ...parsed.filter,
+      };
+      const keys = await deps.store.replayKeys(
+        query,
+        (from?.after as ReplayCursor | undefined) ?? null,
+        deps.pageSize + 1,
+      );
       const page = keys.slice(0, deps.pageSize);
       const now = deps.clock.now();
       const day = formatCompactDate(now);
@@ -100,10 +126,14 @@ export function createReplay(deps: ReplayDeps) {
             const m = archived.get(k.seq);
             if (!m) return; // purged between the two reads
             if (written++ > 0) parts.push(COMMA);
-            parts.push(...copies.replayParts(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
-              transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
-              correlationID, replayTimestamp: formatDateTime(now), originalTransactionID: m.transactionId,
-            }));
+            parts.push(
+              ...copies.replayParts(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
+                transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
+                correlationID,
+                replayTimestamp: formatDateTime(now),
+                originalTransactionID: m.transactionId,
+              }),
+            );
           });
           yield Buffer.concat(parts);
         }
@@ -112,8 +142,12 @@ export function createReplay(deps: ReplayDeps) {
       const last = page.at(-1);
       const more = keys.length > page.length && last !== undefined;
       return {
-        status: more ? 206 : 200, body: body(), count: page.length,
-        continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } }) : null,
+        status: more ? 206 : 200,
+        body: body(),
+        count: page.length,
+        continuation: more
+          ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } })
+          : null,
       };
     },
 
@@ -124,13 +158,26 @@ export function createReplay(deps: ReplayDeps) {
       const fingerprint = requestFingerprint('statuses', call.recipientId, JSON.stringify(parsed.request));
       const from = resume(call, fingerprint);
       if (from && 'refused' in from) return { status: 400, code: 'MSG1000', help: TOKEN_REFUSED };
-      const query: StatusReplayQuery = { recipientId: call.recipientId, roles: call.roles, notBefore: notBefore(null), ...parsed.filter };
-      const rows = await deps.store.replayStatuses(query, (from?.after as number | undefined) ?? null, deps.pageSize + 1);
+      const query: StatusReplayQuery = {
+        recipientId: call.recipientId,
+        roles: call.roles,
+        notBefore: notBefore(null),
+        ...parsed.filter,
+      };
+      const rows = await deps.store.replayStatuses(
+        query,
+        (from?.after as number | undefined) ?? null,
+        deps.pageSize + 1,
+      );
       const page = rows.slice(0, deps.pageSize);
       const more = rows.length > page.length;
       return {
-        status: more ? 206 : 200, body: arrayParts(page.map((r) => Buffer.from(JSON.stringify(r.item)))), count: page.length,
-        continuation: more ? sealContinuation(deps.continuationKey, { request: fingerprint, after: page.at(-1)!.id }) : null,
+        status: more ? 206 : 200,
+        body: arrayParts(page.map((r) => Buffer.from(JSON.stringify(r.item)))),
+        count: page.length,
+        continuation: more
+          ? sealContinuation(deps.continuationKey, { request: fingerprint, after: page.at(-1)!.id })
+          : null,
       };
     },
 
@@ -143,7 +190,9 @@ export function createReplay(deps: ReplayDeps) {
       const id = `${call.recipientId}-${formatCompactDate(now)}-${deps.randomHex(8)}`;
       // Copies for a role with no webhook would wait for one, and hold up every later requeue of that role.
       const hooks = await deps.store.webhooks(call.recipientId, channel);
-      const roles = call.roles.filter((role) => webhookFor(hooks, role, deps.webhookInForce(call.recipientId)) !== null);
+      const roles = call.roles.filter(
+        (role) => webhookFor(hooks, role, deps.webhookInForce(call.recipientId)) !== null,
+      );
       let query: ReplayQuery | StatusReplayQuery;
       let request: unknown;
       if (channel === STATUS_CHANNEL) {
@@ -158,15 +207,31 @@ export function createReplay(deps: ReplayDeps) {
         request = parsed.request;
       }
       if (roles.length === 0) {
-        const path = channel === STATUS_CHANNEL ? `statusmessage/config/${call.recipientId}` : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
-        return { status: 400, code: 'MSG1000', help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to, in the roles you act in: configure one (${path}), or replay instead` };
+        const path =
+          channel === STATUS_CHANNEL
+            ? `statusmessage/config/${call.recipientId}`
+            : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
+        return {
+          status: 400,
+          code: 'MSG1000',
+          help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to, in the roles you act in: configure one (${path}), or replay instead`,
+        };
       }
-      const count = await deps.store.startRequeue({ id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now, roles }, query);
+      const count = await deps.store.startRequeue(
+        { id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now, roles },
+        query,
+      );
       if (count === null) {
         // Named only when it is one of the caller's own roles' requeues that holds this one up.
-        const current = (await deps.store.requeues(call.recipientId, channel, null)).find((r) => r.pending > 0 && within(r, call.roles));
+        const current = (await deps.store.requeues(call.recipientId, channel, null)).find(
+          (r) => r.pending > 0 && within(r, call.roles),
+        );
         const what = channel === STATUS_CHANNEL ? 'status messages' : channel;
-        return { status: 429, code: 'MSG1000', help: `requeue ${current?.id ?? '(starting)'} of ${call.recipientId} on ${what} is still in progress: one at a time; ask requeueStatus` };
+        return {
+          status: 429,
+          code: 'MSG1000',
+          help: `requeue ${current?.id ?? '(starting)'} of ${call.recipientId} on ${what} is still in progress: one at a time; ask requeueStatus`,
+        };
       }
       return { status: 202, requeueId: id, count };
     },
@@ -175,7 +240,12 @@ export function createReplay(deps: ReplayDeps) {
      * GET …/requeueStatus/{recipient-id}[?requeue-id=]: RequeueStatusArray, newest first, of the requeues all
      * of whose roles the caller acts in; empty when there is none.
      */
-    async requeueStatus(channel: string, recipientId: string, requeueId: string | null, roles: string[]): Promise<RequeueStatus[]> {
+    async requeueStatus(
+      channel: string,
+      recipientId: string,
+      requeueId: string | null,
+      roles: string[],
+    ): Promise<RequeueStatus[]> {
       const visible = (await deps.store.requeues(recipientId, channel, requeueId)).filter((r) => within(r, roles));
       return visible.map(requeueStatus);
     },
@@ -193,9 +263,13 @@ export interface RequeueStatus {
 /** A requeue's progress as the API reports it. Pure. */
 export function requeueStatus(p: RequeueProgress): RequeueStatus {
   const processed = p.total - p.pending;
-  const status = p.pending > 0 ? 'Processing' : p.failed === 0 ? 'Completed' : p.delivered === 0 ? 'Failed' : 'PartialCompletion';
+  const status =
+    p.pending > 0 ? 'Processing' : p.failed === 0 ? 'Completed' : p.delivered === 0 ? 'Failed' : 'PartialCompletion';
   return {
-    requeueId: p.id, percentComplete: p.total === 0 ? 100 : Math.floor((100 * processed) / p.total), totalTransactions: p.total,
-    processedTransactions: processed, status,
+    requeueId: p.id,
+    percentComplete: p.total === 0 ? 100 : Math.floor((100 * processed) / p.total),
+    totalTransactions: p.total,
+    processedTransactions: processed,
+    status,
   };
 }

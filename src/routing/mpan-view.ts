@@ -62,7 +62,13 @@ export class MpanView {
     if (this.serving(change.mpan, change.service, change.at) === change.participantId) return false;
     if (list.some((a) => a.participantId === change.participantId && a.from === change.at)) return false;
     for (const a of list) if (a.to === null && a.from < change.at) a.to = change.at;
-    list.push({ mpan: change.mpan, service: change.service, participantId: change.participantId, from: change.at, to: null });
+    list.push({
+      mpan: change.mpan,
+      service: change.service,
+      participantId: change.participantId,
+      from: change.at,
+      to: null,
+    });
     return true;
   }
 }

@@ -69,7 +69,10 @@ export function resolveRecipients(
   if (rules.primary.length > 0) {
     const named = [...new Set((facts.primaryRecipients ?? []).filter((id): id is string => typeof id === 'string'))];
     if (named.length === 0 && rules.primaryRequired) {
-      problems.push({ code: 'MSG1031', help: `A0.primaryRecipients must name the recipient (a participant in role ${rules.primary.join(' or ')})` });
+      problems.push({
+        code: 'MSG1031',
+        help: `A0.primaryRecipients must name the recipient (a participant in role ${rules.primary.join(' or ')})`,
+      });
     }
     for (const id of named) {
       const p = directory.participant(id);
@@ -79,7 +82,10 @@ export function resolveRecipients(
       }
       const held = rules.primary.filter((r) => p.roles.includes(r));
       if (held.length === 0) {
-        problems.push({ code: 'MSG1032', help: `primary recipient ${id} holds none of the roles that receive this channel (${rules.primary.join(', ')})` });
+        problems.push({
+          code: 'MSG1032',
+          help: `primary recipient ${id} holds none of the roles that receive this channel (${rules.primary.join(', ')})`,
+        });
         continue;
       }
       for (const role of held) add(id, role, 'primary');
@@ -88,22 +94,32 @@ export function resolveRecipients(
 
   if (rules.secondary.length > 0) {
     if (facts.mpan === null) {
-      problems.push({ code: 'MSG1037', help: `recipients ${rules.secondary.join(', ')} are found from the MPAN, and the message has none` });
+      problems.push({
+        code: 'MSG1037',
+        help: `recipients ${rules.secondary.join(', ')} are found from the MPAN, and the message has none`,
+      });
     } else {
       for (const service of rules.secondary) {
         const id = service === 'LDSO' && facts.distributor ? facts.distributor : serving(facts.mpan, service);
         if (id === null) {
-          if (!OPTIONAL_SERVICES.has(service)) problems.push({ code: 'MSG1038', help: `no ${service} is known for MPAN ${facts.mpan}` });
+          if (!OPTIONAL_SERVICES.has(service))
+            problems.push({ code: 'MSG1038', help: `no ${service} is known for MPAN ${facts.mpan}` });
           continue;
         }
         const p = directory.participant(id);
         if (!p) {
-          problems.push({ code: 'MSG1033', help: `the ${service} of MPAN ${facts.mpan}, '${id}', is not a DIP participant` });
+          problems.push({
+            code: 'MSG1033',
+            help: `the ${service} of MPAN ${facts.mpan}, '${id}', is not a DIP participant`,
+          });
           continue;
         }
         const held = (SERVICES[service] as readonly Role[]).filter((r) => p.roles.includes(r));
         if (held.length === 0) {
-          problems.push({ code: 'MSG1034', help: `the ${service} of MPAN ${facts.mpan}, ${id}, holds no ${service} role (${SERVICES[service].join(', ')})` });
+          problems.push({
+            code: 'MSG1034',
+            help: `the ${service} of MPAN ${facts.mpan}, ${id}, holds no ${service} role (${SERVICES[service].join(', ')})`,
+          });
           continue;
         }
         for (const role of held) add(id, role, 'secondary');
@@ -115,7 +131,8 @@ export function resolveRecipients(
     if ('participant' in a) {
       const p = directory.participant(a.participant);
       if (!p) problems.push({ code: 'MSG1035', help: `always recipient '${a.participant}' is not a DIP participant` });
-      else if (!p.roles.includes(a.role)) problems.push({ code: 'MSG1036', help: `always recipient ${a.participant} does not hold role ${a.role}` });
+      else if (!p.roles.includes(a.role))
+        problems.push({ code: 'MSG1036', help: `always recipient ${a.participant} does not hold role ${a.role}` });
       else add(a.participant, a.role, 'always');
     } else {
       for (const p of directory.holders(a.role)) add(p.dipId, a.role, 'always');
@@ -129,6 +146,12 @@ export function addressingBlock(
   primaryRecipients: readonly string[] | null,
   recipients: readonly { dipId: string; kind: RecipientKind }[],
 ): { primaryRecipients: string[]; secondaryRecipients: string[]; always: string[] } {
-  const ids = (kind: RecipientKind): string[] => [...new Set(recipients.filter((r) => r.kind === kind).map((r) => r.dipId))];
-  return { primaryRecipients: [...(primaryRecipients ?? [])], secondaryRecipients: ids('secondary'), always: ids('always') };
+  const ids = (kind: RecipientKind): string[] => [
+    ...new Set(recipients.filter((r) => r.kind === kind).map((r) => r.dipId)),
+  ];
+  return {
+    primaryRecipients: [...(primaryRecipients ?? [])],
+    secondaryRecipients: ids('secondary'),
+    always: ids('always'),
+  };
 }

@@ -14,7 +14,14 @@ import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
 import type { Runner } from '../delivery/runner.js';
-import { demoFilePath, ensureDevPki, pkiPaths, readDemoFile, writeDemoFile, type DemoMarketFile } from '../registry/demo.js';
+import {
+  demoFilePath,
+  ensureDevPki,
+  pkiPaths,
+  readDemoFile,
+  writeDemoFile,
+  type DemoMarketFile,
+} from '../registry/demo.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from './demo.js';
@@ -69,7 +76,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     store = await openStore(config.databaseUrl);
     let thread: DeliveryThread | null = null;
     const registry = await openRegistry(store, () => thread?.registryChanged());
-    const usesDevPki = config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile || !config.dipCertFile;
+    const usesDevPki =
+      config.demo || (config.tls.enabled && !config.tls.certFile) || !config.trustedCaFile || !config.dipCertFile;
     const pki = usesDevPki ? await ensureDevPki(config.dataDir, config.host === '0.0.0.0' ? [] : [config.host]) : null;
 
     const tls = config.tls.enabled
@@ -81,41 +89,83 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       : undefined;
     const anchorsFile = config.trustedCaFile ?? pkiPaths(config.dataDir).caCert;
     const anchors = existsSync(anchorsFile) ? parsePemBundle(readText(anchorsFile)) : [];
-    if (anchors.length === 0) logger.warn({ file: anchorsFile }, 'no trusted CA: every signed request will be refused (MSG1013)');
+    if (anchors.length === 0)
+      logger.warn({ file: anchorsFile }, 'no trusted CA: every signed request will be refused (MSG1013)');
     const clientAnchors = tls ? parsePemBundle(tls.clientCa) : [];
 
     // Participants exist before the port opens, so no request can arrive ahead of them.
-    const demoParticipants = config.demo && pki ? await prepareDemo(catalogue, registry, store, { dataDir: config.dataDir, ca: pki.ca, environment: config.environment, now: clock.now() }) : null;
-    const callLog = createCallLog(store, { onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up') });
+    const demoParticipants =
+      config.demo && pki
+        ? await prepareDemo(catalogue, registry, store, {
+            dataDir: config.dataDir,
+            ca: pki.ca,
+            environment: config.environment,
+            now: clock.now(),
+          })
+        : null;
+    const callLog = createCallLog(store, {
+      onDropped: (count) => logger.warn({ count }, 'audit records of refused calls dropped: writing could not keep up'),
+    });
     const setup: Omit<DeliverySetup, 'ticketBase'> = {
       config,
       dipCertFile: config.dipCertFile ?? pki!.paths.dipCert,
       dipKeyFile: config.dipKeyFile ?? pki!.paths.dipKey,
-      webhookCaFiles: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter((f): f is string => f !== null),
+      webhookCaFiles: [config.delivery.webhookCaFile ?? (pki ? pki.paths.caCert : null)].filter(
+        (f): f is string => f !== null,
+      ),
     };
     // Process roles: an api process leaves delivery and housekeeping to the workers sharing its database.
     const delivers = config.role !== 'api';
-    const continuationKey = createHash('sha256').update('opendip continuation tokens\n').update(readText(setup.dipKeyFile)).digest();
+    const continuationKey = createHash('sha256')
+      .update('opendip continuation tokens\n')
+      .update(readText(setup.dipKeyFile))
+      .digest();
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketBase: string | null = null;
     app = await buildApp({
-      config, catalogue, schemas, store, registry, callLog, clock, logger, anchors, clientAnchors, tls, continuationKey,
-      randomHex: (bytes) => randomBytes(bytes).toString('hex'), onAccepted: () => runner?.wake(),
+      config,
+      catalogue,
+      schemas,
+      store,
+      registry,
+      callLog,
+      clock,
+      logger,
+      anchors,
+      clientAnchors,
+      tls,
+      continuationKey,
+      randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+      onAccepted: () => runner?.wake(),
       ticketUrl: (transactionId) => (ticketBase === null ? null : `${ticketBase}${encodeURIComponent(transactionId)}`),
     });
     if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const origin = config.publicUrl ?? `${config.tls.enabled ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    ticketBase = config.role === 'worker' && !config.publicUrl ? null : `${origin}/${config.apiVersion}/audit/messages/`;
+    const origin =
+      config.publicUrl ??
+      `${config.tls.enabled ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    ticketBase =
+      config.role === 'worker' && !config.publicUrl ? null : `${origin}/${config.apiVersion}/audit/messages/`;
     const deliverySetup: DeliverySetup = { ...setup, ticketBase };
     // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
     const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
     if (threaded) thread = await startDeliveryThread(deliverySetup, logger);
-    runner = thread ?? (delivers ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger }) : null);
+    runner =
+      thread ??
+      (delivers
+        ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger })
+        : null);
     runner?.start();
-    housekeeper = delivers ? startHousekeeping(store, { intervalMs: config.housekeepingIntervalMs, retention: retentionPlan(config.retention, catalogue.channels.keys()), clock, logger }) : null;
+    housekeeper = delivers
+      ? startHousekeeping(store, {
+          intervalMs: config.housekeepingIntervalMs,
+          retention: retentionPlan(config.retention, catalogue.channels.keys()),
+          clock,
+          logger,
+        })
+      : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
 
     let market: DemoMarketFile | null = null;
@@ -126,15 +176,31 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Rewritten on every start: the port or public URL may have changed since the last one.
     if (market) writeDemoFile(config.dataDir, market);
     const demoSinks = market
-      ? await startDemoSinks(catalogue, store, market.participants, { dataDir: config.dataDir, caPem: readText(pkiPaths(config.dataDir).caCert), dipId: config.dipId, now: clock.now() })
+      ? await startDemoSinks(catalogue, store, market.participants, {
+          dataDir: config.dataDir,
+          caPem: readText(pkiPaths(config.dataDir).caCert),
+          dipId: config.dipId,
+          now: clock.now(),
+        })
       : null;
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
     // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
-    const refresher = setInterval(() => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')), REGISTRY_REFRESH_MS);
+    const refresher = setInterval(
+      () => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')),
+      REGISTRY_REFRESH_MS,
+    );
     refresher.unref();
     const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
     return {
-      app: openApp, store, registry, catalogue, callLog, delivery: openRunner, role: config.role, baseUrl, demo,
+      app: openApp,
+      store,
+      registry,
+      catalogue,
+      callLog,
+      delivery: openRunner,
+      role: config.role,
+      baseUrl,
+      demo,
       async close() {
         clearInterval(refresher);
         await openApp.close();

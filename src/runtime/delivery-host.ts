@@ -18,32 +18,41 @@ export interface DeliveryThread extends Runner {
 const SCRIPT = new URL('./delivery-thread.js', import.meta.url);
 
 /** `script` is the thread's entry (the delivery engine; another only to test this supervision). */
-export async function startDeliveryThread(setup: DeliverySetup, logger: Logger, script: URL = SCRIPT): Promise<DeliveryThread> {
+export async function startDeliveryThread(
+  setup: DeliverySetup,
+  logger: Logger,
+  script: URL = SCRIPT,
+): Promise<DeliveryThread> {
   let worker: Worker | null = null;
   let stopping = false;
   let restart: NodeJS.Timeout | null = null;
 
-  const spawn = (): Promise<void> => new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
-    let ready = false;
-    w.on('message', (m: string) => {
-      if (m === 'ready') {
-        ready = true;
-        worker = w;
-        resolve();
-      }
+  const spawn = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
+      let ready = false;
+      w.on('message', (m: string) => {
+        if (m === 'ready') {
+          ready = true;
+          worker = w;
+          resolve();
+        }
+      });
+      w.on('error', (e) => {
+        if (!ready) return reject(e);
+        logger.error({ err: e }, 'the delivery thread failed; starting it again');
+      });
+      w.on('exit', (code) => {
+        if (worker === w) worker = null;
+        if (!ready || stopping) return;
+        logger.error({ code }, 'the delivery thread exited; starting it again');
+        restart = setTimeout(
+          () =>
+            void spawn().catch((e: unknown) => logger.error({ err: e }, 'the delivery thread could not be started')),
+          RESTART_DELAY_MS,
+        );
+      });
     });
-    w.on('error', (e) => {
-      if (!ready) return reject(e);
-      logger.error({ err: e }, 'the delivery thread failed; starting it again');
-    });
-    w.on('exit', (code) => {
-      if (worker === w) worker = null;
-      if (!ready || stopping) return;
-      logger.error({ code }, 'the delivery thread exited; starting it again');
-      restart = setTimeout(() => void spawn().catch((e: unknown) => logger.error({ err: e }, 'the delivery thread could not be started')), RESTART_DELAY_MS);
-    });
-  });
 
   await spawn();
   return {

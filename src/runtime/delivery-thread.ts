@@ -20,8 +20,15 @@ const destination = pino.destination({ dest: 1, sync: false });
 const logger = pino({ level: setup.logLevel }, destination);
 const store = await openStore(setup.config.databaseUrl);
 const registry = await openRegistry(store);
-const engine = createDeliveryEngine(setup, { store, catalogue: loadCatalogue(setup.config.openapiFiles), registry: () => registry.view(), clock: systemClock, logger });
-const refresh = (): void => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed'));
+const engine = createDeliveryEngine(setup, {
+  store,
+  catalogue: loadCatalogue(setup.config.openapiFiles),
+  registry: () => registry.view(),
+  clock: systemClock,
+  logger,
+});
+const refresh = (): void =>
+  void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed'));
 const refresher = setInterval(refresh, REGISTRY_REFRESH_MS);
 
 // Messages are handled in the order sent, so a registry change is seen before the wake-up that follows it.

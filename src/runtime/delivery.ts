@@ -38,7 +38,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger }): Runner {
+export function createDeliveryEngine(
+  setup: DeliverySetup,
+  deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger },
+): Runner {
   const { config } = setup;
   const read = (file: string): string => readFileSync(file, 'utf8');
   const sender = createSender({
@@ -48,18 +51,33 @@ export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store;
   });
   // Named by machine, process, this engine and data directory, so that a restart knows its predecessor's leases.
   const holder: LeaseHolder = {
-    host: hostname(), pid: process.pid, instance: randomBytes(4).toString('hex'),
+    host: hostname(),
+    pid: process.pid,
+    instance: randomBytes(4).toString('hex'),
     dataDir: createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12),
   };
   // The embedded store is locked to one process: whatever leases it finds at start are of a process now dead.
   const exclusive = config.databaseUrl.startsWith('sqlite:');
   const runner = createRunner({
-    store: deps.store, sender, catalogue: deps.catalogue, registry: deps.registry, clock: deps.clock, logger: deps.logger, dipId: config.dipId,
-    owner: formatLeaseHolder(holder), deadHolders: (holders) => deadHolders(holders, holder, { exclusive, isAlive }), random: Math.random,
-    ticketUrl: (transactionId) => (setup.ticketBase === null ? null : `${setup.ticketBase}${encodeURIComponent(transactionId)}`),
+    store: deps.store,
+    sender,
+    catalogue: deps.catalogue,
+    registry: deps.registry,
+    clock: deps.clock,
+    logger: deps.logger,
+    dipId: config.dipId,
+    owner: formatLeaseHolder(holder),
+    deadHolders: (holders) => deadHolders(holders, holder, { exclusive, isAlive }),
+    random: Math.random,
+    ticketUrl: (transactionId) =>
+      setup.ticketBase === null ? null : `${setup.ticketBase}${encodeURIComponent(transactionId)}`,
     policy: {
-      retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs }, breaker: DEFAULT_BREAKER,
-      lingerMs: config.delivery.lingerMs, concurrency: config.delivery.concurrency, leaseMs: config.delivery.leaseMs, pollMs: 1_000,
+      retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs },
+      breaker: DEFAULT_BREAKER,
+      lingerMs: config.delivery.lingerMs,
+      concurrency: config.delivery.concurrency,
+      leaseMs: config.delivery.leaseMs,
+      pollMs: 1_000,
     },
   });
   // Other processes sharing the database say when they commit copies (PostgreSQL NOTIFY): wake at once.
@@ -68,14 +86,18 @@ export function createDeliveryEngine(setup: DeliverySetup, deps: { store: Store;
     ...runner,
     start() {
       runner.start();
-      unwatch = deps.store.watchDue?.(() => runner.wake()).catch((e: unknown) => {
-        deps.logger.warn({ err: e }, 'cannot listen for due work; polling only');
-        return undefined;
-      });
+      unwatch = deps.store
+        .watchDue?.(() => runner.wake())
+        .catch((e: unknown) => {
+          deps.logger.warn({ err: e }, 'cannot listen for due work; polling only');
+          return undefined;
+        });
     },
     /** Lets the calls in flight finish, then closes the engine's connections. */
     async stop() {
-      await (await unwatch)?.();
+      await (
+        await unwatch
+      )?.();
       await runner.stop();
       await sender.close();
     },

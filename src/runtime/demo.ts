@@ -13,7 +13,14 @@ import { setPointer } from '../domain/pointer.js';
 import type { Role } from '../domain/model.js';
 import { buildBatch } from '../catalogue/messages.js';
 import type { KeyAndCertificate } from '../crypto/devpki.js';
-import { DEMO_PARTICIPANTS, ensureDemoMarket, pkiPaths, writeDemoFile, writeDemoSamples, type DemoParticipant } from '../registry/demo.js';
+import {
+  DEMO_PARTICIPANTS,
+  ensureDemoMarket,
+  pkiPaths,
+  writeDemoFile,
+  writeDemoSamples,
+  type DemoParticipant,
+} from '../registry/demo.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore } from '../storage/ports.js';
 import { startSink, type Sink } from '../sink/sink.js';
@@ -38,7 +45,14 @@ function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
 
 /** The demo MPAN and who serves it, so that messages about it route to demo participants. */
 export const DEMO_MPAN = '1900000000013';
-const DEMO_SERVICES = { SUP: '1000000001', LDSO: '1600000001', MS: '1300000001', DS: '1200000001', MDR: '1500000001', REGS: '1100000001' } as const;
+const DEMO_SERVICES = {
+  SUP: '1000000001',
+  LDSO: '1600000001',
+  MS: '1300000001',
+  DS: '1200000001',
+  MDR: '1500000001',
+  REGS: '1100000001',
+} as const;
 
 /** Whether the demo's IF-021 sample is about `mpan`. */
 function samplesName(dataDir: string, mpan: string): boolean {
@@ -57,9 +71,16 @@ export async function prepareDemo(
   // A demo market an earlier version made may name another demo MPAN (one whose check digit was wrong):
   // its samples are written again and the MPAN appointed, so the banner's command still works.
   if (!participants && samplesName(o.dataDir, DEMO_MPAN)) return null;
-  await store.applyMpanChanges(Object.entries(DEMO_SERVICES).map(([service, participantId]) => ({
-    mpan: DEMO_MPAN, service: service as keyof typeof DEMO_SERVICES, action: 'appoint' as const, participantId, at: 0, sourceSeq: null,
-  })));
+  await store.applyMpanChanges(
+    Object.entries(DEMO_SERVICES).map(([service, participantId]) => ({
+      mpan: DEMO_MPAN,
+      service: service as keyof typeof DEMO_SERVICES,
+      action: 'appoint' as const,
+      participantId,
+      at: 0,
+      sourceSeq: null,
+    })),
+  );
   const channels = [...catalogue.channels.values()].map((c) => {
     const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
     return { channel: c.id, eventCode, senders: ruleFor(c, eventCode).senders };
@@ -68,21 +89,38 @@ export async function prepareDemo(
     // A sender that must name its recipient names a demo participant in a role that receives the channel.
     const primary = ruleFor(catalogue.channels.get(channel)!, eventCode).recipients.primary;
     const recipient = DEMO_PARTICIPANTS.find((p) => p.dipId !== sender && p.roles.some((r) => primary.includes(r)));
-    const batch = buildBatch(catalogue, {
-      channel, eventCode, sender, role, environment: o.environment, mpan: DEMO_MPAN, distributor: DEMO_SERVICES.LDSO,
-      ...(recipient ? { primaryRecipients: [recipient.dipId] } : {}),
-    }, count);
+    const batch = buildBatch(
+      catalogue,
+      {
+        channel,
+        eventCode,
+        sender,
+        role,
+        environment: o.environment,
+        mpan: DEMO_MPAN,
+        distributor: DEMO_SERVICES.LDSO,
+        ...(recipient ? { primaryRecipients: [recipient.dipId] } : {}),
+      },
+      count,
+    );
     // Registration samples name the demo's own appointees, so sending them keeps the demo market routable:
     // appointments re-appoint who already serves, de-appointments name nobody the demo depends on.
     for (const { payload } of batch) {
       for (const u of registryUpdatesFor(catalogue.channels.get(channel)!, eventCode)) {
-        if (u.participant.startsWith('/')) setPointer(payload, u.participant, u.action === 'appoint' ? DEMO_SERVICES[u.service] : '1999999999');
+        if (u.participant.startsWith('/'))
+          setPointer(payload, u.participant, u.action === 'appoint' ? DEMO_SERVICES[u.service] : '1999999999');
       }
     }
     return batch;
   });
   // Written now, so a start cut short still leaves the keys just issued; the URL is settled once listening.
-  if (participants) writeDemoFile(o.dataDir, { baseUrl: '', environment: o.environment, caCertificatePath: pkiPaths(o.dataDir).caCert, participants });
+  if (participants)
+    writeDemoFile(o.dataDir, {
+      baseUrl: '',
+      environment: o.environment,
+      caCertificatePath: pkiPaths(o.dataDir).caCert,
+      participants,
+    });
   return participants;
 }
 
@@ -97,16 +135,27 @@ export async function startDemoSinks(
   const subscriptions: { recipientId: string; channel: string }[] = [];
   for (const channel of catalogue.channels.keys()) {
     const roles = receivingRoles(catalogue, channel);
-    for (const p of participants) if (p.roles.some((r) => roles.has(r))) subscriptions.push({ recipientId: p.dipId, channel });
+    for (const p of participants)
+      if (p.roles.some((r) => roles.has(r))) subscriptions.push({ recipientId: p.dipId, channel });
   }
   for (const p of participants) subscriptions.push({ recipientId: p.dipId, channel: STATUS_CHANNEL });
   for (const { recipientId, channel } of subscriptions) {
     const existing = (await store.webhooks(recipientId, channel)).find((w) => w.role === WHOLE);
     if (existing && existing.configuredBy !== options.dipId) continue;
-    await store.saveWebhooks([{
-      recipientId, channel, role: WHOLE, callbackUrl: `${sink.url}/${recipientId}/${channel}`, maxMessageCount: 1000, maxPayloadKb: 10_240,
-      configuredBy: options.dipId,
-    }], options.now);
+    await store.saveWebhooks(
+      [
+        {
+          recipientId,
+          channel,
+          role: WHOLE,
+          callbackUrl: `${sink.url}/${recipientId}/${channel}`,
+          maxMessageCount: 1000,
+          maxPayloadKb: 10_240,
+          configuredBy: options.dipId,
+        },
+      ],
+      options.now,
+    );
   }
   return { sink, inbox };
 }

@@ -23,7 +23,11 @@ export function startHousekeeping(
   const round = async (): Promise<void> => {
     try {
       const lead = await store.leadHousekeeping();
-      if (lead !== leading) options.logger.info({ leading: lead }, lead ? 'this process now leads housekeeping' : 'another process leads housekeeping');
+      if (lead !== leading)
+        options.logger.info(
+          { leading: lead },
+          lead ? 'this process now leads housekeeping' : 'another process leads housekeeping',
+        );
       leading = lead;
       if (!lead) return;
       const report = await store.housekeeping(options.clock.now(), options.retention);

@@ -70,7 +70,13 @@ export interface SignaturePolicy {
  * What is wrong with a call's signature, in the order of message-signing.md's receiver checks, or null.
  * `url` is the absolute URL the DIP called; it is lower-cased here, as the signer does.
  */
-export function signatureProblem(method: string, url: string, headers: HeaderBag, body: Buffer, policy: SignaturePolicy): string | null {
+export function signatureProblem(
+  method: string,
+  url: string,
+  headers: HeaderBag,
+  body: Buffer,
+  policy: SignaturePolicy,
+): string | null {
   const date = first(headers[HEADER.date]);
   const hash = first(headers[HEADER.hash]);
   const signature = first(headers[HEADER.signature]);
@@ -83,24 +89,30 @@ export function signatureProblem(method: string, url: string, headers: HeaderBag
   ].filter((h): h is string => h !== false);
   if (missing.length > 0) return `missing header(s): ${missing.join(', ')}`;
   const actual = contentHash(body);
-  if (hash !== actual) return `X-DIP-Content-Hash ${hash} is not base64(SHA-256) of the ${body.length} bytes received (${actual})`;
+  if (hash !== actual)
+    return `X-DIP-Content-Hash ${hash} is not base64(SHA-256) of the ${body.length} bytes received (${actual})`;
   const cert = parseCertificateHeader(certificate!);
   if (!cert) return 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate';
   if (policy.anchors) {
     const problem = certificateProblem(cert, policy.anchors, policy.now);
-    if (problem === 'untrusted-issuer') return `the signing certificate (issuer ${cert.issuer.replace(/\n/g, ', ')}) does not chain to a trusted CA`;
+    if (problem === 'untrusted-issuer')
+      return `the signing certificate (issuer ${cert.issuer.replace(/\n/g, ', ')}) does not chain to a trusted CA`;
     if (problem) return `the signing certificate is ${problem} (valid ${cert.validFrom} to ${cert.validTo})`;
   } else {
     const { notBefore, notAfter } = validityOf(cert);
-    if (policy.now > notAfter || policy.now < notBefore) return `the signing certificate is outside its validity period (${cert.validFrom} to ${cert.validTo})`;
+    if (policy.now > notAfter || policy.now < notBefore)
+      return `the signing certificate is outside its validity period (${cert.validFrom} to ${cert.validTo})`;
   }
-  if (!verifyRequestSignature({ method, url, date: date!, hash: hash!, signature: signature!, publicKey: cert.publicKey })) {
+  if (
+    !verifyRequestSignature({ method, url, date: date!, hash: hash!, signature: signature!, publicKey: cert.publicKey })
+  ) {
     return `X-DIP-Signature does not verify with the certificate's key over "${method.toUpperCase()};${url.toLowerCase()};${date};${hash}"`;
   }
   if (policy.maxSkewMs !== null) {
     const signed = Date.parse(date!);
     if (!Number.isFinite(signed)) return `X-DIP-Signature-Date ${date} is not an ISO-8601 time`;
-    if (Math.abs(policy.now - signed) > policy.maxSkewMs) return `X-DIP-Signature-Date ${date} is more than ${policy.maxSkewMs / 1000} s from this receiver's clock`;
+    if (Math.abs(policy.now - signed) > policy.maxSkewMs)
+      return `X-DIP-Signature-Date ${date} is more than ${policy.maxSkewMs / 1000} s from this receiver's clock`;
   }
   return null;
 }
@@ -108,10 +120,10 @@ export function signatureProblem(method: string, url: string, headers: HeaderBag
 export type CallKind = 'messages' | 'status';
 
 export type ParsedBody =
-  | { ok: true; kind: CallKind; items: unknown[]; raw: (Buffer | null)[] | null }
-  | { ok: false; problem: string };
+  { ok: true; kind: CallKind; items: unknown[]; raw: (Buffer | null)[] | null } | { ok: false; problem: string };
 
-const NEWLINE = 0x0a, RETURN = 0x0d;
+const NEWLINE = 0x0a,
+  RETURN = 0x0d;
 
 /**
  * Parses the body once. With `wantRaw`, elements are located by splitJsonArray and parsed one by one,
@@ -144,12 +156,18 @@ export function parseBody(body: Buffer, wantRaw: boolean): ParsedBody {
     } catch (e) {
       return { ok: false, problem: `the request body is not JSON: ${(e as Error).message}` };
     }
-    if (!Array.isArray(parsed)) return { ok: false, problem: 'the request body must be a JSON array: [ {"payload": {...}}, ... ] or [ StandardResponseBodyType, ... ]' };
+    if (!Array.isArray(parsed))
+      return {
+        ok: false,
+        problem:
+          'the request body must be a JSON array: [ {"payload": {...}}, ... ] or [ StandardResponseBodyType, ... ]',
+      };
     items = parsed;
   }
   if (items.length === 0) return { ok: false, problem: 'the array is empty; the DIP sends at least one item' };
   const head = items[0];
-  const kind: CallKind = head !== null && typeof head === 'object' && getProperty(head, 'payload') !== undefined ? 'messages' : 'status';
+  const kind: CallKind =
+    head !== null && typeof head === 'object' && getProperty(head, 'payload') !== undefined ? 'messages' : 'status';
   return { ok: true, kind, items, raw };
 }
 
@@ -176,7 +194,9 @@ export function factsOf(kind: CallKind, item: unknown): ItemFacts {
       correlationID: str(getProperty(item, 'correlationID')),
       sender: str(getProperty(item, 'senderID')),
       channel: null,
-      problem: isObject(item) ? null : { code: 'RCP1001', help: 'a status item must be a StandardResponseBodyType object' },
+      problem: isObject(item)
+        ? null
+        : { code: 'RCP1001', help: 'a status item must be a StandardResponseBodyType object' },
     };
   }
   const payload = getProperty(item, 'payload');
@@ -184,9 +204,15 @@ export function factsOf(kind: CallKind, item: unknown): ItemFacts {
   const d0 = getProperty(common, 'D0');
   const s1 = getProperty(common, 'S1');
   const transactionID = str(getProperty(d0, 'transactionID'));
-  const problem: ItemFacts['problem'] = !isObject(payload) || !isObject(common)
-    ? { code: 'RCP1001', help: 'the element is not {"payload": {"CommonBlock": {...}, ...}}' }
-    : transactionID === null ? { code: 'RCP1043', help: 'CommonBlock.D0.transactionID is missing: the DIP fills D0 on every message it delivers' } : null;
+  const problem: ItemFacts['problem'] =
+    !isObject(payload) || !isObject(common)
+      ? { code: 'RCP1001', help: 'the element is not {"payload": {"CommonBlock": {...}, ...}}' }
+      : transactionID === null
+        ? {
+            code: 'RCP1043',
+            help: 'CommonBlock.D0.transactionID is missing: the DIP fills D0 on every message it delivers',
+          }
+        : null;
   return {
     transactionID,
     sur: str(getProperty(s1, 'senderUniqueReference')),
@@ -198,7 +224,13 @@ export function factsOf(kind: CallKind, item: unknown): ItemFacts {
 }
 
 /** One StandardResponse item: `self` is the sink's participant (the recipient of what it answers). */
-export function responseItem(f: ItemFacts, self: string, code: string, help: string | null, sentTimestamp: string): StandardResponseItem {
+export function responseItem(
+  f: ItemFacts,
+  self: string,
+  code: string,
+  help: string | null,
+  sentTimestamp: string,
+): StandardResponseItem {
   return {
     transactionID: f.transactionID,
     senderUniqueReference: f.sur,
@@ -216,7 +248,14 @@ export function responseItem(f: ItemFacts, self: string, code: string, help: str
 /** A call answered as a whole (bad signature, unreadable body, a configured failure): one item saying why. */
 export function wholeCallResponse(self: string, code: string, help: string, now: number): StandardResponse {
   const ts = formatDateTime(now);
-  const facts: ItemFacts = { transactionID: null, sur: null, correlationID: null, sender: null, channel: null, problem: null };
+  const facts: ItemFacts = {
+    transactionID: null,
+    sur: null,
+    correlationID: null,
+    sender: null,
+    channel: null,
+    problem: null,
+  };
   return { messageArray: [responseItem(facts, self, code, help, ts)], timestamp: ts };
 }
 
@@ -231,7 +270,8 @@ export function readMpo(value: string | undefined): { mpo: unknown; dipId: strin
   }
 }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c;
 const space = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
@@ -278,7 +318,8 @@ const NEXT = Buffer.from(',{"payload":');
  * byte search; anything else goes through the full scan.
  */
 function elementsOf(body: Buffer): ReturnType<typeof splitJsonArray> {
-  if (!body.subarray(0, FIRST.length).equals(FIRST) || body[body.length - 1] !== 0x5d || !isUtf8(body)) return splitJsonArray(body);
+  if (!body.subarray(0, FIRST.length).equals(FIRST) || body[body.length - 1] !== 0x5d || !isUtf8(body))
+    return splitJsonArray(body);
   const starts = [1];
   const ends: number[] = [];
   for (let at = body.indexOf(NEXT, 1); at >= 0; at = body.indexOf(NEXT, at + 1)) {
@@ -290,8 +331,17 @@ function elementsOf(body: Buffer): ReturnType<typeof splitJsonArray> {
 }
 
 const KEYS = Object.fromEntries(
-  ['transactionID', 'senderUniqueReference', 'initialCorrelationID', 'senderCorrelationID', 'correlationID', 'senderDIPID', 'senderID', 'interfaceID', 'payload']
-    .map((k) => [k, Buffer.from(`"${k}"`)]),
+  [
+    'transactionID',
+    'senderUniqueReference',
+    'initialCorrelationID',
+    'senderCorrelationID',
+    'correlationID',
+    'senderDIPID',
+    'senderID',
+    'interfaceID',
+    'payload',
+  ].map((k) => [k, Buffer.from(`"${k}"`)]),
 ) as Record<string, Buffer>;
 
 /** Where the object opening at body[open] closes (one past its `}`), skipping strings; -1 if it does not within `end`. */
@@ -317,18 +367,28 @@ const COMMON = Buffer.from('{"payload":{"CommonBlock":{');
  * which must open the item, so names in the CustomBlock cannot be mistaken for them; an item the bytes
  * cannot answer for is parsed instead.
  */
-export function leanFacts(body: Buffer): { ok: true; kind: CallKind; facts: ItemFacts[] } | { ok: false; problem: string } {
+export function leanFacts(
+  body: Buffer,
+): { ok: true; kind: CallKind; facts: ItemFacts[] } | { ok: false; problem: string } {
   const split = elementsOf(body);
   if (!split.ok) return { ok: false, problem: split.problem };
   if (split.starts.length === 0) return { ok: false, problem: 'the array is empty; the DIP sends at least one item' };
-  const kind: CallKind = memberValue(body, split.starts[0]!, split.ends[0]!, KEYS.payload!) >= 0 ? 'messages' : 'status';
+  const kind: CallKind =
+    memberValue(body, split.starts[0]!, split.ends[0]!, KEYS.payload!) >= 0 ? 'messages' : 'status';
   const facts = split.starts.map((start, i): ItemFacts => {
     const itemEnd = split.ends[i]!;
     const parse = (): ItemFacts => {
       try {
         return factsOf(kind, JSON.parse(body.toString('utf8', start, itemEnd)));
       } catch {
-        return { transactionID: null, sur: null, correlationID: null, sender: null, channel: null, problem: { code: 'RCP1001', help: `element ${i} is not JSON` } };
+        return {
+          transactionID: null,
+          sur: null,
+          correlationID: null,
+          sender: null,
+          channel: null,
+          problem: { code: 'RCP1001', help: `element ${i} is not JSON` },
+        };
       }
     };
     let end = itemEnd;
@@ -339,14 +399,33 @@ export function leanFacts(body: Buffer): { ok: true; kind: CallKind; facts: Item
     }
     const get = (k: string): string | null | undefined => memberString(body, start, end, KEYS[k]!);
     const transactionID = get('transactionID');
-    const fields = kind === 'messages'
-      ? [transactionID, get('senderUniqueReference'), get('initialCorrelationID') ?? get('senderCorrelationID'), get('senderDIPID'), get('interfaceID')]
-      : [transactionID, get('senderUniqueReference'), get('correlationID'), get('senderID'), null];
+    const fields =
+      kind === 'messages'
+        ? [
+            transactionID,
+            get('senderUniqueReference'),
+            get('initialCorrelationID') ?? get('senderCorrelationID'),
+            get('senderDIPID'),
+            get('interfaceID'),
+          ]
+        : [transactionID, get('senderUniqueReference'), get('correlationID'), get('senderID'), null];
     if (fields.some((f) => f === undefined)) return parse();
     const [txn, sur, correlationID, sender, channel] = fields as (string | null)[];
-    const problem: ItemFacts['problem'] = kind === 'messages' && txn === null
-      ? { code: 'RCP1043', help: 'CommonBlock.D0.transactionID is missing: the DIP fills D0 on every message it delivers' } : null;
-    return { transactionID: txn!, sur: sur!, correlationID: correlationID!, sender: sender!, channel: channel!, problem };
+    const problem: ItemFacts['problem'] =
+      kind === 'messages' && txn === null
+        ? {
+            code: 'RCP1043',
+            help: 'CommonBlock.D0.transactionID is missing: the DIP fills D0 on every message it delivers',
+          }
+        : null;
+    return {
+      transactionID: txn!,
+      sur: sur!,
+      correlationID: correlationID!,
+      sender: sender!,
+      channel: channel!,
+      problem,
+    };
   });
   return { ok: true, kind, facts };
 }

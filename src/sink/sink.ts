@@ -14,7 +14,17 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { HEADER } from '../crypto/signing.js';
 import type { StandardResponse } from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
-import { factsOf, leanFacts, parseBody, readMpo, responseItem, signatureProblem, wholeCallResponse, type CallKind, type ItemFacts } from './answer.js';
+import {
+  factsOf,
+  leanFacts,
+  parseBody,
+  readMpo,
+  responseItem,
+  signatureProblem,
+  wholeCallResponse,
+  type CallKind,
+  type ItemFacts,
+} from './answer.js';
 
 export { RCP_TEXT, isRcpCode, rcpText, type RcpCode } from './answer.js';
 
@@ -154,7 +164,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   let seenSinceBehaviour = 0;
   const setBehaviour = (b: SinkBehaviour): void => {
     behaviour = { ...b };
-    failLeft = b.failWith ? b.failWith.times ?? Number.POSITIVE_INFINITY : 0;
+    failLeft = b.failWith ? (b.failWith.times ?? Number.POSITIVE_INFINITY) : 0;
     seenSinceBehaviour = 0;
   };
   setBehaviour(options.behaviour ?? {});
@@ -179,21 +189,40 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     const parsed = parseBody(body, out !== null);
     const kind: CallKind = parsed.ok ? parsed.kind : 'messages';
     const items = parsed.ok ? parsed.items : [];
-    return { kind, items, facts: items.map((item) => factsOf(kind, item)), raw: parsed.ok ? parsed.raw : null, problem: parsed.ok ? null : parsed.problem };
+    return {
+      kind,
+      items,
+      facts: items.map((item) => factsOf(kind, item)),
+      raw: parsed.ok ? parsed.raw : null,
+      problem: parsed.ok ? null : parsed.problem,
+    };
   }
 
   /** Decides the answer synchronously, so that `times` and `every` count calls in arrival order. */
-  function judge(req: http.IncomingMessage, body: Buffer, r: Received, self: string, clientCert: string | null, at: number): Answer {
+  function judge(
+    req: http.IncomingMessage,
+    body: Buffer,
+    r: Received,
+    self: string,
+    clientCert: string | null,
+    at: number,
+  ): Answer {
     const { facts } = r;
     const base = { retryAfter: null, accepted: [] as number[], rejected: 0 };
     const whole = (status: number, code: string, problem: string, retryAfter: number | null = null): Answer => ({
-      ...base, status, problem, retryAfter, response: wholeCallResponse(self, code, problem, at),
+      ...base,
+      status,
+      problem,
+      retryAfter,
+      response: wholeCallResponse(self, code, problem, at),
     });
-    if (req.method !== 'POST') return whole(405, 'RCP1000', `${req.method ?? '?'} is not accepted; the DIP delivers with POST`);
+    if (req.method !== 'POST')
+      return whole(405, 'RCP1000', `${req.method ?? '?'} is not accepted; the DIP delivers with POST`);
     if (tls?.requestCert) {
       const socket = req.socket as TLSSocket;
       if (clientCert === null) return whole(403, 'RCP1000', 'no TLS client certificate was presented');
-      if (tls.ca && !socket.authorized) return whole(403, 'RCP1000', `the TLS client certificate is not trusted: ${String(socket.authorizationError)}`);
+      if (tls.ca && !socket.authorized)
+        return whole(403, 'RCP1000', `the TLS client certificate is not trusted: ${String(socket.authorizationError)}`);
     }
     if (behaviour.failWith && failLeft > 0) {
       failLeft--;
@@ -212,10 +241,21 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     const messageArray = facts.map((f, i) => {
       seenSinceBehaviour++;
       if (f.problem) return responseItem(f, self, f.problem.code, f.problem.help, ts);
-      const hit = rule && (match
-        ? match.test(f.sur ?? '') || match.test(f.transactionID ?? '')
-        : rule.every ? seenSinceBehaviour % rule.every === 0 : true);
-      if (rule && hit) return responseItem(f, self, rule.code, `rejected by this sink's test rule (${match ? `matches ${match}` : rule.every ? `every ${rule.every}th item` : 'every item'})`, ts);
+      const hit =
+        rule &&
+        (match
+          ? match.test(f.sur ?? '') || match.test(f.transactionID ?? '')
+          : rule.every
+            ? seenSinceBehaviour % rule.every === 0
+            : true);
+      if (rule && hit)
+        return responseItem(
+          f,
+          self,
+          rule.code,
+          `rejected by this sink's test rule (${match ? `matches ${match}` : rule.every ? `every ${rule.every}th item` : 'every item'})`,
+          ts,
+        );
       base.accepted.push(i);
       return responseItem(f, self, 'RCP0000', null, ts);
     });
@@ -225,7 +265,13 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   }
 
   /** JSON lines first, memory after: what the sink acknowledges is what it has written. */
-  async function store(at: number, path: string, { kind, items, facts, raw }: Received, mpo: unknown, indices: number[]): Promise<void> {
+  async function store(
+    at: number,
+    path: string,
+    { kind, items, facts, raw }: Received,
+    mpo: unknown,
+    indices: number[],
+  ): Promise<void> {
     if (out) {
       const head = `{"receivedAt":${JSON.stringify(new Date(at).toISOString())},"path":${JSON.stringify(path)},"kind":"${kind}","mpo":${JSON.stringify(mpo)},"transactionID":`;
       const parts: Buffer[] = [];
@@ -276,8 +322,20 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     const path = req.url ?? '/';
     const r = read(body);
     const call = (status: number, answer: Answer | null): ReceivedCall => ({
-      at, path, headers, mpo, kind: r.kind, items: r.items, facts: r.facts, itemCount: r.facts.length, channel: channelsOf(r.facts), status,
-      rejected: answer?.rejected ?? 0, problem: answer ? answer.problem : 'the sink hung up', clientCertificate, response: answer?.response ?? null,
+      at,
+      path,
+      headers,
+      mpo,
+      kind: r.kind,
+      items: r.items,
+      facts: r.facts,
+      itemCount: r.facts.length,
+      channel: channelsOf(r.facts),
+      status,
+      rejected: answer?.rejected ?? 0,
+      problem: answer ? answer.problem : 'the sink hung up',
+      clientCertificate,
+      response: answer?.response ?? null,
     });
     if (behaviour.hangUp) {
       record(call(0, null));
@@ -300,7 +358,14 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
         await store(at, path, r, mpo, a.accepted);
       } catch (e) {
         const problem = `could not store the items: ${(e as Error).message}`;
-        answer = { ...a, status: 500, problem, accepted: [], rejected: r.items.length, response: wholeCallResponse(dipId ?? '', 'RCP1000', problem, at) };
+        answer = {
+          ...a,
+          status: 500,
+          problem,
+          accepted: [],
+          rejected: r.items.length,
+          response: wholeCallResponse(dipId ?? '', 'RCP1000', problem, at),
+        };
       }
     }
     record(call(answer.status, answer));
@@ -321,7 +386,16 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     });
   };
   const server = tls
-    ? https.createServer({ key: tls.key, cert: tls.cert, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.requestCert ?? false, rejectUnauthorized: false }, listener)
+    ? https.createServer(
+        {
+          key: tls.key,
+          cert: tls.cert,
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          requestCert: tls.requestCert ?? false,
+          rejectUnauthorized: false,
+        },
+        listener,
+      )
     : http.createServer(listener);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -375,7 +449,10 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
         waiters.add(check);
         // Calls wake the waiter; the poll is for predicates that also look at state outside the sink.
         const poll = setInterval(check, 50);
-        const timer = setTimeout(() => finish(new Error(`waitFor: not satisfied within ${timeoutMs} ms; ${summary()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`waitFor: not satisfied within ${timeoutMs} ms; ${summary()}`)),
+          timeoutMs,
+        );
       });
     },
     async close() {

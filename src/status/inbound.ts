@@ -28,19 +28,47 @@ export interface StatusDeps {
 
 type Verdict = { code: MsgCode; help: string } | { relay: NewStatusMessage };
 
-export async function submitStatusMessages(deps: StatusDeps, callerId: string, body: Buffer): Promise<{ status: 201 | 400 | 413; response: StandardResponse; relayed: number }> {
+export async function submitStatusMessages(
+  deps: StatusDeps,
+  callerId: string,
+  body: Buffer,
+): Promise<{ status: 201 | 400 | 413; response: StandardResponse; relayed: number }> {
   const now = deps.clock.now();
   const fail = (status: 400 | 413, code: MsgCode, help: string) => ({
-    status, relayed: 0,
-    response: { messageArray: [responseItem({ code, help, transactionId: null, sur: null, senderId: callerId, dcpId: null, recipientId: null, correlationId: null }, callerId, formatDateTime(now))], timestamp: formatDateTime(now) },
+    status,
+    relayed: 0,
+    response: {
+      messageArray: [
+        responseItem(
+          {
+            code,
+            help,
+            transactionId: null,
+            sur: null,
+            senderId: callerId,
+            dcpId: null,
+            recipientId: null,
+            correlationId: null,
+          },
+          callerId,
+          formatDateTime(now),
+        ),
+      ],
+      timestamp: formatDateTime(now),
+    },
   });
   const parsed = parseJsonBody(body);
   if (!parsed.ok) return fail(400, 'MSG1001', `the body is ${parsed.problem}`);
   const items = parsed.value;
-  if (!Array.isArray(items) || items.length === 0) return fail(400, 'MSG1001', 'the body must be a non-empty JSON array of StandardResponseBodyType items');
-  if (items.length > deps.maxItems) return fail(413, 'MSG1000', `more than ${deps.maxItems} status messages in one request`);
+  if (!Array.isArray(items) || items.length === 0)
+    return fail(400, 'MSG1001', 'the body must be a non-empty JSON array of StandardResponseBodyType items');
+  if (items.length > deps.maxItems)
+    return fail(413, 'MSG1000', `more than ${deps.maxItems} status messages in one request`);
 
-  const schema = deps.schemas.forLeaf({ document: deps.catalogue.documents.length - 1, schemaName: 'StandardResponseBodyType' });
+  const schema = deps.schemas.forLeaf({
+    document: deps.catalogue.documents.length - 1,
+    schemaName: 'StandardResponseBodyType',
+  });
   const verdicts: Verdict[] = [];
   for (const [i, raw] of items.entries()) {
     if (!schema.validate(raw)) {
@@ -50,24 +78,39 @@ export async function submitStatusMessages(deps: StatusDeps, callerId: string, b
     const item = raw as StandardResponseItem;
     const roles = deps.rolesFor(callerId, item.senderID);
     if (roles.length === 0) {
-      verdicts.push({ code: 'MSG1009', help: `senderID ${item.senderID} is not ${callerId} or a participant it acts for` });
+      verdicts.push({
+        code: 'MSG1009',
+        help: `senderID ${item.senderID} is not ${callerId} or a participant it acts for`,
+      });
       continue;
     }
     const message = item.transactionID === null ? null : await deps.store.messageByTransactionId(item.transactionID);
     const received = message ? await deps.store.rolesAddressed(message.seq, item.senderID) : [];
     if (!message || !received.some((r) => roles.includes(r))) {
-      verdicts.push({ code: 'MSG1000', help: `transactionID ${JSON.stringify(item.transactionID)} is not a message the DIP sent to ${item.senderID} in a role you act in; report only on messages received` });
+      verdicts.push({
+        code: 'MSG1000',
+        help: `transactionID ${JSON.stringify(item.transactionID)} is not a message the DIP sent to ${item.senderID} in a role you act in; report only on messages received`,
+      });
       continue;
     }
     if (item.recipientID !== message.senderId) {
-      verdicts.push({ code: 'MSG1000', help: `recipientID must be ${message.senderId}, the sender of ${message.transactionId}` });
+      verdicts.push({
+        code: 'MSG1000',
+        help: `recipientID must be ${message.senderId}, the sender of ${message.transactionId}`,
+      });
       continue;
     }
-    verdicts.push({ relay: { recipientId: message.senderId, role: message.senderRole, messageSeq: message.seq, item } });
+    verdicts.push({
+      relay: { recipientId: message.senderId, role: message.senderRole, messageSeq: message.seq, item },
+    });
   }
 
   const refused = verdicts.some((v) => 'code' in v);
-  if (!refused) await deps.store.addStatusMessages(verdicts.map((v) => (v as { relay: NewStatusMessage }).relay), now);
+  if (!refused)
+    await deps.store.addStatusMessages(
+      verdicts.map((v) => (v as { relay: NewStatusMessage }).relay),
+      now,
+    );
   const sentTimestamp = formatDateTime(now);
   return {
     status: refused ? 400 : 201,
@@ -80,12 +123,27 @@ export async function submitStatusMessages(deps: StatusDeps, callerId: string, b
         const str = (x: unknown, max: number): string | null => (typeof x === 'string' && x.length <= max ? x : null);
         const ten = (x: unknown): string | null => (typeof x === 'string' && x.length === 10 ? x : null);
         const sur = str(item.senderUniqueReference, 200);
-        const outcome = 'code' in v ? v : refused ? { code: 'MSG1000' as MsgCode, help: 'not relayed: another status message of this request was refused' } : null;
+        const outcome =
+          'code' in v
+            ? v
+            : refused
+              ? { code: 'MSG1000' as MsgCode, help: 'not relayed: another status message of this request was refused' }
+              : null;
         return {
-          ...responseItem({
-            code: outcome?.code ?? null, help: outcome?.help ?? null, transactionId: str(item.transactionID, 65), sur: sur && parseSur(sur) ? sur : null,
-            senderId: ten(item.senderID) ?? callerId, dcpId: null, recipientId: ten(item.recipientID), correlationId: str(item.correlationID, 60),
-          }, callerId, sentTimestamp),
+          ...responseItem(
+            {
+              code: outcome?.code ?? null,
+              help: outcome?.help ?? null,
+              transactionId: str(item.transactionID, 65),
+              sur: sur && parseSur(sur) ? sur : null,
+              senderId: ten(item.senderID) ?? callerId,
+              dcpId: null,
+              recipientId: ten(item.recipientID),
+              correlationId: str(item.correlationID, 60),
+            },
+            callerId,
+            sentTimestamp,
+          ),
           message: msgText(outcome?.code ?? 'MSG0000'),
         };
       }),

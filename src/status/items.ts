@@ -21,15 +21,34 @@ function about(m: ArchivedMessage, from: string, now: number): Omit<StandardResp
 }
 
 /** A recipient's Level 3 rejection (its webhook's 207/400 answer), relayed to the sender as the recipient said it. */
-export function relayedRejection(m: ArchivedMessage, recipientId: string, message: string, help: string | null, now: number): StandardResponseItem {
-  return { ...about(m, recipientId, now), message: message.slice(0, 200), help: help === null ? null : clampHelp(help) };
+export function relayedRejection(
+  m: ArchivedMessage,
+  recipientId: string,
+  message: string,
+  help: string | null,
+  now: number,
+): StandardResponseItem {
+  return {
+    ...about(m, recipientId, now),
+    message: message.slice(0, 200),
+    help: help === null ? null : clampHelp(help),
+  };
 }
 
 /** The DIP gave up: the message sat in the dead-letter queue (seed §5.1.9). */
-export function deadLetterNotice(m: ArchivedMessage, dipId: string, recipientId: string, role: string | null, reason: string, now: number): StandardResponseItem {
+export function deadLetterNotice(
+  m: ArchivedMessage,
+  dipId: string,
+  recipientId: string,
+  role: string | null,
+  reason: string,
+  now: number,
+): StandardResponseItem {
   return {
     ...about(m, dipId, now),
     message: msgText('MSG1000'),
-    help: clampHelp(`not delivered to ${recipientId}${role ? ` (${role})` : ''} within the retry period, so moved to the dead-letter queue; last failure: ${reason}`),
+    help: clampHelp(
+      `not delivered to ${recipientId}${role ? ` (${role})` : ''} within the retry period, so moved to the dead-letter queue; last failure: ${reason}`,
+    ),
   };
 }

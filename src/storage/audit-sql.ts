@@ -16,14 +16,25 @@ const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_vers
  * to, a participant in a role the caller acts in.
  */
 function visibleSql(scope: AuditScope, param: (v: unknown) => string): string {
-  const inRoles = (column: string, roles: readonly string[]): string => `${column} IN (${roles.length === 0 ? "''" : roles.map((r) => param(r)).join(', ')})`;
-  const sent = scope.entitlements.map((e) => `(m.sender_id = ${param(e.participantId)} AND ${inRoles('m.sender_role', e.roles)})`);
-  const received = scope.entitlements.map((e) => `(d.recipient_id = ${param(e.participantId)} AND ${inRoles('d.role', e.roles)})`);
+  const inRoles = (column: string, roles: readonly string[]): string =>
+    `${column} IN (${roles.length === 0 ? "''" : roles.map((r) => param(r)).join(', ')})`;
+  const sent = scope.entitlements.map(
+    (e) => `(m.sender_id = ${param(e.participantId)} AND ${inRoles('m.sender_role', e.roles)})`,
+  );
+  const received = scope.entitlements.map(
+    (e) => `(d.recipient_id = ${param(e.participantId)} AND ${inRoles('d.role', e.roles)})`,
+  );
   return `(m.caller_id = ${param(scope.callerId)}${sent.map((x) => ` OR ${x}`).join('')}
     OR EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND (${received.join(' OR ') || 'false'})))`;
 }
 
-export function auditSearchSql(c: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number, param: (v: unknown) => string): string {
+export function auditSearchSql(
+  c: AuditCriteria,
+  scope: AuditScope | null,
+  after: number | null,
+  limit: number,
+  param: (v: unknown) => string,
+): string {
   const where: string[] = [];
   const eq = (column: string, v: string | null | undefined): void => {
     if (v !== null && v !== undefined) where.push(`${column} = ${param(v)}`);
@@ -40,7 +51,8 @@ export function auditSearchSql(c: AuditCriteria, scope: AuditScope | null, after
   eq('m.sender_id', c.sender);
   if (c.from !== null && c.from !== undefined) where.push(`m.received_at >= ${param(c.from)}`);
   if (c.to !== null && c.to !== undefined) where.push(`m.received_at <= ${param(c.to)}`);
-  const addressed = (who: string): string => `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND d.recipient_id = ${who})`;
+  const addressed = (who: string): string =>
+    `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND d.recipient_id = ${who})`;
   if (c.receiver) where.push(addressed(param(c.receiver)));
   if (scope !== null) where.push(visibleSql(scope, param));
   if (after !== null) where.push(`m.seq > ${param(after)}`);
@@ -48,7 +60,10 @@ export function auditSearchSql(c: AuditCriteria, scope: AuditScope | null, after
 }
 
 export function callSearchSql(
-  c: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number,
+  c: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null },
+  visibleTo: string[] | null,
+  before: number | null,
+  limit: number,
   param: (v: unknown) => string,
 ): string {
   const where: string[] = [];
@@ -56,7 +71,8 @@ export function callSearchSql(
   if (c.to !== null && c.to !== undefined) where.push(`c.at <= ${param(c.to)}`);
   if (c.channel) where.push(`c.channel = ${param(c.channel)}`);
   if (c.callerId) where.push(`c.caller_id = ${param(c.callerId)}`);
-  if (visibleTo !== null) where.push(`c.caller_id IN (${visibleTo.length === 0 ? "''" : visibleTo.map((v) => param(v)).join(', ')})`);
+  if (visibleTo !== null)
+    where.push(`c.caller_id IN (${visibleTo.length === 0 ? "''" : visibleTo.map((v) => param(v)).join(', ')})`);
   if (before !== null) where.push(`c.id < ${param(before)}`);
   return `${CALLS_WITH_EVIDENCE}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id DESC LIMIT ${param(limit)}`;
 }

@@ -11,7 +11,13 @@ import type { CallEvidence } from '../domain/evidence.js';
 import type { ArchivedMessage, JournalEntry } from '../domain/archive.js';
 
 // The archive's vocabulary lives in the domain; it is named here too, as every store speaks it.
-export { DIP_STAGES, type ArchivedMessage, type DipStage, type JournalEntry, type StoredRecipients } from '../domain/archive.js';
+export {
+  DIP_STAGES,
+  type ArchivedMessage,
+  type DipStage,
+  type JournalEntry,
+  type StoredRecipients,
+} from '../domain/archive.js';
 
 /** One API call, for the audit trail (seed §7). */
 export interface ApiCall {
@@ -103,7 +109,9 @@ export interface IngestStore {
 /** Who serves MPANs: read for routing, changed by registration messages and operator imports. */
 export interface MpanStore {
   /** Every appointment on record for these MPANs (any date), for routing a batch. */
-  appointments(mpans: string[]): Promise<{ mpan: string; service: Service; participantId: string; from: number; to: number | null }[]>;
+  appointments(
+    mpans: string[],
+  ): Promise<{ mpan: string; service: Service; participantId: string; from: number; to: number | null }[]>;
   /** Applies changes in one transaction (the same rules as routing's MpanView), e.g. an operator's bulk import. */
   applyMpanChanges(changes: MpanChange[]): Promise<number>;
 }
@@ -208,9 +216,24 @@ export interface DeliveryStore {
   /** Ends every lease these holders have (they are dead): their endpoints are due again at once. Returns how many. */
   releaseLeasesOf(holders: string[]): Promise<number>;
   /** The original copies of a message (not those a requeue made), with their state, for the journal. */
-  deliveriesOf(messageSeq: number): Promise<(DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]>;
+  deliveriesOf(
+    messageSeq: number,
+  ): Promise<
+    (DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]
+  >;
   /** Status messages about a message, with the state of their delivery. */
-  statusMessagesOf(messageSeq: number): Promise<{ id: number; recipientId: string; role: string; item: StandardResponseItem; createdAt: number; state: DeliveryState; lastAttemptAt: number | null; lastStatus: number | null }[]>;
+  statusMessagesOf(messageSeq: number): Promise<
+    {
+      id: number;
+      recipientId: string;
+      role: string;
+      item: StandardResponseItem;
+      createdAt: number;
+      state: DeliveryState;
+      lastAttemptAt: number | null;
+      lastStatus: number | null;
+    }[]
+  >;
   /** The roles in which this message was addressed to this recipient (none: it was not). */
   rolesAddressed(messageSeq: number, recipientId: string): Promise<string[]>;
   /** A message by transaction id, for status messages referring to it. */
@@ -296,7 +319,11 @@ export interface ReplayStore {
   /** The recipient's original copies matching the query, by message then role, after `after`; at most `limit`. */
   replayKeys(query: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]>;
   /** Status messages sent to the recipient matching the query, oldest first, after the id `after`. */
-  replayStatuses(query: StatusReplayQuery, after: number | null, limit: number): Promise<{ id: number; item: StandardResponseItem; createdAt: number }[]>;
+  replayStatuses(
+    query: StatusReplayQuery,
+    after: number | null,
+    limit: number,
+  ): Promise<{ id: number; item: StandardResponseItem; createdAt: number }[]>;
   /**
    * Starts a requeue: a new copy, due now, of everything the query matches, in one transaction. Returns the
    * number of copies, or null (and does nothing) while another requeue of this recipient and channel has
@@ -327,9 +354,19 @@ export interface AuditStore {
    * `scope`: only messages the caller sent itself, or that a participant sent or was addressed in a role
    * the caller acts in; null: all.
    */
-  searchMessages(criteria: AuditCriteria, scope: AuditScope | null, after: number | null, limit: number): Promise<ArchivedMessage[]>;
+  searchMessages(
+    criteria: AuditCriteria,
+    scope: AuditScope | null,
+    after: number | null,
+    limit: number,
+  ): Promise<ArchivedMessage[]>;
   /** API calls, newest first, before the call id `before`; `visibleTo` as above (the caller). */
-  searchCalls(criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null }, visibleTo: string[] | null, before: number | null, limit: number): Promise<(ApiCall & { id: number })[]>;
+  searchCalls(
+    criteria: { from?: number | null; to?: number | null; channel?: string | null; callerId?: string | null },
+    visibleTo: string[] | null,
+    before: number | null,
+    limit: number,
+  ): Promise<(ApiCall & { id: number })[]>;
   /** The evidence kept for these requests (messages carry their request id); requests without any are absent. */
   evidenceOf(requestIds: string[]): Promise<Map<string, CallEvidence>>;
 }
@@ -386,7 +423,17 @@ export interface HousekeepingStore {
   housekeeping(now: number, retention: RetentionPlan): Promise<HousekeepingReport>;
 }
 
-export interface Store extends IngestStore, ArchiveReader, RegistryStore, MpanStore, WebhookStore, DeliveryStore, HousekeepingStore, ReplayStore, AuditStore {
+export interface Store
+  extends
+    IngestStore,
+    ArchiveReader,
+    RegistryStore,
+    MpanStore,
+    WebhookStore,
+    DeliveryStore,
+    HousekeepingStore,
+    ReplayStore,
+    AuditStore {
   readonly backend: 'sqlite' | 'postgres';
   /**
    * Calls `listener` when another process makes delivery work due (PostgreSQL LISTEN/NOTIFY); a hint

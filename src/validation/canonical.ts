@@ -65,7 +65,10 @@ export function compileCanonicaliser(doc: OpenApiDoc, schema: unknown): Canonica
     for (const [key, v] of Object.entries(obj)) {
       const name = shape.props.has(key) ? key : (shape.lower.get(key.toLowerCase()) ?? key);
       // Two spellings of one name: the first keeps it, a later one stays as written for the schema to refuse.
-      if (name !== key && (Object.prototype.hasOwnProperty.call(obj, name) || Object.prototype.hasOwnProperty.call(out, name))) {
+      if (
+        name !== key &&
+        (Object.prototype.hasOwnProperty.call(obj, name) || Object.prototype.hasOwnProperty.call(out, name))
+      ) {
         setOwn(out, key, v);
         continue;
       }

@@ -2,7 +2,14 @@
  * Level 1 schema validation of one message: its S0 selects the schema (channel, event code, schema
  * version), field names are matched case-insensitively and returned canonically spelled.
  */
-import { leafKey, eventCodesOf, versionsOf, type Catalogue, type JsonObject, type LeafSchema } from '../catalogue/catalogue.js';
+import {
+  leafKey,
+  eventCodesOf,
+  versionsOf,
+  type Catalogue,
+  type JsonObject,
+  type LeafSchema,
+} from '../catalogue/catalogue.js';
 import type { MpanField } from '../catalogue/mpan-fields.js';
 import { getProperty } from './canonical.js';
 import type { SchemaRegistry } from './schemas.js';
@@ -20,7 +27,9 @@ export type SchemaVerdict =
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The S0 values that select a schema, read case-insensitively. */
-export function readHeader(payload: unknown): { interfaceID: unknown; eventCode: unknown; schemaVersion: unknown } | null {
+export function readHeader(
+  payload: unknown,
+): { interfaceID: unknown; eventCode: unknown; schemaVersion: unknown } | null {
   const s0 = getProperty(getProperty(payload, 'CommonBlock'), 'S0');
   if (!isObject(s0)) return null;
   return {
@@ -41,29 +50,45 @@ export function checkPayload(
   payload: unknown,
   explain = true,
 ): SchemaVerdict {
-  if (!isObject(payload)) return { kind: 'schema', problems: ['payload must be a JSON object with CommonBlock and CustomBlock'] };
+  if (!isObject(payload))
+    return { kind: 'schema', problems: ['payload must be a JSON object with CommonBlock and CustomBlock'] };
   const header = readHeader(payload);
-  if (!header) return { kind: 'schema', problems: ['/CommonBlock/S0: missing; every message needs S0 with interfaceID, schemaVersion and eventCode'] };
+  if (!header)
+    return {
+      kind: 'schema',
+      problems: ['/CommonBlock/S0: missing; every message needs S0 with interfaceID, schemaVersion and eventCode'],
+    };
   const { interfaceID, eventCode, schemaVersion } = header;
   if (typeof interfaceID === 'string' && interfaceID !== channel) {
-    return { kind: 'interface', help: `CommonBlock.S0.interfaceID '${interfaceID}' does not match the channel ${channel} in the URL; send each message to its own channel` };
+    return {
+      kind: 'interface',
+      help: `CommonBlock.S0.interfaceID '${interfaceID}' does not match the channel ${channel} in the URL; send each message to its own channel`,
+    };
   }
   if (typeof interfaceID !== 'string') {
     return { kind: 'schema', problems: [`/CommonBlock/S0/interfaceID: must be the string '${channel}'`] };
   }
   const events = eventCodesOf(catalogue, channel);
   if (typeof eventCode !== 'string' || !events.includes(eventCode)) {
-    const hint = typeof eventCode === 'string' && events.includes(`[${eventCode}]`) ? ` (event codes carry square brackets: '[${eventCode}]')` : '';
+    const hint =
+      typeof eventCode === 'string' && events.includes(`[${eventCode}]`)
+        ? ` (event codes carry square brackets: '[${eventCode}]')`
+        : '';
     return {
       kind: 'schema',
-      problems: [`/CommonBlock/S0/eventCode: ${JSON.stringify(eventCode ?? null)} is not an event of ${channel}${hint}; send one of ${events.join(', ')}`],
+      problems: [
+        `/CommonBlock/S0/eventCode: ${JSON.stringify(eventCode ?? null)} is not an event of ${channel}${hint}; send one of ${events.join(', ')}`,
+      ],
     };
   }
-  const leaf = typeof schemaVersion === 'string' ? catalogue.leaves.get(leafKey(channel, eventCode, schemaVersion)) : undefined;
+  const leaf =
+    typeof schemaVersion === 'string' ? catalogue.leaves.get(leafKey(channel, eventCode, schemaVersion)) : undefined;
   if (!leaf) {
     return {
       kind: 'schema',
-      problems: [`/CommonBlock/S0/schemaVersion: ${JSON.stringify(schemaVersion ?? null)} is not accepted for ${channel} ${eventCode}; send one of ${versionsOf(catalogue, channel, eventCode).join(', ')}`],
+      problems: [
+        `/CommonBlock/S0/schemaVersion: ${JSON.stringify(schemaVersion ?? null)} is not accepted for ${channel} ${eventCode}; send one of ${versionsOf(catalogue, channel, eventCode).join(', ')}`,
+      ],
     };
   }
   const compiled = schemas.forLeaf(leaf);
@@ -73,7 +98,11 @@ export function checkPayload(
   const canonical = value as JsonObject;
   if (compiled.validate(canonical)) return { kind: 'ok', leaf, payload: canonical, asReceived: !changed, mpanFields };
   const problems = explain ? compiled.explain(canonical) : [firstError(compiled.validate.errors)];
-  return { kind: 'schema', problems: problems.length > 0 ? problems : ['does not match the schema'], canonical: { payload: canonical, mpanFields } };
+  return {
+    kind: 'schema',
+    problems: problems.length > 0 ? problems : ['does not match the schema'],
+    canonical: { payload: canonical, mpanFields },
+  };
 }
 
 function firstError(errors: { instancePath: string; message?: string }[] | null | undefined): string {

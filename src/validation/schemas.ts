@@ -9,7 +9,8 @@ import { mpanFields, type MpanField } from '../catalogue/mpan-fields.js';
 import { compileCanonicaliser, isClosedSchema, type Canonicaliser } from './canonical.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export sits one level down.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsModule) as FormatsPlugin;
 
 export interface CompiledSchema {
   validate: ValidateFunction;

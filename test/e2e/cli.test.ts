@@ -11,9 +11,35 @@ import { createDipClient, identityFromDemoFile } from '../../src/cli/dip-client.
 import { restamp } from '../../src/cli/send.js';
 import { FLAG_ENV } from '../../src/config/config.js';
 import type { DemoMarketFile } from '../../src/registry/demo.js';
-import { failed, readMarket, removeDir, runCli, runCommand, startServer, tempDir, type Message, type ServerProcess } from './support.js';
+import {
+  failed,
+  readMarket,
+  removeDir,
+  runCli,
+  runCommand,
+  startServer,
+  tempDir,
+  type Message,
+  type ServerProcess,
+} from './support.js';
 
-const ROLES = ['SUP', 'REGS', 'SDS', 'ADS', 'MSS', 'MSA', 'UMSO', 'UMSDS', 'MDR', 'LDSO', 'MDS', 'LSS', 'VAS', 'ISD', 'EES'];
+const ROLES = [
+  'SUP',
+  'REGS',
+  'SDS',
+  'ADS',
+  'MSS',
+  'MSA',
+  'UMSO',
+  'UMSDS',
+  'MDR',
+  'LDSO',
+  'MDS',
+  'LSS',
+  'VAS',
+  'ISD',
+  'EES',
+];
 const TXN = /T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16}/g;
 
 describe('a DIP started with the defaults', () => {
@@ -61,7 +87,10 @@ describe('a DIP started with the defaults', () => {
     const dcp = market.participants.find((p) => p.roles.includes('DCP'));
     assert.ok(dcp?.actsFor && dcp.actsFor.length > 0, 'a DCP acting for others');
     for (const grant of dcp.actsFor) {
-      assert.ok(market.participants.some((p) => p.dipId === grant.participant && p.roles.includes(grant.role)), `${grant.participant} holds ${grant.role}`);
+      assert.ok(
+        market.participants.some((p) => p.dipId === grant.participant && p.roles.includes(grant.role)),
+        `${grant.participant} holds ${grant.role}`,
+      );
     }
     const ca = new X509Certificate(readFileSync(market.caCertificatePath));
     const keys = new Set<string>();
@@ -69,10 +98,14 @@ describe('a DIP started with the defaults', () => {
       assert.match(p.dipId, /^[0-9A-Za-z]{10}$/);
       assert.ok(p.apiKey && !keys.has(p.apiKey), `${p.dipId} has its own API key`);
       keys.add(p.apiKey);
-      for (const path of [p.certificatePath, p.privateKeyPath]) assert.ok(isAbsolute(path) && existsSync(path), `${path} exists`);
+      for (const path of [p.certificatePath, p.privateKeyPath])
+        assert.ok(isAbsolute(path) && existsSync(path), `${path} exists`);
       const cert = new X509Certificate(readFileSync(p.certificatePath));
       assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), `${p.dipId}'s certificate is issued by the demo CA`);
-      assert.ok(cert.checkPrivateKey(createPrivateKey(readFileSync(p.privateKeyPath))), `${p.dipId}'s key matches its certificate`);
+      assert.ok(
+        cert.checkPrivateKey(createPrivateKey(readFileSync(p.privateKeyPath))),
+        `${p.dipId}'s key matches its certificate`,
+      );
     }
   });
 
@@ -83,7 +116,9 @@ describe('a DIP started with the defaults', () => {
     for (const file of files) {
       const channel = file.replace(/\.json$/, '');
       const messages = JSON.parse(readFileSync(join(samples, file), 'utf8')) as Message[];
-      const s1 = (messages[0]!.payload.CommonBlock as { S1: { senderDIPID: string; DIPConnectionProviderID: string | null } }).S1;
+      const s1 = (
+        messages[0]!.payload.CommonBlock as { S1: { senderDIPID: string; DIPConnectionProviderID: string | null } }
+      ).S1;
       const client = createDipClient(identityFromDemoFile(market, s1.DIPConnectionProviderID ?? s1.senderDIPID));
       try {
         restamp(messages, channel);
@@ -99,7 +134,16 @@ describe('a DIP started with the defaults', () => {
   test('sending the same file twice without --restamp: the second exits 1 with MSG1006; --json prints the response', async () => {
     const file = join(dataDir, 'once.json');
     writeFileSync(file, readFileSync(join(samples, 'IF-021.json')));
-    const args = ['send', '--participants', join(dataDir, 'demo', 'participants.json'), '--as', '1200000001', '--channel', 'IF-021', file];
+    const args = [
+      'send',
+      '--participants',
+      join(dataDir, 'demo', 'participants.json'),
+      '--as',
+      '1200000001',
+      '--channel',
+      'IF-021',
+      file,
+    ];
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stdout + first.stderr);
     assert.match(first.stdout, /^HTTP 201: 10 of 10 message\(s\) accepted$/m);
@@ -117,10 +161,22 @@ describe('a DIP started with the defaults', () => {
   });
 
   test('send with a demo file written before the DIP is listening says so instead of failing on the URL', async () => {
-    const demo = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as Record<string, unknown>;
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo', 'participants.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const early = join(dataDir, 'early.json');
     writeFileSync(early, JSON.stringify({ ...demo, baseUrl: '' }));
-    const r = await runCli(['send', '--participants', early, '--as', '1200000001', '--channel', 'IF-021', join(samples, 'IF-021.json')]);
+    const r = await runCli([
+      'send',
+      '--participants',
+      early,
+      '--as',
+      '1200000001',
+      '--channel',
+      'IF-021',
+      join(samples, 'IF-021.json'),
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /names no URL yet: the DIP is still starting \(wait for its banner\), or give --url/);
   });
@@ -145,49 +201,125 @@ describe('a DIP started with the defaults', () => {
   test('replay writes what the supplier was sent as JSON lines; requeue sends it again and follows it to Completed', async () => {
     const participants = join(dataDir, 'demo', 'participants.json');
     const out = join(dataDir, 'replayed.jsonl');
-    const r = await runCli(['replay', '--participants', participants, '--as', '1000000001', '--channel', 'IF-021', '--out', out]);
+    const r = await runCli([
+      'replay',
+      '--participants',
+      participants,
+      '--as',
+      '1000000001',
+      '--channel',
+      'IF-021',
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { replay: { originalTransactionID: string }; payload: { CommonBlock: { D0: { replayIndicator: boolean; transactionID: string } } } });
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            replay: { originalTransactionID: string };
+            payload: { CommonBlock: { D0: { replayIndicator: boolean; transactionID: string } } };
+          },
+      );
     assert.ok(lines.length >= 10, `${lines.length} replayed`);
-    assert.ok(lines.every((l) => l.payload.CommonBlock.D0.replayIndicator && l.replay.originalTransactionID === l.payload.CommonBlock.D0.transactionID));
+    assert.ok(
+      lines.every(
+        (l) =>
+          l.payload.CommonBlock.D0.replayIndicator &&
+          l.replay.originalTransactionID === l.payload.CommonBlock.D0.transactionID,
+      ),
+    );
     assert.match(r.stderr, new RegExp(`^replayed ${lines.length} item\\(s\\) in 1 page\\(s\\)$`, 'm'));
 
-    const q = await runCli(['requeue', '--participants', participants, '--as', '1000000001', '--channel', 'IF-021', '--transaction', lines[0]!.replay.originalTransactionID]);
+    const q = await runCli([
+      'requeue',
+      '--participants',
+      participants,
+      '--as',
+      '1000000001',
+      '--channel',
+      'IF-021',
+      '--transaction',
+      lines[0]!.replay.originalTransactionID,
+    ]);
     assert.equal(q.code, 0, q.stdout + q.stderr);
     assert.match(q.stdout, /^requeue 1000000001-\d{8}-[0-9a-f]+$/m);
     assert.match(q.stdout, /^Completed: 1 of 1$/m);
 
-    const refused = await runCli(['replay', '--participants', participants, '--as', '1000000002', '--recipient', '1000000001', '--channel', 'IF-021']);
+    const refused = await runCli([
+      'replay',
+      '--participants',
+      participants,
+      '--as',
+      '1000000002',
+      '--recipient',
+      '1000000001',
+      '--channel',
+      'IF-021',
+    ]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /HTTP 403/);
   });
   test('audit: an operator searches everything beside the store; a participant asks the API and sees its own', async () => {
     const operator = await runCli(['audit', 'messages', '--data-dir', dataDir, '--channel', 'IF-021', '--limit', '3']);
     assert.equal(operator.code, 0, operator.stdout + operator.stderr);
-    const lines = operator.stdout.trim().split('\n').filter((l) => l.startsWith('T-'));
+    const lines = operator.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('T-'));
     assert.equal(lines.length, 3);
-    assert.match(lines[0]!, /^T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16} {2}\d{4}-\d\d-\d\dT[\d:]{8}\+00:00 {2}IF-021 \[ActivePower\] {2}1200000001 -> \S*1000000001\/SUP/);
+    assert.match(
+      lines[0]!,
+      /^T-IF-021-1200000001-SDS-\d{8}-[0-9A-F]{16} {2}\d{4}-\d\d-\d\dT[\d:]{8}\+00:00 {2}IF-021 \[ActivePower\] {2}1200000001 -> \S*1000000001\/SUP/,
+    );
     assert.match(operator.stdout, /\(more: --limit, or search after \d+\)/);
     const txn = lines[0]!.split(' ')[0]!;
     const record = await runCli(['audit', 'message', txn, '--data-dir', dataDir]);
     assert.equal(record.code, 0, record.stderr);
-    const shown = JSON.parse(record.stdout) as { journal: { DIPTransactionID: string }; evidence: { signerID: string; headers: Record<string, string>; verifies: boolean } };
+    const shown = JSON.parse(record.stdout) as {
+      journal: { DIPTransactionID: string };
+      evidence: { signerID: string; headers: Record<string, string>; verifies: boolean };
+    };
     assert.equal(shown.journal.DIPTransactionID, txn);
     assert.equal(shown.evidence.signerID, '1200000001', 'with the evidence of what the sender signed');
-    assert.deepEqual(Object.keys(shown.evidence.headers), ['X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature-Certificate', 'X-DIP-Signature']);
+    assert.deepEqual(Object.keys(shown.evidence.headers), [
+      'X-DIP-Signature-Date',
+      'X-DIP-Content-Hash',
+      'X-DIP-Signature-Certificate',
+      'X-DIP-Signature',
+    ]);
     assert.equal(shown.evidence.verifies, true);
 
     const participants = join(dataDir, 'demo', 'participants.json');
     const own = await runCli(['audit', 'messages', '--participants', participants, '--as', '1000000001', '--json']);
     assert.equal(own.code, 0, own.stderr);
-    const found = (JSON.parse(own.stdout) as { messages: { senderID: string; recipients: { dipId: string }[] }[] }).messages;
-    assert.ok(found.length > 0 && found.every((m) => m.senderID === '1000000001' || m.recipients.some((r) => r.dipId === '1000000001')), 'only what the supplier sent or was addressed');
+    const found = (JSON.parse(own.stdout) as { messages: { senderID: string; recipients: { dipId: string }[] }[] })
+      .messages;
+    assert.ok(
+      found.length > 0 &&
+        found.every((m) => m.senderID === '1000000001' || m.recipients.some((r) => r.dipId === '1000000001')),
+      'only what the supplier sent or was addressed',
+    );
     const stranger = await runCli(['audit', 'message', txn, '--participants', participants, '--as', '1800000001']);
     assert.equal(stranger.code, 1);
     assert.match(stranger.stderr, /no message .* that you may see/);
-    const calls = await runCli(['audit', 'calls', '--participants', participants, '--as', '1200000001', '--channel', 'IF-021']);
+    const calls = await runCli([
+      'audit',
+      'calls',
+      '--participants',
+      participants,
+      '--as',
+      '1200000001',
+      '--channel',
+      'IF-021',
+    ]);
     assert.equal(calls.code, 0, calls.stderr);
-    assert.match(calls.stdout, /^\S+ {2}1200000001 {2}POST \/1\.1\/dip-channel\/IF-021 {2}20[17] {2}.* signed, verifies/m);
+    assert.match(
+      calls.stdout,
+      /^\S+ {2}1200000001 {2}POST \/1\.1\/dip-channel\/IF-021 {2}20[17] {2}.* signed, verifies/m,
+    );
   });
 });
 
@@ -239,17 +371,31 @@ describe('serve settings', () => {
     // Commander wraps long descriptions; join each option's lines back into one entry.
     const entries = r.stdout.split(/\n(?=\s{2}-)/).map((e) => e.replace(/\s+/g, ' ').trim());
     const documented: [string, keyof typeof FLAG_ENV][] = [
-      ['--port', 'port'], ['--host', 'host'], ['--data-dir', 'dataDir'], ['--environment', 'environment'],
-      ['--api-version', 'apiVersion'], ['--public-url', 'publicUrl'], ['--no-tls', 'tls'], ['--tls-cert', 'tlsCert'],
-      ['--tls-key', 'tlsKey'], ['--mtls', 'mtls'], ['--trusted-ca', 'trustedCa'],
+      ['--port', 'port'],
+      ['--host', 'host'],
+      ['--data-dir', 'dataDir'],
+      ['--environment', 'environment'],
+      ['--api-version', 'apiVersion'],
+      ['--public-url', 'publicUrl'],
+      ['--no-tls', 'tls'],
+      ['--tls-cert', 'tlsCert'],
+      ['--tls-key', 'tlsKey'],
+      ['--mtls', 'mtls'],
+      ['--trusted-ca', 'trustedCa'],
     ];
     for (const [flag, key] of documented) {
       const entry = entries.find((e) => e.startsWith(`${flag} `));
       assert.ok(entry, `${flag} is documented`);
       assert.ok(entry.includes(FLAG_ENV[key]), `${flag} names ${FLAG_ENV[key]}: ${entry}`);
     }
-    assert.match(entries.find((e) => e.startsWith('--environment '))!, /PRD, SITB, SIT, UIT or DEV/);
-    assert.match(entries.find((e) => e.startsWith('--mtls '))!, /off, optional or require/);
+    assert.match(
+      entries.find((e) => e.startsWith('--environment '))!,
+      /PRD, SITB, SIT, UIT or DEV/,
+    );
+    assert.match(
+      entries.find((e) => e.startsWith('--mtls '))!,
+      /off, optional or require/,
+    );
     for (const variable of Object.values(FLAG_ENV)) assert.ok(r.stdout.includes(variable), `${variable} is documented`);
   });
 

@@ -33,7 +33,14 @@ const sent: Record<string, Sent> = {};
 const surOf = (name: string): string => sent[name]!.payload.CommonBlock.S1!.senderUniqueReference as string;
 
 const at = (months: number) => T0 + months * MONTH;
-async function send(name: string, when: number, as: string, role: string, channel: string, extra: Record<string, unknown> = {}): Promise<Reply> {
+async function send(
+  name: string,
+  when: number,
+  as: string,
+  role: string,
+  channel: string,
+  extra: Record<string, unknown> = {},
+): Promise<Reply> {
   clock.advance(when - clock.now());
   const m = t.message({ channel, sender: as, role, mpan: MPAN, distributor: LDSO, at: clock.now(), ...extra });
   const r = await t.send({ as, channel, body: [m], date: new Date(clock.now()).toISOString() });
@@ -50,7 +57,8 @@ before(async () => {
   await t.appoint(MPAN, 'DS', SECOND_DS, at(3));
   await t.appoint(MPAN, 'DS', NEW_ADS, SSD);
   await t.appoint(OTHER_MPAN, 'DS', FIRST_DS, T0);
-  for (const who of [NEW_ADS, FIRST_DS]) assert.equal((await t.subscribe(who, 'IF-016', `${sink.url}/${who}`)).status, 201);
+  for (const who of [NEW_ADS, FIRST_DS])
+    assert.equal((await t.subscribe(who, 'IF-016', `${sink.url}/${who}`)).status, 201);
 
   await send('too early', at(0.5), FIRST_DS, 'ADS', 'IF-021');
   await send('first', at(1.5), FIRST_DS, 'ADS', 'IF-021');
@@ -71,12 +79,22 @@ test('the newly appointed ADS gets the four months before its appointment, from 
   const correlation = request.json.messageArray[0]!.correlationID!;
   assert.match(correlation, /^CI-\d{8}-/, 'IF-015 creates a correlation id');
   t.dip.delivery!.wake();
-  const got = () => (sink.messages() as Element[]).filter((e) => e.payload.CommonBlock.A0?.primaryRecipients && (e.payload.CommonBlock.A0.primaryRecipients as string[]).includes(NEW_ADS));
+  const got = () =>
+    (sink.messages() as Element[]).filter(
+      (e) =>
+        e.payload.CommonBlock.A0?.primaryRecipients &&
+        (e.payload.CommonBlock.A0.primaryRecipients as string[]).includes(NEW_ADS),
+    );
   await until(() => got().length >= 5, 'PUB-016 at the new ADS');
   const replays = got();
-  assert.deepEqual(replays.map((e) => (e.payload.CommonBlock.S2 as { senderUniqueReference: string }).senderUniqueReference),
-    ['first', 'defaulted', 'reactive', 'second', 'last'].map(surOf));
-  assert.deepEqual(replays.map((e) => e.payload.CommonBlock.S0!.eventCode), ['[ActivePower]', '[ActivePowerDefaulted]', '[ReactivePower]', '[ActivePower]', '[ActivePower]']);
+  assert.deepEqual(
+    replays.map((e) => (e.payload.CommonBlock.S2 as { senderUniqueReference: string }).senderUniqueReference),
+    ['first', 'defaulted', 'reactive', 'second', 'last'].map(surOf),
+  );
+  assert.deepEqual(
+    replays.map((e) => e.payload.CommonBlock.S0!.eventCode),
+    ['[ActivePower]', '[ActivePowerDefaulted]', '[ReactivePower]', '[ActivePower]', '[ActivePower]'],
+  );
   for (const [i, name] of ['first', 'defaulted', 'reactive', 'second', 'last'].entries()) {
     const e = replays[i]!.payload;
     assert.deepEqual(e.CommonBlock.S2, sent[name]!.payload.CommonBlock.S1, 'the original sender block, as S2');
@@ -89,18 +107,27 @@ test('the newly appointed ADS gets the four months before its appointment, from 
     assert.deepEqual(e.CommonBlock.R1, { responseCode: 'A', responseMessages: [] });
   }
   const journal = await t.dip.store.journalOf((await t.dip.store.messageByReference(surOf('request')))!.seq);
-  assert.ok(journal.some((j) => j.stage === 'Addressing' && /^5 consumption message\(s\) .* replayed on PUB-016$/.test(j.reason ?? '')), JSON.stringify(journal));
+  assert.ok(
+    journal.some(
+      (j) => j.stage === 'Addressing' && /^5 consumption message\(s\) .* replayed on PUB-016$/.test(j.reason ?? ''),
+    ),
+    JSON.stringify(journal),
+  );
 });
 
 test('a data service not appointed to the site is answered IF-016 [ConsumptionRequestRejected]; a non-ADS may not ask at all', async () => {
   await send('not appointed', at(5.6), FIRST_DS, 'ADS', 'IF-015');
   t.dip.delivery!.wake();
-  const rejection = () => (sink.messages() as Element[]).find((e) => e.payload.CommonBlock.S0?.eventCode === '[ConsumptionRequestRejected]');
+  const rejection = () =>
+    (sink.messages() as Element[]).find((e) => e.payload.CommonBlock.S0?.eventCode === '[ConsumptionRequestRejected]');
   await until(() => rejection() !== undefined, 'the rejection');
   const r = rejection()!.payload.CommonBlock;
   assert.deepEqual(r.A0!.primaryRecipients, [FIRST_DS]);
   assert.equal(r.R1!.responseCode, 'R');
-  assert.match((r.R1!.responseMessages as string[])[0]!, /^1200000001 is not the data service appointed to MPAN 1900000000013/);
+  assert.match(
+    (r.R1!.responseMessages as string[])[0]!,
+    /^1200000001 is not the data service appointed to MPAN 1900000000013/,
+  );
 
   clock.advance(60_000);
   const m = t.message({ channel: 'IF-015', sender: SUP, role: 'SUP', mpan: MPAN, distributor: LDSO, at: clock.now() });

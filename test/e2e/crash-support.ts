@@ -16,7 +16,12 @@ import { demoPoster, freshCopies, type Exit, type Message, type ServerProcess, t
 export const preciseNow = (): number => performance.timeOrigin + performance.now();
 
 /** Resolves once `check` holds; otherwise fails by `deadline` (epoch ms) saying what did not happen. */
-export async function until(check: () => boolean | Promise<boolean>, deadline: number, what: string | (() => string), pollMs = 50): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  deadline: number,
+  what: string | (() => string),
+  pollMs = 50,
+): Promise<void> {
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()} did not happen in time`);
@@ -42,9 +47,16 @@ export interface Slot {
   stop(): Promise<void>;
 }
 
-export function processSlot(name: string, launch: (restart: boolean) => Promise<ServerProcess>, sender?: () => DemoParticipant): Slot {
+export function processSlot(
+  name: string,
+  launch: (restart: boolean) => Promise<ServerProcess>,
+  sender?: () => DemoParticipant,
+): Slot {
   const slot: Slot = {
-    name, server: null, poster: null, history: [],
+    name,
+    server: null,
+    poster: null,
+    history: [],
     async start() {
       const s = await launch(slot.history.length > 0);
       slot.history.push(s);
@@ -89,22 +101,37 @@ export const participant = (market: DemoMarketFile, dipId: string): DemoParticip
  * Who the DIP routes the sample to, read from the audit record of one message sent for the purpose
  * (its transaction id is returned so the test can leave it out: it went to the demo's own receiver).
  */
-export async function routedRecipients(poster: SignedPoster, templates: Message[]): Promise<{ transactionId: string; recipients: string[] }> {
+export async function routedRecipients(
+  poster: SignedPoster,
+  templates: Message[],
+): Promise<{ transactionId: string; recipients: string[] }> {
   const sent = await poster.post('IF-021', JSON.stringify(freshCopies(templates, 1)));
   const transactionId = sent.json.messageArray?.[0]?.transactionID;
-  if (sent.status !== 201 || !transactionId) throw new Error(`the probe message was not accepted: ${sent.status} ${sent.text.slice(0, 300)}`);
+  if (sent.status !== 201 || !transactionId)
+    throw new Error(`the probe message was not accepted: ${sent.status} ${sent.text.slice(0, 300)}`);
   const record = await poster.call('GET', `/audit/messages/${encodeURIComponent(transactionId)}`);
-  if (record.status !== 200) throw new Error(`no audit record of the probe: ${record.status} ${record.text.slice(0, 300)}`);
+  if (record.status !== 200)
+    throw new Error(`no audit record of the probe: ${record.status} ${record.text.slice(0, 300)}`);
   const { message } = JSON.parse(record.text) as { message: { recipients: { dipId: string }[] } };
   return { transactionId, recipients: [...new Set(message.recipients.map((r) => r.dipId))].sort() };
 }
 
 /** Points each recipient's IF-021 webhook at `${sinkUrl}/{dipId}`, configured (and signed) by the recipient itself. */
-export async function subscribe(baseUrl: string, market: DemoMarketFile, recipients: string[], sinkUrl: string, maxMessageCount: number): Promise<void> {
+export async function subscribe(
+  baseUrl: string,
+  market: DemoMarketFile,
+  recipients: string[],
+  sinkUrl: string,
+  maxMessageCount: number,
+): Promise<void> {
   for (const id of recipients) {
     const client = demoPoster(baseUrl, participant(market, id));
     try {
-      const r = await client.call('POST', `/dip-channel/IF-021/pubconfig/${id}`, JSON.stringify({ callbackURL: `${sinkUrl}/${id}`, maxMessageCount }));
+      const r = await client.call(
+        'POST',
+        `/dip-channel/IF-021/pubconfig/${id}`,
+        JSON.stringify({ callbackURL: `${sinkUrl}/${id}`, maxMessageCount }),
+      );
       if (r.status !== 201) throw new Error(`pubconfig for ${id}: ${r.status} ${r.text.slice(0, 300)}`);
     } finally {
       await client.close();
@@ -171,7 +198,9 @@ export interface Ledger {
 }
 
 const blockOf = (x: unknown, key: string): Record<string, unknown> | undefined =>
-  x !== null && typeof x === 'object' ? ((x as Record<string, unknown>)[key] as Record<string, unknown> | undefined) : undefined;
+  x !== null && typeof x === 'object'
+    ? ((x as Record<string, unknown>)[key] as Record<string, unknown> | undefined)
+    : undefined;
 
 export async function startLedger(caPem: string): Promise<Ledger> {
   let expected: string[] = [];
@@ -202,7 +231,11 @@ export async function startLedger(caPem: string): Promise<Ledger> {
       const txn = blockOf(common, 'D0')?.transactionID as string | undefined;
       if (!txn) continue;
       const a0 = blockOf(common, 'A0') as Record<string, string[]> | undefined;
-      if (!routed.has(txn) && a0) routed.set(txn, new Set([...(a0.primaryRecipients ?? []), ...(a0.secondaryRecipients ?? []), ...(a0.always ?? [])]));
+      if (!routed.has(txn) && a0)
+        routed.set(
+          txn,
+          new Set([...(a0.primaryRecipients ?? []), ...(a0.secondaryRecipients ?? []), ...(a0.always ?? [])]),
+        );
       const key = `${txn}|${recipient}|${mpo.role ?? ''}`;
       keys.push(key);
       times.set(key, (times.get(key) ?? 0) + 1);
@@ -217,7 +250,8 @@ export async function startLedger(caPem: string): Promise<Ledger> {
   const sink = await startSink({ trustedCa: [caPem], keep: false, now: preciseNow, onCall });
 
   return {
-    sink, kills,
+    sink,
+    kills,
     expect(recipients) {
       expected = [...recipients];
     },
@@ -251,7 +285,8 @@ export async function startLedger(caPem: string): Promise<Ledger> {
     acknowledgedCount: () => acked.size,
     firstArrival(recipient, from) {
       let first: number | null = null;
-      for (const a of arrivals) if (a.recipient === recipient && a.at >= from && (first === null || a.at < first)) first = a.at;
+      for (const a of arrivals)
+        if (a.recipient === recipient && a.at >= from && (first === null || a.at < first)) first = a.at;
       return first;
     },
     resentAfterKills() {
@@ -289,7 +324,16 @@ export async function startLedger(caPem: string): Promise<Ledger> {
       let duplicates = 0;
       for (const [key, n] of times) if (!ignored.has(key.slice(0, key.indexOf('|')))) duplicates += n - 1;
       const unacknowledgedDelivered = [...reached.keys()].filter((txn) => !acked.has(txn) && !ignored.has(txn)).length;
-      return { acknowledged: acked.size, received, duplicates, lost, lostExamples, strangers: [...strangers], unacknowledgedDelivered, refusedCalls: { ...refused } };
+      return {
+        acknowledged: acked.size,
+        received,
+        duplicates,
+        lost,
+        lostExamples,
+        strangers: [...strangers],
+        unacknowledgedDelivered,
+        refusedCalls: { ...refused },
+      };
     },
   };
 }
@@ -313,7 +357,13 @@ export interface Traffic {
   stop(): Promise<TrafficReport>;
 }
 
-export function startTraffic(o: { clients: number; batch: number; templates: Message[]; targets: () => SignedPoster[]; ledger: Ledger }): Traffic {
+export function startTraffic(o: {
+  clients: number;
+  batch: number;
+  templates: Message[];
+  targets: () => SignedPoster[];
+  ledger: Ledger;
+}): Traffic {
   const report: TrafficReport = { requests: 0, acknowledgedBatches: 0, unanswered: 0, unexpected: [] };
   const inFlight = new Map<SignedPoster, number>();
   let running = true;
@@ -345,7 +395,7 @@ export function startTraffic(o: { clients: number; batch: number; templates: Mes
   };
   const clients = Array.from({ length: o.clients }, client);
   return {
-    inFlightTo: (poster) => (poster ? inFlight.get(poster) ?? 0 : 0),
+    inFlightTo: (poster) => (poster ? (inFlight.get(poster) ?? 0) : 0),
     async stop() {
       running = false;
       await Promise.all(clients);

@@ -44,20 +44,34 @@ export async function copiesOf(t: TestDip, sur: string): Promise<Copy[]> {
 }
 
 /** The copy of `sur` for `recipient`, once `check` holds for it. */
-export async function copyWhen(t: TestDip, sur: string, recipient: string, check: (c: Copy) => boolean, what: string): Promise<Copy> {
+export async function copyWhen(
+  t: TestDip,
+  sur: string,
+  recipient: string,
+  check: (c: Copy) => boolean,
+  what: string,
+): Promise<Copy> {
   let found: Copy | undefined;
-  await until(async () => {
-    found = (await copiesOf(t, sur)).find((c) => c.recipientId === recipient);
-    return found !== undefined && check(found);
-  }, `${what} (copy of ${sur} for ${recipient}: ${JSON.stringify(found ?? null)})`);
+  await until(
+    async () => {
+      found = (await copiesOf(t, sur)).find((c) => c.recipientId === recipient);
+      return found !== undefined && check(found);
+    },
+    `${what} (copy of ${sur} for ${recipient}: ${JSON.stringify(found ?? null)})`,
+  );
   return found!;
 }
 
 export const surOf = (m: { payload: Record<string, unknown> }): string =>
-  ((m.payload.CommonBlock as Record<string, Record<string, unknown>>).S1!.senderUniqueReference as string);
+  (m.payload.CommonBlock as Record<string, Record<string, unknown>>).S1!.senderUniqueReference as string;
 
 /** IF-004 is point to point: the supplier names the recipients, so no MPAN lookup is involved. */
-export function if004(t: TestDip, clock: ManualClock, to: string[] = [MSS], count = 1): { payload: Record<string, unknown> }[] {
+export function if004(
+  t: TestDip,
+  clock: ManualClock,
+  to: string[] = [MSS],
+  count = 1,
+): { payload: Record<string, unknown> }[] {
   return t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: to, at: clock.now() }, count);
 }
 
@@ -67,7 +81,13 @@ export function sendAt(t: TestDip, clock: ManualClock, as: string, channel: stri
 }
 
 /** Sends and insists on 201: these tests are about what happens after acceptance. */
-export async function accept(t: TestDip, clock: ManualClock, as: string, channel: string, body: unknown): Promise<Reply> {
+export async function accept(
+  t: TestDip,
+  clock: ManualClock,
+  as: string,
+  channel: string,
+  body: unknown,
+): Promise<Reply> {
   const r = await sendAt(t, clock, as, channel, body);
   if (r.status !== 201) throw new Error(`expected 201, got ${r.status}: ${r.text}`);
   return r;
@@ -75,7 +95,8 @@ export async function accept(t: TestDip, clock: ManualClock, as: string, channel
 
 /** The transaction id of an egress element `{payload}`. */
 export const txnOf = (element: unknown): string =>
-  (((element as { payload: Record<string, Record<string, unknown>> }).payload.CommonBlock!.D0 as Record<string, unknown>).transactionID as string);
+  ((element as { payload: Record<string, Record<string, unknown>> }).payload.CommonBlock!.D0 as Record<string, unknown>)
+    .transactionID as string;
 
 /** Calls a sink answered on one path, in arrival order. */
 export const callsTo = (sink: Sink, path: string) => sink.calls().filter((c) => c.path === path);
@@ -95,12 +116,26 @@ export async function closedPort(): Promise<number> {
 
 /** Registers a webhook signed as of the manual clock (t.subscribe signs with the wall clock). */
 export function subscribeAt(
-  t: TestDip, clock: ManualClock, as: string, channel: string, url: string,
+  t: TestDip,
+  clock: ManualClock,
+  as: string,
+  channel: string,
+  url: string,
   o: { recipient?: string; maxMessageCount?: number; maxPayloadSize?: number } = {},
 ): Promise<Reply> {
-  const path = channel === 'STATUS' ? `/1.1/statusmessage/config/${o.recipient ?? as}` : `/1.1/dip-channel/${channel}/pubconfig/${o.recipient ?? as}`;
+  const path =
+    channel === 'STATUS'
+      ? `/1.1/statusmessage/config/${o.recipient ?? as}`
+      : `/1.1/dip-channel/${channel}/pubconfig/${o.recipient ?? as}`;
   const { recipient: _recipient, ...counts } = o;
-  return t.send({ as, channel, path, apiKey: null, date: new Date(clock.now()).toISOString(), body: { callbackURL: url, ...counts } });
+  return t.send({
+    as,
+    channel,
+    path,
+    apiKey: null,
+    date: new Date(clock.now()).toISOString(),
+    body: { callbackURL: url, ...counts },
+  });
 }
 
 /** A webhook server that reads each call and never answers it, as a hung participant gateway does. */

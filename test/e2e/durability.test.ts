@@ -16,7 +16,22 @@ import { sequenceOfTransactionId } from '../../src/domain/ids.js';
 import type { DemoParticipant } from '../../src/registry/demo.js';
 import { openStore } from '../../src/storage/open.js';
 import { codes, startTestDip } from '../helpers/dip.js';
-import { BIN, cleanEnv, demoPoster, failed, type CliRun, freshCopies, readMarket, removeDir, runCli, startServer, surOf, tempDir, type Message, type ServerProcess } from './support.js';
+import {
+  BIN,
+  cleanEnv,
+  demoPoster,
+  failed,
+  type CliRun,
+  freshCopies,
+  readMarket,
+  removeDir,
+  runCli,
+  startServer,
+  surOf,
+  tempDir,
+  type Message,
+  type ServerProcess,
+} from './support.js';
 
 const SDS = '1200000001';
 
@@ -38,7 +53,12 @@ describe('restarting on the same data directory', () => {
         assert.deepEqual(codes(again), ['MSG1006']);
         assert.match(again.json.messageArray[0]!.help!, /already accepted/);
 
-        const fresh = await second.send({ as: SDS, channel: 'IF-021', body: [second.message({ channel: 'IF-021', sender: SDS, role: 'SDS' })], transport: 'socket' });
+        const fresh = await second.send({
+          as: SDS,
+          channel: 'IF-021',
+          body: [second.message({ channel: 'IF-021', sender: SDS, role: 'SDS' })],
+          transport: 'socket',
+        });
         assert.equal(fresh.status, 201, fresh.text);
         const later = sequenceOfTransactionId(fresh.json.messageArray[0]!.transactionID!);
         assert.ok(later !== null && later > earlier, `sequence ${later} follows ${earlier}`);
@@ -57,7 +77,11 @@ describe('kill -9 during the first start', () => {
     const issued = join(dataDir, 'pki', 'participants');
     mkdirSync(issued, { recursive: true });
     try {
-      const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn'], { stdio: 'ignore', env: cleanEnv() });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn'],
+        { stdio: 'ignore', env: cleanEnv() },
+      );
       const exited = new Promise((resolve) => child.on('close', resolve));
       // The first participant's certificate file appears while the demo participants are being registered.
       const watcher = watch(issued, () => {
@@ -67,11 +91,17 @@ describe('kill -9 during the first start', () => {
       await exited;
       watcher.close();
       const demoFile = join(dataDir, 'demo', 'participants.json');
-      t.diagnostic(`killed with ${readdirSync(issued).length / 2} of the demo participants issued; participants.json ${existsSync(demoFile) ? 'written' : 'not written'}`);
+      t.diagnostic(
+        `killed with ${readdirSync(issued).length / 2} of the demo participants issued; participants.json ${existsSync(demoFile) ? 'written' : 'not written'}`,
+      );
 
       const restarted = await startServer(['--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn']);
       try {
-        assert.match(restarted.banner, /^Demo\s+17 participants/m, `the banner offers the demo market:\n${restarted.banner}`);
+        assert.match(
+          restarted.banner,
+          /^Demo\s+17 participants/m,
+          `the banner offers the demo market:\n${restarted.banner}`,
+        );
         assert.equal(readMarket(dataDir).participants.length, 17);
       } finally {
         await restarted.stop();
@@ -104,7 +134,11 @@ describe('kill -9 of a serving process', () => {
     const market = readMarket(dataDir);
     assert.equal(first.baseUrl, market.baseUrl, 'the banner and participants.json agree on the URL');
     sender = market.participants.find((p) => p.roles.includes('SDS'))!;
-    templates = buildBatch(loadCatalogue(), { channel: 'IF-021', sender: sender.dipId, role: 'SDS', environment: market.environment }, 10);
+    templates = buildBatch(
+      loadCatalogue(),
+      { channel: 'IF-021', sender: sender.dipId, role: 'SDS', environment: market.environment },
+      10,
+    );
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.stop('SIGKILL')));
@@ -125,11 +159,14 @@ describe('kill -9 of a serving process', () => {
     const kill = (): void => {
       if (killScheduled) return;
       killScheduled = true;
-      setTimeout(() => {
-        inFlightAtKill = inFlight;
-        killed = true;
-        server.child.kill('SIGKILL');
-      }, randomInt(0, 25));
+      setTimeout(
+        () => {
+          inFlightAtKill = inFlight;
+          killed = true;
+          server.child.kill('SIGKILL');
+        },
+        randomInt(0, 25),
+      );
     };
     const client = async (): Promise<void> => {
       while (!killed) {
@@ -140,7 +177,9 @@ describe('kill -9 of a serving process', () => {
         try {
           const r = await poster.post('IF-021', body);
           if (r.status !== 201) throw new Error(`HTTP ${r.status} ${r.text.slice(0, 300)}`);
-          r.json.messageArray.forEach((item, i) => acknowledged.push({ message: batch[i]!, transactionId: item.transactionID!, bodySha256 }));
+          r.json.messageArray.forEach((item, i) =>
+            acknowledged.push({ message: batch[i]!, transactionId: item.transactionID!, bodySha256 }),
+          );
           if (++batches === killAfter) kill();
         } catch (e) {
           // After the kill, failures are the point; before it, they end the run and fail the test.
@@ -170,7 +209,9 @@ describe('kill -9 of a serving process', () => {
       assert.deepEqual(r.surprises, [], 'every batch before the kill was accepted');
       assert.ok(r.batches >= r.killAfter);
       assert.ok(r.inFlightAtKill > 0, 'requests were in flight when the server died');
-      t.diagnostic(`round ${round}: ${r.batches} batches of 200 acknowledged; ${r.inFlightAtKill} request(s) in flight at the kill`);
+      t.diagnostic(
+        `round ${round}: ${r.batches} batches of 200 acknowledged; ${r.inFlightAtKill} request(s) in flight at the kill`,
+      );
     }
 
     const store = await openStore(`sqlite:${join(dataDir, 'opendip.db')}`);
@@ -185,7 +226,9 @@ describe('kill -9 of a serving process', () => {
           continue;
         }
         const journal = await store.journalOf(archived.seq);
-        if (!journal.some((e) => e.stage === 'Inbound' && e.status === 'GoodToGo' && e.transactionId === transactionId)) {
+        if (
+          !journal.some((e) => e.stage === 'Inbound' && e.status === 'GoodToGo' && e.transactionId === transactionId)
+        ) {
           missing.push(`${transactionId}: no Inbound journal entry`);
         }
         // What the sender signed was committed with the message: the request's evidence, for the body that was sent.
@@ -195,7 +238,11 @@ describe('kill -9 of a serving process', () => {
           missing.push(`${transactionId}: evidence for another body, signer, or that does not verify`);
         }
       }
-      assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${acknowledged.length} acknowledged messages lost`);
+      assert.deepEqual(
+        missing.slice(0, 10),
+        [],
+        `${missing.length} of ${acknowledged.length} acknowledged messages lost`,
+      );
     } finally {
       await store.close();
     }
@@ -203,7 +250,11 @@ describe('kill -9 of a serving process', () => {
 
   test('a new server takes over the lock the killed one left behind and carries on where it stopped', async () => {
     assert.ok(acknowledged.length > 0, 'the kill test acknowledged messages');
-    assert.equal(readFileSync(pidFile, 'utf8').trim(), String(servers.at(-1)!.pid), 'the killed server left its pid file behind');
+    assert.equal(
+      readFileSync(pidFile, 'utf8').trim(),
+      String(servers.at(-1)!.pid),
+      'the killed server left its pid file behind',
+    );
 
     const second = await serve();
     assert.equal(readFileSync(pidFile, 'utf8').trim(), String(second.pid));
@@ -217,7 +268,10 @@ describe('kill -9 of a serving process', () => {
       const fresh = await poster.post('IF-021', JSON.stringify(freshCopies(templates, 1)));
       assert.equal(fresh.status, 201, fresh.text);
       const highest = Math.max(...acknowledged.map((a) => sequenceOfTransactionId(a.transactionId)!));
-      assert.ok(sequenceOfTransactionId(fresh.json.messageArray[0]!.transactionID!)! > highest, 'no transaction id is issued twice');
+      assert.ok(
+        sequenceOfTransactionId(fresh.json.messageArray[0]!.transactionID!)! > highest,
+        'no transaction id is issued twice',
+      );
     } finally {
       await poster.close();
     }
@@ -225,11 +279,17 @@ describe('kill -9 of a serving process', () => {
 
   test('a second server on a data directory in use is refused, naming the directory and the process holding it', async () => {
     const running = servers.at(-1);
-    assert.ok(running && running.child.exitCode === null && running.child.signalCode === null, 'the takeover test left a server running');
+    assert.ok(
+      running && running.child.exitCode === null && running.child.signalCode === null,
+      'the takeover test left a server running',
+    );
     refused = await runCli(['serve', '--data-dir', dataDir, '--port', '0', '--no-tls']);
     assert.ok(failed(refused), `exit ${refused.code ?? refused.signal}`);
     assert.doesNotMatch(refused.stdout, /^API /m, 'nothing was served');
-    assert.match(refused.stderr, new RegExp(`${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by OpenDIP process ${running.pid}`));
+    assert.match(
+      refused.stderr,
+      new RegExp(`${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by OpenDIP process ${running.pid}`),
+    );
     assert.equal(readFileSync(pidFile, 'utf8').trim(), String(running.pid), 'the refused server leaves the lock alone');
   });
 

@@ -33,7 +33,8 @@ type AuditRecord = { message: { transactionID: string }; evidence: Evidence | nu
 let t: TestDip;
 let db: Database.Database;
 
-const get = (as: string, path: string): Promise<Reply> => t.send({ as, method: 'GET', channel: 'AUDIT', path, body: undefined, transport: 'socket' });
+const get = (as: string, path: string): Promise<Reply> =>
+  t.send({ as, method: 'GET', channel: 'AUDIT', path, body: undefined, transport: 'socket' });
 const recordOf = async (as: string, transactionId: string): Promise<AuditRecord> => {
   const r = await get(as, `/1.1/audit/messages/${transactionId}`);
   assert.equal(r.status, 200, r.text);
@@ -47,15 +48,34 @@ async function sendSigned(count: number, options: { legacy?: boolean } = {}) {
   const body = JSON.stringify(t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', mpan: MPAN }, count));
   const url = `${t.origin}/1.1/dip-channel/IF-021`;
   const own = t.pki.participants[SDS]!;
-  const headers = participantSignature({ method: 'POST', url, body, keyPem: own.privateKeyPem, certPem: own.certificatePem, legacyCertificateHeader: options.legacy });
-  const reply = await t.send({ as: SDS, channel: 'IF-021', body: undefined, raw: body, headers, transport: 'socket', ...(options.legacy ? { legacyCertificateHeader: true } : {}) });
+  const headers = participantSignature({
+    method: 'POST',
+    url,
+    body,
+    keyPem: own.privateKeyPem,
+    certPem: own.certificatePem,
+    legacyCertificateHeader: options.legacy,
+  });
+  const reply = await t.send({
+    as: SDS,
+    channel: 'IF-021',
+    body: undefined,
+    raw: body,
+    headers,
+    transport: 'socket',
+    ...(options.legacy ? { legacyCertificateHeader: true } : {}),
+  });
   assert.equal(reply.status, 201, reply.text);
   return { body, url, headers, reply, transactionIds: reply.json.messageArray.map((m) => m.transactionID!) };
 }
 
 /** Changes one stored value of the evidence of a transaction's request, as someone with the database could. */
 const tamper = (transactionId: string, column: string, value: string): void => {
-  const changed = db.prepare(`UPDATE call_evidence SET ${column} = ? WHERE request_id = (SELECT request_id FROM messages WHERE transaction_id = ?)`).run(value, transactionId);
+  const changed = db
+    .prepare(
+      `UPDATE call_evidence SET ${column} = ? WHERE request_id = (SELECT request_id FROM messages WHERE transaction_id = ?)`,
+    )
+    .run(value, transactionId);
   assert.equal(changed.changes, 1);
 };
 
@@ -73,26 +93,56 @@ after(async () => {
 test('an accepted message’s audit record shows the headers as sent, the certificate’s fingerprint, the body’s SHA-256, and that it verifies', async () => {
   const sent = await sendSigned(3);
   const expected = {
-    signerID: SDS, method: 'POST', url: sent.url, headers: sent.headers, certificateHeader: 'X-DIP-Signature-Certificate',
-    certificateFingerprint: fingerprint(t.pki.participants[SDS]!.certificatePem), bodySHA256: createHash('sha256').update(sent.body).digest('hex'),
-    verifies: true, checks: { signature: true, contentHash: true, certificateFingerprint: true },
+    signerID: SDS,
+    method: 'POST',
+    url: sent.url,
+    headers: sent.headers,
+    certificateHeader: 'X-DIP-Signature-Certificate',
+    certificateFingerprint: fingerprint(t.pki.participants[SDS]!.certificatePem),
+    bodySHA256: createHash('sha256').update(sent.body).digest('hex'),
+    verifies: true,
+    checks: { signature: true, contentHash: true, certificateFingerprint: true },
   };
   for (const txn of sent.transactionIds) {
     const record = await recordOf(SDS, txn);
     assert.equal(record.message.transactionID, txn);
     assert.deepEqual(record.evidence, expected, 'every message of the batch carries the batch’s evidence');
   }
-  assert.deepEqual((await recordOf(SUP, sent.transactionIds[0]!)).evidence, expected, 'a recipient sees what the sender signed');
-  assert.equal((await get(REGS, `/1.1/audit/messages/${sent.transactionIds[0]}`)).status, 204, 'a stranger sees nothing');
+  assert.deepEqual(
+    (await recordOf(SUP, sent.transactionIds[0]!)).evidence,
+    expected,
+    'a recipient sees what the sender signed',
+  );
+  assert.equal(
+    (await get(REGS, `/1.1/audit/messages/${sent.transactionIds[0]}`)).status,
+    204,
+    'a stranger sees nothing',
+  );
 
   const search = await get(SDS, `/1.1/audit/messages?journal=true&transactionID=${sent.transactionIds[1]}`);
   const found = (JSON.parse(search.text) as { messages: { transactionID: string; evidence: Evidence }[] }).messages;
-  assert.deepEqual(found.map((m) => [m.transactionID, m.evidence]), [[sent.transactionIds[1], expected]], 'a search with journals shows it too');
-  const plain = (JSON.parse((await get(SDS, `/1.1/audit/messages?transactionID=${sent.transactionIds[1]}`)).text) as { messages: object[] }).messages;
+  assert.deepEqual(
+    found.map((m) => [m.transactionID, m.evidence]),
+    [[sent.transactionIds[1], expected]],
+    'a search with journals shows it too',
+  );
+  const plain = (
+    JSON.parse((await get(SDS, `/1.1/audit/messages?transactionID=${sent.transactionIds[1]}`)).text) as {
+      messages: object[];
+    }
+  ).messages;
   assert.equal('evidence' in plain[0]!, false, 'a search without journals lists summaries only');
 
-  const calls = (JSON.parse((await get(SDS, '/1.1/audit/calls?channel=IF-021&limit=1')).text) as { calls: { path: string; evidence: Evidence }[] }).calls;
-  assert.deepEqual(calls.map((c) => [c.path, c.evidence]), [['/1.1/dip-channel/IF-021', expected]], 'the call listing shows the call’s evidence');
+  const calls = (
+    JSON.parse((await get(SDS, '/1.1/audit/calls?channel=IF-021&limit=1')).text) as {
+      calls: { path: string; evidence: Evidence }[];
+    }
+  ).calls;
+  assert.deepEqual(
+    calls.map((c) => [c.path, c.evidence]),
+    [['/1.1/dip-channel/IF-021', expected]],
+    'the call listing shows the call’s evidence',
+  );
 });
 
 test('the legacy X-DIP-Certificate header is recorded under its own name', async () => {
@@ -109,8 +159,16 @@ test('a stored value altered afterwards makes the record say it no longer verifi
   const cases: { column: string; value: string; failed: (keyof Evidence['checks'])[] }[] = [
     { column: 'signature_date', value: new Date(Date.now() - 60_000).toISOString(), failed: ['signature'] },
     { column: 'signed_url', value: `${t.origin}/1.1/dip-channel/IF-013`, failed: ['signature'] },
-    { column: 'body_sha256', value: createHash('sha256').update('something else').digest('hex'), failed: ['contentHash'] },
-    { column: 'certificate', value: Buffer.from(other).toString('base64'), failed: ['signature', 'certificateFingerprint'] },
+    {
+      column: 'body_sha256',
+      value: createHash('sha256').update('something else').digest('hex'),
+      failed: ['contentHash'],
+    },
+    {
+      column: 'certificate',
+      value: Buffer.from(other).toString('base64'),
+      failed: ['signature', 'certificateFingerprint'],
+    },
     { column: 'certificate_fingerprint', value: fingerprint(other), failed: ['certificateFingerprint'] },
   ];
   for (const c of cases) {
@@ -121,7 +179,13 @@ test('a stored value altered afterwards makes the record say it no longer verifi
     for (const txn of sent.transactionIds) {
       const { evidence } = await recordOf(SDS, txn);
       assert.equal(evidence!.verifies, false, `${c.column} altered`);
-      assert.deepEqual(Object.entries(evidence!.checks).filter(([, ok]) => !ok).map(([k]) => k), c.failed, `${c.column} altered`);
+      assert.deepEqual(
+        Object.entries(evidence!.checks)
+          .filter(([, ok]) => !ok)
+          .map(([k]) => k),
+        c.failed,
+        `${c.column} altered`,
+      );
     }
   }
 });
@@ -131,14 +195,34 @@ test('other signed calls keep their evidence on their call record; refused ones 
   const path = `/1.1/dip-channel/IF-021/pubconfig/${SUP}`;
   const webhook = await t.send({ as: SUP, channel: 'IF-021', path, body: undefined, raw: config, transport: 'socket' });
   assert.equal(webhook.status, 201, webhook.text);
-  const removed = await t.send({ as: SUP, method: 'DELETE', channel: 'IF-021', path, body: undefined, transport: 'socket' });
+  const removed = await t.send({
+    as: SUP,
+    method: 'DELETE',
+    channel: 'IF-021',
+    path,
+    body: undefined,
+    transport: 'socket',
+  });
   assert.equal(removed.status, 204, removed.text);
-  const forged = await t.send({ as: SUP, channel: 'IF-021', path, body: undefined, raw: config, transport: 'socket', signedUrl: `${t.origin}/elsewhere` });
+  const forged = await t.send({
+    as: SUP,
+    channel: 'IF-021',
+    path,
+    body: undefined,
+    raw: config,
+    transport: 'socket',
+    signedUrl: `${t.origin}/elsewhere`,
+  });
   assert.equal(forged.status, 401);
   await t.dip.callLog.flush();
 
-  const calls = (JSON.parse((await get(SUP, '/1.1/audit/calls?limit=10')).text) as { calls: { method: string; path: string; status: number; evidence: Evidence | null }[] }).calls;
-  const of = (method: string, status: number) => calls.find((c) => c.method === method && c.path === path && c.status === status);
+  const calls = (
+    JSON.parse((await get(SUP, '/1.1/audit/calls?limit=10')).text) as {
+      calls: { method: string; path: string; status: number; evidence: Evidence | null }[];
+    }
+  ).calls;
+  const of = (method: string, status: number) =>
+    calls.find((c) => c.method === method && c.path === path && c.status === status);
   const saved = of('POST', 201)!.evidence!;
   assert.equal(saved.url, `${t.origin}${path}`);
   assert.equal(saved.bodySHA256, createHash('sha256').update(config).digest('hex'));

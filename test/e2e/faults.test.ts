@@ -10,8 +10,24 @@ import { after, before, describe, test } from 'node:test';
 import { startSink, type Sink } from '../../src/sink/sink.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import {
-  accept, callsTo, closedPort, copiesOf, copyWhen, if004, manualClock, MSS, statusesAbout, subscribeAt, SUP, SUP2, surOf, txnOf,
-  unresponsive, until, type Copy, type ManualClock,
+  accept,
+  callsTo,
+  closedPort,
+  copiesOf,
+  copyWhen,
+  if004,
+  manualClock,
+  MSS,
+  statusesAbout,
+  subscribeAt,
+  SUP,
+  SUP2,
+  surOf,
+  txnOf,
+  unresponsive,
+  until,
+  type Copy,
+  type ManualClock,
 } from './delivery-support.js';
 
 const MINUTE = 60_000;
@@ -59,7 +75,11 @@ describe('each answer of the recipient webhook', () => {
     await copyWhen(t, probe!.sur, MSS, (c) => c.state === 'delivered', 'the probe message delivered');
     const [copy] = await copiesOf(t, sur);
     assert.equal(copy!.attempts, 1, `${sur} was not tried again`);
-    assert.equal(callsTo(mss, '/mss').filter((c) => c.items.some((i) => txnOf(i) === txn)).length, 1, 'one call carried it');
+    assert.equal(
+      callsTo(mss, '/mss').filter((c) => c.items.some((i) => txnOf(i) === txn)).length,
+      1,
+      'one call carried it',
+    );
   }
 
   test('201: delivered once, and the sender hears nothing', async () => {
@@ -82,8 +102,14 @@ describe('each answer of the recipient webhook', () => {
     const call = callsTo(mss, '/mss').find((x) => x.items.some((i) => txnOf(i) === b!.txn))!;
     assert.equal(call.status, 207);
     assert.equal(call.itemCount, 3);
-    assert.deepEqual((await Promise.all([a, b, c].map((m) => copiesOf(t, m!.sur)))).map((x) => [x[0]!.state, x[0]!.lastStatus]),
-      [['delivered', 207], ['rejected', 207], ['delivered', 207]]);
+    assert.deepEqual(
+      (await Promise.all([a, b, c].map((m) => copiesOf(t, m!.sur)))).map((x) => [x[0]!.state, x[0]!.lastStatus]),
+      [
+        ['delivered', 207],
+        ['rejected', 207],
+        ['delivered', 207],
+      ],
+    );
     await status.waitFor((s) => statusesAbout(s, b!.txn).length === 1);
     const relayed = statusesAbout(status, b!.txn)[0]!;
     assert.equal(relayed.message, 'RCP1061 - MPAN Invalid or Unknown');
@@ -92,7 +118,11 @@ describe('each answer of the recipient webhook', () => {
     assert.equal(relayed.recipientID, SUP);
     assert.equal(relayed.senderUniqueReference, b!.sur);
     await notSentAgain(b!.sur, b!.txn);
-    assert.deepEqual([a, c].map((m) => statusesAbout(status, m!.txn).length), [0, 0], 'delivered messages are not reported');
+    assert.deepEqual(
+      [a, c].map((m) => statusesAbout(status, m!.txn).length),
+      [0, 0],
+      'delivered messages are not reported',
+    );
   });
 
   for (const code of [400, 405, 406]) {
@@ -133,7 +163,11 @@ describe('each answer of the recipient webhook', () => {
   }
 
   /** Two failures of the given kind, then success: the gap before the second retry is longer than before the first. */
-  async function retriedThenDelivered(fail: () => Promise<void>, recover: () => Promise<void>, expect: (c: Copy) => void): Promise<void> {
+  async function retriedThenDelivered(
+    fail: () => Promise<void>,
+    recover: () => Promise<void>,
+    expect: (c: Copy) => void,
+  ): Promise<void> {
     await fail();
     const [m] = await send();
     const first = await copyWhen(t, m!.sur, MSS, tried(1), 'the first attempt');
@@ -143,8 +177,10 @@ describe('each answer of the recipient webhook', () => {
     const second = await copyWhen(t, m!.sur, MSS, tried(2), 'the second attempt');
     assert.equal(second.state, 'pending');
     expect(second);
-    assert.ok(second.nextAttemptAt - second.lastAttemptAt! > first.nextAttemptAt - first.lastAttemptAt!,
-      `back-off grows: ${first.nextAttemptAt - first.lastAttemptAt!} ms, then ${second.nextAttemptAt - second.lastAttemptAt!} ms`);
+    assert.ok(
+      second.nextAttemptAt - second.lastAttemptAt! > first.nextAttemptAt - first.lastAttemptAt!,
+      `back-off grows: ${first.nextAttemptAt - first.lastAttemptAt!} ms, then ${second.nextAttemptAt - second.lastAttemptAt!} ms`,
+    );
     await recover();
     dueNow(t, clock, second);
     const done = await copyWhen(t, m!.sur, MSS, settled, 'delivery after recovery');
@@ -183,7 +219,11 @@ describe('each answer of the recipient webhook', () => {
 
   test('a refused connection: retried with growing back-off', async () => {
     await retriedThenDelivered(
-      async () => assert.equal((await subscribeAt(t, clock, MSS, 'IF-004', `http://127.0.0.1:${await closedPort()}/mss`)).status, 201),
+      async () =>
+        assert.equal(
+          (await subscribeAt(t, clock, MSS, 'IF-004', `http://127.0.0.1:${await closedPort()}/mss`)).status,
+          201,
+        ),
       async () => assert.equal((await subscribeAt(t, clock, MSS, 'IF-004', `${mss.url}/mss`)).status, 201),
       (c) => assert.match(c.lastError ?? '', /refused/),
     );
@@ -194,7 +234,10 @@ describe('each answer of the recipient webhook', () => {
       mss.setBehaviour({ failWith: { status: code, times: 1, retryAfterSeconds: 120 } });
       const [m] = await send();
       const first = await copyWhen(t, m!.sur, MSS, tried(1), 'the first attempt');
-      assert.ok(first.nextAttemptAt - first.lastAttemptAt! >= 120_000, `next attempt ${first.nextAttemptAt - first.lastAttemptAt!} ms later`);
+      assert.ok(
+        first.nextAttemptAt - first.lastAttemptAt! >= 120_000,
+        `next attempt ${first.nextAttemptAt - first.lastAttemptAt!} ms later`,
+      );
       dueNow(t, clock, first);
       assert.equal((await copyWhen(t, m!.sur, MSS, settled, 'delivery')).state, 'delivered');
     });
@@ -202,7 +245,7 @@ describe('each answer of the recipient webhook', () => {
 
   test('a recipient down for a while gets every message once it recovers, none twice', async () => {
     mss.setBehaviour({ failWith: { status: 503 } });
-    const sent = [...await send(4), ...await send(4)];
+    const sent = [...(await send(4)), ...(await send(4))];
     // Seven failed rounds: past the breaker's threshold of five, each later round is its half-open trial.
     for (let round = 1; round <= 7; round++) {
       for (const m of sent) await copyWhen(t, m.sur, MSS, tried(round), `failed round ${round}`);
@@ -211,11 +254,13 @@ describe('each answer of the recipient webhook', () => {
     }
     mss.setBehaviour({});
     t.dip.delivery!.wake();
-    for (const m of sent) assert.equal((await copyWhen(t, m.sur, MSS, settled, 'delivery after recovery')).state, 'delivered');
+    for (const m of sent)
+      assert.equal((await copyWhen(t, m.sur, MSS, settled, 'delivery after recovery')).state, 'delivered');
     clock.advance(24 * 60 * MINUTE);
     const [probe] = await send();
     await copyWhen(t, probe!.sur, MSS, settled, 'a later message delivered');
-    for (const m of sent) assert.equal(mss.messages().filter((e) => txnOf(e) === m.txn).length, 1, `${m.txn} received exactly once`);
+    for (const m of sent)
+      assert.equal(mss.messages().filter((e) => txnOf(e) === m.txn).length, 1, `${m.txn} received exactly once`);
   });
 });
 
@@ -343,39 +388,60 @@ describe('waiting for a webhook, and packing calls', () => {
     for (const m of batch) assert.deepEqual((await copiesOf(t, surOf(m)))[0]!.attempts, 0);
     assert.equal(callsTo(sink, '/mss').length, 0);
     assert.equal((await subscribeAt(t, clock, MSS, 'IF-004', `${sink.url}/mss`)).status, 201);
-    for (const m of batch) assert.equal((await copyWhen(t, surOf(m), MSS, settled, 'delivery after registering')).state, 'delivered');
+    for (const m of batch)
+      assert.equal((await copyWhen(t, surOf(m), MSS, settled, 'delivery after registering')).state, 'delivered');
     assert.deepEqual(callsTo(sink, '/mss').flatMap((c) => c.items.map(txnOf)).length, 3);
   });
 
   test('25 messages to a webhook taking 10 per call arrive as calls of 10, 10 and 5, in order', async () => {
-    assert.equal((await subscribeAt(t, clock, SUP2, 'IF-004', `${sink.url}/count`, { maxMessageCount: 10 })).status, 201);
+    assert.equal(
+      (await subscribeAt(t, clock, SUP2, 'IF-004', `${sink.url}/count`, { maxMessageCount: 10 })).status,
+      201,
+    );
     const r = await accept(t, clock, SUP, 'IF-004', if004(t, clock, [SUP2], 25));
     const txns = r.json.messageArray.map((i) => i.transactionID!);
     await sink.waitFor((s) => callsTo(s, '/count').reduce((n, c) => n + c.itemCount, 0) === 25);
     const calls = callsTo(sink, '/count');
-    assert.deepEqual(calls.map((c) => c.itemCount), [10, 10, 5]);
-    assert.deepEqual(calls.flatMap((c) => c.items.map(txnOf)), txns);
+    assert.deepEqual(
+      calls.map((c) => c.itemCount),
+      [10, 10, 5],
+    );
+    assert.deepEqual(
+      calls.flatMap((c) => c.items.map(txnOf)),
+      txns,
+    );
   });
 
   test('maxPayloadSize (KB) bounds every call; a message larger than the limit goes alone', async () => {
     // S1.subText (up to 500 characters) makes each egress message about 1.3 KB: two fit in 3 KB, three do not.
-    const padded = (count: number) => if004(t, clock, [SUP2], count).map((m) => {
-      (m.payload.CommonBlock as { S1: { subText: string } }).S1.subText = 'x'.repeat(300);
-      return m;
-    });
+    const padded = (count: number) =>
+      if004(t, clock, [SUP2], count).map((m) => {
+        (m.payload.CommonBlock as { S1: { subText: string } }).S1.subText = 'x'.repeat(300);
+        return m;
+      });
     assert.equal((await subscribeAt(t, clock, SUP2, 'IF-004', `${sink.url}/kb1`, { maxPayloadSize: 1 })).status, 201);
     await accept(t, clock, SUP, 'IF-004', padded(3));
     await sink.waitFor((s) => callsTo(s, '/kb1').length === 3);
     const alone = callsTo(sink, '/kb1');
-    assert.deepEqual(alone.map((c) => c.itemCount), [1, 1, 1]);
+    assert.deepEqual(
+      alone.map((c) => c.itemCount),
+      [1, 1, 1],
+    );
     const sizes = alone.map((c) => Number(c.headers['content-length']));
-    assert.ok(sizes.every((n) => n > 1024 && n < 1500), `oversized calls of ${sizes.join(', ')} bytes`);
+    assert.ok(
+      sizes.every((n) => n > 1024 && n < 1500),
+      `oversized calls of ${sizes.join(', ')} bytes`,
+    );
 
     assert.equal((await subscribeAt(t, clock, SUP2, 'IF-004', `${sink.url}/kb3`, { maxPayloadSize: 3 })).status, 201);
     await accept(t, clock, SUP, 'IF-004', padded(9));
     await sink.waitFor((s) => callsTo(s, '/kb3').reduce((n, c) => n + c.itemCount, 0) === 9);
     const calls = callsTo(sink, '/kb3');
-    for (const c of calls) assert.ok(Number(c.headers['content-length']) <= 3 * 1024, `a call of ${c.headers['content-length']} bytes`);
-    assert.deepEqual(calls.map((c) => c.itemCount), [2, 2, 2, 2, 1]);
+    for (const c of calls)
+      assert.ok(Number(c.headers['content-length']) <= 3 * 1024, `a call of ${c.headers['content-length']} bytes`);
+    assert.deepEqual(
+      calls.map((c) => c.itemCount),
+      [2, 2, 2, 2, 1],
+    );
   });
 });

@@ -23,9 +23,16 @@ const SUP = '1000000001';
 const LEASE_MS = 2_000;
 
 const item = (n: number): StandardResponseItem => ({
-  transactionID: `T-IF-021-1200000001-SDS-20260101-${String(n).padStart(16, '0')}`, senderUniqueReference: null, correlationID: null,
-  sentTimestamp: '2026-01-01T00:00:00+00:00', senderID: '0000000000', recipientID: SUP, DIPConnectionProviderID: null,
-  message: 'MSG1000 - Message Processing Failed', help: null, serviceTicketURL: null,
+  transactionID: `T-IF-021-1200000001-SDS-20260101-${String(n).padStart(16, '0')}`,
+  senderUniqueReference: null,
+  correlationID: null,
+  sentTimestamp: '2026-01-01T00:00:00+00:00',
+  senderID: '0000000000',
+  recipientID: SUP,
+  DIPConnectionProviderID: null,
+  message: 'MSG1000 - Message Processing Failed',
+  help: null,
+  serviceTicketURL: null,
 });
 
 /** A promise and the function that settles it. */
@@ -38,7 +45,10 @@ function signal<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
 test('a renewal that straddles the end of one call and the start of the next leaves the next call its lease', async () => {
   const store = await openStore('sqlite::memory:');
   const warnings: string[] = [];
-  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) },
+  );
   const firstRecorded = signal();
   const claimedAgain = signal();
   let claims = 0;
@@ -50,7 +60,9 @@ test('a renewal that straddles the end of one call and the start of the next lea
   const secondDelivered = signal();
 
   const real = {
-    recordAttempt: store.recordAttempt.bind(store), renewLeases: store.renewLeases.bind(store), webhooks: store.webhooks.bind(store),
+    recordAttempt: store.recordAttempt.bind(store),
+    renewLeases: store.renewLeases.bind(store),
+    webhooks: store.webhooks.bind(store),
     claimDueEndpoints: store.claimDueEndpoints.bind(store),
   };
   const gated = Object.assign(Object.create(store) as typeof store, {
@@ -99,21 +111,48 @@ test('a renewal that straddles the end of one call and the start of the next lea
       },
       close: async () => undefined,
     },
-    catalogue: loadCatalogue(), registry: () => ({ participant: () => undefined }) as unknown as RegistryView, clock: systemClock, logger,
-    dipId: '0000000000', owner: 'test:1:a:dir', deadHolders: () => [], random: () => 0.5,
-    policy: { retry: DEFAULT_RETRY, breaker: DEFAULT_BREAKER, lingerMs: 0, concurrency: 4, leaseMs: LEASE_MS, pollMs: 5_000 },
+    catalogue: loadCatalogue(),
+    registry: () => ({ participant: () => undefined }) as unknown as RegistryView,
+    clock: systemClock,
+    logger,
+    dipId: '0000000000',
+    owner: 'test:1:a:dir',
+    deadHolders: () => [],
+    random: () => 0.5,
+    policy: {
+      retry: DEFAULT_RETRY,
+      breaker: DEFAULT_BREAKER,
+      lingerMs: 0,
+      concurrency: 4,
+      leaseMs: LEASE_MS,
+      pollMs: 5_000,
+    },
   });
   try {
-    await store.saveWebhooks([{
-      recipientId: SUP, channel: STATUS_CHANNEL, role: '', callbackUrl: 'http://127.0.0.1:9/hook', maxMessageCount: 100, maxPayloadKb: 1_000, configuredBy: SUP,
-    }], Date.now());
+    await store.saveWebhooks(
+      [
+        {
+          recipientId: SUP,
+          channel: STATUS_CHANNEL,
+          role: '',
+          callbackUrl: 'http://127.0.0.1:9/hook',
+          maxMessageCount: 100,
+          maxPayloadKb: 1_000,
+          configuredBy: SUP,
+        },
+      ],
+      Date.now(),
+    );
     await store.addStatusMessages([{ recipientId: SUP, role: '', messageSeq: null, item: item(1) }], Date.now());
     runner.start();
     await renewalDone.promise;
     // Well before the lease would run out: a lease wrongly taken for lost leaves the copy waiting a whole lease.
     const deadline = new Promise<'late'>((r) => setTimeout(() => r('late'), LEASE_MS / 2).unref());
-    assert.equal(await Promise.race([secondDelivered.promise.then(() => 'sent' as const), deadline]), 'sent',
-      `the second copy was not sent within ${LEASE_MS / 2} ms of the renewal (warnings: ${warnings.join('; ')})`);
+    assert.equal(
+      await Promise.race([secondDelivered.promise.then(() => 'sent' as const), deadline]),
+      'sent',
+      `the second copy was not sent within ${LEASE_MS / 2} ms of the renewal (warnings: ${warnings.join('; ')})`,
+    );
     assert.deepEqual(warnings, [], 'no lease was taken for lost');
     assert.equal(calls.length, 2);
   } finally {

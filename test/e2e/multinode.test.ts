@@ -42,15 +42,26 @@ async function cluster(apis: number, workers: number, workerArgs: string[] = [])
   const common = ['--database', url, '--log-level', 'warn'];
   // The first process creates the demo market (participants, dev PKI) in the database and the shared directory.
   const first = await startServer(dir, [...common, '--role', 'api']);
-  const rest = await Promise.all(Array.from({ length: apis - 1 }, () => startServer(dir, [...common, '--role', 'api', '--no-demo'])));
+  const rest = await Promise.all(
+    Array.from({ length: apis - 1 }, () => startServer(dir, [...common, '--role', 'api', '--no-demo'])),
+  );
   const csv = join(dir, 'mpans.csv');
   writeFileSync(csv, Array.from({ length: MPANS }, (_, i) => `${mpanFor(i)},SUP,1000000001,2020-01-01`).join('\n'));
-  execFileSync(process.execPath, [join(packageRoot(), 'bin', 'opendip.js'), 'registry', 'import-mpans', '--database', url, csv]);
+  execFileSync(process.execPath, [
+    join(packageRoot(), 'bin', 'opendip.js'),
+    'registry',
+    'import-mpans',
+    '--database',
+    url,
+    csv,
+  ]);
 
   const market = first.market;
   const received = new Map<string, string[]>(RECIPIENTS.map((r) => [r, []]));
   const sink = await startSink({
-    trustedCa: [readFileSync(market.caCertificatePath, 'utf8')], keep: false, lean: true,
+    trustedCa: [readFileSync(market.caCertificatePath, 'utf8')],
+    keep: false,
+    lean: true,
     onCall: (c) => {
       if (c.status !== 201 && c.status !== 207) return;
       const recipient = c.path.split('/')[1]!;
@@ -60,32 +71,62 @@ async function cluster(apis: number, workers: number, workerArgs: string[] = [])
   const post: Cluster['post'] = async (api, as, path, body) => {
     const p = market.participants.find((x) => x.dipId === as)!;
     const target = `${api.baseUrl}${path}`;
-    const headers = participantSignature({ method: 'POST', url: target, body, keyPem: readFileSync(p.privateKeyPath, 'utf8'), certPem: readFileSync(p.certificatePath, 'utf8') });
-    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const headers = participantSignature({
+      method: 'POST',
+      url: target,
+      body,
+      keyPem: readFileSync(p.privateKeyPath, 'utf8'),
+      certPem: readFileSync(p.certificatePath, 'utf8'),
+    });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
     return { status: res.status, json: await res.json() };
   };
   for (const r of RECIPIENTS) {
-    const res = await post(first, r, `/dip-channel/IF-021/pubconfig/${r}`, Buffer.from(JSON.stringify({ callbackURL: `${sink.url}/${r}`, maxMessageCount: 100, maxPayloadSize: 51200 })));
+    const res = await post(
+      first,
+      r,
+      `/dip-channel/IF-021/pubconfig/${r}`,
+      Buffer.from(JSON.stringify({ callbackURL: `${sink.url}/${r}`, maxMessageCount: 100, maxPayloadSize: 51200 })),
+    );
     assert.equal(res.status, 201, JSON.stringify(res.json));
   }
-  const addWorker = () => startServer(dir, [...common, '--role', 'worker', '--no-demo', '--batch-linger-ms', '0', ...workerArgs]);
+  const addWorker = () =>
+    startServer(dir, [...common, '--role', 'worker', '--no-demo', '--batch-linger-ms', '0', ...workerArgs]);
   const workerProcs = await Promise.all(Array.from({ length: workers }, addWorker));
   return {
-    dir, url, apis: [first, ...rest], workers: workerProcs, sink, received, post,
+    dir,
+    url,
+    apis: [first, ...rest],
+    workers: workerProcs,
+    sink,
+    received,
+    post,
     async addWorker() {
       const w = await addWorker();
       workerProcs.push(w);
       return w;
     },
     async stop() {
-      await Promise.all([first, ...rest, ...workerProcs].map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop() : undefined)));
+      await Promise.all(
+        [first, ...rest, ...workerProcs].map((p) =>
+          p.child.exitCode === null && p.child.signalCode === null ? p.stop() : undefined,
+        ),
+      );
       await sink.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-interface Answer { transactionID: string | null; senderUniqueReference: string | null; message: string }
+interface Answer {
+  transactionID: string | null;
+  senderUniqueReference: string | null;
+  message: string;
+}
 const answers = (json: unknown): Answer[] => (json as { messageArray: Answer[] }).messageArray;
 const accepted = (json: unknown): Answer[] => answers(json).filter((a) => a.message.startsWith('MSG0000'));
 
@@ -93,9 +134,13 @@ const accepted = (json: unknown): Answer[] => answers(json).filter((a) => a.mess
 async function allDelivered(c: Cluster, ids: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const missing = RECIPIENTS.map((r) => { const got = new Set(c.received.get(r)); return ids.filter((id) => !got.has(id)).length; });
+    const missing = RECIPIENTS.map((r) => {
+      const got = new Set(c.received.get(r));
+      return ids.filter((id) => !got.has(id)).length;
+    });
     if (missing.every((n) => n === 0)) return;
-    if (Date.now() > deadline) throw new Error(`not delivered after ${timeoutMs} ms: missing per recipient ${missing.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`not delivered after ${timeoutMs} ms: missing per recipient ${missing.join(', ')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -108,17 +153,30 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
     const c = await cluster(2, 2);
     try {
       // Concurrent sends through both API processes.
-      const sends = Array.from({ length: 12 }, (_, i) => c.post(c.apis[i % 2]!, SENDER, '/dip-channel/IF-021', consumptionBatch(40, { sender: SENDER, run: `r${i}x` }, i * 40 % MPANS)));
+      const sends = Array.from({ length: 12 }, (_, i) =>
+        c.post(
+          c.apis[i % 2]!,
+          SENDER,
+          '/dip-channel/IF-021',
+          consumptionBatch(40, { sender: SENDER, run: `r${i}x` }, (i * 40) % MPANS),
+        ),
+      );
       // The same batch (same SURs) to both API processes at the same moment.
       const twin = consumptionBatch(30, { sender: SENDER, run: 'twin' });
-      const [a, b] = await Promise.all([c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', twin), c.post(c.apis[1]!, SENDER, '/dip-channel/IF-021', twin)]);
+      const [a, b] = await Promise.all([
+        c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', twin),
+        c.post(c.apis[1]!, SENDER, '/dip-channel/IF-021', twin),
+      ]);
       const results = await Promise.all(sends);
       for (const r of results) assert.equal(r.status, 201, JSON.stringify(r.json).slice(0, 300));
       const twinAccepted = [...accepted(a.json), ...accepted(b.json)];
       assert.equal(twinAccepted.length, 30, 'each raced SUR accepted by exactly one API process');
       assert.equal(new Set(twinAccepted.map((x) => x.senderUniqueReference)).size, 30);
       const refused = [...answers(a.json), ...answers(b.json)].filter((x) => !x.message.startsWith('MSG0000'));
-      assert.ok(refused.every((x) => x.message.startsWith('MSG1006')), 'the other copy is refused as a duplicate SUR');
+      assert.ok(
+        refused.every((x) => x.message.startsWith('MSG1006')),
+        'the other copy is refused as a duplicate SUR',
+      );
 
       const ids = [...results.flatMap((r) => accepted(r.json)), ...twinAccepted].map((x) => x.transactionID!);
       assert.equal(ids.length, 12 * 40 + 30);
@@ -142,16 +200,34 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
       c.sink.setBehaviour({ delayMs: 2_000 });
       const victim = c.workers[0]!.child;
       /** The database session holding this DIP's housekeeping lock (advisory lock 0x0d1b0002 and its schema), if any. */
-      const housekeeper = async () => (await db.query(
-        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`, [0x0d1b_0002],
-      )).rows[0]?.pid as number | undefined;
-      const leasedByVictim = async () => (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}:%`])).rows[0].n as number;
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.post(c.apis[0]!, SENDER, '/dip-channel/IF-021', consumptionBatch(50, { sender: SENDER, run: `k${i}x` }, i * 50 % MPANS))));
+      const housekeeper = async () =>
+        (
+          await db.query(
+            `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext(current_schema())::oid AND objsubid = 2 AND granted`,
+            [0x0d1b_0002],
+          )
+        ).rows[0]?.pid as number | undefined;
+      const leasedByVictim = async () =>
+        (await db.query('SELECT count(*)::int AS n FROM endpoints WHERE lease_owner LIKE $1', [`%:${victim.pid}:%`]))
+          .rows[0].n as number;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          c.post(
+            c.apis[0]!,
+            SENDER,
+            '/dip-channel/IF-021',
+            consumptionBatch(50, { sender: SENDER, run: `k${i}x` }, (i * 50) % MPANS),
+          ),
+        ),
+      );
       const ids = results.flatMap((r) => accepted(r.json)).map((x) => x.transactionID!);
       assert.equal(ids.length, 300, 'everything acknowledged');
       const deadline = Date.now() + 30_000;
       while ((await leasedByVictim()) === 0) {
-        assert.ok(Date.now() < deadline, `the worker never claimed an endpoint: ${JSON.stringify((await db.query("SELECT DISTINCT lease_owner FROM endpoints")).rows)} ${victim.pid}`);
+        assert.ok(
+          Date.now() < deadline,
+          `the worker never claimed an endpoint: ${JSON.stringify((await db.query('SELECT DISTINCT lease_owner FROM endpoints')).rows)} ${victim.pid}`,
+        );
         await new Promise((r) => setTimeout(r, 10));
       }
       await c.addWorker();

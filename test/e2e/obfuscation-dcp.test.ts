@@ -14,8 +14,20 @@ import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import {
-  ID, PARTICIPANTS, RULES, arrivals, copiesOf, effectiveRule, freshMpan, getAt, holders, rolesOf, sendOne,
-  type Arrival, type Json, type Sent,
+  ID,
+  PARTICIPANTS,
+  RULES,
+  arrivals,
+  copiesOf,
+  effectiveRule,
+  freshMpan,
+  getAt,
+  holders,
+  rolesOf,
+  sendOne,
+  type Arrival,
+  type Json,
+  type Sent,
 } from './routing-support.js';
 
 const catalogue = loadCatalogue();
@@ -25,9 +37,11 @@ let sink: Sink;
 let version: string;
 
 /** Every channel and event with an obfuscation rule, with the rule. */
-const obfuscated = Object.keys(RULES).flatMap((channel) => (catalogue.eventsByChannel.get(channel) ?? [])
-  .map((eventCode) => ({ channel, eventCode, rules: effectiveRule(channel, eventCode).obfuscation }))
-  .filter((c) => Object.keys(c.rules).length > 0));
+const obfuscated = Object.keys(RULES).flatMap((channel) =>
+  (catalogue.eventsByChannel.get(channel) ?? [])
+    .map((eventCode) => ({ channel, eventCode, rules: effectiveRule(channel, eventCode).obfuscation }))
+    .filter((c) => Object.keys(c.rules).length > 0),
+);
 
 before(async () => {
   t = await startTestDip({ flags: { batchLingerMs: '0' } });
@@ -47,7 +61,13 @@ after(async () => {
 });
 
 async function arrange(mpan: string, supplier: string = ID.SUP1): Promise<void> {
-  for (const [service, id] of [['SUP', supplier], ['MS', ID.MSS], ['DS', ID.SDS_ADS], ['MDR', ID.MDR], ['REGS', ID.REGS]] as const) {
+  for (const [service, id] of [
+    ['SUP', supplier],
+    ['MS', ID.MSS],
+    ['DS', ID.SDS_ADS],
+    ['MDR', ID.MDR],
+    ['REGS', ID.REGS],
+  ] as const) {
     await t.appoint(mpan, service, id);
   }
 }
@@ -88,15 +108,24 @@ function without(payload: Json, pointers: string[]): Json {
 function strings(value: unknown, pointer: string): [string, string][] {
   if (typeof value === 'string') return [[pointer, value]];
   if (Array.isArray(value)) return value.flatMap((v) => strings(v, pointer));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, `${pointer}/${k}`));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => strings(v, `${pointer}/${k}`));
   return [];
 }
 
 describe('obfuscation', () => {
-  test('IF-001: MDS and LSS get the metering point address as x\'s; the supplier and the archive keep it', async () => {
+  test("IF-001: MDS and LSS get the metering point address as x's; the supplier and the archive keep it", async () => {
     const mpan = freshMpan();
     await arrange(mpan);
-    const { payload } = t.message({ channel: 'IF-001', eventCode: '[ChangeOfSupplier]', sender: ID.REGS, role: 'REGS', mpan, distributor: ID.LDSO, primaryRecipients: [ID.SUP2] });
+    const { payload } = t.message({
+      channel: 'IF-001',
+      eventCode: '[ChangeOfSupplier]',
+      sender: ID.REGS,
+      role: 'REGS',
+      mpan,
+      distributor: ID.LDSO,
+      primaryRecipients: [ID.SUP2],
+    });
     const address = structuredClone(getAt(payload, '/CustomBlock/B022')) as Record<string, string>;
     assert.ok(Object.keys(address).length > 0);
     const sent = await sendOne(t, ID.REGS, 'IF-001', payload);
@@ -106,18 +135,34 @@ describe('obfuscation', () => {
     for (const hidden of [ID.MDS, ID.LSS]) {
       const copy = at(hidden);
       const b022 = copy.CustomBlock.B022 as Record<string, string>;
-      assert.deepEqual(Object.keys(b022).sort(), Object.keys(address).sort(), 'the fields are kept, their values replaced');
+      assert.deepEqual(
+        Object.keys(b022).sort(),
+        Object.keys(address).sort(),
+        'the fields are kept, their values replaced',
+      );
       for (const [field, value] of Object.entries(b022)) {
         const max = fieldSchema('IF-001', '[ChangeOfSupplier]', `/CustomBlock/B022/${field}`).maxLength as number;
         assert.equal(value, 'x'.repeat(max), `${hidden} sees B022.${field} as x to its maximum length`);
       }
-      assert.equal(checkPayload(catalogue, schemas, 'IF-001', copy).kind, 'ok', `${hidden}'s copy is valid against IF-001`);
-      assert.deepEqual(without(copy, ['/CustomBlock/B022']), without(payload, ['/CustomBlock/B022']), 'nothing else changes');
+      assert.equal(
+        checkPayload(catalogue, schemas, 'IF-001', copy).kind,
+        'ok',
+        `${hidden}'s copy is valid against IF-001`,
+      );
+      assert.deepEqual(
+        without(copy, ['/CustomBlock/B022']),
+        without(payload, ['/CustomBlock/B022']),
+        'nothing else changes',
+      );
     }
     assert.deepEqual(at(ID.SUP2).CustomBlock.B022, address, 'the supplier sees the address');
     assert.deepEqual(at(ID.LDSO).CustomBlock.B022, address, 'the distributor sees the address');
     const archived = await t.dip.store.messageByReference(sent.sur);
-    assert.deepEqual((JSON.parse(archived!.payload.toString('utf8')) as { CustomBlock: Json }).CustomBlock.B022, address, 'the archive keeps the original');
+    assert.deepEqual(
+      (JSON.parse(archived!.payload.toString('utf8')) as { CustomBlock: Json }).CustomBlock.B022,
+      address,
+      'the archive keeps the original',
+    );
   });
 
   for (const { channel, eventCode, rules } of obfuscated) {
@@ -125,17 +170,31 @@ describe('obfuscation', () => {
       const rule = effectiveRule(channel, eventCode);
       const role = rule.senders[0]!;
       const sender = holders(role)[0]!;
-      const named = [...new Set(rule.recipients.primary.map((r) => holders(r).find((id) => id !== sender) ?? holders(r)[0]!))];
+      const named = [
+        ...new Set(rule.recipients.primary.map((r) => holders(r).find((id) => id !== sender) ?? holders(r)[0]!)),
+      ];
       const mpan = freshMpan();
       await arrange(mpan);
-      const { payload } = t.message({ channel, eventCode, sender, role, mpan, distributor: ID.LDSO, ...(named.length > 0 ? { primaryRecipients: named } : {}) });
+      const { payload } = t.message({
+        channel,
+        eventCode,
+        sender,
+        role,
+        mpan,
+        distributor: ID.LDSO,
+        ...(named.length > 0 ? { primaryRecipients: named } : {}),
+      });
       const sent = await sendOne(t, sender, channel, payload);
       let hiddenCopies = 0;
       for (const a of await allArrived(sent)) {
         const dipId = a.path.split('/')[1]!;
         const pointers = rolesOf(dipId).flatMap((r) => rules[r] ?? []);
         assert.equal(checkPayload(catalogue, schemas, channel, a.payload).kind, 'ok', `${dipId}'s copy is valid`);
-        assert.deepEqual(without(a.payload, pointers), without(payload, pointers), `${dipId}'s copy differs only where its role is denied`);
+        assert.deepEqual(
+          without(a.payload, pointers),
+          without(payload, pointers),
+          `${dipId}'s copy differs only where its role is denied`,
+        );
         for (const pointer of pointers) {
           if (getAt(payload, pointer) === undefined) continue;
           hiddenCopies++;
@@ -143,13 +202,18 @@ describe('obfuscation', () => {
             const allowed = fieldSchema(channel, eventCode, where).enum as unknown[] | undefined;
             // Where the schema allows only listed values, the placeholder is one of them.
             if (allowed) assert.ok(allowed.includes(value), `${where} = ${value}`);
-            else assert.match(value, /^(x+|1900-01-01(T00:00:00\+00:00)?|9999999999)$/, `${dipId} sees ${where} replaced`);
+            else
+              assert.match(value, /^(x+|1900-01-01(T00:00:00\+00:00)?|9999999999)$/, `${dipId} sees ${where} replaced`);
           }
         }
       }
       assert.ok(hiddenCopies > 0, 'at least one recipient had fields withheld');
       const archived = await t.dip.store.messageByReference(sent.sur);
-      assert.deepEqual(without(JSON.parse(archived!.payload.toString('utf8')) as Json, []), without(payload, []), 'the archive keeps the original');
+      assert.deepEqual(
+        without(JSON.parse(archived!.payload.toString('utf8')) as Json, []),
+        without(payload, []),
+        'the archive keeps the original',
+      );
     });
   }
 });
@@ -158,12 +222,19 @@ describe('DIP Connection Providers', () => {
   const dcpHook = () => `${sink.url}/dcp/${ID.DCP}/IF-021`;
   let sent: Sent;
 
-  test('the DCP registers the webhook of a supplier it acts for; the supplier\'s messages arrive there addressed to the supplier', async () => {
+  test("the DCP registers the webhook of a supplier it acts for; the supplier's messages arrive there addressed to the supplier", async () => {
     const r = await t.subscribe(ID.DCP, 'IF-021', dcpHook(), { recipient: ID.SUP2 });
     assert.equal(r.status, 201, r.text);
     const mpan = freshMpan();
     await arrange(mpan, ID.SUP2);
-    const { payload } = t.message({ channel: 'IF-021', eventCode: '[ActivePower]', sender: ID.ADS, role: 'ADS', mpan, distributor: ID.LDSO });
+    const { payload } = t.message({
+      channel: 'IF-021',
+      eventCode: '[ActivePower]',
+      sender: ID.ADS,
+      role: 'ADS',
+      mpan,
+      distributor: ID.LDSO,
+    });
     sent = await sendOne(t, ID.ADS, 'IF-021', payload, 'socket');
     await sink.waitFor(() => arrivals(sink, sent.transactionId).length > 0);
     const got = arrivals(sink, sent.transactionId);
@@ -172,18 +243,28 @@ describe('DIP Connection Providers', () => {
     assert.equal(a!.path, `/dcp/${ID.DCP}/IF-021`);
     assert.equal(a!.mpo?.dipId, ID.SUP2, 'X-DIP-MPO names the logical recipient, not the DCP');
     assert.equal(a!.mpo?.role, 'SUP');
-    assert.ok((a!.payload.CommonBlock.A0 as { secondaryRecipients: string[] }).secondaryRecipients.includes(ID.SUP2), 'A0 names the supplier');
+    assert.ok(
+      (a!.payload.CommonBlock.A0 as { secondaryRecipients: string[] }).secondaryRecipients.includes(ID.SUP2),
+      'A0 names the supplier',
+    );
     assert.ok(!(a!.payload.CommonBlock.A0 as { secondaryRecipients: string[] }).secondaryRecipients.includes(ID.DCP));
   });
 
   test('the DCP may configure webhooks only for those it acts for; a participant only its own', async () => {
-    assert.equal((await t.subscribe(ID.DCP, 'IF-021', dcpHook(), { recipient: ID.MSA })).status, 201, 'the DCP acts for the advanced metering service too');
+    assert.equal(
+      (await t.subscribe(ID.DCP, 'IF-021', dcpHook(), { recipient: ID.MSA })).status,
+      201,
+      'the DCP acts for the advanced metering service too',
+    );
     assert.equal((await t.subscribe(ID.DCP, 'IF-021', dcpHook(), { recipient: ID.SUP1 })).status, 403);
     assert.equal((await t.subscribe(ID.DCP, 'STATUS', dcpHook(), { recipient: ID.SUP1 })).status, 403);
-    assert.equal((await t.subscribe(ID.SUP1, 'IF-021', `${sink.url}/${ID.SUP1}/IF-021`, { recipient: ID.SUP2 })).status, 403);
+    assert.equal(
+      (await t.subscribe(ID.SUP1, 'IF-021', `${sink.url}/${ID.SUP1}/IF-021`, { recipient: ID.SUP2 })).status,
+      403,
+    );
   });
 
-  test('the DCP reads the delivery status of a message addressed to a participant it acts for, and of no one else\'s', async () => {
+  test("the DCP reads the delivery status of a message addressed to a participant it acts for, and of no one else's", async () => {
     const path = (recipient: string) => `/${version}/dip-channel/IF-021/deliveryStatus/${recipient}/${sent.sur}`;
     let reply = await t.send({ as: ID.DCP, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP2) });
     for (let i = 0; i < 100 && !reply.text.includes('"Delivered"'); i++) {
@@ -191,15 +272,31 @@ describe('DIP Connection Providers', () => {
       reply = await t.send({ as: ID.DCP, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP2) });
     }
     assert.equal(reply.status, 200, reply.text);
-    const record = JSON.parse(reply.text) as { DIPTransactionID: string; JournalEntries: { DIPStage: string; Status: string; Recipient?: string }[] };
+    const record = JSON.parse(reply.text) as {
+      DIPTransactionID: string;
+      JournalEntries: { DIPStage: string; Status: string; Recipient?: string }[];
+    };
     assert.equal(record.DIPTransactionID, sent.transactionId);
-    assert.ok(record.JournalEntries.some((e) => e.DIPStage === 'Outbound' && e.Status === 'Delivered' && e.Recipient === ID.SUP2), reply.text);
-    assert.ok(!record.JournalEntries.some((e) => e.DIPStage === 'Outbound' && e.Recipient !== ID.SUP2), 'only the supplier\'s own copies are shown');
+    assert.ok(
+      record.JournalEntries.some(
+        (e) => e.DIPStage === 'Outbound' && e.Status === 'Delivered' && e.Recipient === ID.SUP2,
+      ),
+      reply.text,
+    );
+    assert.ok(
+      !record.JournalEntries.some((e) => e.DIPStage === 'Outbound' && e.Recipient !== ID.SUP2),
+      "only the supplier's own copies are shown",
+    );
 
-    const refused = await t.send({ as: ID.DCP, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP1) });
+    const refused = await t.send({
+      as: ID.DCP,
+      method: 'GET',
+      channel: 'IF-021',
+      body: undefined,
+      path: path(ID.SUP1),
+    });
     assert.equal(refused.status, 403, refused.text);
     const other = await t.send({ as: ID.SUP1, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP2) });
-    assert.equal(other.status, 403, 'a participant may not read another\'s delivery status');
+    assert.equal(other.status, 403, "a participant may not read another's delivery status");
   });
 });
-

@@ -61,17 +61,25 @@ test('participants registered with the CLI can send to a running DIP within seco
   const own = await eventually(() => t.send({ as: '1200000001', channel: 'IF-021', body: [message()], apiKey }), 201);
   assert.equal(own.status, 201, own.text);
   const viaDcp = await t.send({
-    as: '1900000001', channel: 'IF-021', apiKey: null,
+    as: '1900000001',
+    channel: 'IF-021',
+    apiKey: null,
     body: [t.message({ channel: 'IF-021', sender: '1200000001', role: 'SDS', dcp: '1900000001' })],
   });
   assert.equal(viaDcp.status, 201, viaDcp.text);
 
   const revoked = await registry('revoke-dcp', '--participant', '1200000001', '--role', 'SDS');
   assert.equal(revoked.code, 0);
-  const refused = await eventually(() => t.send({
-    as: '1900000001', channel: 'IF-021', apiKey: null,
-    body: [t.message({ channel: 'IF-021', sender: '1200000001', role: 'SDS', dcp: '1900000001' })],
-  }), 400);
+  const refused = await eventually(
+    () =>
+      t.send({
+        as: '1900000001',
+        channel: 'IF-021',
+        apiKey: null,
+        body: [t.message({ channel: 'IF-021', sender: '1200000001', role: 'SDS', dcp: '1900000001' })],
+      }),
+    400,
+  );
   assert.deepEqual(codes(refused), ['MSG1011']);
 });
 
@@ -91,12 +99,22 @@ test('bad registry input is refused with a reason and a non-zero exit', async ()
 
 test('import-mpans applies the good rows and refuses, by line, a row whose MPAN fails its check digit', async () => {
   const csv = join(t.dataDir, 'mpans.csv');
-  writeFileSync(csv, ['mpan,service,participant,effective_from', '1900000000013,SUP,1000000001,2024-01-01',
-    '1900000000015,SUP,1000000001,2024-01-01', '1900000000022,SUP,1000000001,2024-01-01'].join('\n'));
+  writeFileSync(
+    csv,
+    [
+      'mpan,service,participant,effective_from',
+      '1900000000013,SUP,1000000001,2024-01-01',
+      '1900000000015,SUP,1000000001,2024-01-01',
+      '1900000000022,SUP,1000000001,2024-01-01',
+    ].join('\n'),
+  );
   const r = await registry('import-mpans', csv);
   assert.ok(failed(r), 'a refused row makes the import fail');
   assert.match(r.stdout, /3 rows read, 2 changes applied/);
-  assert.match(r.stdout, /line 3: MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
+  assert.match(
+    r.stdout,
+    /line 3: MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/,
+  );
   const served = await t.dip.store.appointments(['1900000000013', '1900000000015', '1900000000022']);
   assert.deepEqual(served.map((a) => a.mpan).sort(), ['1900000000013', '1900000000022']);
 });
@@ -107,9 +125,21 @@ test('opendip send reads a single message from standard input and signs with key
   writeFileSync(join(dir, 'sds-key.pem'), own.privateKeyPem);
   writeFileSync(join(dir, 'sds.pem'), own.certificatePem);
   const message = JSON.stringify(t.message({ channel: 'IF-021', sender: '1200000001', role: 'SDS' }));
-  const r = await runCli([
-    'send', '--channel', 'IF-021', '--url', `${t.origin}/1.1`, '--key', join(dir, 'sds-key.pem'), '--cert', join(dir, 'sds.pem'), '-',
-  ], { input: message });
+  const r = await runCli(
+    [
+      'send',
+      '--channel',
+      'IF-021',
+      '--url',
+      `${t.origin}/1.1`,
+      '--key',
+      join(dir, 'sds-key.pem'),
+      '--cert',
+      join(dir, 'sds.pem'),
+      '-',
+    ],
+    { input: message },
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /HTTP 201: 1 of 1 message\(s\) accepted/);
 });

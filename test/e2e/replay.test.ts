@@ -17,8 +17,17 @@ const LDSO = '1600000001';
 const MPAN_A = '1900000000013';
 const MPAN_B = '1900000000022';
 
-type Element = { replay: Record<string, string>; payload: { CommonBlock: { S0: Record<string, string>; M0: { MPANCore: string }; D0: Record<string, unknown> } } };
-type RequeueStatus = { requeueId: string; percentComplete: number; totalTransactions: number; processedTransactions: number; status: string };
+type Element = {
+  replay: Record<string, string>;
+  payload: { CommonBlock: { S0: Record<string, string>; M0: { MPANCore: string }; D0: Record<string, unknown> } };
+};
+type RequeueStatus = {
+  requeueId: string;
+  percentComplete: number;
+  totalTransactions: number;
+  processedTransactions: number;
+  status: string;
+};
 
 let t: TestDip;
 let sink: Sink;
@@ -26,15 +35,27 @@ let sink: Sink;
 const sent = { a: [] as string[], b: [] as string[], reactive: [] as string[] };
 let between = '';
 
-const request = (over: Record<string, unknown> = {}) => ({ datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN: null, version: null, ...over });
+const request = (over: Record<string, unknown> = {}) => ({
+  datetimeFrom: null,
+  datetimeTo: null,
+  eventCode: null,
+  MPAN: null,
+  version: null,
+  ...over,
+});
 const post = (as: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
   t.send({ as, channel: 'IF-021', path: `/1.1${path}`, body, headers, transport: 'socket' });
-const replay = (body: unknown, headers: Record<string, string> = {}, as = SUP, recipient = SUP) => post(as, `/dip-channel/IF-021/replay/${recipient}`, body, headers);
+const replay = (body: unknown, headers: Record<string, string> = {}, as = SUP, recipient = SUP) =>
+  post(as, `/dip-channel/IF-021/replay/${recipient}`, body, headers);
 const elements = (r: Reply): Element[] => JSON.parse(r.text) as Element[];
 const ids = (r: Reply): string[] => elements(r).map((e) => e.payload.CommonBlock.D0.transactionID as string);
 
 async function send(count: number, spec: { mpan: string; eventCode?: string }): Promise<string[]> {
-  const r = await t.send({ as: SDS, channel: 'IF-021', body: t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, ...spec }, count) });
+  const r = await t.send({
+    as: SDS,
+    channel: 'IF-021',
+    body: t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, ...spec }, count),
+  });
   assert.equal(r.status, 201, r.text.slice(0, 300));
   return r.json.messageArray.map((m) => m.transactionID!);
 }
@@ -79,8 +100,15 @@ describe('replay', () => {
     const [first] = elements(await replay(request({ transactionIDs: [sent.a[0]] })));
     const original = (sink.messages()[0] as Element).payload;
     assert.equal(first!.payload.CommonBlock.D0.replayIndicator, true);
-    assert.deepEqual({ ...first!.payload.CommonBlock.D0, replayIndicator: false }, original.CommonBlock.D0, 'D0 keeps the original ids');
-    assert.deepEqual({ ...first!.payload, CommonBlock: { ...first!.payload.CommonBlock, D0: null } }, { ...original, CommonBlock: { ...original.CommonBlock, D0: null } });
+    assert.deepEqual(
+      { ...first!.payload.CommonBlock.D0, replayIndicator: false },
+      original.CommonBlock.D0,
+      'D0 keeps the original ids',
+    );
+    assert.deepEqual(
+      { ...first!.payload, CommonBlock: { ...first!.payload.CommonBlock, D0: null } },
+      { ...original, CommonBlock: { ...original.CommonBlock, D0: null } },
+    );
     assert.match(first!.replay.transactionID!, /^T-RPL-021-1000000001-SUP-\d{8}-[0-9A-F]{16}$/);
     assert.match(first!.replay.correlationID!, /^CI-RPL-\d{8}-[0-9a-f]+$/);
     assert.equal(first!.replay.originalTransactionID, sent.a[0]);
@@ -99,7 +127,11 @@ describe('replay', () => {
   });
 
   test('a DIP Connection Provider replays for the participants it acts for, and no one else', async () => {
-    assert.equal((await replay(request({ transactionIDs: [sent.a[0]] }), {}, DCP, SUP2)).status, 200, 'SUP2 assigned its SUP role to the DCP');
+    assert.equal(
+      (await replay(request({ transactionIDs: [sent.a[0]] }), {}, DCP, SUP2)).status,
+      200,
+      'SUP2 assigned its SUP role to the DCP',
+    );
     assert.deepEqual(ids(await replay(request(), {}, SUP2, SUP2)), [], 'SUP2 was sent nothing');
     assert.equal((await replay(request(), {}, DCP, SUP)).status, 403);
   });
@@ -112,8 +144,19 @@ describe('replay', () => {
     const bad = await replay(request(), { 'X-Continuation-Token': tampered });
     assert.equal(bad.status, 400);
     assert.match(bad.json.messageArray[0]!.message!, /^MSG1000/);
-    assert.equal((await replay(request({ MPAN: MPAN_A }), { 'X-Continuation-Token': token })).status, 400, 'a token serves only the request that got it');
-    const tooMany = await replay(request({ transactionIDs: Array.from({ length: 101 }, (_, i) => `T-IF-021-${SDS}-SDS-20261128-${String(i).padStart(16, '0')}`) }));
+    assert.equal(
+      (await replay(request({ MPAN: MPAN_A }), { 'X-Continuation-Token': token })).status,
+      400,
+      'a token serves only the request that got it',
+    );
+    const tooMany = await replay(
+      request({
+        transactionIDs: Array.from(
+          { length: 101 },
+          (_, i) => `T-IF-021-${SDS}-SDS-20261128-${String(i).padStart(16, '0')}`,
+        ),
+      }),
+    );
     assert.equal(tooMany.status, 400);
     assert.match(tooMany.json.messageArray[0]!.help!, /at most 100 transactionIDs/);
     const missing = await replay({ datetimeFrom: null });
@@ -124,9 +167,23 @@ describe('replay', () => {
 
 describe('hostile requests', () => {
   test('a MessageRequest nested thousands of levels deep is 400 MSG1001 for replay and requeue, not a 500', async () => {
-    const deep = JSON.stringify(request()).replace('"eventCode":null', `"eventCode":${'['.repeat(20_000)}${']'.repeat(20_000)}`);
-    for (const path of [`/dip-channel/IF-021/replay/${SUP}`, `/dip-channel/IF-021/requeue/${SUP}`, `/statusmessage/replay/${SUP}`]) {
-      const r = await t.send({ as: SUP, channel: 'IF-021', path: `/1.1${path}`, body: null, raw: deep, transport: 'socket' });
+    const deep = JSON.stringify(request()).replace(
+      '"eventCode":null',
+      `"eventCode":${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    );
+    for (const path of [
+      `/dip-channel/IF-021/replay/${SUP}`,
+      `/dip-channel/IF-021/requeue/${SUP}`,
+      `/statusmessage/replay/${SUP}`,
+    ]) {
+      const r = await t.send({
+        as: SUP,
+        channel: 'IF-021',
+        path: `/1.1${path}`,
+        body: null,
+        raw: deep,
+        transport: 'socket',
+      });
       assert.equal(r.status, 400, `${path}: ${r.text.slice(0, 300)}`);
       assert.match(r.json.messageArray[0]!.message!, /^MSG1001/);
       assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
@@ -134,7 +191,14 @@ describe('hostile requests', () => {
   });
 
   test('requeue-id given twice is 400 saying so, not a 500', async () => {
-    const r = await t.send({ as: SUP, method: 'GET', channel: 'IF-021', body: undefined, transport: 'socket', path: `/1.1/dip-channel/IF-021/requeueStatus/${SUP}?requeue-id=a&requeue-id=b` });
+    const r = await t.send({
+      as: SUP,
+      method: 'GET',
+      channel: 'IF-021',
+      body: undefined,
+      transport: 'socket',
+      path: `/1.1/dip-channel/IF-021/requeueStatus/${SUP}?requeue-id=a&requeue-id=b`,
+    });
     assert.equal(r.status, 400, r.text);
     assert.match(r.json.messageArray[0]!.help!, /give requeue-id once/);
   });
@@ -142,8 +206,14 @@ describe('hostile requests', () => {
 
 describe('requeue', () => {
   const status = async (id?: string): Promise<RequeueStatus[]> => {
-    const r = await t.send({ as: SUP, method: 'GET', channel: 'IF-021', body: undefined, transport: 'socket',
-      path: `/1.1/dip-channel/IF-021/requeueStatus/${SUP}${id ? `?requeue-id=${id}` : ''}` });
+    const r = await t.send({
+      as: SUP,
+      method: 'GET',
+      channel: 'IF-021',
+      body: undefined,
+      transport: 'socket',
+      path: `/1.1/dip-channel/IF-021/requeueStatus/${SUP}${id ? `?requeue-id=${id}` : ''}`,
+    });
     return r.status === 204 ? [] : (JSON.parse(r.text) as RequeueStatus[]);
   };
 
@@ -153,7 +223,11 @@ describe('requeue', () => {
     for (let i = 0; i < 4; i++) many.push(...(await send(2_500, { mpan: MPAN_A })));
     await sink.waitFor((s) => s.messages().length === 10_100, 60_000);
     const from = many[0]!;
-    const started = await post(SUP, `/dip-channel/IF-021/requeue/${SUP}`, request({ MPAN: MPAN_A, datetimeFrom: null }));
+    const started = await post(
+      SUP,
+      `/dip-channel/IF-021/requeue/${SUP}`,
+      request({ MPAN: MPAN_A, datetimeFrom: null }),
+    );
     assert.equal(started.status, 202, started.text);
     const id = JSON.parse(started.text) as string;
     assert.match(id, /^1000000001-\d{8}-[0-9a-f]+$/);
@@ -165,13 +239,29 @@ describe('requeue', () => {
       if (last?.status === 'Completed') break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.deepEqual(last, { requeueId: id, percentComplete: 100, totalTransactions: 10_060, processedTransactions: 10_060, status: 'Completed' });
+    assert.deepEqual(last, {
+      requeueId: id,
+      percentComplete: 100,
+      totalTransactions: 10_060,
+      processedTransactions: 10_060,
+      status: 'Completed',
+    });
     const again = sink.messages().slice(10_100) as Element[];
     assert.equal(again.length, 10_060);
-    assert.ok(again.every((e) => e.payload.CommonBlock.D0.replayIndicator === true && e.replay.originalTransactionID === e.payload.CommonBlock.D0.transactionID));
+    assert.ok(
+      again.every(
+        (e) =>
+          e.payload.CommonBlock.D0.replayIndicator === true &&
+          e.replay.originalTransactionID === e.payload.CommonBlock.D0.transactionID,
+      ),
+    );
     assert.deepEqual(new Set(again.map((e) => e.payload.CommonBlock.D0.transactionID)), new Set([...sent.a, ...many]));
     assert.ok(again.some((e) => e.payload.CommonBlock.D0.transactionID === from));
-    assert.equal((await post(SUP, `/dip-channel/IF-021/requeue/${SUP}`, request({ transactionIDs: [sent.b[0]] }))).status, 202, 'once done, another may start');
+    assert.equal(
+      (await post(SUP, `/dip-channel/IF-021/requeue/${SUP}`, request({ transactionIDs: [sent.b[0]] }))).status,
+      202,
+      'once done, another may start',
+    );
     const nowhere = await post(DCP, `/dip-channel/IF-021/requeue/${SUP2}`, request());
     assert.equal(nowhere.status, 400, 'no webhook to requeue to');
     assert.match(nowhere.json.messageArray[0]!.help!, /has no webhook for IF-021 to requeue to/);
@@ -190,11 +280,24 @@ describe('status messages', () => {
       const r = await post(SDS, `/statusmessage/replay/${SDS}`, body);
       assert.equal(r.status, 200, r.text);
       const items = JSON.parse(r.text) as { transactionID: string; message: string; serviceTicketURL: string }[];
-      assert.deepEqual(items.map((i) => i.transactionID), unknown);
-      assert.ok(items.every((i) => i.serviceTicketURL.endsWith(`/1.1/audit/messages/${i.transactionID}`)), 'each names the audit record of its transaction');
-      assert.ok(items.every((i) => /^MSG103[78]/.test(i.message)), items[0]?.message);
+      assert.deepEqual(
+        items.map((i) => i.transactionID),
+        unknown,
+      );
+      assert.ok(
+        items.every((i) => i.serviceTicketURL.endsWith(`/1.1/audit/messages/${i.transactionID}`)),
+        'each names the audit record of its transaction',
+      );
+      assert.ok(
+        items.every((i) => /^MSG103[78]/.test(i.message)),
+        items[0]?.message,
+      );
       assert.equal((await post(SUP, `/statusmessage/replay/${SDS}`, body)).status, 403);
-      assert.equal((await post(SDS, `/statusmessage/replay/${SDS}`, { datetimeFrom: from })).status, 400, 'both times are required');
+      assert.equal(
+        (await post(SDS, `/statusmessage/replay/${SDS}`, { datetimeFrom: from })).status,
+        400,
+        'both times are required',
+      );
       assert.equal((await t.subscribe(SDS, 'STATUS', `${statusSink.url}/status`)).status, 201);
       await statusSink.waitFor((s) => s.statuses().length === 3);
       const requeued = await post(SDS, `/statusmessage/requeue/${SDS}`, { ...body, transactionID: unknown[1] });
@@ -209,13 +312,36 @@ describe('status messages', () => {
 
 describe('retention', () => {
   test('messages past their channel’s retention are not replayed, even before housekeeping removes them', async () => {
-    const clock = { at: Date.now(), now() { return this.at; } };
+    const clock = {
+      at: Date.now(),
+      now() {
+        return this.at;
+      },
+    };
     const d = await startTestDip({ flags: { channelRetention: 'IF-021=1', housekeepingInterval: '3600' }, clock });
     try {
       await d.appoint(MPAN_A, 'SUP', SUP);
-      const r = await d.send({ as: SDS, channel: 'IF-021', body: d.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, mpan: MPAN_A, at: clock.at }, 3) });
+      const r = await d.send({
+        as: SDS,
+        channel: 'IF-021',
+        body: d.batch(
+          { channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, mpan: MPAN_A, at: clock.at },
+          3,
+        ),
+      });
       assert.equal(r.status, 201, r.text.slice(0, 300));
-      const ask = async () => JSON.parse((await d.send({ as: SUP, channel: 'IF-021', path: `/1.1/dip-channel/IF-021/replay/${SUP}`, body: request(), date: new Date(clock.at).toISOString() })).text) as unknown[];
+      const ask = async () =>
+        JSON.parse(
+          (
+            await d.send({
+              as: SUP,
+              channel: 'IF-021',
+              path: `/1.1/dip-channel/IF-021/replay/${SUP}`,
+              body: request(),
+              date: new Date(clock.at).toISOString(),
+            })
+          ).text,
+        ) as unknown[];
       assert.equal((await ask()).length, 3);
       clock.at += 2 * 86_400_000;
       assert.deepEqual(await ask(), [], 'a day’s retention for IF-021: gone two days later');

@@ -43,24 +43,54 @@ const consumption = (mpan: string) => t.message({ channel: 'IF-021', sender: SDS
 const callsFor = (path: string): ReceivedCall[] => sink.calls().filter((c) => c.path === path && c.status < 300);
 const mpoRoles = (path: string): string[] => [...new Set(callsFor(path).map((c) => (c.mpo as { role: string }).role))];
 const delivered = (path: string): string[] => callsFor(path).flatMap((c) => c.items.map(txnOf));
-const replayRoles = (r: Reply): string[] => (JSON.parse(r.text) as { replay: { transactionID: string } }[]).map((x) => x.replay.transactionID.split('-')[4]!);
+const replayRoles = (r: Reply): string[] =>
+  (JSON.parse(r.text) as { replay: { transactionID: string } }[]).map((x) => x.replay.transactionID.split('-')[4]!);
 
 describe('a participant gives one role to a DIP Connection Provider and keeps another itself, on one channel', () => {
   const sent: { both: { sur: string; txn: string }; ldsoOnly: { sur: string; txn: string } } = {} as never;
 
   test('each configures its webhook: the DCP for the role it was assigned, and no other', async () => {
-    assert.equal((await signed(P, 'POST', `/dip-channel/IF-021/pubconfig/${P}`, { callbackURL: `${sink.url}/own` })).status, 201);
+    assert.equal(
+      (await signed(P, 'POST', `/dip-channel/IF-021/pubconfig/${P}`, { callbackURL: `${sink.url}/own` })).status,
+      201,
+    );
     const dcp = await signed(DCP, 'POST', `/dip-channel/IF-021/pubconfig/${P}`, { callbackURL: `${sink.url}/dcp` });
     assert.equal(dcp.status, 201, dcp.text);
-    assert.deepEqual((await t.dip.store.webhooks(P, 'IF-021')).map((w) => [w.role, w.configuredBy]), [['', P], ['SUP', DCP]]);
+    assert.deepEqual(
+      (await t.dip.store.webhooks(P, 'IF-021')).map((w) => [w.role, w.configuredBy]),
+      [
+        ['', P],
+        ['SUP', DCP],
+      ],
+    );
     for (const method of ['POST', 'DELETE'] as const) {
-      const r = await signed(DCP, method, `/dip-channel/IF-021/pubconfig/${P}?role=LDSO`, method === 'POST' ? { callbackURL: `${sink.url}/stolen` } : undefined);
+      const r = await signed(
+        DCP,
+        method,
+        `/dip-channel/IF-021/pubconfig/${P}?role=LDSO`,
+        method === 'POST' ? { callbackURL: `${sink.url}/stolen` } : undefined,
+      );
       assert.equal(r.status, 403, `${method} as LDSO: ${r.text}`);
       assert.match(r.json.messageArray[0]!.help!, /role LDSO; you may configure SUP/);
     }
-    assert.equal((await signed(DCP, 'POST', `/dip-channel/IF-021/pubconfig/${P}?role=NOPE`, { callbackURL: `${sink.url}/x` })).status, 400);
-    assert.equal((await signed(DCP, 'DELETE', `/dip-channel/IF-021/pubconfig/${OTHER_SUPPLIER}`)).status, 403, 'nothing for a participant that assigned it nothing');
-    assert.deepEqual((await t.dip.store.webhooks(P, 'IF-021')).map((w) => [w.role, w.configuredBy]), [['', P], ['SUP', DCP]], 'unchanged');
+    assert.equal(
+      (await signed(DCP, 'POST', `/dip-channel/IF-021/pubconfig/${P}?role=NOPE`, { callbackURL: `${sink.url}/x` }))
+        .status,
+      400,
+    );
+    assert.equal(
+      (await signed(DCP, 'DELETE', `/dip-channel/IF-021/pubconfig/${OTHER_SUPPLIER}`)).status,
+      403,
+      'nothing for a participant that assigned it nothing',
+    );
+    assert.deepEqual(
+      (await t.dip.store.webhooks(P, 'IF-021')).map((w) => [w.role, w.configuredBy]),
+      [
+        ['', P],
+        ['SUP', DCP],
+      ],
+      'unchanged',
+    );
   });
 
   test('the supplier copies go to the DCP’s webhook, the distributor copies to the participant’s own', async () => {
@@ -70,8 +100,13 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
     assert.equal(r.status, 201, r.text);
     sent.both = { sur: surOf(both), txn: r.json.messageArray[0]!.transactionID! };
     sent.ldsoOnly = { sur: surOf(ldsoOnly), txn: r.json.messageArray[1]!.transactionID! };
-    await until(async () => [...await copiesOf(t, sent.both.sur), ...await copiesOf(t, sent.ldsoOnly.sur)]
-      .filter((c) => c.recipientId === P).every((c) => c.state === 'delivered'), 'P’s copies delivered');
+    await until(
+      async () =>
+        [...(await copiesOf(t, sent.both.sur)), ...(await copiesOf(t, sent.ldsoOnly.sur))]
+          .filter((c) => c.recipientId === P)
+          .every((c) => c.state === 'delivered'),
+      'P’s copies delivered',
+    );
     assert.deepEqual(delivered('/dcp'), [sent.both.txn]);
     assert.deepEqual(mpoRoles('/dcp'), ['SUP']);
     assert.deepEqual(delivered('/own').sort(), [sent.both.txn, sent.ldsoOnly.txn].sort());
@@ -90,24 +125,50 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
   test('the DCP reads the journal and the audit record of what it received, and nothing of the distributor’s', async () => {
     const dcpJournal = await signed(DCP, 'GET', `/dip-channel/IF-021/deliveryStatus/${P}/${sent.both.sur}`);
     assert.equal(dcpJournal.status, 200, dcpJournal.text);
-    const outbound = (r: Reply) => (JSON.parse(r.text) as { JournalEntries: { DIPStage: string; Recipient?: string }[] }).JournalEntries
-      .filter((e) => e.DIPStage === 'Outbound' && e.Recipient === P).length;
+    const outbound = (r: Reply) =>
+      (JSON.parse(r.text) as { JournalEntries: { DIPStage: string; Recipient?: string }[] }).JournalEntries.filter(
+        (e) => e.DIPStage === 'Outbound' && e.Recipient === P,
+      ).length;
     assert.equal(outbound(dcpJournal), 1, 'the SUP copy only');
-    assert.equal(outbound(await signed(P, 'GET', `/dip-channel/IF-021/deliveryStatus/${P}/${sent.both.sur}`)), 2, 'the participant sees both');
-    assert.equal((await signed(DCP, 'GET', `/dip-channel/IF-021/deliveryStatus/${P}/${sent.ldsoOnly.sur}`)).status, 204, 'received as LDSO only');
+    assert.equal(
+      outbound(await signed(P, 'GET', `/dip-channel/IF-021/deliveryStatus/${P}/${sent.both.sur}`)),
+      2,
+      'the participant sees both',
+    );
+    assert.equal(
+      (await signed(DCP, 'GET', `/dip-channel/IF-021/deliveryStatus/${P}/${sent.ldsoOnly.sur}`)).status,
+      204,
+      'received as LDSO only',
+    );
 
     const search = await signed(DCP, 'GET', `/audit/messages?recipientID=${P}`);
-    assert.deepEqual((JSON.parse(search.text) as { messages: { transactionID: string }[] }).messages.map((m) => m.transactionID), [sent.both.txn]);
+    assert.deepEqual(
+      (JSON.parse(search.text) as { messages: { transactionID: string }[] }).messages.map((m) => m.transactionID),
+      [sent.both.txn],
+    );
     assert.equal((await signed(DCP, 'GET', `/audit/messages/${sent.ldsoOnly.txn}`)).status, 204);
     const mine = await signed(P, 'GET', `/audit/messages?recipientID=${P}`);
-    assert.deepEqual((JSON.parse(mine.text) as { messages: { transactionID: string }[] }).messages.map((m) => m.transactionID), [sent.both.txn, sent.ldsoOnly.txn]);
+    assert.deepEqual(
+      (JSON.parse(mine.text) as { messages: { transactionID: string }[] }).messages.map((m) => m.transactionID),
+      [sent.both.txn, sent.ldsoOnly.txn],
+    );
   });
 
   test('the DCP reports status messages on what it received as supplier, not on what the distributor received', async () => {
-    const report = (txn: string, sur: string) => [{
-      transactionID: txn, senderUniqueReference: sur, correlationID: null, sentTimestamp: new Date().toISOString().slice(0, 19) + '+00:00',
-      senderID: P, recipientID: SDS, DIPConnectionProviderID: DCP, message: 'RCP1061 - MPAN Invalid or Unknown', help: 'not ours', serviceTicketURL: null,
-    }];
+    const report = (txn: string, sur: string) => [
+      {
+        transactionID: txn,
+        senderUniqueReference: sur,
+        correlationID: null,
+        sentTimestamp: new Date().toISOString().slice(0, 19) + '+00:00',
+        senderID: P,
+        recipientID: SDS,
+        DIPConnectionProviderID: DCP,
+        message: 'RCP1061 - MPAN Invalid or Unknown',
+        help: 'not ours',
+        serviceTicketURL: null,
+      },
+    ];
     const refused = await signed(DCP, 'POST', '/statusmessage', report(sent.ldsoOnly.txn, sent.ldsoOnly.sur));
     assert.equal(refused.status, 400, refused.text);
     assert.match(refused.json.messageArray[0]!.help!, /in a role you act in/);
@@ -127,11 +188,22 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
     await until(() => delivered('/dcp').length === 2, 'the requeued SUP copy reached the DCP', 30_000);
     const both = await signed(P, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(both.status, 202, both.text);
-    const ids = (r: Reply) => r.status === 204 ? [] : (JSON.parse(r.text) as { requeueId: string }[]).map((x) => x.requeueId);
-    assert.deepEqual(ids(await signed(DCP, 'GET', `/dip-channel/IF-021/requeueStatus/${P}`)), [JSON.parse(dcp.text)], 'not the participant’s, which covers LDSO too');
-    assert.deepEqual(ids(await signed(P, 'GET', `/dip-channel/IF-021/requeueStatus/${P}`)), [JSON.parse(both.text), JSON.parse(dcp.text)]);
+    const ids = (r: Reply) =>
+      r.status === 204 ? [] : (JSON.parse(r.text) as { requeueId: string }[]).map((x) => x.requeueId);
+    assert.deepEqual(
+      ids(await signed(DCP, 'GET', `/dip-channel/IF-021/requeueStatus/${P}`)),
+      [JSON.parse(dcp.text)],
+      'not the participant’s, which covers LDSO too',
+    );
+    assert.deepEqual(ids(await signed(P, 'GET', `/dip-channel/IF-021/requeueStatus/${P}`)), [
+      JSON.parse(both.text),
+      JSON.parse(dcp.text),
+    ]);
     // The participant's requeue goes where each role's copies go: SUP to the DCP, LDSO to its own webhook.
-    await until(() => delivered('/dcp').length === 3 && delivered('/own').length === 4, 'the participant’s requeue delivered');
+    await until(
+      () => delivered('/dcp').length === 3 && delivered('/own').length === 4,
+      'the participant’s requeue delivered',
+    );
   });
 
   test('once the participant withdraws the grant, the DCP’s webhook captures nothing more', async () => {
@@ -141,8 +213,14 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
     const r = await t.send({ as: SDS, channel: 'IF-021', body: [later] });
     assert.equal(r.status, 201, r.text);
     const txn = r.json.messageArray[0]!.transactionID!;
-    await until(() => delivered('/own').filter((x) => x === txn).length === 2, 'both copies at the participant’s own webhook');
+    await until(
+      () => delivered('/own').filter((x) => x === txn).length === 2,
+      'both copies at the participant’s own webhook',
+    );
     assert.equal(delivered('/dcp').length, before);
-    assert.equal((await signed(DCP, 'POST', `/dip-channel/IF-021/pubconfig/${P}`, { callbackURL: `${sink.url}/dcp` })).status, 403);
+    assert.equal(
+      (await signed(DCP, 'POST', `/dip-channel/IF-021/pubconfig/${P}`, { callbackURL: `${sink.url}/dcp` })).status,
+      403,
+    );
   });
 });

@@ -15,19 +15,38 @@ import type { TestDip } from '../helpers/dip.js';
 export type Json = Record<string, unknown>;
 
 export const ID = {
-  SUP1: '1000000001', SUP2: '1000000002', REGS: '1100000001', SDS_ADS: '1200000001', ADS: '1200000002',
-  MSS: '1300000001', MSA: '1300000002', UMSO: '1400000001', UMSDS: '1400000002', MDR: '1500000001',
-  LDSO: '1600000001', MDS: '1700000001', LSS: '1700000002', VAS: '1700000003', ISD: '1700000004',
-  EES: '1800000001', DCP: '1900000001',
+  SUP1: '1000000001',
+  SUP2: '1000000002',
+  REGS: '1100000001',
+  SDS_ADS: '1200000001',
+  ADS: '1200000002',
+  MSS: '1300000001',
+  MSA: '1300000002',
+  UMSO: '1400000001',
+  UMSDS: '1400000002',
+  MDR: '1500000001',
+  LDSO: '1600000001',
+  MDS: '1700000001',
+  LSS: '1700000002',
+  VAS: '1700000003',
+  ISD: '1700000004',
+  EES: '1800000001',
+  DCP: '1900000001',
 } as const;
 
 export const PARTICIPANTS: readonly { dipId: string; roles: readonly string[] }[] = DEMO_PARTICIPANTS;
-export const holders = (role: string): string[] => PARTICIPANTS.filter((p) => p.roles.includes(role)).map((p) => p.dipId);
+export const holders = (role: string): string[] =>
+  PARTICIPANTS.filter((p) => p.roles.includes(role)).map((p) => p.dipId);
 export const rolesOf = (dipId: string): readonly string[] => PARTICIPANTS.find((p) => p.dipId === dipId)?.roles ?? [];
 
 // A service is delivered in every role of its kind the serving participant holds, hence one copy per role.
 const SERVICE_ROLES: Record<string, readonly string[]> = {
-  SUP: ['SUP'], LDSO: ['LDSO'], MS: ['MSS', 'MSA', 'UMSO'], DS: ['SDS', 'ADS', 'UMSDS'], MDR: ['MDR'], REGS: ['REGS'],
+  SUP: ['SUP'],
+  LDSO: ['LDSO'],
+  MS: ['MSS', 'MSA', 'UMSO'],
+  DS: ['SDS', 'ADS', 'UMSDS'],
+  MDR: ['MDR'],
+  REGS: ['REGS'],
 };
 
 interface RawRecipients {
@@ -36,11 +55,29 @@ interface RawRecipients {
   secondary?: string[];
   always?: { role: string; participant?: string }[];
 }
-interface RawUpdate { events?: string[]; service: string; action: 'appoint' | 'end'; participant: string; from?: string; to?: string }
-interface RawEvent { senders?: string[]; recipients?: RawRecipients; obfuscation?: Record<string, string[]> }
-interface RawChannel extends RawEvent { events?: Record<string, RawEvent>; registryUpdates?: RawUpdate[] }
+interface RawUpdate {
+  events?: string[];
+  service: string;
+  action: 'appoint' | 'end';
+  participant: string;
+  from?: string;
+  to?: string;
+}
+interface RawEvent {
+  senders?: string[];
+  recipients?: RawRecipients;
+  obfuscation?: Record<string, string[]>;
+}
+interface RawChannel extends RawEvent {
+  events?: Record<string, RawEvent>;
+  registryUpdates?: RawUpdate[];
+}
 
-export const RULES = (JSON.parse(readFileSync(join(packageRoot(), 'catalogue', 'channels.json'), 'utf8')) as { channels: Record<string, RawChannel> }).channels;
+export const RULES = (
+  JSON.parse(readFileSync(join(packageRoot(), 'catalogue', 'channels.json'), 'utf8')) as {
+    channels: Record<string, RawChannel>;
+  }
+).channels;
 
 export interface EffectiveRule {
   senders: string[];
@@ -57,7 +94,12 @@ export function effectiveRule(channel: string, eventCode: string): EffectiveRule
   const r = e.recipients ?? c.recipients ?? {};
   return {
     senders: e.senders ?? c.senders ?? [],
-    recipients: { primary: r.primary ?? [], primaryRequired: r.primaryRequired ?? false, secondary: r.secondary ?? [], always: r.always ?? [] },
+    recipients: {
+      primary: r.primary ?? [],
+      primaryRequired: r.primaryRequired ?? false,
+      secondary: r.secondary ?? [],
+      always: r.always ?? [],
+    },
     obfuscation: e.obfuscation ?? c.obfuscation ?? {},
     updates: (c.registryUpdates ?? []).filter((u) => !u.events || u.events.includes(eventCode)),
   };
@@ -65,7 +107,8 @@ export function effectiveRule(channel: string, eventCode: string): EffectiveRule
 
 export function getAt(value: unknown, pointer: string): unknown {
   let node = value;
-  for (const key of pointer.slice(1).split('/')) node = node !== null && typeof node === 'object' ? (node as Json)[key] : undefined;
+  for (const key of pointer.slice(1).split('/'))
+    node = node !== null && typeof node === 'object' ? (node as Json)[key] : undefined;
   return node;
 }
 
@@ -92,7 +135,11 @@ export interface Situation {
  * The registry after a message's own updates. Only the Registration Service's messages count (seed §5.2);
  * the tests put effective dates in the past, so an appointment or an end takes effect at once.
  */
-export function servingAfter(rule: EffectiveRule, payload: Json, s: Omit<Situation, 'serving'> & { serving: Serving }): Serving {
+export function servingAfter(
+  rule: EffectiveRule,
+  payload: Json,
+  s: Omit<Situation, 'serving'> & { serving: Serving },
+): Serving {
   const out = { ...s.serving };
   if (s.senderRole !== 'REGS') return out;
   for (const u of rule.updates) {
@@ -132,7 +179,13 @@ export interface Sent {
   sur: string;
 }
 
-export async function sendOne(t: TestDip, as: string, channel: string, payload: Json, transport: 'inject' | 'socket' = 'inject'): Promise<Sent> {
+export async function sendOne(
+  t: TestDip,
+  as: string,
+  channel: string,
+  payload: Json,
+  transport: 'inject' | 'socket' = 'inject',
+): Promise<Sent> {
   const reply = await t.send({ as, channel, body: [{ payload }], transport });
   assert.equal(reply.status, 201, reply.text);
   const sur = getAt(payload, '/CommonBlock/S1/senderUniqueReference') as string;
@@ -155,13 +208,21 @@ export interface Arrival {
 
 /** Every element carrying this transaction id that a webhook of the sink accepted. */
 export function arrivals(sink: Sink, transactionId: string): Arrival[] {
-  return sink.calls().filter((c) => c.kind === 'messages' && c.status === 201).flatMap((c) => (c.items as { payload: Arrival['payload'] }[])
-    .filter((i) => i.payload.CommonBlock.D0?.transactionID === transactionId)
-    .map((i) => ({ path: c.path, mpo: c.mpo as Arrival['mpo'], payload: i.payload })));
+  return sink
+    .calls()
+    .filter((c) => c.kind === 'messages' && c.status === 201)
+    .flatMap((c) =>
+      (c.items as { payload: Arrival['payload'] }[])
+        .filter((i) => i.payload.CommonBlock.D0?.transactionID === transactionId)
+        .map((i) => ({ path: c.path, mpo: c.mpo as Arrival['mpo'], payload: i.payload })),
+    );
 }
 
 /** Status items about a transaction that reached `dipId`'s status webhook. */
 export function statusesAt(sink: Sink, dipId: string, transactionId: string): Json[] {
-  return sink.calls().filter((c) => c.kind === 'status' && c.path === `/${dipId}/STATUS` && c.status === 201)
-    .flatMap((c) => c.items as Json[]).filter((i) => i.transactionID === transactionId);
+  return sink
+    .calls()
+    .filter((c) => c.kind === 'status' && c.path === `/${dipId}/STATUS` && c.status === 201)
+    .flatMap((c) => c.items as Json[])
+    .filter((i) => i.transactionID === transactionId);
 }

@@ -15,8 +15,24 @@ import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import {
-  ID, PARTICIPANTS, RULES, arrivals, copiesOf, copy, effectiveRule, expectedCopies, freshMpan, holders, sendOne, servingAfter, setAt,
-  statusesAt, type EffectiveRule, type Json, type Sent, type Serving,
+  ID,
+  PARTICIPANTS,
+  RULES,
+  arrivals,
+  copiesOf,
+  copy,
+  effectiveRule,
+  expectedCopies,
+  freshMpan,
+  holders,
+  sendOne,
+  servingAfter,
+  setAt,
+  statusesAt,
+  type EffectiveRule,
+  type Json,
+  type Sent,
+  type Serving,
 } from './routing-support.js';
 
 // Appointments take effect before ends, so an end dated later can close one made by an earlier message.
@@ -42,10 +58,29 @@ async function arrange(mpan: string, serving: Serving = ARRANGED): Promise<void>
   for (const [service, id] of Object.entries(serving)) await t.appoint(mpan, service as Service, id!);
 }
 
-const build = (channel: string, eventCode: string, sender: string, role: string, mpan: string, named?: string[]): Json =>
-  t.message({ channel, eventCode, sender, role, mpan, distributor: ID.LDSO, ...(named ? { primaryRecipients: named } : {}) }).payload;
+const build = (
+  channel: string,
+  eventCode: string,
+  sender: string,
+  role: string,
+  mpan: string,
+  named?: string[],
+): Json =>
+  t.message({
+    channel,
+    eventCode,
+    sender,
+    role,
+    mpan,
+    distributor: ID.LDSO,
+    ...(named ? { primaryRecipients: named } : {}),
+  }).payload;
 
-interface GeneratedCase { channel: string; eventCode: string; rule: EffectiveRule }
+interface GeneratedCase {
+  channel: string;
+  eventCode: string;
+  rule: EffectiveRule;
+}
 
 /** One case per channel and per event code whose senders, recipients or registry updates differ from an earlier event's. */
 const generated: GeneratedCase[] = [];
@@ -73,7 +108,11 @@ describe('every channel: the copies the DIP makes are exactly those the rules fi
     test(`${channel} ${eventCode}`, async () => {
       const senderRole = rule.senders.find((r) => holders(r).length > 0)!;
       const sender = holders(senderRole)[0]!;
-      const named = [...new Set(rule.recipients.primary.map((role) => holders(role).find((id) => id !== sender) ?? holders(role)[0]!))];
+      const named = [
+        ...new Set(
+          rule.recipients.primary.map((role) => holders(role).find((id) => id !== sender) ?? holders(role)[0]!),
+        ),
+      ];
       const mpan = freshMpan();
       await arrange(mpan);
       const payload = build(channel, eventCode, sender, senderRole, mpan, named.length > 0 ? named : undefined);
@@ -91,8 +130,16 @@ describe('every channel: the copies the DIP makes are exactly those the rules fi
 
       const sent = await sendOne(t, sender, channel, payload);
       const actual = await copiesOf(t, sent.seq);
-      assert.deepEqual(actual, expected, `${channel} ${eventCode} from ${sender}/${senderRole}: these copies and no others`);
-      assert.deepEqual(await t.dip.store.statusMessagesOf(sent.seq), [], 'a fully addressable message raises no status message');
+      assert.deepEqual(
+        actual,
+        expected,
+        `${channel} ${eventCode} from ${sender}/${senderRole}: these copies and no others`,
+      );
+      assert.deepEqual(
+        await t.dip.store.statusMessagesOf(sent.seq),
+        [],
+        'a fully addressable message raises no status message',
+      );
     });
   }
 });
@@ -105,7 +152,9 @@ async function delivered(sent: Sent): Promise<void> {
     if ((await t.dip.store.deliveriesOf(sent.seq)).every((d) => d.state === 'delivered')) return;
     await sleep(25);
   }
-  assert.fail(`copies of ${sent.transactionId} not all delivered: ${JSON.stringify(await t.dip.store.deliveriesOf(sent.seq))}`);
+  assert.fail(
+    `copies of ${sent.transactionId} not all delivered: ${JSON.stringify(await t.dip.store.deliveriesOf(sent.seq))}`,
+  );
 }
 
 describe('hand-written cases, delivered to real webhooks', () => {
@@ -120,18 +169,42 @@ describe('hand-written cases, delivered to real webhooks', () => {
   });
 
   interface Hand {
-    channel: string; eventCode: string; sender: string; role: string; named?: string[];
+    channel: string;
+    eventCode: string;
+    sender: string;
+    role: string;
+    named?: string[];
     customise?: (p: Json) => void;
-    copies: string[]; secondary: string[]; always: string[]; notTo: string[];
+    copies: string[];
+    secondary: string[];
+    always: string[];
+    notTo: string[];
   }
   const everyoneButIsd = [
-    copy(ID.SUP1, 'SUP'), copy(ID.SUP2, 'SUP'), copy(ID.REGS, 'REGS'), copy(ID.SDS_ADS, 'SDS'), copy(ID.SDS_ADS, 'ADS'), copy(ID.ADS, 'ADS'),
-    copy(ID.MSS, 'MSS'), copy(ID.MSA, 'MSA'), copy(ID.UMSO, 'UMSO'), copy(ID.UMSDS, 'UMSDS'), copy(ID.MDR, 'MDR'), copy(ID.LDSO, 'LDSO'),
-    copy(ID.MDS, 'MDS'), copy(ID.LSS, 'LSS'), copy(ID.VAS, 'VAS'), copy(ID.EES, 'EES'),
+    copy(ID.SUP1, 'SUP'),
+    copy(ID.SUP2, 'SUP'),
+    copy(ID.REGS, 'REGS'),
+    copy(ID.SDS_ADS, 'SDS'),
+    copy(ID.SDS_ADS, 'ADS'),
+    copy(ID.ADS, 'ADS'),
+    copy(ID.MSS, 'MSS'),
+    copy(ID.MSA, 'MSA'),
+    copy(ID.UMSO, 'UMSO'),
+    copy(ID.UMSDS, 'UMSDS'),
+    copy(ID.MDR, 'MDR'),
+    copy(ID.LDSO, 'LDSO'),
+    copy(ID.MDS, 'MDS'),
+    copy(ID.LSS, 'LSS'),
+    copy(ID.VAS, 'VAS'),
+    copy(ID.EES, 'EES'),
   ];
   const hand: Hand[] = [
     {
-      channel: 'IF-001', eventCode: '[ChangeOfSupplier]', sender: ID.REGS, role: 'REGS', named: [ID.SUP2],
+      channel: 'IF-001',
+      eventCode: '[ChangeOfSupplier]',
+      sender: ID.REGS,
+      role: 'REGS',
+      named: [ID.SUP2],
       customise: (p) => {
         setAt(p, '/CustomBlock/B002/incomingSupplierDIPID', ID.SUP2);
         setAt(p, '/CustomBlock/B002/supplierEffectiveFromDate', FROM);
@@ -139,28 +212,64 @@ describe('hand-written cases, delivered to real webhooks', () => {
         setAt(p, '/CustomBlock/B003/supplierEffectiveToDate', TO);
       },
       copies: [copy(ID.SUP2, 'SUP'), copy(ID.LDSO, 'LDSO'), copy(ID.MDS, 'MDS'), copy(ID.LSS, 'LSS')],
-      secondary: [ID.LDSO], always: [ID.MDS, ID.LSS], notTo: [ID.SUP1, ID.REGS, ID.EES],
+      secondary: [ID.LDSO],
+      always: [ID.MDS, ID.LSS],
+      notTo: [ID.SUP1, ID.REGS, ID.EES],
     },
     {
-      channel: 'IF-005', eventCode: '[MeterInstall]', sender: ID.MSS, role: 'MSS',
-      copies: [copy(ID.REGS, 'REGS')], secondary: [ID.REGS], always: [], notTo: [ID.MSS, ID.SUP1, ID.LDSO],
+      channel: 'IF-005',
+      eventCode: '[MeterInstall]',
+      sender: ID.MSS,
+      role: 'MSS',
+      copies: [copy(ID.REGS, 'REGS')],
+      secondary: [ID.REGS],
+      always: [],
+      notTo: [ID.MSS, ID.SUP1, ID.LDSO],
     },
     {
-      channel: 'IF-006', eventCode: '[MeterInstall]', sender: ID.REGS, role: 'REGS',
-      copies: [copy(ID.SUP1, 'SUP'), copy(ID.MSS, 'MSS'), copy(ID.SDS_ADS, 'SDS'), copy(ID.SDS_ADS, 'ADS'), copy(ID.MDR, 'MDR'), copy(ID.LDSO, 'LDSO'), copy(ID.EES, 'EES')],
-      secondary: [ID.SUP1, ID.MSS, ID.SDS_ADS, ID.MDR, ID.LDSO], always: [ID.EES], notTo: [ID.REGS, ID.SUP2, ID.MSA, ID.ADS, ID.MDS],
+      channel: 'IF-006',
+      eventCode: '[MeterInstall]',
+      sender: ID.REGS,
+      role: 'REGS',
+      copies: [
+        copy(ID.SUP1, 'SUP'),
+        copy(ID.MSS, 'MSS'),
+        copy(ID.SDS_ADS, 'SDS'),
+        copy(ID.SDS_ADS, 'ADS'),
+        copy(ID.MDR, 'MDR'),
+        copy(ID.LDSO, 'LDSO'),
+        copy(ID.EES, 'EES'),
+      ],
+      secondary: [ID.SUP1, ID.MSS, ID.SDS_ADS, ID.MDR, ID.LDSO],
+      always: [ID.EES],
+      notTo: [ID.REGS, ID.SUP2, ID.MSA, ID.ADS, ID.MDS],
     },
     {
-      channel: 'IF-021', eventCode: '[ActivePower]', sender: ID.ADS, role: 'ADS',
+      channel: 'IF-021',
+      eventCode: '[ActivePower]',
+      sender: ID.ADS,
+      role: 'ADS',
       copies: [copy(ID.SUP1, 'SUP'), copy(ID.LDSO, 'LDSO'), copy(ID.MDS, 'MDS'), copy(ID.LSS, 'LSS')],
-      secondary: [ID.SUP1, ID.LDSO], always: [ID.MDS, ID.LSS], notTo: [ID.ADS, ID.SUP2, ID.SDS_ADS, ID.REGS],
+      secondary: [ID.SUP1, ID.LDSO],
+      always: [ID.MDS, ID.LSS],
+      notTo: [ID.ADS, ID.SUP2, ID.SDS_ADS, ID.REGS],
     },
     {
-      channel: 'IF-031', eventCode: '[MSApp]', sender: ID.SUP1, role: 'SUP',
-      copies: [copy(ID.REGS, 'REGS')], secondary: [ID.REGS], always: [], notTo: [ID.SUP1, ID.MSS],
+      channel: 'IF-031',
+      eventCode: '[MSApp]',
+      sender: ID.SUP1,
+      role: 'SUP',
+      copies: [copy(ID.REGS, 'REGS')],
+      secondary: [ID.REGS],
+      always: [],
+      notTo: [ID.SUP1, ID.MSS],
     },
     {
-      channel: 'IF-036', eventCode: '[MSAppActive]', sender: ID.REGS, role: 'REGS', named: [ID.SUP1, ID.MSS, ID.SDS_ADS],
+      channel: 'IF-036',
+      eventCode: '[MSAppActive]',
+      sender: ID.REGS,
+      role: 'REGS',
+      named: [ID.SUP1, ID.MSS, ID.SDS_ADS],
       customise: (p) => {
         setAt(p, '/CustomBlock/B014/incomingMeteringServiceDIPID', ID.MSS);
         setAt(p, '/CustomBlock/B014/incomingMeteringServiceEffectiveFromDate', FROM);
@@ -168,19 +277,45 @@ describe('hand-written cases, delivered to real webhooks', () => {
         setAt(p, '/CustomBlock/B017/incomingDataServiceEffectiveFromDate', FROM);
       },
       copies: [
-        copy(ID.SUP1, 'SUP'), copy(ID.MSS, 'MSS'), copy(ID.SDS_ADS, 'SDS'), copy(ID.SDS_ADS, 'ADS'),
-        copy(ID.LDSO, 'LDSO'), copy(ID.MDS, 'MDS'), copy(ID.LSS, 'LSS'), copy(ID.EES, 'EES'),
+        copy(ID.SUP1, 'SUP'),
+        copy(ID.MSS, 'MSS'),
+        copy(ID.SDS_ADS, 'SDS'),
+        copy(ID.SDS_ADS, 'ADS'),
+        copy(ID.LDSO, 'LDSO'),
+        copy(ID.MDS, 'MDS'),
+        copy(ID.LSS, 'LSS'),
+        copy(ID.EES, 'EES'),
       ],
-      secondary: [ID.LDSO], always: [ID.MDS, ID.LSS, ID.EES], notTo: [ID.REGS, ID.SUP2, ID.MDR],
+      secondary: [ID.LDSO],
+      always: [ID.MDS, ID.LSS, ID.EES],
+      notTo: [ID.REGS, ID.SUP2, ID.MDR],
     },
     {
-      channel: 'IF-041', eventCode: '[ReadingRemote]', sender: ID.MSS, role: 'MSS', named: [ID.ADS],
-      copies: [copy(ID.ADS, 'ADS'), copy(ID.SUP1, 'SUP'), copy(ID.SDS_ADS, 'SDS'), copy(ID.SDS_ADS, 'ADS'), copy(ID.LDSO, 'LDSO')],
-      secondary: [ID.SUP1, ID.SDS_ADS, ID.LDSO], always: [], notTo: [ID.MSS, ID.SUP2, ID.REGS, ID.MDS],
+      channel: 'IF-041',
+      eventCode: '[ReadingRemote]',
+      sender: ID.MSS,
+      role: 'MSS',
+      named: [ID.ADS],
+      copies: [
+        copy(ID.ADS, 'ADS'),
+        copy(ID.SUP1, 'SUP'),
+        copy(ID.SDS_ADS, 'SDS'),
+        copy(ID.SDS_ADS, 'ADS'),
+        copy(ID.LDSO, 'LDSO'),
+      ],
+      secondary: [ID.SUP1, ID.SDS_ADS, ID.LDSO],
+      always: [],
+      notTo: [ID.MSS, ID.SUP2, ID.REGS, ID.MDS],
     },
     {
-      channel: 'IF-047', eventCode: '[ISD]', sender: ID.ISD, role: 'ISD',
-      copies: everyoneButIsd, secondary: [], always: [...new Set(everyoneButIsd.map((c) => c.split('/')[0]!))], notTo: [ID.ISD, ID.DCP],
+      channel: 'IF-047',
+      eventCode: '[ISD]',
+      sender: ID.ISD,
+      role: 'ISD',
+      copies: everyoneButIsd,
+      secondary: [],
+      always: [...new Set(everyoneButIsd.map((c) => c.split('/')[0]!))],
+      notTo: [ID.ISD, ID.DCP],
     },
   ];
 
@@ -192,28 +327,54 @@ describe('hand-written cases, delivered to real webhooks', () => {
       h.customise?.(payload);
       const expected = [...h.copies].sort();
       const rule = effectiveRule(h.channel, h.eventCode);
-      const situation = { sender: h.sender, senderRole: h.role, distributor: ID.LDSO, named: h.named ?? [], serving: ARRANGED };
-      assert.deepEqual(expectedCopies(rule, { ...situation, serving: servingAfter(rule, payload, situation) }), expected, 'the generated reading of the rules agrees');
+      const situation = {
+        sender: h.sender,
+        senderRole: h.role,
+        distributor: ID.LDSO,
+        named: h.named ?? [],
+        serving: ARRANGED,
+      };
+      assert.deepEqual(
+        expectedCopies(rule, { ...situation, serving: servingAfter(rule, payload, situation) }),
+        expected,
+        'the generated reading of the rules agrees',
+      );
 
       const sent = await sendOne(t, h.sender, h.channel, payload, 'socket');
       assert.deepEqual(await copiesOf(t, sent.seq), expected);
       await sink.waitFor(() => arrivals(sink, sent.transactionId).length >= expected.length);
       await delivered(sent);
       const got = arrivals(sink, sent.transactionId);
-      assert.deepEqual(got.map((a) => a.path).sort(), expected.map((c) => `/${c.split('/')[0]}/${h.channel}`).sort(), 'one element per copy, on its participant\'s webhook, and nowhere else');
+      assert.deepEqual(
+        got.map((a) => a.path).sort(),
+        expected.map((c) => `/${c.split('/')[0]}/${h.channel}`).sort(),
+        "one element per copy, on its participant's webhook, and nowhere else",
+      );
       for (const id of h.notTo) assert.ok(!got.some((a) => a.path.startsWith(`/${id}/`)), `${id} gets no copy`);
       for (const a of got) {
         assert.equal(a.mpo?.dipId, a.path.split('/')[1]);
-        const a0 = a.payload.CommonBlock.A0 as { primaryRecipients: string[]; secondaryRecipients: string[]; always: string[] };
+        const a0 = a.payload.CommonBlock.A0 as {
+          primaryRecipients: string[];
+          secondaryRecipients: string[];
+          always: string[];
+        };
         assert.deepEqual(a0.primaryRecipients, h.named ?? []);
-        assert.deepEqual([...a0.secondaryRecipients].sort(), [...h.secondary].sort(), 'A0 lists the resolved secondary recipients');
+        assert.deepEqual(
+          [...a0.secondaryRecipients].sort(),
+          [...h.secondary].sort(),
+          'A0 lists the resolved secondary recipients',
+        );
         assert.deepEqual([...a0.always].sort(), [...h.always].sort(), 'A0 lists the resolved always recipients');
       }
       const twoRoles = expected.filter((c) => c.startsWith(`${ID.SDS_ADS}/`));
       if (twoRoles.length === 2) {
         const theirs = got.filter((a) => a.path === `/${ID.SDS_ADS}/${h.channel}`);
         assert.equal(theirs.length, 2, `${ID.SDS_ADS} holds SDS and ADS and receives two copies`);
-        assert.deepEqual(theirs.map((a) => a.mpo?.role).sort(), ['ADS', 'SDS'], 'each copy names the role it is delivered in (X-DIP-MPO)');
+        assert.deepEqual(
+          theirs.map((a) => a.mpo?.role).sort(),
+          ['ADS', 'SDS'],
+          'each copy names the role it is delivered in (X-DIP-MPO)',
+        );
       }
     });
   }
@@ -232,7 +393,12 @@ describe('addressing errors reach the sender as status messages; what can be add
   const stillDelivered = async (sent: Sent, channel: string, copies: string[]): Promise<void> => {
     assert.deepEqual(await copiesOf(t, sent.seq), [...copies].sort());
     await sink.waitFor(() => arrivals(sink, sent.transactionId).length >= copies.length);
-    assert.deepEqual(arrivals(sink, sent.transactionId).map((a) => a.path).sort(), copies.map((c) => `/${c.split('/')[0]}/${channel}`).sort());
+    assert.deepEqual(
+      arrivals(sink, sent.transactionId)
+        .map((a) => a.path)
+        .sort(),
+      copies.map((c) => `/${c.split('/')[0]}/${channel}`).sort(),
+    );
   };
   const changeOfSupplier = async (named?: string[]): Promise<Sent> => {
     const mpan = freshMpan();
@@ -269,7 +435,11 @@ describe('addressing errors reach the sender as status messages; what can be add
       const common = payload.CommonBlock as Record<string, Json>;
       if (common.M0) delete common.M0.MPANCore;
       if (common.M1) delete common.M1.principalMPAN;
-      assert.equal(checkPayload(catalogue, schemas, channel, payload).kind, 'schema', `${channel} ${eventCode} without an MPAN`);
+      assert.equal(
+        checkPayload(catalogue, schemas, channel, payload).kind,
+        'schema',
+        `${channel} ${eventCode} without an MPAN`,
+      );
     }
   });
 
@@ -286,7 +456,12 @@ describe('registration messages change who later messages for the MPAN reach', (
     copiesOf(t, (await sendOne(t, ID.ADS, 'IF-021', build('IF-021', '[ActivePower]', ID.ADS, 'ADS', mpan))).seq);
   const meterInstall = async (): Promise<string[]> =>
     copiesOf(t, (await sendOne(t, ID.REGS, 'IF-006', build('IF-006', '[MeterInstall]', ID.REGS, 'REGS', mpan))).seq);
-  const registration = async (channel: string, eventCode: string, named: string[], fields: Record<string, string>): Promise<void> => {
+  const registration = async (
+    channel: string,
+    eventCode: string,
+    named: string[],
+    fields: Record<string, string>,
+  ): Promise<void> => {
     const payload = build(channel, eventCode, ID.REGS, 'REGS', mpan, named);
     for (const [pointer, value] of Object.entries(fields)) setAt(payload, pointer, value);
     await sendOne(t, ID.REGS, channel, payload);
@@ -298,8 +473,10 @@ describe('registration messages change who later messages for the MPAN reach', (
   test('IF-001 change of supplier: the next IF-021 goes to the incoming supplier, not the outgoing one', async () => {
     assert.ok((await consumption()).includes(copy(ID.SUP1, 'SUP')));
     await registration('IF-001', '[ChangeOfSupplier]', [ID.SUP2], {
-      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2, '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
-      '/CustomBlock/B003/outgoingSupplierDIPID': ID.SUP1, '/CustomBlock/B003/supplierEffectiveToDate': TO,
+      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2,
+      '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
+      '/CustomBlock/B003/outgoingSupplierDIPID': ID.SUP1,
+      '/CustomBlock/B003/supplierEffectiveToDate': TO,
     });
     const after = await consumption();
     assert.ok(after.includes(copy(ID.SUP2, 'SUP')), after.join(' '));
@@ -307,25 +484,36 @@ describe('registration messages change who later messages for the MPAN reach', (
   });
 
   test('IF-036 appointments and IF-037 de-appointments change who receives the MS and DS copies', async () => {
-    assert.deepEqual(serviceCopies(await meterInstall()), [copy(ID.SDS_ADS, 'ADS'), copy(ID.MSS, 'MSS'), copy(ID.SDS_ADS, 'SDS')].sort());
+    assert.deepEqual(
+      serviceCopies(await meterInstall()),
+      [copy(ID.SDS_ADS, 'ADS'), copy(ID.MSS, 'MSS'), copy(ID.SDS_ADS, 'SDS')].sort(),
+    );
     await registration('IF-036', '[MSAppActive]', [ID.MSA, ID.ADS], {
-      '/CustomBlock/B014/incomingMeteringServiceDIPID': ID.MSA, '/CustomBlock/B014/incomingMeteringServiceEffectiveFromDate': FROM,
-      '/CustomBlock/B017/incomingDataServiceDIPID': ID.ADS, '/CustomBlock/B017/incomingDataServiceEffectiveFromDate': FROM,
+      '/CustomBlock/B014/incomingMeteringServiceDIPID': ID.MSA,
+      '/CustomBlock/B014/incomingMeteringServiceEffectiveFromDate': FROM,
+      '/CustomBlock/B017/incomingDataServiceDIPID': ID.ADS,
+      '/CustomBlock/B017/incomingDataServiceEffectiveFromDate': FROM,
     });
     assert.deepEqual(serviceCopies(await meterInstall()), [copy(ID.ADS, 'ADS'), copy(ID.MSA, 'MSA')]);
 
     // The incoming metering service starts only in 2099, so until then nobody receives as the MPAN's MS.
     await registration('IF-037', '[MSDeApp]', [ID.MSA], {
-      '/CustomBlock/B008/deAppointedMeteringServiceDIPID': ID.MSA, '/CustomBlock/B008/meteringServiceEffectiveToDate': TO,
-      '/CustomBlock/B010/incomingMeteringServiceDIPID': ID.MSS, '/CustomBlock/B010/incomingMeteringServiceEffectiveFromDate': '2099-01-01T00:00:00+00:00',
-      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2, '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
+      '/CustomBlock/B008/deAppointedMeteringServiceDIPID': ID.MSA,
+      '/CustomBlock/B008/meteringServiceEffectiveToDate': TO,
+      '/CustomBlock/B010/incomingMeteringServiceDIPID': ID.MSS,
+      '/CustomBlock/B010/incomingMeteringServiceEffectiveFromDate': '2099-01-01T00:00:00+00:00',
+      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2,
+      '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
     });
     assert.deepEqual(serviceCopies(await meterInstall()), [copy(ID.ADS, 'ADS')]);
 
     await registration('IF-037', '[DSDeApp]', [ID.ADS], {
-      '/CustomBlock/B009/deAppointedDataServiceDIPID': ID.ADS, '/CustomBlock/B009/dataServiceEffectiveToDate': TO,
-      '/CustomBlock/B011/incomingDataServiceDIPID': ID.SDS_ADS, '/CustomBlock/B011/incomingDataServiceEffectiveFromDate': TO,
-      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2, '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
+      '/CustomBlock/B009/deAppointedDataServiceDIPID': ID.ADS,
+      '/CustomBlock/B009/dataServiceEffectiveToDate': TO,
+      '/CustomBlock/B011/incomingDataServiceDIPID': ID.SDS_ADS,
+      '/CustomBlock/B011/incomingDataServiceEffectiveFromDate': TO,
+      '/CustomBlock/B002/incomingSupplierDIPID': ID.SUP2,
+      '/CustomBlock/B002/supplierEffectiveFromDate': FROM,
     });
     assert.deepEqual(serviceCopies(await meterInstall()), [copy(ID.SDS_ADS, 'ADS'), copy(ID.SDS_ADS, 'SDS')]);
   });

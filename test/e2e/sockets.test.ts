@@ -46,7 +46,8 @@ function rawPost(url: string, headers: Record<string, string>, body: Buffer, o: 
   };
   return new Promise((resolve, reject) => {
     let continued = false;
-    const req = target.protocol === 'https:' ? https.request(target, { ...options, ...o.tls }) : http.request(target, options);
+    const req =
+      target.protocol === 'https:' ? https.request(target, { ...options, ...o.tls }) : http.request(target, options);
     const write = (): void => {
       if (!o.chunked) return void req.end(body);
       for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
@@ -63,7 +64,9 @@ function rawPost(url: string, headers: Record<string, string>, body: Buffer, o: 
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), continued }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), continued }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -87,7 +90,7 @@ describe('HTTPS with optional mTLS', () => {
   });
   after(async () => t?.close());
 
-  test("a batch signed by a participant and sent with its own client certificate is accepted", async () => {
+  test('a batch signed by a participant and sent with its own client certificate is accepted', async () => {
     assert.match(t.origin, /^https:\/\/127\.0\.0\.1:\d+$/);
     const r = await t.send({ as: SDS, channel: 'IF-021', body: if021(t, 2), transport: 'socket' });
     assert.equal(r.status, 201, r.text);
@@ -96,7 +99,13 @@ describe('HTTPS with optional mTLS', () => {
 
   test("another registered participant's client certificate is 403: the connection and the signature disagree", async () => {
     const other = t.pki.participants[SUP]!;
-    const r = await t.send({ as: SDS, channel: 'IF-021', body: if021(t), transport: 'socket', tlsCert: { cert: other.certificatePem, key: other.privateKeyPem } });
+    const r = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: if021(t),
+      transport: 'socket',
+      tlsCert: { cert: other.certificatePem, key: other.privateKeyPem },
+    });
     assert.equal(r.status, 403, r.text);
     assert.match(helpOf(r), /TLS client certificate belongs to 1000000001 but the request is signed by 1200000001/);
   });
@@ -108,7 +117,13 @@ describe('HTTPS with optional mTLS', () => {
 
   test('a client certificate from a CA the DIP does not trust is 401 MSG1013', async () => {
     const foreign = t.pki.untrusted;
-    const r = await t.send({ as: SDS, channel: 'IF-021', body: if021(t), transport: 'socket', tlsCert: { cert: foreign.certificatePem, key: foreign.privateKeyPem } });
+    const r = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: if021(t),
+      transport: 'socket',
+      tlsCert: { cert: foreign.certificatePem, key: foreign.privateKeyPem },
+    });
     assert.equal(r.status, 401, r.text);
     assert.deepEqual(codes(r), ['MSG1013']);
     assert.match(helpOf(r), /TLS client certificate is issued by .*Somebody Else CA.*which this DIP does not trust/);
@@ -122,14 +137,19 @@ describe('HTTPS with optional mTLS', () => {
     const own = t.pki.participants[SDS]!;
     const archivedBefore = await t.dip.store.countMessages('IF-021');
     const r = await rawPost(url, signedHeaders(t, SDS, url, body), body, {
-      expectContinue: true, tls: { ca: t.pki.ca.certificatePem, cert: own.certificatePem, key: own.privateKeyPem },
+      expectContinue: true,
+      tls: { ca: t.pki.ca.certificatePem, cert: own.certificatePem, key: own.privateKeyPem },
     });
     assert.equal(r.continued, true, 'the DIP invites the body with 100 Continue');
     assert.equal(r.status, 201, r.text.slice(0, 500));
     const json = JSON.parse(r.text) as StandardResponse;
     assert.equal(json.messageArray.length, messages.length);
     assert.ok(json.messageArray.every((i) => i.message === 'MSG0000 - Success'));
-    assert.equal(new Set(json.messageArray.map((i) => i.transactionID)).size, messages.length, 'one transaction id per message');
+    assert.equal(
+      new Set(json.messageArray.map((i) => i.transactionID)).size,
+      messages.length,
+      'one transaction id per message',
+    );
     assert.equal(await t.dip.store.countMessages('IF-021'), archivedBefore + messages.length, 'every message archived');
   });
 });
@@ -168,7 +188,13 @@ describe('plain HTTP with a 1 MB body limit', () => {
 
   test('a client that signed another host name is 401 and told which URL to sign', async () => {
     const port = new URL(t.origin).port;
-    const r = await t.send({ as: SDS, channel: 'IF-021', body: if021(t), transport: 'socket', signedUrl: `http://localhost:${port}/1.1/dip-channel/IF-021` });
+    const r = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: if021(t),
+      transport: 'socket',
+      signedUrl: `http://localhost:${port}/1.1/dip-channel/IF-021`,
+    });
     assert.equal(r.status, 401, r.text);
     assert.match(helpOf(r), new RegExp(`expects the URL http://127\\.0\\.0\\.1:${port}/1\\.1/dip-channel/if-021`));
   });
@@ -181,7 +207,11 @@ describe('plain HTTP with a 1 MB body limit', () => {
     assert.equal(r.json.messageArray.length, 1);
     assert.match(r.json.messageArray[0]!.message!, /^MSG\d{4} - /);
     assert.match(helpOf(r), /limit of 1 MiB/);
-    assert.equal(await t.dip.store.messageByReference(surOf(messages[0]!)), null, 'nothing of the refused body archived');
+    assert.equal(
+      await t.dip.store.messageByReference(surOf(messages[0]!)),
+      null,
+      'nothing of the refused body archived',
+    );
 
     // A client streaming without Content-Length is stopped at the same limit.
     const body = Buffer.from(JSON.stringify(messages));

@@ -10,7 +10,19 @@ import type { StandardResponseItem } from '../../src/domain/responses.js';
 import { formatDateTime } from '../../src/domain/time.js';
 import { startSink, type Sink } from '../../src/sink/sink.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
-import { accept, copyWhen, DCP, if004, manualClock, MSS, statusesAbout, subscribeAt, SUP, SUP2, surOf } from './delivery-support.js';
+import {
+  accept,
+  copyWhen,
+  DCP,
+  if004,
+  manualClock,
+  MSS,
+  statusesAbout,
+  subscribeAt,
+  SUP,
+  SUP2,
+  surOf,
+} from './delivery-support.js';
 
 const REGS = '1100000001';
 const DS = '1200000001';
@@ -31,12 +43,29 @@ let seq: number;
 
 const signedDate = () => new Date(clock.now()).toISOString();
 const report = (over: Partial<StandardResponseItem> = {}): StandardResponseItem => ({
-  transactionID: txn, senderUniqueReference: sur, correlationID: null, sentTimestamp: formatDateTime(clock.now()), senderID: SUP, recipientID: REGS,
-  DIPConnectionProviderID: null, message: 'RCP1061 - MPAN Invalid or Unknown', help: 'MPAN 1900000000031 is not one we supply', serviceTicketURL: null, ...over,
+  transactionID: txn,
+  senderUniqueReference: sur,
+  correlationID: null,
+  sentTimestamp: formatDateTime(clock.now()),
+  senderID: SUP,
+  recipientID: REGS,
+  DIPConnectionProviderID: null,
+  message: 'RCP1061 - MPAN Invalid or Unknown',
+  help: 'MPAN 1900000000031 is not one we supply',
+  serviceTicketURL: null,
+  ...over,
 });
-const postStatus = (as: string, body: unknown): Promise<Reply> => t.send({ as, channel: 'STATUS', path: '/1.1/statusmessage', body, date: signedDate() });
+const postStatus = (as: string, body: unknown): Promise<Reply> =>
+  t.send({ as, channel: 'STATUS', path: '/1.1/statusmessage', body, date: signedDate() });
 const journal = (as: string, recipient: string, reference = sur, channel = 'IF-006'): Promise<Reply> =>
-  t.send({ as, method: 'GET', channel, path: `/1.1/dip-channel/${channel}/deliveryStatus/${recipient}/${reference}`, body: undefined, date: signedDate() });
+  t.send({
+    as,
+    method: 'GET',
+    channel,
+    path: `/1.1/dip-channel/${channel}/deliveryStatus/${recipient}/${reference}`,
+    body: undefined,
+    date: signedDate(),
+  });
 const statusCount = async (): Promise<number> => (await t.dip.store.statusMessagesOf(seq)).length;
 
 before(async () => {
@@ -49,15 +78,29 @@ before(async () => {
     startSink({ trustedCa: ca, behaviour: { failWith: { status: 401 } } }),
     startSink({ trustedCa: ca, behaviour: { failWith: { status: 503 } } }),
   ]);
-  for (const [who, url] of [[SUP, ok.url], [MSS, rejecting.url], [DS, refusing.url], [EES, failing.url]] as const) {
+  for (const [who, url] of [
+    [SUP, ok.url],
+    [MSS, rejecting.url],
+    [DS, refusing.url],
+    [EES, failing.url],
+  ] as const) {
     assert.equal((await subscribeAt(t, clock, who, 'IF-006', `${url}/${who}`)).status, 201);
   }
-  for (const who of [REGS, SUP]) assert.equal((await subscribeAt(t, clock, who, 'STATUS', `${ok.url}/status/${who}`)).status, 201);
+  for (const who of [REGS, SUP])
+    assert.equal((await subscribeAt(t, clock, who, 'STATUS', `${ok.url}/status/${who}`)).status, 201);
   await t.appoint(MPAN, 'SUP', SUP);
   await t.appoint(MPAN, 'MS', MSS);
   await t.appoint(MPAN, 'DS', DS);
 
-  const m = t.message({ channel: 'IF-006', sender: REGS, role: 'REGS', mpan: MPAN, distributor: LDSO, eventCode: '[MeterInstall]', at: clock.now() });
+  const m = t.message({
+    channel: 'IF-006',
+    sender: REGS,
+    role: 'REGS',
+    mpan: MPAN,
+    distributor: LDSO,
+    eventCode: '[MeterInstall]',
+    at: clock.now(),
+  });
   sur = surOf(m);
   txn = (await accept(t, clock, REGS, 'IF-006', [m])).json.messageArray[0]!.transactionID!;
   seq = (await t.dip.store.messageByReference(sur))!.seq;
@@ -85,15 +128,28 @@ describe('POST /1.1/statusmessage', () => {
     assert.equal(r.json.messageArray.length, 1);
     assert.match(r.json.messageArray[0]!.message ?? '', /^MSG0000/);
     await ok.waitFor((s) => statusesAbout(s, txn).some((x) => x.senderID === SUP));
-    const relayed = ok.calls().filter((c) => c.path === `/status/${REGS}`).flatMap((c) => c.items as StandardResponseItem[]);
-    assert.deepEqual(relayed.filter((x) => x.senderID === SUP), [item], 'relayed as the recipient wrote it');
+    const relayed = ok
+      .calls()
+      .filter((c) => c.path === `/status/${REGS}`)
+      .flatMap((c) => c.items as StandardResponseItem[]);
+    assert.deepEqual(
+      relayed.filter((x) => x.senderID === SUP),
+      [item],
+      'relayed as the recipient wrote it',
+    );
   });
 
   test('a DIP Connection Provider may report for a participant it acts for', async () => {
     const [m] = if004(t, clock, [SUP2]);
     const r = await accept(t, clock, SUP, 'IF-004', [m]);
     const other = r.json.messageArray[0]!.transactionID!;
-    const item = report({ transactionID: other, senderUniqueReference: surOf(m!), senderID: SUP2, recipientID: SUP, DIPConnectionProviderID: DCP });
+    const item = report({
+      transactionID: other,
+      senderUniqueReference: surOf(m!),
+      senderID: SUP2,
+      recipientID: SUP,
+      DIPConnectionProviderID: DCP,
+    });
     const reply = await postStatus(DCP, [item]);
     assert.equal(reply.status, 201, reply.text);
     await ok.waitFor((s) => statusesAbout(s, other).length === 1);
@@ -102,7 +158,12 @@ describe('POST /1.1/statusmessage', () => {
 
   const refusals: [string, string, () => StandardResponseItem, string?][] = [
     ['a message the caller was not sent', SUP2, () => report({ senderID: SUP2 }), 'MSG1000'],
-    ['an unknown transaction id', SUP, () => report({ transactionID: txn.replace(/[0-9a-f]{6}$/, 'fffff0') }), 'MSG1000'],
+    [
+      'an unknown transaction id',
+      SUP,
+      () => report({ transactionID: txn.replace(/[0-9a-f]{6}$/, 'fffff0') }),
+      'MSG1000',
+    ],
     ['a senderID the caller may not act for', SUP, () => report({ senderID: MSS }), 'MSG1009'],
     ['a recipientID that is not the original sender', SUP, () => report({ recipientID: LDSO }), 'MSG1000'],
     ['a sender that is not a participant the DCP acts for', DCP, () => report(), 'MSG1009'],
@@ -136,7 +197,10 @@ describe('POST /1.1/statusmessage', () => {
       const r = await postStatus(SUP, body);
       assert.equal(r.status, 400, r.text);
       assert.equal(r.json.messageArray.length, body.length);
-      assert.ok(r.json.messageArray.every((i) => i.senderID === SUP && /^MSG100[01]/.test(i.message ?? '')), r.text);
+      assert.ok(
+        r.json.messageArray.every((i) => i.senderID === SUP && /^MSG100[01]/.test(i.message ?? '')),
+        r.text,
+      );
     }
     assert.equal(await statusCount(), before);
   });
@@ -145,7 +209,10 @@ describe('POST /1.1/statusmessage', () => {
     const before = await statusCount();
     const r = await postStatus(SUP, [report({ help: 'the good one' }), report({ recipientID: LDSO })]);
     assert.equal(r.status, 400, r.text);
-    assert.deepEqual(r.json.messageArray.map((i) => (i.message ?? '').slice(0, 7)), ['MSG1000', 'MSG1000']);
+    assert.deepEqual(
+      r.json.messageArray.map((i) => (i.message ?? '').slice(0, 7)),
+      ['MSG1000', 'MSG1000'],
+    );
     assert.equal(await statusCount(), before);
   });
 });
@@ -153,14 +220,18 @@ describe('POST /1.1/statusmessage', () => {
 describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => {
   type Entry = Record<string, unknown>;
   const entriesOf = (r: Reply) => (JSON.parse(r.text) as { JournalEntries: Entry[] }).JournalEntries;
-  const outbound = (entries: Entry[], who: string) => entries.filter((e) => e.DIPStage === 'Outbound' && e.Recipient === who).map((e) => e.Status);
+  const outbound = (entries: Entry[], who: string) =>
+    entries.filter((e) => e.DIPStage === 'Outbound' && e.Recipient === who).map((e) => e.Status);
 
   test('the sender sees the whole journey: inbound, addressing, every copy and the status messages', async () => {
     await ok.waitFor((s) => statusesAbout(s, txn).filter((x) => x.senderID !== SUP).length >= 2);
     const r = await journal(REGS, REGS);
     assert.equal(r.status, 200, r.text);
     const record = JSON.parse(r.text) as Record<string, unknown>;
-    assert.deepEqual([record.Interface, record.SenderUniqueReference, record.DIPTransactionID, record.MPANCore], ['IF-006', sur, txn, MPAN]);
+    assert.deepEqual(
+      [record.Interface, record.SenderUniqueReference, record.DIPTransactionID, record.MPANCore],
+      ['IF-006', sur, txn, MPAN],
+    );
     const entries = entriesOf(r);
     assert.ok(entries.some((e) => e.DIPStage === 'Inbound' && e.Status === 'GoodToGo'));
     const addressing = entries.find((e) => e.DIPStage === 'Addressing')!;
@@ -174,11 +245,35 @@ describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => 
     assert.ok(outbound(entries, EES).includes('RetriesExhausted'));
     assert.ok(outbound(entries, LDSO).includes('Retrying'));
     const statuses = entries.filter((e) => e.DIPStage === 'StatusMessage');
-    assert.ok(statuses.some((e) => String(e.Message).startsWith('RCP1061') && /test rule/.test(String(e.Reason))), 'the rejection relayed from the metering service');
-    assert.ok(statuses.some((e) => /dead-letter/.test(String(e.Reason))), 'the dead-letter notice');
-    assert.deepEqual(entries.map((e) => e.rn), entries.map((_, i) => i + 1));
+    assert.ok(
+      statuses.some((e) => String(e.Message).startsWith('RCP1061') && /test rule/.test(String(e.Reason))),
+      'the rejection relayed from the metering service',
+    );
+    assert.ok(
+      statuses.some((e) => /dead-letter/.test(String(e.Reason))),
+      'the dead-letter notice',
+    );
+    assert.deepEqual(
+      entries.map((e) => e.rn),
+      entries.map((_, i) => i + 1),
+    );
     for (const e of entries) {
-      for (const key of ['TimeGenerated', 'SenderDIPID', 'Interface', 'EventCode', 'SentDateTime', 'Duration', 'MessageDelayInMilliSeconds', 'SenderUniqueReference', 'DIPTransactionID', 'MPANCore', 'DIPStage', 'Status', 'StatusCode', 'rn']) {
+      for (const key of [
+        'TimeGenerated',
+        'SenderDIPID',
+        'Interface',
+        'EventCode',
+        'SentDateTime',
+        'Duration',
+        'MessageDelayInMilliSeconds',
+        'SenderUniqueReference',
+        'DIPTransactionID',
+        'MPANCore',
+        'DIPStage',
+        'Status',
+        'StatusCode',
+        'rn',
+      ]) {
         assert.ok(key in e, `${String(e.DIPStage)} entry has ${key}`);
       }
     }
@@ -196,11 +291,17 @@ describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => 
     assert.equal(r.status, 200, r.text);
     const entries = entriesOf(r);
     assert.deepEqual(outbound(entries, SUP), ['Delivered']);
-    assert.deepEqual(entries.filter((e) => e.DIPStage === 'Outbound' && e.Recipient !== SUP), []);
-    assert.deepEqual(entries.filter((e) => e.DIPStage === 'StatusMessage'), []);
+    assert.deepEqual(
+      entries.filter((e) => e.DIPStage === 'Outbound' && e.Recipient !== SUP),
+      [],
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.DIPStage === 'StatusMessage'),
+      [],
+    );
   });
 
-  test('204 for a message that is not the asker\'s business, that does not exist, or is on another channel', async () => {
+  test("204 for a message that is not the asker's business, that does not exist, or is on another channel", async () => {
     assert.equal((await journal(SUP2, SUP2)).status, 204);
     assert.equal((await journal(SUP, SUP, sur.replace(/[0-9a-f]{4}$/, '0000'))).status, 204);
     assert.equal((await journal(SUP, SUP, sur, 'IF-004')).status, 204);
@@ -213,7 +314,10 @@ describe('GET /1.1/dip-channel/{id}/deliveryStatus/{recipient-id}/{SUR}', () => 
     assert.equal((await accept(t, clock, SUP, 'IF-004', [m])).status, 201);
     const r = await journal(SUP, SUP, s1.senderUniqueReference, 'IF-004');
     assert.equal(r.status, 200, r.text.slice(0, 300));
-    assert.equal((JSON.parse(r.text) as { SenderUniqueReference: string }).SenderUniqueReference, s1.senderUniqueReference);
+    assert.equal(
+      (JSON.parse(r.text) as { SenderUniqueReference: string }).SenderUniqueReference,
+      s1.senderUniqueReference,
+    );
   });
 
   test('403 for a recipient-id the caller does not act for', async () => {

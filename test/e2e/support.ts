@@ -87,8 +87,11 @@ export interface RunOptions {
 export async function runCommand(argv: string[], options: RunOptions = {}): Promise<CliRun> {
   const [program, ...args] = argv;
   const child = spawn(program!, args, {
-    cwd: options.cwd ?? tmpdir(), env: cleanEnv(options.env), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    timeout: HANG_GUARD_MS, killSignal: 'SIGKILL',
+    cwd: options.cwd ?? tmpdir(),
+    env: cleanEnv(options.env),
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    timeout: HANG_GUARD_MS,
+    killSignal: 'SIGKILL',
   });
   if (options.input !== undefined) child.stdin!.end(options.input);
   const t = track(child);
@@ -122,7 +125,11 @@ export interface ServerProcess {
 /** Starts `opendip serve <args>` and resolves once its banner is out; rejects with its stderr if it exits first. */
 export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: tmpdir(), env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: tmpdir(),
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const t = track(child);
   const banner = await new Promise<string>((resolve, reject) => {
     const guard = setTimeout(() => {
@@ -151,7 +158,15 @@ export async function startServer(args: string[], env: Record<string, string> = 
   const api = /^API\s+(\S+)\/dip-channel\/\{IF-xxx\}$/m.exec(banner);
   if (!api && !/ role worker\n/.test(banner)) throw new Error(`no API line in the banner:\n${banner}`);
   return {
-    child, pid: child.pid!, baseUrl: api?.[1] ?? '', banner, spawnedAt, readyAt, exited: t.exited, stdout: t.out, stderr: t.err,
+    child,
+    pid: child.pid!,
+    baseUrl: api?.[1] ?? '',
+    banner,
+    spawnedAt,
+    readyAt,
+    exited: t.exited,
+    stdout: t.out,
+    stderr: t.err,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return t.exited;
@@ -197,7 +212,8 @@ export function demoPoster(baseUrl: string, participant: DemoParticipant): Signe
     const url = `${baseUrl}${path}`;
     const headers = {
       ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
-      'x-api-key': participant.apiKey, ...participantSignature({ method, url, body, keyPem, certPem }),
+      'x-api-key': participant.apiKey,
+      ...participantSignature({ method, url, body, keyPem, certPem }),
     };
     const res = await request(url, { method, headers, body: method === 'POST' ? body : undefined, dispatcher: agent });
     return { status: res.statusCode, text: await res.body.text() };

@@ -42,55 +42,73 @@ function rolesOf(m: Market, c: string, p: string): string[] {
   return [...m.grants].filter(([k, dcp]) => dcp === c && k.startsWith(`${p}|`)).map(([k]) => k.split('|')[1]!);
 }
 
-const marketArb: fc.Arbitrary<Market> = fc.record({
-  roleSets: fc.array(fc.subarray(ROLE_POOL), { minLength: IDS.length, maxLength: IDS.length }),
-  dcps: fc.subarray(IDS.slice(3), { minLength: 2, maxLength: 4 }),
-  grantPicks: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 12 }),
-  traffic: fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.nat()), { minLength: 4, maxLength: 10 }),
-  configs: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.option(fc.constantFrom(...ROLE_POOL, 'DCP' as Role)), fc.boolean()), { minLength: 10, maxLength: 30 }),
-  probes: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 24, maxLength: 40 }),
-}).map((g) => {
-  const roles = new Map<string, Role[]>(IDS.map((id, i) => [id, [...g.roleSets[i]!]]));
-  // Someone must send, supply and distribute; the DCPs hold their role beside whatever else they do.
-  for (const [id, role] of [[IDS[0]!, 'SDS'], [IDS[1]!, 'SUP'], [IDS[2]!, 'LDSO']] as const) if (!roles.get(id)!.includes(role)) roles.get(id)!.push(role);
-  for (const d of g.dcps) roles.get(d)!.push('DCP');
-  const holders = (role: Role) => IDS.filter((id) => roles.get(id)!.includes(role));
-  // One grant at least: the supplier gives SUP to the first DCP, which configures for it last (see below).
-  const grants = new Map<string, string>([[`${IDS[1]}|SUP`, g.dcps[0]!]]);
-  for (const [p, r, d] of g.grantPicks) {
-    const participant = IDS[p % IDS.length]!;
-    const own = roles.get(participant)!.filter((x) => x !== 'DCP');
-    const dcp = g.dcps[d % g.dcps.length]!;
-    if (own.length > 0 && dcp !== participant) grants.set(`${participant}|${own[r % own.length]}`, dcp);
-  }
-  const pick = <T>(list: T[], n: number): T => list[n % list.length]!;
-  const granted = [...grants].map(([k, dcp]) => ({ caller: dcp, recipient: k.split('|')[0]! }));
-  const pair = (a: number, b: number): { caller: string; recipient: string; n: number } => {
-    const kind = a % 3;
-    if (kind === 1 && granted.length > 0) return { ...pick(granted, b), n: a + b };
-    const recipient = pick(IDS, b);
-    return { caller: kind === 0 ? recipient : pick(IDS, Math.floor(a / 3)), recipient, n: a + b };
-  };
-  const appointments = MPANS.slice(0, 2).map((mpan, i) => ({ mpan, sup: i === 0 ? IDS[1]! : pick(holders('SUP'), i * 7 + g.traffic.length), ldso: pick(holders('LDSO'), i * 5 + g.configs.length) }));
-  const senders = holders('SDS');
-  return {
-    roles, grants, appointments,
-    traffic: g.traffic.map(([s, viaDcp, mp], i) => {
-      const sender = pick(senders, s);
-      return { sender, viaDcp: viaDcp && grants.has(`${sender}|SDS`), mpan: i === 0 ? MPANS[0]! : pick(MPANS, mp) };
-    }),
-    configs: [
-      ...g.configs.map(([c, r, role, status]) => ({ ...pair(c, r), role, status })),
-      { caller: grants.get(`${IDS[1]}|SUP`)!, recipient: IDS[1]!, n: 0, role: null, status: false },
-    ],
-    pairs: g.probes.map(([a, b]) => pair(a, b)),
-  };
-});
+const marketArb: fc.Arbitrary<Market> = fc
+  .record({
+    roleSets: fc.array(fc.subarray(ROLE_POOL), { minLength: IDS.length, maxLength: IDS.length }),
+    dcps: fc.subarray(IDS.slice(3), { minLength: 2, maxLength: 4 }),
+    grantPicks: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { maxLength: 12 }),
+    traffic: fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.nat()), { minLength: 4, maxLength: 10 }),
+    configs: fc.array(
+      fc.tuple(fc.nat(), fc.nat(), fc.option(fc.constantFrom(...ROLE_POOL, 'DCP' as Role)), fc.boolean()),
+      { minLength: 10, maxLength: 30 },
+    ),
+    probes: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 24, maxLength: 40 }),
+  })
+  .map((g) => {
+    const roles = new Map<string, Role[]>(IDS.map((id, i) => [id, [...g.roleSets[i]!]]));
+    // Someone must send, supply and distribute; the DCPs hold their role beside whatever else they do.
+    for (const [id, role] of [
+      [IDS[0]!, 'SDS'],
+      [IDS[1]!, 'SUP'],
+      [IDS[2]!, 'LDSO'],
+    ] as const)
+      if (!roles.get(id)!.includes(role)) roles.get(id)!.push(role);
+    for (const d of g.dcps) roles.get(d)!.push('DCP');
+    const holders = (role: Role) => IDS.filter((id) => roles.get(id)!.includes(role));
+    // One grant at least: the supplier gives SUP to the first DCP, which configures for it last (see below).
+    const grants = new Map<string, string>([[`${IDS[1]}|SUP`, g.dcps[0]!]]);
+    for (const [p, r, d] of g.grantPicks) {
+      const participant = IDS[p % IDS.length]!;
+      const own = roles.get(participant)!.filter((x) => x !== 'DCP');
+      const dcp = g.dcps[d % g.dcps.length]!;
+      if (own.length > 0 && dcp !== participant) grants.set(`${participant}|${own[r % own.length]}`, dcp);
+    }
+    const pick = <T>(list: T[], n: number): T => list[n % list.length]!;
+    const granted = [...grants].map(([k, dcp]) => ({ caller: dcp, recipient: k.split('|')[0]! }));
+    const pair = (a: number, b: number): { caller: string; recipient: string; n: number } => {
+      const kind = a % 3;
+      if (kind === 1 && granted.length > 0) return { ...pick(granted, b), n: a + b };
+      const recipient = pick(IDS, b);
+      return { caller: kind === 0 ? recipient : pick(IDS, Math.floor(a / 3)), recipient, n: a + b };
+    };
+    const appointments = MPANS.slice(0, 2).map((mpan, i) => ({
+      mpan,
+      sup: i === 0 ? IDS[1]! : pick(holders('SUP'), i * 7 + g.traffic.length),
+      ldso: pick(holders('LDSO'), i * 5 + g.configs.length),
+    }));
+    const senders = holders('SDS');
+    return {
+      roles,
+      grants,
+      appointments,
+      traffic: g.traffic.map(([s, viaDcp, mp], i) => {
+        const sender = pick(senders, s);
+        return { sender, viaDcp: viaDcp && grants.has(`${sender}|SDS`), mpan: i === 0 ? MPANS[0]! : pick(MPANS, mp) };
+      }),
+      configs: [
+        ...g.configs.map(([c, r, role, status]) => ({ ...pair(c, r), role, status })),
+        { caller: grants.get(`${IDS[1]}|SUP`)!, recipient: IDS[1]!, n: 0, role: null, status: false },
+      ],
+      pairs: g.probes.map(([a, b]) => pair(a, b)),
+    };
+  });
 
 /** The DIP's market made to match the model: roles, grants (the demo market's own withdrawn) and who serves the MPANs. */
 async function shape(t: TestDip, m: Market): Promise<void> {
-  for (const p of DEMO_PARTICIPANTS) for (const g of p.actsFor ?? []) await t.dip.registry.revokeDcp(g.participant, g.role);
-  for (const p of DEMO_PARTICIPANTS) await t.dip.registry.saveParticipant({ dipId: p.dipId, name: p.name, roles: m.roles.get(p.dipId)! });
+  for (const p of DEMO_PARTICIPANTS)
+    for (const g of p.actsFor ?? []) await t.dip.registry.revokeDcp(g.participant, g.role);
+  for (const p of DEMO_PARTICIPANTS)
+    await t.dip.registry.saveParticipant({ dipId: p.dipId, name: p.name, roles: m.roles.get(p.dipId)! });
   for (const [key, dcpId] of m.grants) {
     const [participantId, role] = key.split('|') as [string, Role];
     await t.dip.registry.grantDcp({ dcpId, participantId, role });
@@ -101,22 +119,42 @@ async function shape(t: TestDip, m: Market): Promise<void> {
   }
 }
 
-const call = (t: TestDip, as: string, method: 'POST' | 'GET' | 'DELETE', path: string, body?: unknown): Promise<Reply> =>
-  t.send({ as, channel: 'x', method, path: `/1.1${path}`, body, apiKey: null });
+const call = (
+  t: TestDip,
+  as: string,
+  method: 'POST' | 'GET' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<Reply> => t.send({ as, channel: 'x', method, path: `/1.1${path}`, body, apiKey: null });
 
 /** What a run checked, so that a report shows the property was exercised and not passed vacuously. */
-interface Tally { calls: number; callsToDcpWebhooks: number; refused: number; dcpReplays: number; dcpJournals: number }
+interface Tally {
+  calls: number;
+  callsToDcpWebhooks: number;
+  refused: number;
+  dcpReplays: number;
+  dcpJournals: number;
+}
 
 async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<void> {
   await shape(t, m);
   // Everyone has a webhook of its own, so nothing waits; then the random configurations, by whoever.
   for (const id of IDS) {
-    assert.equal((await call(t, id, 'POST', `/dip-channel/IF-021/pubconfig/${id}`, { callbackURL: `${sink.url}/${id}/${id}/own` })).status, 201);
-    assert.equal((await call(t, id, 'POST', `/statusmessage/config/${id}`, { callbackURL: `${sink.url}/${id}/${id}/own` })).status, 201);
+    assert.equal(
+      (await call(t, id, 'POST', `/dip-channel/IF-021/pubconfig/${id}`, { callbackURL: `${sink.url}/${id}/${id}/own` }))
+        .status,
+      201,
+    );
+    assert.equal(
+      (await call(t, id, 'POST', `/statusmessage/config/${id}`, { callbackURL: `${sink.url}/${id}/${id}/own` })).status,
+      201,
+    );
   }
   for (const c of m.configs) {
     const path = `${c.status ? '/statusmessage/config' : '/dip-channel/IF-021/pubconfig'}/${c.recipient}${c.role ? `?role=${c.role}` : ''}`;
-    const r = await call(t, c.caller, 'POST', path, { callbackURL: `${sink.url}/${c.caller}/${c.recipient}/${c.role ?? 'any'}` });
+    const r = await call(t, c.caller, 'POST', path, {
+      callbackURL: `${sink.url}/${c.caller}/${c.recipient}/${c.role ?? 'any'}`,
+    });
     const roles = rolesOf(m, c.caller, c.recipient);
     const expected = roles.length === 0 ? 403 : c.role === null || roles.includes(c.role) ? 201 : 403;
     assert.equal(r.status, expected, `${c.caller} configuring ${path}: ${r.text}`);
@@ -132,19 +170,33 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     assert.equal(r.status, 201, r.text);
     sent.push((await t.dip.store.messageBySeq(sequenceOfTransactionId(r.json.messageArray[0]!.transactionID!)!))!);
   }
-  const copies = new Map(await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.deliveriesOf(s.seq)] as const)));
+  const copies = new Map(
+    await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.deliveriesOf(s.seq)] as const)),
+  );
   const pick = <T>(list: T[], n: number): T => list[n % list.length]!;
 
   // Status messages reported by random callers on random messages, as random recipients.
   for (const { caller, recipient: as, n } of m.pairs.slice(0, 10)) {
     const msg = pick(sent, n);
     const item: StandardResponseItem = {
-      transactionID: msg.transactionId, senderUniqueReference: msg.senderUniqueReference, correlationID: null, sentTimestamp: '2026-12-01T00:00:00+00:00',
-      senderID: as, recipientID: msg.senderId, DIPConnectionProviderID: null, message: 'RCP1061 - MPAN Invalid or Unknown', help: null, serviceTicketURL: null,
+      transactionID: msg.transactionId,
+      senderUniqueReference: msg.senderUniqueReference,
+      correlationID: null,
+      sentTimestamp: '2026-12-01T00:00:00+00:00',
+      senderID: as,
+      recipientID: msg.senderId,
+      DIPConnectionProviderID: null,
+      message: 'RCP1061 - MPAN Invalid or Unknown',
+      help: null,
+      serviceTicketURL: null,
     };
     const roles = rolesOf(m, caller, as);
     const entitled = copies.get(msg.seq)!.some((c) => c.recipientId === as && roles.includes(c.role!));
-    assert.equal((await call(t, caller, 'POST', '/statusmessage', [item])).status, entitled ? 201 : 400, `${caller} reporting as ${as} on ${msg.transactionId}`);
+    assert.equal(
+      (await call(t, caller, 'POST', '/statusmessage', [item])).status,
+      entitled ? 201 : 400,
+      `${caller} reporting as ${as} on ${msg.transactionId}`,
+    );
   }
 
   // Everything is delivered before what was sent where is judged.
@@ -160,16 +212,30 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
   // Requeues by random callers; their copies go through the same webhooks.
   for (const { caller, recipient } of m.pairs.slice(10, 16)) {
     const r = await call(t, caller, 'POST', `/dip-channel/IF-021/requeue/${recipient}`, REQUEST);
-    assert.ok(rolesOf(m, caller, recipient).length === 0 ? r.status === 403 : [202, 429].includes(r.status), `${caller} requeue for ${recipient}: ${r.status} ${r.text}`);
+    assert.ok(
+      rolesOf(m, caller, recipient).length === 0 ? r.status === 403 : [202, 429].includes(r.status),
+      `${caller} requeue for ${recipient}: ${r.status} ${r.text}`,
+    );
     const listed = await call(t, caller, 'GET', `/dip-channel/IF-021/requeueStatus/${recipient}`);
     if (listed.status === 200) {
       const visible = new Set((JSON.parse(listed.text) as { requeueId: string }[]).map((x) => x.requeueId));
       for (const q of await t.dip.store.requeues(recipient, 'IF-021', null)) {
-        if (visible.has(q.id)) assert.ok((q.roles ?? ['']).every((role) => rolesOf(m, caller, recipient).includes(role)), `${caller} sees requeue ${q.id} of ${q.roles}`);
+        if (visible.has(q.id))
+          assert.ok(
+            (q.roles ?? ['']).every((role) => rolesOf(m, caller, recipient).includes(role)),
+            `${caller} sees requeue ${q.id} of ${q.roles}`,
+          );
       }
     }
   }
-  await until(async () => (await Promise.all(IDS.map((id) => t.dip.store.requeues(id, 'IF-021', null)))).flat().every((q) => q.pending === 0), 'requeues done', 30_000);
+  await until(
+    async () =>
+      (await Promise.all(IDS.map((id) => t.dip.store.requeues(id, 'IF-021', null))))
+        .flat()
+        .every((q) => q.pending === 0),
+    'requeues done',
+    30_000,
+  );
 
   // Sent: every webhook call went where someone acting for that recipient in that role asked it to go.
   const bySeq = new Map(sent.map((s) => [s.transactionId, s]));
@@ -180,14 +246,24 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     const role = mpo.role ?? '';
     tally.calls++;
     if (configurer !== recipient) tally.callsToDcpWebhooks++;
-    assert.ok(configurer === recipient || rolesOf(m, configurer!, recipient!).includes(role), `${configurer}'s webhook got ${recipient}'s ${role} copies`);
+    assert.ok(
+      configurer === recipient || rolesOf(m, configurer!, recipient!).includes(role),
+      `${configurer}'s webhook got ${recipient}'s ${role} copies`,
+    );
     for (const element of c.items) {
       if (c.kind === 'status') {
         const s = bySeq.get((element as StandardResponseItem).transactionID!)!;
-        assert.ok(s.senderId === recipient && s.senderRole === role, `status about ${s.transactionId} sent to ${recipient} as ${role}`);
+        assert.ok(
+          s.senderId === recipient && s.senderRole === role,
+          `status about ${s.transactionId} sent to ${recipient} as ${role}`,
+        );
       } else {
-        const txn = ((element as { payload: { CommonBlock: { D0: { transactionID: string } } } }).payload.CommonBlock.D0.transactionID);
-        assert.ok(copies.get(bySeq.get(txn)!.seq)!.some((x) => x.recipientId === recipient && x.role === role), `${txn} was never addressed to ${recipient} as ${role}`);
+        const txn = (element as { payload: { CommonBlock: { D0: { transactionID: string } } } }).payload.CommonBlock.D0
+          .transactionID;
+        assert.ok(
+          copies.get(bySeq.get(txn)!.seq)!.some((x) => x.recipientId === recipient && x.role === role),
+          `${txn} was never addressed to ${recipient} as ${role}`,
+        );
       }
     }
   }
@@ -200,34 +276,69 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     else {
       assert.equal(replay.status, 200, replay.text);
       const got = (JSON.parse(replay.text) as { replay: { transactionID: string; originalTransactionID: string } }[])
-        .map((x) => `${x.replay.originalTransactionID}/${x.replay.transactionID.split('-')[4]}`).sort();
-      const expected = sent.flatMap((s) => copies.get(s.seq)!.filter((c) => c.recipientId === recipient && roles.includes(c.role!)).map((c) => `${s.transactionId}/${c.role}`)).sort();
+        .map((x) => `${x.replay.originalTransactionID}/${x.replay.transactionID.split('-')[4]}`)
+        .sort();
+      const expected = sent
+        .flatMap((s) =>
+          copies
+            .get(s.seq)!
+            .filter((c) => c.recipientId === recipient && roles.includes(c.role!))
+            .map((c) => `${s.transactionId}/${c.role}`),
+        )
+        .sort();
       assert.deepEqual(got, expected, `${caller} replaying ${recipient} in ${roles.join(',')}`);
       if (caller !== recipient) tally.dcpReplays++;
     }
     const msg = pick(sent, n);
-    const journal = await call(t, caller, 'GET', `/dip-channel/IF-021/deliveryStatus/${recipient}/${msg.senderUniqueReference}`);
+    const journal = await call(
+      t,
+      caller,
+      'GET',
+      `/dip-channel/IF-021/deliveryStatus/${recipient}/${msg.senderUniqueReference}`,
+    );
     const received = copies.get(msg.seq)!.some((c) => c.recipientId === recipient && roles.includes(c.role!));
     const sentIt = msg.senderId === recipient && roles.includes(msg.senderRole);
-    assert.equal(journal.status, roles.length === 0 ? 403 : sentIt || received ? 200 : 204, `${caller} reading ${recipient}'s journal of ${msg.transactionId}`);
+    assert.equal(
+      journal.status,
+      roles.length === 0 ? 403 : sentIt || received ? 200 : 204,
+      `${caller} reading ${recipient}'s journal of ${msg.transactionId}`,
+    );
     if (caller !== recipient && journal.status === 200) tally.dcpJournals++;
   }
   for (const caller of new Set(m.pairs.map((x) => x.caller))) {
     const r = await call(t, caller, 'GET', '/audit/messages?limit=1000');
-    const got = (JSON.parse(r.text) as { messages: { transactionID: string }[] }).messages.map((x) => x.transactionID).sort();
-    const visible = sent.filter((s) => s.callerId === caller || rolesOf(m, caller, s.senderId).includes(s.senderRole)
-      || copies.get(s.seq)!.some((c) => rolesOf(m, caller, c.recipientId).includes(c.role!)));
+    const got = (JSON.parse(r.text) as { messages: { transactionID: string }[] }).messages
+      .map((x) => x.transactionID)
+      .sort();
+    const visible = sent.filter(
+      (s) =>
+        s.callerId === caller ||
+        rolesOf(m, caller, s.senderId).includes(s.senderRole) ||
+        copies.get(s.seq)!.some((c) => rolesOf(m, caller, c.recipientId).includes(c.role!)),
+    );
     assert.deepEqual(got, visible.map((s) => s.transactionId).sort(), `${caller}'s audit search`);
     for (const s of sent.slice(0, 3)) {
       const record = await call(t, caller, 'GET', `/audit/messages/${s.transactionId}`);
-      assert.equal(record.status, visible.includes(s) ? 200 : 204, `${caller} reading the record of ${s.transactionId}`);
+      assert.equal(
+        record.status,
+        visible.includes(s) ? 200 : 204,
+        `${caller} reading the record of ${s.transactionId}`,
+      );
     }
-    const calls = JSON.parse((await call(t, caller, 'GET', '/audit/calls?limit=1000')).text) as { calls: { callerId: string }[] };
-    assert.deepEqual(calls.calls.filter((c) => c.callerId !== caller), [], `${caller} lists its own calls only`);
+    const calls = JSON.parse((await call(t, caller, 'GET', '/audit/calls?limit=1000')).text) as {
+      calls: { callerId: string }[];
+    };
+    assert.deepEqual(
+      calls.calls.filter((c) => c.callerId !== caller),
+      [],
+      `${caller} lists its own calls only`,
+    );
   }
 
   // Status messages replayed: only those about messages the recipient sent in a role the caller acts in.
-  const statuses = new Map(await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.statusMessagesOf(s.seq)] as const)));
+  const statuses = new Map(
+    await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.statusMessagesOf(s.seq)] as const)),
+  );
   const window = { datetimeFrom: '2000-01-01T00:00:00+00:00', datetimeTo: '2100-01-01T00:00:00+00:00' };
   for (const { caller, recipient } of m.pairs.slice(0, 12)) {
     const roles = rolesOf(m, caller, recipient);
@@ -237,7 +348,14 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
       continue;
     }
     const got = (JSON.parse(r.text) as StandardResponseItem[]).map((x) => x.transactionID).sort();
-    const expected = sent.flatMap((s) => statuses.get(s.seq)!.filter((x) => x.recipientId === recipient && roles.includes(x.role)).map(() => s.transactionId)).sort();
+    const expected = sent
+      .flatMap((s) =>
+        statuses
+          .get(s.seq)!
+          .filter((x) => x.recipientId === recipient && roles.includes(x.role))
+          .map(() => s.transactionId),
+      )
+      .sort();
     assert.deepEqual(got, expected, `${caller} replaying ${recipient}'s status messages in ${roles.join(',')}`);
   }
 
@@ -248,29 +366,42 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     const r = await call(t, caller, 'DELETE', `/dip-channel/IF-021/pubconfig/${recipient}`);
     assert.equal(r.status, roles.length === 0 ? 403 : 204, `${caller} deleting ${recipient}'s webhooks`);
     const removed = caller === recipient ? [''] : roles;
-    assert.deepEqual(await t.dip.store.webhooks(recipient, 'IF-021'), r.status === 204 ? before.filter((w) => !removed.includes(w.role)) : before);
+    assert.deepEqual(
+      await t.dip.store.webhooks(recipient, 'IF-021'),
+      r.status === 204 ? before.filter((w) => !removed.includes(w.role)) : before,
+    );
   }
 }
 
 /** Runs the property on fresh DIPs, one per generated market, each on a fresh store of the backend. */
 function isolation(backend: string, database: () => Promise<string | undefined>): void {
-  test(`no caller sees, replays, configures or is sent what it is not entitled to: random markets on ${backend}`, { timeout: 240_000 }, async (ctx) => {
-    const seed = Number(process.env.OPENDIP_PROPERTY_SEED ?? Date.now() % 1_000_000);
-    const tally: Tally = { calls: 0, callsToDcpWebhooks: 0, refused: 0, dcpReplays: 0, dcpJournals: 0 };
-    await fc.assert(fc.asyncProperty(marketArb, async (market) => {
-      const url = await database();
-      const t = await startTestDip({ flags: { batchLingerMs: '0', ...(url ? { database: url } : {}) } });
-      const sink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
-      try {
-        await run(t, sink, market, tally);
-      } finally {
-        await sink.close();
-        await t.close();
-      }
-    }), { numRuns: 3, seed, endOnFailure: true, verbose: 1, plugins: [fc.interruptAfterTimeLimit(180_000)] });
-    ctx.diagnostic(`seed ${seed} (OPENDIP_PROPERTY_SEED replays it): ${JSON.stringify(tally)}`);
-    assert.ok(tally.calls > 0 && tally.callsToDcpWebhooks > 0 && tally.dcpReplays > 0, 'DCPs configured, received and replayed');
-  });
+  test(
+    `no caller sees, replays, configures or is sent what it is not entitled to: random markets on ${backend}`,
+    { timeout: 240_000 },
+    async (ctx) => {
+      const seed = Number(process.env.OPENDIP_PROPERTY_SEED ?? Date.now() % 1_000_000);
+      const tally: Tally = { calls: 0, callsToDcpWebhooks: 0, refused: 0, dcpReplays: 0, dcpJournals: 0 };
+      await fc.assert(
+        fc.asyncProperty(marketArb, async (market) => {
+          const url = await database();
+          const t = await startTestDip({ flags: { batchLingerMs: '0', ...(url ? { database: url } : {}) } });
+          const sink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
+          try {
+            await run(t, sink, market, tally);
+          } finally {
+            await sink.close();
+            await t.close();
+          }
+        }),
+        { numRuns: 3, seed, endOnFailure: true, verbose: 1, plugins: [fc.interruptAfterTimeLimit(180_000)] },
+      );
+      ctx.diagnostic(`seed ${seed} (OPENDIP_PROPERTY_SEED replays it): ${JSON.stringify(tally)}`);
+      assert.ok(
+        tally.calls > 0 && tally.callsToDcpWebhooks > 0 && tally.dcpReplays > 0,
+        'DCPs configured, received and replayed',
+      );
+    },
+  );
 }
 
 describe('tenant isolation', () => {

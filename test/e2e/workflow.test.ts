@@ -25,7 +25,14 @@ before(async () => {
   await t.appoint(MPAN, 'REGS', REGS);
   await t.appoint(MPAN, 'SUP', SUP);
   await t.appoint(MPAN, 'MS', MSS);
-  for (const [who, channel] of [[REGS, 'IF-005'], [MSS, 'IF-006'], [SUP, 'IF-006'], [LDSO, 'IF-006'], [MSS, 'STATUS'], [REGS, 'STATUS']] as const) {
+  for (const [who, channel] of [
+    [REGS, 'IF-005'],
+    [MSS, 'IF-006'],
+    [SUP, 'IF-006'],
+    [LDSO, 'IF-006'],
+    [MSS, 'STATUS'],
+    [REGS, 'STATUS'],
+  ] as const) {
     const r = await t.subscribe(who, channel, `${sink.url}/${who}/${channel}`);
     assert.equal(r.status, 201, r.text);
   }
@@ -36,11 +43,22 @@ after(async () => {
 });
 
 const payloadsFor = (who: string, channel: string): Record<string, Record<string, Record<string, unknown>>>[] =>
-  sink.calls().filter((c) => c.path === `/${who}/${channel}` && c.status === 201).flatMap((c) => c.items as { payload: never }[]).map((m) => m.payload);
+  sink
+    .calls()
+    .filter((c) => c.path === `/${who}/${channel}` && c.status === 201)
+    .flatMap((c) => c.items as { payload: never }[])
+    .map((m) => m.payload);
 
 test('IF-005 reaches the Registration Service with a new correlation id, and the IF-006 reply carries it back to the metering service', async () => {
   const schemas = createSchemaRegistry(t.dip.catalogue);
-  const install = t.message({ channel: 'IF-005', sender: MSS, role: 'MSS', mpan: MPAN, distributor: LDSO, eventCode: '[MeterInstall]' });
+  const install = t.message({
+    channel: 'IF-005',
+    sender: MSS,
+    role: 'MSS',
+    mpan: MPAN,
+    distributor: LDSO,
+    eventCode: '[MeterInstall]',
+  });
   const sent = await t.send({ as: MSS, channel: 'IF-005', body: [install], transport: 'socket' });
   assert.equal(sent.status, 201, sent.text);
   const correlation = sent.json.messageArray[0]!.correlationID!;
@@ -53,22 +71,46 @@ test('IF-005 reaches the Registration Service with a new correlation id, and the
   assert.equal(pub005.CommonBlock!.D0!.transactionID, sent.json.messageArray[0]!.transactionID);
   assert.equal(pub005.CommonBlock!.D0!.replayIndicator, false);
   assert.deepEqual(pub005.CommonBlock!.A0, { primaryRecipients: [], secondaryRecipients: [REGS], always: [] });
-  assert.deepEqual(pub005.CommonBlock!.S1, (install.payload.CommonBlock as Record<string, unknown>).S1, 'the sender block passes through');
+  assert.deepEqual(
+    pub005.CommonBlock!.S1,
+    (install.payload.CommonBlock as Record<string, unknown>).S1,
+    'the sender block passes through',
+  );
   assert.deepEqual(pub005.CustomBlock, install.payload.CustomBlock, 'the custom block passes through unchanged');
-  assert.equal(checkPayload(t.dip.catalogue, schemas, 'IF-005', pub005).kind, 'ok', 'PUB-005 is valid against the IF-005 schema');
+  assert.equal(
+    checkPayload(t.dip.catalogue, schemas, 'IF-005', pub005).kind,
+    'ok',
+    'PUB-005 is valid against the IF-005 schema',
+  );
   const call = sink.calls().find((c) => c.path === `/${REGS}/IF-005`)!;
   assert.deepEqual(call.mpo, { dipId: REGS, role: 'REGS', name: 'Demo Registration Service' });
 
-  const reply = t.message({ channel: 'IF-006', sender: REGS, role: 'REGS', mpan: MPAN, distributor: LDSO, eventCode: '[MeterInstall]', correlationId: correlation });
+  const reply = t.message({
+    channel: 'IF-006',
+    sender: REGS,
+    role: 'REGS',
+    mpan: MPAN,
+    distributor: LDSO,
+    eventCode: '[MeterInstall]',
+    correlationId: correlation,
+  });
   const answered = await t.send({ as: REGS, channel: 'IF-006', body: [reply], transport: 'socket' });
   assert.equal(answered.status, 201, answered.text);
   assert.equal(answered.json.messageArray[0]!.correlationID, correlation);
 
   await sink.waitFor(() => [MSS, SUP, LDSO].every((who) => payloadsFor(who, 'IF-006').length === 1));
   const pub006 = payloadsFor(MSS, 'IF-006')[0]!;
-  assert.equal(pub006.CommonBlock!.D0!.initialCorrelationID, correlation, 'the metering service can match the reply to its IF-005');
+  assert.equal(
+    pub006.CommonBlock!.D0!.initialCorrelationID,
+    correlation,
+    'the metering service can match the reply to its IF-005',
+  );
   assert.equal((pub006.CommonBlock!.S1 as Record<string, unknown>).senderCorrelationID, correlation);
   assert.equal(pub006.CommonBlock!.D0!.publicationID, 'PUB-006');
   assert.equal(checkPayload(t.dip.catalogue, schemas, 'IF-006', pub006).kind, 'ok');
-  assert.deepEqual(pub006.CommonBlock!.A0, { primaryRecipients: [], secondaryRecipients: [SUP, MSS, LDSO], always: ['1800000001'] }, 'A0 lists who the DIP resolved: EES always receives IF-006');
+  assert.deepEqual(
+    pub006.CommonBlock!.A0,
+    { primaryRecipients: [], secondaryRecipients: [SUP, MSS, LDSO], always: ['1800000001'] },
+    'A0 lists who the DIP resolved: EES always receives IF-006',
+  );
 });

@@ -26,10 +26,18 @@ export interface TestDip {
   /** http(s)://127.0.0.1:port */
   origin: string;
   message(spec: Omit<MessageSpec, 'environment'> & { environment?: string }): { payload: Record<string, unknown> };
-  batch(spec: Omit<MessageSpec, 'environment'> & { environment?: string }, count: number): { payload: Record<string, unknown> }[];
+  batch(
+    spec: Omit<MessageSpec, 'environment'> & { environment?: string },
+    count: number,
+  ): { payload: Record<string, unknown> }[];
   send(o: SendOptions): Promise<Reply>;
   /** Registers `url` as the webhook of `recipient` (default: the caller) for a channel, or STATUS for status messages. */
-  subscribe(as: string, channel: string, url: string, options?: { recipient?: string; maxMessageCount?: number; maxPayloadSize?: number }): Promise<Reply>;
+  subscribe(
+    as: string,
+    channel: string,
+    url: string,
+    options?: { recipient?: string; maxMessageCount?: number; maxPayloadSize?: number },
+  ): Promise<Reply>;
   /** Records that `participantId` serves `mpan` as `service` from `from` (default: the epoch). */
   appoint(mpan: string, service: Service, participantId: string, from?: number): Promise<void>;
   close(options?: { keepData?: boolean }): Promise<void>;
@@ -79,27 +87,47 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
   const pki = await testPki();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opendip-test-'));
   const files = {
-    ca: join(dataDir, 'test-ca.pem'), cert: join(dataDir, 'test-server.pem'), key: join(dataDir, 'test-server-key.pem'),
-    dipCert: join(dataDir, 'test-dip.pem'), dipKey: join(dataDir, 'test-dip-key.pem'),
+    ca: join(dataDir, 'test-ca.pem'),
+    cert: join(dataDir, 'test-server.pem'),
+    key: join(dataDir, 'test-server-key.pem'),
+    dipCert: join(dataDir, 'test-dip.pem'),
+    dipKey: join(dataDir, 'test-dip-key.pem'),
   };
   writeFileSync(files.ca, pki.ca.certificatePem);
   writeFileSync(files.cert, pki.server.certificatePem);
   writeFileSync(files.key, pki.server.privateKeyPem);
   writeFileSync(files.dipCert, pki.dip.certificatePem);
   writeFileSync(files.dipKey, pki.dip.privateKeyPem);
-  const config = loadConfig({
-    dataDir, port: '0', host: '127.0.0.1', demo: false, tls: false, trustedCa: files.ca, tlsCert: files.cert, tlsKey: files.key,
-    dipCert: files.dipCert, dipKey: files.dipKey, webhookCa: files.ca,
-    ...options.flags,
-  }, {});
-  const dip = await startDip(config, { logger: pino({ level: 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
+  const config = loadConfig(
+    {
+      dataDir,
+      port: '0',
+      host: '127.0.0.1',
+      demo: false,
+      tls: false,
+      trustedCa: files.ca,
+      tlsCert: files.cert,
+      tlsKey: files.key,
+      dipCert: files.dipCert,
+      dipKey: files.dipKey,
+      webhookCa: files.ca,
+      ...options.flags,
+    },
+    {},
+  );
+  const dip = await startDip(config, {
+    logger: pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const apiKeys: Record<string, string> = {};
   if (options.market !== false && (await dip.store.isEmpty())) {
-    for (const p of DEMO_PARTICIPANTS) await dip.registry.saveParticipant({ dipId: p.dipId, name: p.name, roles: p.roles });
+    for (const p of DEMO_PARTICIPANTS)
+      await dip.registry.saveParticipant({ dipId: p.dipId, name: p.name, roles: p.roles });
     for (const p of DEMO_PARTICIPANTS) {
       await dip.registry.registerCertificate(p.dipId, pki.participants[p.dipId]!.certificatePem);
       apiKeys[p.dipId] = await dip.registry.issueApiKey(p.dipId, 'test');
-      for (const g of p.actsFor ?? []) await dip.registry.grantDcp({ dcpId: p.dipId, participantId: g.participant, role: g.role });
+      for (const g of p.actsFor ?? [])
+        await dip.registry.grantDcp({ dcpId: p.dipId, participantId: g.participant, role: g.role });
     }
     for (const cert of [pki.expired, pki.notYetValid, pki.untrusted, pki.secondSupplierOne]) {
       await dip.registry.registerCertificate('1000000001', cert.certificatePem).catch(() => undefined);
@@ -117,13 +145,23 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
     const url = transport === 'inject' ? `http://localhost:80${path}` : `${origin}${path}`;
     const own = pki.participants[o.as];
     const signed = participantSignature({
-      method, url: o.signedUrl ?? url, body, keyPem: o.key ?? own!.privateKeyPem, certPem: o.cert ?? own!.certificatePem,
-      ...(o.date ? { date: o.date } : {}), ...(o.legacyCertificateHeader ? { legacyCertificateHeader: true } : {}),
+      method,
+      url: o.signedUrl ?? url,
+      body,
+      keyPem: o.key ?? own!.privateKeyPem,
+      certPem: o.cert ?? own!.certificatePem,
+      ...(o.date ? { date: o.date } : {}),
+      ...(o.legacyCertificateHeader ? { legacyCertificateHeader: true } : {}),
     });
-    const headers: Record<string, string> = { ...(body.length > 0 ? { 'content-type': 'application/json' } : {}), ...signed, ...o.headers };
+    const headers: Record<string, string> = {
+      ...(body.length > 0 ? { 'content-type': 'application/json' } : {}),
+      ...signed,
+      ...o.headers,
+    };
     const apiKey = o.apiKey === undefined ? apiKeys[o.as] : o.apiKey;
     if (apiKey) headers['x-api-key'] = apiKey;
-    for (const h of o.omit ?? []) for (const k of Object.keys(headers)) if (k.toLowerCase() === h.toLowerCase()) delete headers[k];
+    for (const h of o.omit ?? [])
+      for (const k of Object.keys(headers)) if (k.toLowerCase() === h.toLowerCase()) delete headers[k];
     let status: number;
     let text: string;
     let replyHeaders: Record<string, unknown>;
@@ -134,7 +172,9 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
       replyHeaders = res.headers;
     } else {
       const tls = o.tlsCert === undefined ? { cert: own!.certificatePem, key: own!.privateKeyPem } : o.tlsCert;
-      const dispatcher = tls ? new Agent({ connect: { ca: pki.ca.certificatePem, cert: tls.cert, key: tls.key } }) : agent;
+      const dispatcher = tls
+        ? new Agent({ connect: { ca: pki.ca.certificatePem, cert: tls.cert, key: tls.key } })
+        : agent;
       const res = await request(url, { method, headers, ...(body.length > 0 ? { body } : {}), dispatcher });
       status = res.statusCode;
       text = await res.body.text();
@@ -151,17 +191,33 @@ export async function startTestDip(options: TestDipOptions = {}): Promise<TestDi
   };
 
   return {
-    dip, pki, dataDir, apiKeys, origin,
+    dip,
+    pki,
+    dataDir,
+    apiKeys,
+    origin,
     message: (spec) => ({ payload: buildPayload(dip.catalogue, { environment, ...spec }) }),
     batch: (spec, count) => buildBatch(dip.catalogue, { environment, ...spec }, count),
     send,
-    subscribe: (as, channel, url, options = {}) => send({
-      as, channel, apiKey: null,
-      path: channel === 'STATUS' ? `/${config.apiVersion}/statusmessage/config/${options.recipient ?? as}` : `/${config.apiVersion}/dip-channel/${channel}/pubconfig/${options.recipient ?? as}`,
-      body: { callbackURL: url, ...(options.maxMessageCount ? { maxMessageCount: options.maxMessageCount } : {}), ...(options.maxPayloadSize ? { maxPayloadSize: options.maxPayloadSize } : {}) },
-    }),
+    subscribe: (as, channel, url, options = {}) =>
+      send({
+        as,
+        channel,
+        apiKey: null,
+        path:
+          channel === 'STATUS'
+            ? `/${config.apiVersion}/statusmessage/config/${options.recipient ?? as}`
+            : `/${config.apiVersion}/dip-channel/${channel}/pubconfig/${options.recipient ?? as}`,
+        body: {
+          callbackURL: url,
+          ...(options.maxMessageCount ? { maxMessageCount: options.maxMessageCount } : {}),
+          ...(options.maxPayloadSize ? { maxPayloadSize: options.maxPayloadSize } : {}),
+        },
+      }),
     appoint: async (mpan, service, participantId, from = 0) => {
-      await dip.store.applyMpanChanges([{ mpan, service, action: 'appoint', participantId, at: from, sourceSeq: null }]);
+      await dip.store.applyMpanChanges([
+        { mpan, service, action: 'appoint', participantId, at: from, sourceSeq: null },
+      ]);
     },
     async close({ keepData = false } = {}) {
       await agent.close();

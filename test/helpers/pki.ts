@@ -30,10 +30,16 @@ const DAY = 86_400_000;
 async function generate(): Promise<TestPki> {
   const ca = await createCertificateAuthority('OpenDIP Test CA');
   const otherCa = await createCertificateAuthority('Somebody Else CA');
-  const client = (commonName: string, extra: object = {}) => issueCertificate(ca, { commonName, usage: 'client', ...extra });
+  const client = (commonName: string, extra: object = {}) =>
+    issueCertificate(ca, { commonName, usage: 'client', ...extra });
   const ids = DEMO_PARTICIPANTS.map((p) => p.dipId);
   const [server, dip, secondSupplierOne, expired, notYetValid, untrusted, unregistered, ...certs] = await Promise.all([
-    issueCertificate(ca, { commonName: 'localhost', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+    issueCertificate(ca, {
+      commonName: 'localhost',
+      usage: 'server',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    }),
     client('OpenDIP'),
     client('1000000001'),
     client('1000000001', { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) }),
@@ -43,8 +49,15 @@ async function generate(): Promise<TestPki> {
     ...ids.map((id) => client(id)),
   ]);
   return {
-    ca, otherCa, server: server!, dip: dip!, secondSupplierOne: secondSupplierOne!, expired: expired!, notYetValid: notYetValid!,
-    untrusted: untrusted!, unregistered: unregistered!,
+    ca,
+    otherCa,
+    server: server!,
+    dip: dip!,
+    secondSupplierOne: secondSupplierOne!,
+    expired: expired!,
+    notYetValid: notYetValid!,
+    untrusted: untrusted!,
+    unregistered: unregistered!,
     participants: Object.fromEntries(ids.map((id, i) => [id, certs[i]!])),
   };
 }

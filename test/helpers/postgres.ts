@@ -17,7 +17,8 @@ export async function postgresUnavailable(): Promise<string | null> {
     await client.query('SELECT 1');
     return null;
   } catch (e) {
-    if (process.env.OPENDIP_REQUIRE_POSTGRES === '1') throw new Error(`PostgreSQL is required but unavailable at ${TEST_DATABASE_URL}: ${(e as Error).message}`);
+    if (process.env.OPENDIP_REQUIRE_POSTGRES === '1')
+      throw new Error(`PostgreSQL is required but unavailable at ${TEST_DATABASE_URL}: ${(e as Error).message}`);
     return `no PostgreSQL at ${TEST_DATABASE_URL} (${(e as Error).message}); set OPENDIP_TEST_DATABASE_URL`;
   } finally {
     await client.end().catch(() => undefined);

@@ -34,10 +34,24 @@ const CRLF = '\r\n';
 
 /** The bytes of a request with exactly these headers, in this order, nothing added. */
 export function wire(
-  method: string, target: string | Buffer, headers: Header[], body: Buffer, describe: string, o: { expectContinue?: boolean; version?: string } = {},
+  method: string,
+  target: string | Buffer,
+  headers: Header[],
+  body: Buffer,
+  describe: string,
+  o: { expectContinue?: boolean; version?: string } = {},
 ): Wire {
-  const lines = [Buffer.from(`${method} `, 'latin1'), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(` ${o.version ?? 'HTTP/1.1'}${CRLF}`)];
-  for (const [name, value] of headers) lines.push(Buffer.from(`${name}: `, 'latin1'), Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'), Buffer.from(CRLF));
+  const lines = [
+    Buffer.from(`${method} `, 'latin1'),
+    Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'),
+    Buffer.from(` ${o.version ?? 'HTTP/1.1'}${CRLF}`),
+  ];
+  for (const [name, value] of headers)
+    lines.push(
+      Buffer.from(`${name}: `, 'latin1'),
+      Buffer.isBuffer(value) ? value : Buffer.from(value, 'latin1'),
+      Buffer.from(CRLF),
+    );
   lines.push(Buffer.from(CRLF));
   return { method, head: Buffer.concat(lines), body, expectContinue: o.expectContinue ?? false, describe };
 }
@@ -50,12 +64,21 @@ export function signatureHeaders(t: TestDip, as: string, method: string, url: st
 }
 
 /** Host, Content-Type and Content-Length as a well-behaved client sends them. */
-export const framing = (t: TestDip, body: Buffer): Header[] =>
-  [['Host', new URL(t.origin).host], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]];
+export const framing = (t: TestDip, body: Buffer): Header[] => [
+  ['Host', new URL(t.origin).host],
+  ['Content-Type', 'application/json'],
+  ['Content-Length', String(body.length)],
+];
 
 /** A request signed by `as`, well framed. */
 export function signedWire(t: TestDip, as: string, method: string, path: string, body: Buffer, describe: string): Wire {
-  return wire(method, path, [...framing(t, body), ...signatureHeaders(t, as, method, `${t.origin}${path}`, body)], body, describe);
+  return wire(
+    method,
+    path,
+    [...framing(t, body), ...signatureHeaders(t, as, method, `${t.origin}${path}`, body)],
+    body,
+    describe,
+  );
 }
 
 function parseHead(text: string): { status: number; headers: Record<string, string> } {
@@ -152,7 +175,18 @@ export function exchange(port: number, w: Wire, timeoutMs: number): Promise<Answ
   });
 }
 
-const ITEM_KEYS = ['transactionID', 'senderUniqueReference', 'correlationID', 'sentTimestamp', 'senderID', 'recipientID', 'DIPConnectionProviderID', 'message', 'help', 'serviceTicketURL'];
+const ITEM_KEYS = [
+  'transactionID',
+  'senderUniqueReference',
+  'correlationID',
+  'sentTimestamp',
+  'senderID',
+  'recipientID',
+  'DIPConnectionProviderID',
+  'message',
+  'help',
+  'serviceTicketURL',
+];
 
 /** What is wrong with `body` as the DIP's StandardResponse, or null. */
 export function standardResponseProblem(body: Buffer): string | null {
@@ -163,19 +197,23 @@ export function standardResponseProblem(body: Buffer): string | null {
     return 'the body is not JSON';
   }
   const r = json as { messageArray?: unknown; timestamp?: unknown };
-  if (!r || typeof r !== 'object' || !Array.isArray(r.messageArray) || r.messageArray.length === 0) return 'no messageArray';
+  if (!r || typeof r !== 'object' || !Array.isArray(r.messageArray) || r.messageArray.length === 0)
+    return 'no messageArray';
   if (typeof r.timestamp !== 'string') return 'no timestamp';
   for (const item of r.messageArray as Record<string, unknown>[]) {
     const keys = Object.keys(item ?? {}).sort();
     if (keys.join() !== [...ITEM_KEYS].sort().join()) return `an item has keys ${keys.join(', ')}`;
-    if (typeof item.message !== 'string' || !/^MSG\d{4} - \S/.test(item.message)) return `an item's message is ${JSON.stringify(item.message)}`;
-    if (typeof item.senderID !== 'string' || item.senderID.length !== 10) return `an item's senderID is ${JSON.stringify(item.senderID)}`;
+    if (typeof item.message !== 'string' || !/^MSG\d{4} - \S/.test(item.message))
+      return `an item's message is ${JSON.stringify(item.message)}`;
+    if (typeof item.senderID !== 'string' || item.senderID.length !== 10)
+      return `an item's senderID is ${JSON.stringify(item.senderID)}`;
   }
   return null;
 }
 
 /** /validate answers in JSON strings, errors included (docs/decisions.md). */
-export const isValidatePath = (w: Wire): boolean => /^\S+ \/(?:[^/ ]*\/)?validate\/[^/ ]+\/[^/ ]+ /i.test(w.head.toString('latin1', 0, w.head.indexOf(CRLF)));
+export const isValidatePath = (w: Wire): boolean =>
+  /^\S+ \/(?:[^/ ]*\/)?validate\/[^/ ]+\/[^/ ]+ /i.test(w.head.toString('latin1', 0, w.head.indexOf(CRLF)));
 
 export interface Expectation {
   /** Statuses below 400 this request may get (none: it must be refused). */
@@ -190,7 +228,8 @@ export function answerProblem(w: Wire, a: Answer, expect: Expectation = {}): str
     if (!(expect.success ?? []).includes(a.status)) return `a ${a.status} where a refusal was due`;
     return null;
   }
-  if (a.headers['content-type']?.startsWith('application/json') !== true && w.method !== 'HEAD') return `content-type ${a.headers['content-type']}`;
+  if (a.headers['content-type']?.startsWith('application/json') !== true && w.method !== 'HEAD')
+    return `content-type ${a.headers['content-type']}`;
   if (w.method === 'HEAD') return null; // the protocol has no body for HEAD
   if (isValidatePath(w) && typeof safeParse(a.body) === 'string') return null;
   return standardResponseProblem(a.body);
@@ -206,10 +245,14 @@ const safeParse = (body: Buffer): unknown => {
 
 /** The failure message: what went wrong, the request, and the start of the answer. */
 export const failure = (problem: string, w: Wire, a: Answer): Error =>
-  new Error(`${problem}\nrequest:\n${w.describe}\nanswer: ${a.status} ${JSON.stringify(a.headers)}\n${a.body.toString('utf8', 0, 600)}`);
+  new Error(
+    `${problem}\nrequest:\n${w.describe}\nanswer: ${a.status} ${JSON.stringify(a.headers)}\n${a.body.toString('utf8', 0, 600)}`,
+  );
 
 /** A compact, printable description of bytes: the first and last of them. */
 export function sketch(bytes: Buffer, keep = 160): string {
   const text = JSON.stringify(bytes.toString('latin1'));
-  return bytes.length <= keep ? text : `${JSON.stringify(bytes.toString('latin1', 0, keep / 2))} … ${JSON.stringify(bytes.toString('latin1', bytes.length - keep / 2))} (${bytes.length} bytes)`;
+  return bytes.length <= keep
+    ? text
+    : `${JSON.stringify(bytes.toString('latin1', 0, keep / 2))} … ${JSON.stringify(bytes.toString('latin1', bytes.length - keep / 2))} (${bytes.length} bytes)`;
 }

@@ -14,7 +14,19 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import {
-  answerProblem, exchange, failure, framing, isValidatePath, signatureHeaders, signedWire, sketch, standardResponseProblem, wire, type Answer, type Header, type Wire,
+  answerProblem,
+  exchange,
+  failure,
+  framing,
+  isValidatePath,
+  signatureHeaders,
+  signedWire,
+  sketch,
+  standardResponseProblem,
+  wire,
+  type Answer,
+  type Header,
+  type Wire,
 } from './fuzz-support.js';
 
 const SDS = '1200000001';
@@ -38,14 +50,17 @@ before(async () => {
   port = Number(new URL(t.origin).port);
   const batch = t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS' }, 2);
   template = JSON.stringify(batch);
-  templateSurs = batch.map((m) => ((m.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference));
+  templateSurs = batch.map(
+    (m) => (m.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference,
+  );
 });
 after(async () => t?.close());
 
 /** The template with SURs no earlier request used. */
 function freshBatch(): string {
   let text = template;
-  for (const sur of templateSurs) text = text.split(sur).join(`${sur.slice(0, sur.lastIndexOf('-') + 1)}${run}x${(serial++).toString(16)}`);
+  for (const sur of templateSurs)
+    text = text.split(sur).join(`${sur.slice(0, sur.lastIndexOf('-') + 1)}${run}x${(serial++).toString(16)}`);
   return text;
 }
 
@@ -70,9 +85,19 @@ async function stillServing(): Promise<void> {
   assert.equal(standardResponseProblem(a.body), null);
 }
 
-async function fuzz<T>(ctx: TestContext, arbitrary: fc.Arbitrary<T>, numRuns: number, check: (value: T) => Promise<void>): Promise<void> {
+async function fuzz<T>(
+  ctx: TestContext,
+  arbitrary: fc.Arbitrary<T>,
+  numRuns: number,
+  check: (value: T) => Promise<void>,
+): Promise<void> {
   ctx.diagnostic(`fast-check seed ${SEED}: replay with FUZZ_SEED=${SEED}`);
-  await fc.assert(fc.asyncProperty(arbitrary, check), { seed: SEED, numRuns, includeErrorInReport: true, plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIME_MS)] });
+  await fc.assert(fc.asyncProperty(arbitrary, check), {
+    seed: SEED,
+    numRuns,
+    includeErrorInReport: true,
+    plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIME_MS)],
+  });
   await stillServing();
 }
 
@@ -98,29 +123,81 @@ type BodyCase =
 const deepDepth = fc.oneof(fc.integer({ min: 65, max: 5_000 }), fc.integer({ min: 5_000, max: 300_000 }));
 /** Values of the wrong type, and numbers JSON can write but not carry. */
 const wrongValue = fc.oneof(
-  fc.constantFrom('null', 'true', 'false', '0', '-1.5', '""', '"x"', '[]', '{}', '[1,"a",null]', '{"a":{"b":[]}}', '"\\ud800"', '"\\u0000"'),
-  fc.constantFrom('1e400', '-1e400', '1e-400', `1${'0'.repeat(400)}`, '9'.repeat(10_000), `0.${'0'.repeat(5_000)}1`, '123456789012345678901234567890'),
-  fc.integer().map(String), fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)), fc.string({ maxLength: 40 }).map((s) => JSON.stringify(s)),
+  fc.constantFrom(
+    'null',
+    'true',
+    'false',
+    '0',
+    '-1.5',
+    '""',
+    '"x"',
+    '[]',
+    '{}',
+    '[1,"a",null]',
+    '{"a":{"b":[]}}',
+    '"\\ud800"',
+    '"\\u0000"',
+  ),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1e-400',
+    `1${'0'.repeat(400)}`,
+    '9'.repeat(10_000),
+    `0.${'0'.repeat(5_000)}1`,
+    '123456789012345678901234567890',
+  ),
+  fc.integer().map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
+  fc.string({ maxLength: 40 }).map((s) => JSON.stringify(s)),
 );
 const BAD_UTF8 = [
-  [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xf0, 0x80, 0x80, 0xaf], // overlong
-  [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], // UTF-16 surrogates written as UTF-8
-  [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3], // truncated sequences
-  [0x80], [0xbf], [0xff], [0xfe], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], // stray and out of range
+  [0xc0, 0xaf],
+  [0xe0, 0x80, 0xaf],
+  [0xf0, 0x80, 0x80, 0xaf], // overlong
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf], // UTF-16 surrogates written as UTF-8
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc3], // truncated sequences
+  [0x80],
+  [0xbf],
+  [0xff],
+  [0xfe],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xf4, 0x90, 0x80, 0x80], // stray and out of range
 ];
 
 const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   fraction.map((at) => ({ kind: 'truncated' as const, at })),
-  fc.record({ kind: fc.constant('deep' as const), depth: deepDepth, shape: fc.constantFrom('array' as const, 'object' as const), where: fc.constantFrom('top' as const, 'element' as const, 'payload' as const, 'inside' as const) }),
+  fc.record({
+    kind: fc.constant('deep' as const),
+    depth: deepDepth,
+    shape: fc.constantFrom('array' as const, 'object' as const),
+    where: fc.constantFrom('top' as const, 'element' as const, 'payload' as const, 'inside' as const),
+  }),
   fc.record({ kind: fc.constant('substituted' as const), path: fc.nat(), raw: wrongValue }),
-  fc.record({ kind: fc.constant('huge string' as const), path: fc.nat(), length: fc.integer({ min: 1_000, max: 2_000_000 }) }),
+  fc.record({
+    kind: fc.constant('huge string' as const),
+    path: fc.nat(),
+    length: fc.integer({ min: 1_000, max: 2_000_000 }),
+  }),
   fc.record({ kind: fc.constant('bad utf-8' as const), at: fraction, bytes: fc.constantFrom(...BAD_UTF8) }),
   fc.record({ kind: fc.constant('duplicate key' as const), nth: fc.nat() }),
   fc.record({ kind: fc.constant('too many' as const), count: fc.constantFrom(50_001, 50_002, 60_000) }),
-  fc.record({ kind: fc.constant('blank' as const), text: fc.constantFrom('', ' ', '\r\n\t ', '\ufeff', '\ufeff ', '[]', ' [ ] ', '[\n]') }),
+  fc.record({
+    kind: fc.constant('blank' as const),
+    text: fc.constantFrom('', ' ', '\r\n\t ', '\ufeff', '\ufeff ', '[]', ' [ ] ', '[\n]'),
+  }),
   fc.constant({ kind: 'bom' as const }),
   fc.record({ kind: fc.constant('nul' as const), at: fraction }),
-  fc.record({ kind: fc.constant('not an array' as const), text: fc.jsonValue().filter((v) => !Array.isArray(v)).map((v) => JSON.stringify(v)) }),
+  fc.record({
+    kind: fc.constant('not an array' as const),
+    text: fc
+      .jsonValue()
+      .filter((v) => !Array.isArray(v))
+      .map((v) => JSON.stringify(v)),
+  }),
   fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 2_000 }) }),
 );
 
@@ -150,7 +227,9 @@ function substitute(text: string, n: number, raw: string): string {
 }
 
 function nest(depth: number, shape: 'array' | 'object'): string {
-  return shape === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return shape === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 const insertAt = (bytes: Buffer, at: number, extra: Buffer): Buffer => {
@@ -166,10 +245,14 @@ function bodyOf(c: BodyCase, valid: string): { body: Buffer; mustRefuse: boolean
       return { body: text.subarray(0, Math.floor(c.at * text.length)), mustRefuse: true };
     case 'deep': {
       const deep = nest(c.depth, c.shape);
-      const body = c.where === 'top' ? deep
-        : c.where === 'element' ? `[${deep}]`
-          : c.where === 'payload' ? `[{"payload":${deep}}]`
-            : valid.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`);
+      const body =
+        c.where === 'top'
+          ? deep
+          : c.where === 'element'
+            ? `[${deep}]`
+            : c.where === 'payload'
+              ? `[{"payload":${deep}}]`
+              : valid.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`);
       return { body: Buffer.from(body), mustRefuse: true };
     }
     case 'substituted':
@@ -184,7 +267,10 @@ function bodyOf(c: BodyCase, valid: string): { body: Buffer; mustRefuse: boolean
       return { body: Buffer.from(`${valid.slice(0, k.index)}${k[0]}null,${valid.slice(k.index)}`), mustRefuse: true };
     }
     case 'too many':
-      return { body: Buffer.from(`[${Array.from({ length: c.count }, () => '{"payload":{}}').join(',')}]`), mustRefuse: true };
+      return {
+        body: Buffer.from(`[${Array.from({ length: c.count }, () => '{"payload":{}}').join(',')}]`),
+        mustRefuse: true,
+      };
     case 'blank':
       return { body: Buffer.from(c.text), mustRefuse: true };
     case 'bom':
@@ -201,19 +287,40 @@ function bodyOf(c: BodyCase, valid: string): { body: Buffer; mustRefuse: boolean
 /** Small bodies for the other signed paths: what they expect, and hostile variations of it. */
 const ROUTES = [
   { path: `/1.1/statusmessage`, valid: '[{"transactionID":null}]' },
-  { path: `${SEND}/replay/${SUP}`, valid: '{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":null,"version":null}' },
-  { path: `${SEND}/requeue/${SUP}`, valid: '{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":"1900000000013","version":null}' },
-  { path: `/1.1/statusmessage/replay/${SUP}`, valid: '{"datetimeFrom":"2026-01-01T00:00:00+00:00","datetimeTo":"2026-01-02T00:00:00+00:00"}' },
+  {
+    path: `${SEND}/replay/${SUP}`,
+    valid: '{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":null,"version":null}',
+  },
+  {
+    path: `${SEND}/requeue/${SUP}`,
+    valid: '{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":"1900000000013","version":null}',
+  },
+  {
+    path: `/1.1/statusmessage/replay/${SUP}`,
+    valid: '{"datetimeFrom":"2026-01-01T00:00:00+00:00","datetimeTo":"2026-01-02T00:00:00+00:00"}',
+  },
   { path: `${SEND}/pubconfig/${SUP}`, valid: '{"callbackURL":"http://127.0.0.1:9/in","maxMessageCount":10}' },
   { path: `/1.1/statusmessage/config/${SUP}`, valid: '{"callbackURL":"http://127.0.0.1:9/status"}' },
   { path: '/validate/IF-021/ActivePower', valid: '' },
 ] as const;
 
 const smallBody: fc.Arbitrary<BodyCase> = fc.oneof(
-  fc.record({ kind: fc.constant('substituted' as const), path: fc.nat(), raw: fc.oneof(wrongValue, deepDepth.map((d) => nest(d, 'array'))) }),
+  fc.record({
+    kind: fc.constant('substituted' as const),
+    path: fc.nat(),
+    raw: fc.oneof(
+      wrongValue,
+      deepDepth.map((d) => nest(d, 'array')),
+    ),
+  }),
   fraction.map((at) => ({ kind: 'truncated' as const, at })),
   fc.record({ kind: fc.constant('bad utf-8' as const), at: fraction, bytes: fc.constantFrom(...BAD_UTF8) }),
-  fc.record({ kind: fc.constant('deep' as const), depth: deepDepth, shape: fc.constantFrom('array' as const, 'object' as const), where: fc.constant('top' as const) }),
+  fc.record({
+    kind: fc.constant('deep' as const),
+    depth: deepDepth,
+    shape: fc.constantFrom('array' as const, 'object' as const),
+    where: fc.constant('top' as const),
+  }),
   fc.record({ kind: fc.constant('not an array' as const), text: fc.jsonValue().map((v) => JSON.stringify(v)) }),
   fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 500 }) }),
   fc.record({ kind: fc.constant('blank' as const), text: fc.constantFrom('', ' ', '\ufeff', 'null', '[]', '{}') }),
@@ -238,7 +345,14 @@ describe('hostile bodies, signed so that they reach the body checks', () => {
     await fuzz(ctx, cases, 200, async (c) => {
       const route = ROUTES[c.route]!;
       const body = smallBodyOf(c.body, route.valid);
-      const w = signedWire(t, SUP, 'POST', route.path, body, `POST ${route.path} signed by ${SUP}, ${c.body.kind} body ${sketch(body)}`);
+      const w = signedWire(
+        t,
+        SUP,
+        'POST',
+        route.path,
+        body,
+        `POST ${route.path} signed by ${SUP}, ${c.body.kind} body ${sketch(body)}`,
+      );
       judge(w, await send(w), [200, 201, 202, 204, 206]);
     });
   });
@@ -247,7 +361,12 @@ describe('hostile bodies, signed so that they reach the body checks', () => {
 // ---------------------------------------------------------------------------------------------------
 // Headers and framing
 
-const SIGNATURE = ['X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature-Certificate', 'X-DIP-Signature'] as const;
+const SIGNATURE = [
+  'X-DIP-Signature-Date',
+  'X-DIP-Content-Hash',
+  'X-DIP-Signature-Certificate',
+  'X-DIP-Signature',
+] as const;
 type Outcome = 'refused' | 'accepted' | 'either';
 
 type HeaderCase =
@@ -259,27 +378,97 @@ type HeaderCase =
   | { op: 'padded certificate'; size: number }
   | { op: 'control'; name: string; at: number; chars: string }
   | { op: 'content-type'; value: string | null }
-  | { op: 'length'; variant: 'short' | 'long' | 'twice' | 'conflicting' | 'not a number' | 'negative' | 'huge' | 'none' | 'chunked' | 'chunked and length' | 'bad chunk' }
+  | {
+      op: 'length';
+      variant:
+        | 'short'
+        | 'long'
+        | 'twice'
+        | 'conflicting'
+        | 'not a number'
+        | 'negative'
+        | 'huge'
+        | 'none'
+        | 'chunked'
+        | 'chunked and length'
+        | 'bad chunk';
+    }
   | { op: 'expect'; value: string };
 
 const signatureName = fc.constantFrom(...SIGNATURE);
 const credentialName = fc.constantFrom(...SIGNATURE, 'X-API-Key');
 const headerCase: fc.Arbitrary<HeaderCase> = fc.oneof(
-  fc.record({ op: fc.constant('drop' as const), name: fc.constantFrom(...SIGNATURE, 'X-API-Key', 'Content-Type', 'Host') }),
+  fc.record({
+    op: fc.constant('drop' as const),
+    name: fc.constantFrom(...SIGNATURE, 'X-API-Key', 'Content-Type', 'Host'),
+  }),
   fc.record({ op: fc.constant('repeat' as const), name: credentialName, same: fc.boolean() }),
-  fc.record({ op: fc.constant('garbage' as const), name: signatureName, value: fc.oneof(fc.base64String({ maxLength: 400 }), fc.string({ minLength: 1, maxLength: 200 }).filter((s) => s.trim() === s && s.length > 0)) }),
-  fc.record({ op: fc.constant('oversized' as const), name: fc.constantFrom('X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature'), size: fc.integer({ min: 10_000, max: 120_000 }) }),
-  fc.record({ op: fc.constant('padding' as const), size: fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.integer({ min: 20_000, max: 120_000 })) }),
+  fc.record({
+    op: fc.constant('garbage' as const),
+    name: signatureName,
+    value: fc.oneof(
+      fc.base64String({ maxLength: 400 }),
+      fc.string({ minLength: 1, maxLength: 200 }).filter((s) => s.trim() === s && s.length > 0),
+    ),
+  }),
+  fc.record({
+    op: fc.constant('oversized' as const),
+    name: fc.constantFrom('X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature'),
+    size: fc.integer({ min: 10_000, max: 120_000 }),
+  }),
+  fc.record({
+    op: fc.constant('padding' as const),
+    size: fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.integer({ min: 20_000, max: 120_000 })),
+  }),
   fc.record({ op: fc.constant('padded certificate' as const), size: fc.integer({ min: 1_000, max: 100_000 }) }),
-  fc.record({ op: fc.constant('control' as const), name: fc.constantFrom(...SIGNATURE, 'X-Other'), at: fraction, chars: fc.constantFrom('\r', '\n', '\0', '\x01', '\x1b', '\x7f', '\r\n', '\rX', '\nX: 1') }),
-  fc.record({ op: fc.constant('content-type' as const), value: fc.constantFrom(null, 'text/plain', 'application/xml', '', ';;;', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', '*/*', 'application/json, text/plain') }),
-  fc.record({ op: fc.constant('length' as const), variant: fc.constantFrom('short' as const, 'long' as const, 'twice' as const, 'conflicting' as const, 'not a number' as const, 'negative' as const, 'huge' as const, 'none' as const, 'chunked' as const, 'chunked and length' as const, 'bad chunk' as const) }),
-  fc.record({ op: fc.constant('expect' as const), value: fc.constantFrom('100-continue', '100-Continue', '200-ok', 'x', '100-continue, x') }),
+  fc.record({
+    op: fc.constant('control' as const),
+    name: fc.constantFrom(...SIGNATURE, 'X-Other'),
+    at: fraction,
+    chars: fc.constantFrom('\r', '\n', '\0', '\x01', '\x1b', '\x7f', '\r\n', '\rX', '\nX: 1'),
+  }),
+  fc.record({
+    op: fc.constant('content-type' as const),
+    value: fc.constantFrom(
+      null,
+      'text/plain',
+      'application/xml',
+      '',
+      ';;;',
+      'application/json; charset=latin1',
+      'multipart/form-data; boundary=x',
+      '*/*',
+      'application/json, text/plain',
+    ),
+  }),
+  fc.record({
+    op: fc.constant('length' as const),
+    variant: fc.constantFrom(
+      'short' as const,
+      'long' as const,
+      'twice' as const,
+      'conflicting' as const,
+      'not a number' as const,
+      'negative' as const,
+      'huge' as const,
+      'none' as const,
+      'chunked' as const,
+      'chunked and length' as const,
+      'bad chunk' as const,
+    ),
+  }),
+  fc.record({
+    op: fc.constant('expect' as const),
+    value: fc.constantFrom('100-continue', '100-Continue', '200-ok', 'x', '100-continue, x'),
+  }),
 );
 
-const set = (headers: Header[], name: string, value: string | Buffer): Header[] => headers.map(([k, v]) => (k.toLowerCase() === name.toLowerCase() ? [k, value] : [k, v]));
-const valueOf = (headers: Header[], name: string): string => String(headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] ?? '');
-const without = (headers: Header[], name: string): Header[] => headers.filter(([k]) => k.toLowerCase() !== name.toLowerCase());
+const set = (headers: Header[], name: string, value: string | Buffer): Header[] =>
+  headers.map(([k, v]) => (k.toLowerCase() === name.toLowerCase() ? [k, value] : [k, v]));
+const valueOf = (headers: Header[], name: string): string =>
+  String(headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] ?? '');
+const without = (headers: Header[], name: string): Header[] =>
+  headers.filter(([k]) => k.toLowerCase() !== name.toLowerCase());
 
 function chunked(body: Buffer): Buffer {
   const parts: Buffer[] = [];
@@ -302,19 +491,43 @@ function mutate(m: Mutated, c: HeaderCase): Mutated {
   const { headers } = m;
   switch (c.op) {
     case 'drop':
-      return { ...m, headers: without(headers, c.name), outcome: ['X-API-Key', 'Content-Type'].includes(c.name) ? 'accepted' : 'refused' };
+      return {
+        ...m,
+        headers: without(headers, c.name),
+        outcome: ['X-API-Key', 'Content-Type'].includes(c.name) ? 'accepted' : 'refused',
+      };
     case 'repeat':
       return { ...m, headers: [...headers, [c.name, c.same ? valueOf(headers, c.name) : 'AAAA']], outcome: 'refused' };
     case 'garbage':
-      return { ...m, headers: set(headers, c.name, c.value), outcome: c.value === valueOf(headers, c.name) ? 'accepted' : 'refused' };
+      return {
+        ...m,
+        headers: set(headers, c.name, c.value),
+        outcome: c.value === valueOf(headers, c.name) ? 'accepted' : 'refused',
+      };
     case 'oversized':
-      return { ...m, headers: set(headers, c.name, `${valueOf(headers, c.name)}${'A'.repeat(c.size)}`), outcome: 'refused' };
+      return {
+        ...m,
+        headers: set(headers, c.name, `${valueOf(headers, c.name)}${'A'.repeat(c.size)}`),
+        outcome: 'refused',
+      };
     case 'padding':
       // Node's limit on all headers together is 16 KiB; the signed headers take about 3 KiB of it.
-      return { ...m, headers: [...headers, ['X-Padding', 'p'.repeat(c.size)]], outcome: c.size <= 8_000 ? 'accepted' : 'refused' };
+      return {
+        ...m,
+        headers: [...headers, ['X-Padding', 'p'.repeat(c.size)]],
+        outcome: c.size <= 8_000 ? 'accepted' : 'refused',
+      };
     case 'padded certificate':
       // The certificate is not signed: bytes after its PEM may or may not be tolerated, but past the header limit it is 431.
-      return { ...m, headers: set(headers, 'X-DIP-Signature-Certificate', `${valueOf(headers, 'X-DIP-Signature-Certificate')}${'A'.repeat(c.size - (c.size % 4))}`), outcome: c.size > 16_384 ? 'refused' : 'either' };
+      return {
+        ...m,
+        headers: set(
+          headers,
+          'X-DIP-Signature-Certificate',
+          `${valueOf(headers, 'X-DIP-Signature-Certificate')}${'A'.repeat(c.size - (c.size % 4))}`,
+        ),
+        outcome: c.size > 16_384 ? 'refused' : 'either',
+      };
     case 'control': {
       if (c.name === 'X-Other') {
         const value = `a${c.chars}b`;
@@ -325,13 +538,22 @@ function mutate(m: Mutated, c: HeaderCase): Mutated {
       return { ...m, headers: set(headers, c.name, `${v.slice(0, i)}${c.chars}${v.slice(i)}`), outcome: 'refused' };
     }
     case 'content-type':
-      return { ...m, headers: c.value === null ? without(headers, 'Content-Type') : set(headers, 'Content-Type', c.value), outcome: 'either' };
+      return {
+        ...m,
+        headers: c.value === null ? without(headers, 'Content-Type') : set(headers, 'Content-Type', c.value),
+        outcome: 'either',
+      };
     case 'length':
       return lengthVariant(m, c.variant);
     case 'expect':
       return c.value.toLowerCase() === '100-continue'
         ? { ...m, headers: [...headers, ['Expect', c.value]], expectContinue: true, outcome: 'accepted' }
-        : { ...m, headers: [...headers, ['Expect', c.value]], expectContinue: true, outcome: c.value.includes('100-continue') ? 'either' : 'refused' };
+        : {
+            ...m,
+            headers: [...headers, ['Expect', c.value]],
+            expectContinue: true,
+            outcome: c.value.includes('100-continue') ? 'either' : 'refused',
+          };
   }
 }
 
@@ -339,41 +561,86 @@ function lengthVariant(m: Mutated, variant: Extract<HeaderCase, { op: 'length' }
   const n = m.body.length;
   const noLength = without(m.headers, 'Content-Length');
   switch (variant) {
-    case 'short': return { ...m, headers: set(m.headers, 'Content-Length', String(n - 1)), outcome: 'refused' };
-    case 'long': return { ...m, headers: set(m.headers, 'Content-Length', String(n + 10)), outcome: 'refused' };
-    case 'twice': return { ...m, headers: [...m.headers, ['Content-Length', String(n)]], outcome: 'either' };
-    case 'conflicting': return { ...m, headers: [...m.headers, ['Content-Length', String(n + 1)]], outcome: 'refused' };
-    case 'not a number': return { ...m, headers: set(m.headers, 'Content-Length', `${n}a`), outcome: 'refused' };
-    case 'negative': return { ...m, headers: set(m.headers, 'Content-Length', '-1'), outcome: 'refused' };
-    case 'huge': return { ...m, headers: set(m.headers, 'Content-Length', '99999999999999999999'), outcome: 'refused' };
-    case 'none': return { ...m, headers: noLength, outcome: 'refused' };
-    case 'chunked': return { ...m, headers: [...noLength, ['Transfer-Encoding', 'chunked']], body: chunked(m.body), outcome: 'accepted' };
-    case 'chunked and length': return { ...m, headers: [...m.headers, ['Transfer-Encoding', 'chunked']], body: chunked(m.body), outcome: 'refused' };
-    case 'bad chunk': return { ...m, headers: [...noLength, ['Transfer-Encoding', 'chunked']], body: Buffer.from('zz\r\n[]\r\n0\r\n\r\n'), outcome: 'refused' };
+    case 'short':
+      return { ...m, headers: set(m.headers, 'Content-Length', String(n - 1)), outcome: 'refused' };
+    case 'long':
+      return { ...m, headers: set(m.headers, 'Content-Length', String(n + 10)), outcome: 'refused' };
+    case 'twice':
+      return { ...m, headers: [...m.headers, ['Content-Length', String(n)]], outcome: 'either' };
+    case 'conflicting':
+      return { ...m, headers: [...m.headers, ['Content-Length', String(n + 1)]], outcome: 'refused' };
+    case 'not a number':
+      return { ...m, headers: set(m.headers, 'Content-Length', `${n}a`), outcome: 'refused' };
+    case 'negative':
+      return { ...m, headers: set(m.headers, 'Content-Length', '-1'), outcome: 'refused' };
+    case 'huge':
+      return { ...m, headers: set(m.headers, 'Content-Length', '99999999999999999999'), outcome: 'refused' };
+    case 'none':
+      return { ...m, headers: noLength, outcome: 'refused' };
+    case 'chunked':
+      return {
+        ...m,
+        headers: [...noLength, ['Transfer-Encoding', 'chunked']],
+        body: chunked(m.body),
+        outcome: 'accepted',
+      };
+    case 'chunked and length':
+      return {
+        ...m,
+        headers: [...m.headers, ['Transfer-Encoding', 'chunked']],
+        body: chunked(m.body),
+        outcome: 'refused',
+      };
+    case 'bad chunk':
+      return {
+        ...m,
+        headers: [...noLength, ['Transfer-Encoding', 'chunked']],
+        body: Buffer.from('zz\r\n[]\r\n0\r\n\r\n'),
+        outcome: 'refused',
+      };
   }
 }
 
-const combine = (a: Outcome, b: Outcome): Outcome => (a === 'refused' || b === 'refused' ? 'refused' : a === 'either' || b === 'either' ? 'either' : 'accepted');
+const combine = (a: Outcome, b: Outcome): Outcome =>
+  a === 'refused' || b === 'refused' ? 'refused' : a === 'either' || b === 'either' ? 'either' : 'accepted';
 
 describe('hostile headers and framing on a valid signed batch', () => {
-  test('malformed, missing, repeated, oversized and control-character headers are refused in the DIP\'s shape; harmless ones change nothing', async (ctx) => {
+  test("malformed, missing, repeated, oversized and control-character headers are refused in the DIP's shape; harmless ones change nothing", async (ctx) => {
     // One mutation per header: a header repeated and then dropped is simply absent, which the model below would not see.
     const oneEach = (c: HeaderCase): string => ('name' in c ? c.name.toLowerCase() : c.op);
-    await fuzz(ctx, fc.uniqueArray(headerCase, { minLength: 1, maxLength: 3, selector: oneEach }), 300, async (cases) => {
-      const body = Buffer.from(freshBatch());
-      const start: Mutated = { headers: [...framing(t, body), ...signatureHeaders(t, SDS, 'POST', `${t.origin}${SEND}`, body)], body, expectContinue: false, outcome: 'accepted' };
-      const m = cases.reduce((acc, c) => {
-        const next = mutate(acc, c);
-        return { ...next, outcome: combine(acc.outcome, next.outcome) };
-      }, start);
-      const describe = `POST ${SEND} signed by ${SDS} with ${JSON.stringify(cases).slice(0, 600)}\nheaders: ${m.headers.map(([k, v]) => `${k}: ${sketch(Buffer.from(String(v), 'latin1'), 80)}`).join('\n  ')}`;
-      const w = wire('POST', SEND, m.headers, m.body, describe, { expectContinue: m.expectContinue });
-      judge(w, await send(w), m.outcome === 'refused' ? [] : [201]);
-      if (m.outcome === 'accepted') {
-        const a = await send(wire('POST', SEND, [...framing(t, body), ...signatureHeaders(t, SDS, 'POST', `${t.origin}${SEND}`, body)], body, 'the same batch again'));
-        assert.equal(a.status, 400, 'the batch was archived by the first request: its SURs are now duplicates');
-      }
-    });
+    await fuzz(
+      ctx,
+      fc.uniqueArray(headerCase, { minLength: 1, maxLength: 3, selector: oneEach }),
+      300,
+      async (cases) => {
+        const body = Buffer.from(freshBatch());
+        const start: Mutated = {
+          headers: [...framing(t, body), ...signatureHeaders(t, SDS, 'POST', `${t.origin}${SEND}`, body)],
+          body,
+          expectContinue: false,
+          outcome: 'accepted',
+        };
+        const m = cases.reduce((acc, c) => {
+          const next = mutate(acc, c);
+          return { ...next, outcome: combine(acc.outcome, next.outcome) };
+        }, start);
+        const describe = `POST ${SEND} signed by ${SDS} with ${JSON.stringify(cases).slice(0, 600)}\nheaders: ${m.headers.map(([k, v]) => `${k}: ${sketch(Buffer.from(String(v), 'latin1'), 80)}`).join('\n  ')}`;
+        const w = wire('POST', SEND, m.headers, m.body, describe, { expectContinue: m.expectContinue });
+        judge(w, await send(w), m.outcome === 'refused' ? [] : [201]);
+        if (m.outcome === 'accepted') {
+          const a = await send(
+            wire(
+              'POST',
+              SEND,
+              [...framing(t, body), ...signatureHeaders(t, SDS, 'POST', `${t.origin}${SEND}`, body)],
+              body,
+              'the same batch again',
+            ),
+          );
+          assert.equal(a.status, 400, 'the batch was archived by the first request: its SURs are now duplicates');
+        }
+      },
+    );
   });
 });
 
@@ -382,20 +649,87 @@ describe('hostile headers and framing on a valid signed batch', () => {
 
 const SUR = `S-IF-021-${SUP}-SUP-20261128-`;
 const GROUPS = [
-  'dip-channel/{c}', 'dip-channel/{c}/pubconfig/{r}', 'statusmessage', 'statusmessage/config/{r}', 'dip-channel/{c}/replay/{r}',
-  'dip-channel/{c}/requeue/{r}', 'dip-channel/{c}/requeueStatus/{r}', 'statusmessage/replay/{r}', 'statusmessage/requeue/{r}',
-  'statusmessage/requeueStatus/{r}', 'dip-channel/{c}/deliveryStatus/{r}/{s}', 'audit/messages', 'audit/messages/{s}', 'audit/calls',
-  'validate/{c}/ActivePower', 'dip-channel', 'dip-channel/{c}/unknown', '', 'x',
+  'dip-channel/{c}',
+  'dip-channel/{c}/pubconfig/{r}',
+  'statusmessage',
+  'statusmessage/config/{r}',
+  'dip-channel/{c}/replay/{r}',
+  'dip-channel/{c}/requeue/{r}',
+  'dip-channel/{c}/requeueStatus/{r}',
+  'statusmessage/replay/{r}',
+  'statusmessage/requeue/{r}',
+  'statusmessage/requeueStatus/{r}',
+  'dip-channel/{c}/deliveryStatus/{r}/{s}',
+  'audit/messages',
+  'audit/messages/{s}',
+  'audit/calls',
+  'validate/{c}/ActivePower',
+  'dip-channel',
+  'dip-channel/{c}/unknown',
+  '',
+  'x',
 ];
 const pathCase = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'get', 'FOO', 'M-SEARCH', 'CONNECT'),
+  method: fc.constantFrom(
+    'GET',
+    'POST',
+    'PUT',
+    'DELETE',
+    'PATCH',
+    'HEAD',
+    'OPTIONS',
+    'TRACE',
+    'get',
+    'FOO',
+    'M-SEARCH',
+    'CONNECT',
+  ),
   version: fc.constantFrom('1.1', '1.0', '2.2.1', '9.9', 'V1.1', '', '%31.1', '1%2E1', '1.1%00', 'x'.repeat(300)),
   versionless: fc.boolean(),
   group: fc.constantFrom(...GROUPS),
-  channel: fc.constantFrom('IF-021', 'if-021', 'iF-021', 'IF-999', 'REP-002A', 'IF-021%00', 'IF%2D021', 'IF-021%2F..', '%C3%8FF-021', '\u00cfF-021', 'IF-021;x', 'x'.repeat(300), 'x'.repeat(20_000)),
+  channel: fc.constantFrom(
+    'IF-021',
+    'if-021',
+    'iF-021',
+    'IF-999',
+    'REP-002A',
+    'IF-021%00',
+    'IF%2D021',
+    'IF-021%2F..',
+    '%C3%8FF-021',
+    '\u00cfF-021',
+    'IF-021;x',
+    'x'.repeat(300),
+    'x'.repeat(20_000),
+  ),
   recipient: fc.constantFrom(SUP, SDS, '%00', '..', '.', '%2e%2e', '1000000001%2F1', 'x'.repeat(300), ''),
-  reference: fc.oneof(fc.integer({ min: 1, max: 400 }).map((n) => `${SUR}${'a'.repeat(n)}`), fc.constantFrom('T-IF-021-1000000001-SUP-20261128-0000000000000001', '%zz', '%')),
-  suffix: fc.constantFrom('', '/', '//', '/.', '/..', '/./x/..', '?', '?a=1', '?a=1&a=2', '?%zz=%zz', '?__proto__=1&constructor=2', '?requeue-id=a&requeue-id=b', '?limit=1e400', '#x', '%', '%zz', '%00', '%2F', '%ff', '%C0%AF', '\u00e9'),
+  reference: fc.oneof(
+    fc.integer({ min: 1, max: 400 }).map((n) => `${SUR}${'a'.repeat(n)}`),
+    fc.constantFrom('T-IF-021-1000000001-SUP-20261128-0000000000000001', '%zz', '%'),
+  ),
+  suffix: fc.constantFrom(
+    '',
+    '/',
+    '//',
+    '/.',
+    '/..',
+    '/./x/..',
+    '?',
+    '?a=1',
+    '?a=1&a=2',
+    '?%zz=%zz',
+    '?__proto__=1&constructor=2',
+    '?requeue-id=a&requeue-id=b',
+    '?limit=1e400',
+    '#x',
+    '%',
+    '%zz',
+    '%00',
+    '%2F',
+    '%ff',
+    '%C0%AF',
+    '\u00e9',
+  ),
   upper: fc.boolean(),
   signed: fc.boolean(),
   expectContinue: fc.boolean(),
@@ -404,24 +738,33 @@ const pathCase = fc.record({
 });
 
 describe('paths and methods', () => {
-  test('odd paths and wrong methods on every DIP path group are refused in the DIP\'s shape, signed or not', async (ctx) => {
+  test("odd paths and wrong methods on every DIP path group are refused in the DIP's shape, signed or not", async (ctx) => {
     await fuzz(ctx, pathCase, 600, async (c) => {
-      let path = `/${c.versionless && c.group.startsWith('validate') ? '' : `${c.version}/`}${c.group}`
-        .replace('{c}', c.channel).replace('{r}', c.recipient).replace('{s}', c.reference) + c.suffix;
+      let path =
+        `/${c.versionless && c.group.startsWith('validate') ? '' : `${c.version}/`}${c.group}`
+          .replace('{c}', c.channel)
+          .replace('{r}', c.recipient)
+          .replace('{s}', c.reference) + c.suffix;
       if (c.upper) path = path.toUpperCase();
       const target = Buffer.from(path, 'utf8'); // non-ASCII characters go raw, as a careless client sends them
       const body = Buffer.from(c.body);
       const url = `${t.origin}${target.toString('latin1')}`;
       const headers: Header[] = [
-        ...framing(t, body), ...(c.signed ? signatureHeaders(t, SUP, c.method, url, body) : []), ...(c.expectContinue ? [['Expect', '100-continue'] as Header] : []),
+        ...framing(t, body),
+        ...(c.signed ? signatureHeaders(t, SUP, c.method, url, body) : []),
+        ...(c.expectContinue ? [['Expect', '100-continue'] as Header] : []),
       ];
       const describe = `${c.method} ${sketch(target, 200)} ${c.httpVersion}${c.signed ? ` signed by ${SUP}` : ''}${c.expectContinue ? ', Expect: 100-continue' : ''}, body ${JSON.stringify(c.body)}`;
-      const w = wire(c.method, target, headers, body, describe, { version: c.httpVersion, expectContinue: c.expectContinue });
+      const w = wire(c.method, target, headers, body, describe, {
+        version: c.httpVersion,
+        expectContinue: c.expectContinue,
+      });
       const a = await send(w);
       // Only a signed call may succeed (a replay, a requeue status, an audit search, a webhook deleted).
       judge(w, a, c.signed ? [200, 201, 202, 204, 206] : []);
       // Nobody unauthenticated is invited to send a body, but to the unauthenticated /validate.
-      if (a.continued && !c.signed && !isValidatePath(w)) throw failure('an unsigned request was invited to send its body', w, a);
+      if (a.continued && !c.signed && !isValidatePath(w))
+        throw failure('an unsigned request was invited to send its body', w, a);
     });
   });
 });

@@ -24,7 +24,8 @@ before(async () => {
 after(async () => t.close());
 
 const if021 = (mpan?: string) => t.message({ channel: 'IF-021', sender: SDS, role: 'SDS', ...(mpan ? { mpan } : {}) });
-const blocks = (m: { payload: Json }) => m.payload as { CommonBlock: Record<string, Json>; CustomBlock: Record<string, Json[]> };
+const blocks = (m: { payload: Json }) =>
+  m.payload as { CommonBlock: Record<string, Json>; CustomBlock: Record<string, Json[]> };
 
 /** A full sample of a channel's event from a demo participant allowed to send it. */
 function messageOf(channel: string, eventCode: string): { sender: string; message: { payload: Json } } {
@@ -46,19 +47,32 @@ describe('the send API', () => {
     assert.match(bad.help!, /^CommonBlock\.M0\.MPANCore /);
     assert.match(bad.help!, SHOULD_BE);
     assert.equal(bad.transactionID, null);
-    assert.equal(await t.dip.store.messageByReference(bad.senderUniqueReference!), null, 'the rejected message is not archived');
-    for (const i of [0, 2]) assert.ok(await t.dip.store.messageByReference(r.json.messageArray[i]!.senderUniqueReference!), `message ${i} archived`);
+    assert.equal(
+      await t.dip.store.messageByReference(bad.senderUniqueReference!),
+      null,
+      'the rejected message is not archived',
+    );
+    for (const i of [0, 2])
+      assert.ok(
+        await t.dip.store.messageByReference(r.json.messageArray[i]!.senderUniqueReference!),
+        `message ${i} archived`,
+      );
   });
 
   test('a request whose every message has a bad MPAN is 400', async () => {
     const r = await t.send({ as: SDS, channel: 'IF-021', body: [if021(BAD), if021('2000056535972')] });
     assert.equal(r.status, 400);
     assert.deepEqual(codes(r), ['MSG1039', 'MSG1039']);
-    assert.match(r.json.messageArray[1]!.help!, /'2000056535972' is not a valid MPAN: its check digit \(the 13th digit\) should be 1/);
+    assert.match(
+      r.json.messageArray[1]!.help!,
+      /'2000056535972' is not a valid MPAN: its check digit \(the 13th digit\) should be 1/,
+    );
   });
 
   test('the MPAN is checked after field names are matched without regard to case, and named canonically', async () => {
-    const raw = JSON.stringify([if021(BAD)]).replace('"MPANCore"', '"mpancore"').replace('"M0"', '"m0"');
+    const raw = JSON.stringify([if021(BAD)])
+      .replace('"MPANCore"', '"mpancore"')
+      .replace('"M0"', '"m0"');
     const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
     assert.deepEqual(codes(r), ['MSG1039']);
     assert.match(r.json.messageArray[0]!.help!, /^CommonBlock\.M0\.MPANCore '1900000000015'/);
@@ -71,7 +85,11 @@ describe('the send API', () => {
     list[1]!.subsidiaryMPAN = BAD;
     const principal = messageOf('IF-019', '[RelatedAdd]');
     blocks(principal.message).CommonBlock.M1!.principalMPAN = BAD;
-    const r = await t.send({ as: related.sender, channel: 'IF-019', body: [related.message, principal.message, messageOf('IF-019', '[RelatedAdd]').message] });
+    const r = await t.send({
+      as: related.sender,
+      channel: 'IF-019',
+      body: [related.message, principal.message, messageOf('IF-019', '[RelatedAdd]').message],
+    });
     assert.equal(r.status, 207, r.text);
     assert.deepEqual(codes(r), ['MSG1039', 'MSG1039', 'MSG0000']);
     assert.match(r.json.messageArray[0]!.help!, /^CustomBlock\.B090List\[1\]\.subsidiaryMPAN '1900000000015'/);
@@ -81,7 +99,10 @@ describe('the send API', () => {
     (blocks(meter.message).CustomBlock.B907List![0]!.existingMeter as Json).linkedImportExportMPAN = BAD;
     const nested = await t.send({ as: meter.sender, channel: 'IF-002', body: [meter.message] });
     assert.deepEqual(codes(nested), ['MSG1039'], nested.text);
-    assert.match(nested.json.messageArray[0]!.help!, /^CustomBlock\.B907List\[0\]\.existingMeter\.linkedImportExportMPAN '1900000000015'/);
+    assert.match(
+      nested.json.messageArray[0]!.help!,
+      /^CustomBlock\.B907List\[0\]\.existingMeter\.linkedImportExportMPAN '1900000000015'/,
+    );
   });
 
   test('a nullable MPAN field sent null is no MPAN to check', async () => {
@@ -101,7 +122,12 @@ describe('the send API', () => {
 
 describe('/validate', () => {
   const validate = async (body: unknown) => {
-    const res = await t.dip.app.inject({ method: 'POST', url: '/validate/IF-021/ActivePower', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const res = await t.dip.app.inject({
+      method: 'POST',
+      url: '/validate/IF-021/ActivePower',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(body),
+    });
     return { status: res.statusCode, text: String(JSON.parse(res.body)) };
   };
 
@@ -111,7 +137,10 @@ describe('/validate', () => {
     (broken.payload.CommonBlock as Record<string, Json>).S1!.subText = 42;
     const r = await validate([if021(GOOD), if021(BAD), broken]);
     assert.equal(r.status, 400);
-    assert.match(r.text, /message 1: MSG1039 - CommonBlock\.M0\.MPANCore '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
+    assert.match(
+      r.text,
+      /message 1: MSG1039 - CommonBlock\.M0\.MPANCore '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/,
+    );
     assert.match(r.text, /message 2: \/CommonBlock\/S1\/subText: must be string/);
     assert.match(r.text, /message 2: MSG1039 - CommonBlock\.M0\.MPANCore '1900000000015'/);
     assert.doesNotMatch(r.text, /message 0/);
@@ -119,7 +148,13 @@ describe('/validate', () => {
 });
 
 describe('replay and requeue', () => {
-  const request = (MPAN: string | null) => ({ datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN, version: null });
+  const request = (MPAN: string | null) => ({
+    datetimeFrom: null,
+    datetimeTo: null,
+    eventCode: null,
+    MPAN,
+    version: null,
+  });
   const call = (what: 'replay' | 'requeue', MPAN: string | null) =>
     t.send({ as: SUP, channel: 'IF-021', path: `/1.1/dip-channel/IF-021/${what}/${SUP}`, body: request(MPAN) });
 
@@ -128,9 +163,16 @@ describe('replay and requeue', () => {
       const r = await call(what, BAD);
       assert.equal(r.status, 400, `${what}: ${r.text}`);
       assert.equal(r.json.messageArray[0]!.message, 'MSG1039 - Invalid MPAN', what);
-      assert.match(r.json.messageArray[0]!.help!, /MessageRequest: MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/);
+      assert.match(
+        r.json.messageArray[0]!.help!,
+        /MessageRequest: MPAN '1900000000015' is not a valid MPAN: its check digit \(the 13th digit\) should be 3/,
+      );
     }
     assert.equal((await call('replay', GOOD)).status, 200, 'a valid MPAN is searched for');
-    assert.match((await call('replay', '19000')).json.messageArray[0]!.message!, /^MSG1001/, 'the wrong shape is still a schema failure');
+    assert.match(
+      (await call('replay', '19000')).json.messageArray[0]!.message!,
+      /^MSG1001/,
+      'the wrong shape is still a schema failure',
+    );
   });
 });

@@ -61,10 +61,21 @@ for (const leaf of catalogue.leaves.values()) {
 describe('every message schema is accepted on its channel', () => {
   for (const { channel, sender, leaves } of groups.values()) {
     test(`${channel} from ${sender}: ${leaves.length} event(s), minimal and full`, async () => {
-      const sent = leaves.flatMap(({ leaf, role }) => FILLS.map((fill) => ({
-        leaf, role, fill,
-        message: t.message({ channel, eventCode: leaf.eventCode, schemaVersion: leaf.schemaVersion, sender, role, fill }),
-      })));
+      const sent = leaves.flatMap(({ leaf, role }) =>
+        FILLS.map((fill) => ({
+          leaf,
+          role,
+          fill,
+          message: t.message({
+            channel,
+            eventCode: leaf.eventCode,
+            schemaVersion: leaf.schemaVersion,
+            sender,
+            role,
+            fill,
+          }),
+        })),
+      );
       const r = await t.send({ as: sender, channel, body: sent.map((s) => s.message) });
       assert.equal(r.status, 201, r.text);
       assert.equal(r.json.messageArray.length, sent.length);
@@ -72,8 +83,16 @@ describe('every message schema is accepted on its channel', () => {
         const item = r.json.messageArray[i]!;
         const what = `${leaf.eventCode} ${leaf.schemaVersion} ${fill}`;
         assert.equal(item.message, 'MSG0000 - Success', `${what}: ${item.help}`);
-        assert.equal(item.senderUniqueReference, common(message).S1.senderUniqueReference, `${what}: items follow the request order`);
-        assert.match(item.transactionID ?? '', new RegExp(`^T-${channel}-${sender}-${role}-\\d{8}-[0-9A-F]{16}$`), what);
+        assert.equal(
+          item.senderUniqueReference,
+          common(message).S1.senderUniqueReference,
+          `${what}: items follow the request order`,
+        );
+        assert.match(
+          item.transactionID ?? '',
+          new RegExp(`^T-${channel}-${sender}-${role}-\\d{8}-[0-9A-F]{16}$`),
+          what,
+        );
         const archived = await t.dip.store.messageByReference(item.senderUniqueReference!);
         assert.ok(archived, `${what}: archived`);
         assert.equal(archived.transactionId, item.transactionID, `${what}: archived under its transaction id`);
@@ -87,15 +106,27 @@ describe('every message schema is accepted on its channel', () => {
     assert.equal(new Set(published.map((l) => l.schemaName)).size, 5);
     const schemas = createSchemaRegistry(catalogue);
     const sender = '1200000002';
-    const body = published.flatMap((leaf) => FILLS.map((fill) => {
-      const message = t.message({ channel: leaf.channel, eventCode: leaf.eventCode, schemaVersion: leaf.schemaVersion, sender, role: 'ADS', fill });
-      const verdict = checkPayload(catalogue, schemas, leaf.channel, message.payload);
-      assert.equal(verdict.kind, 'ok', `${leaf.eventCode} ${fill}: ${JSON.stringify(verdict)}`);
-      return message;
-    }));
+    const body = published.flatMap((leaf) =>
+      FILLS.map((fill) => {
+        const message = t.message({
+          channel: leaf.channel,
+          eventCode: leaf.eventCode,
+          schemaVersion: leaf.schemaVersion,
+          sender,
+          role: 'ADS',
+          fill,
+        });
+        const verdict = checkPayload(catalogue, schemas, leaf.channel, message.payload);
+        assert.equal(verdict.kind, 'ok', `${leaf.eventCode} ${fill}: ${JSON.stringify(verdict)}`);
+        return message;
+      }),
+    );
     const r = await t.send({ as: sender, channel: PUBLISHED_BY_DIP, body });
     assert.equal(r.status, 400, r.text);
-    assert.deepEqual(codes(r), body.map(() => 'MSG1010'));
+    assert.deepEqual(
+      codes(r),
+      body.map(() => 'MSG1010'),
+    );
     for (const item of r.json.messageArray) {
       assert.match(item.help ?? '', /published by the DIP itself/);
       assert.equal(item.transactionID, null);
@@ -113,7 +144,10 @@ describe('every message schema is accepted on its channel', () => {
 
 const validate = async (path: string, body: unknown): Promise<{ status: number; text: unknown }> => {
   const res = await t.dip.app.inject({
-    method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body),
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
   });
   assert.match(String(res.headers['content-type']), /^application\/json/, path);
   return { status: res.statusCode, text: JSON.parse(res.body) as unknown };
@@ -122,7 +156,9 @@ const validate = async (path: string, body: unknown): Promise<{ status: number; 
 /** A valid message for a /validate path, from a sender entitled to send its event. */
 function messageFor(path: string, fill: 'minimal' | 'full' = 'full') {
   const target = catalogue.validatePaths.get(path)!;
-  const leaf = [...catalogue.leaves.values()].find((l) => l.channel === target.channel && l.eventCode === target.eventCode)!;
+  const leaf = [...catalogue.leaves.values()].find(
+    (l) => l.channel === target.channel && l.eventCode === target.eventCode,
+  )!;
   const { sender, role } = senderFor(leaf)!;
   return t.message({ channel: target.channel, eventCode: target.eventCode, sender, role, fill });
 }
@@ -132,9 +168,13 @@ describe('/validate/{IF-xxx}/{Event}', () => {
     assert.equal(catalogue.validatePaths.size, 127);
     const failures: string[] = [];
     for (const path of catalogue.validatePaths.keys()) {
-      for (const [url, fill] of [[`/validate/${path}`, 'full'], [`/${apiVersion}/validate/${path}`, 'minimal']] as const) {
+      for (const [url, fill] of [
+        [`/validate/${path}`, 'full'],
+        [`/${apiVersion}/validate/${path}`, 'minimal'],
+      ] as const) {
         const r = await validate(url, [messageFor(path, fill)]);
-        if (r.status !== 201 || r.text !== 'Message OK') failures.push(`${url} (${fill}): ${r.status} ${JSON.stringify(r.text)}`);
+        if (r.status !== 201 || r.text !== 'Message OK')
+          failures.push(`${url} (${fill}): ${r.status} ${JSON.stringify(r.text)}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -171,15 +211,19 @@ describe('/validate/{IF-xxx}/{Event}', () => {
         ['missing block', new RegExp(`missing required property '${block}'`)],
         ['short senderTimestamp', /\/CommonBlock\/S1\/senderTimestamp: must NOT have fewer than 25 characters/],
         ['wrong-typed subText', /\/CommonBlock\/S1\/subText: must be string/],
-        ['event of another endpoint', new RegExp(`eventCode '${otherEvent.replace(/[[\]]/g, '\\$&')}' is not the event of this endpoint`)],
+        [
+          'event of another endpoint',
+          new RegExp(`eventCode '${otherEvent.replace(/[[\]]/g, '\\$&')}' is not the event of this endpoint`),
+        ],
         ['environmentTag', /environmentTag 'SIT' does not match this DIP instance, which runs as 'DEV'/],
       ];
-      for (const [name, pattern] of expected) if (!pattern.test(String(r.text))) missed.push(`${path}: ${name} not named in ${JSON.stringify(r.text)}`);
+      for (const [name, pattern] of expected)
+        if (!pattern.test(String(r.text))) missed.push(`${path}: ${name} not named in ${JSON.stringify(r.text)}`);
     }
     assert.deepEqual(missed, []);
   });
 
-  test('the DIP\'s data rules are all named for a schema-valid message, and per message of the array', async () => {
+  test("the DIP's data rules are all named for a schema-valid message, and per message of the array", async () => {
     const m = messageFor('IF-021/ActivePower');
     const c = common(m);
     c.S1.environmentTag = 'UIT';
@@ -190,8 +234,12 @@ describe('/validate/{IF-xxx}/{Event}', () => {
     assert.equal(r.status, 400);
     const text = String(r.text);
     assert.match(text, /^4 problems: /);
-    for (const p of [/message 1: MSG1000 - environmentTag 'UIT'/, /message 1: MSG1007 - senderTimestamp '2999-01-01T00:00:00\+00:00' is in the future/,
-      /message 1: MSG1012 - senderCorrelationID 'not-a-ci'/, /message 1: MSG1006 - senderUniqueReference interface part 'IF-005'/]) {
+    for (const p of [
+      /message 1: MSG1000 - environmentTag 'UIT'/,
+      /message 1: MSG1007 - senderTimestamp '2999-01-01T00:00:00\+00:00' is in the future/,
+      /message 1: MSG1012 - senderCorrelationID 'not-a-ci'/,
+      /message 1: MSG1006 - senderUniqueReference interface part 'IF-005'/,
+    ]) {
       assert.match(text, p);
     }
     assert.doesNotMatch(text, /message 0/, 'the valid first message has no problems');
@@ -199,7 +247,12 @@ describe('/validate/{IF-xxx}/{Event}', () => {
 
   test('unknown endpoints are 404; bracketed events are 404 with a hint; case does not matter', async () => {
     const m = messageFor('IF-021/ActivePower');
-    for (const path of ['/validate/IF-099/ActivePower', '/validate/IF-021/Nonsense', '/validate/IF-016/ActivePower', '/validate/IF-047/ISD']) {
+    for (const path of [
+      '/validate/IF-099/ActivePower',
+      '/validate/IF-021/Nonsense',
+      '/validate/IF-016/ActivePower',
+      '/validate/IF-047/ISD',
+    ]) {
       const r = await validate(path, [m]);
       assert.equal(r.status, 404, path);
       assert.equal(typeof r.text, 'string');

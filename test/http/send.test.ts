@@ -19,7 +19,8 @@ before(async () => {
 });
 after(async () => t.close());
 
-const if021 = (over: Record<string, unknown> = {}) => t.message({ channel: 'IF-021', sender: SDS, role: 'SDS', ...over });
+const if021 = (over: Record<string, unknown> = {}) =>
+  t.message({ channel: 'IF-021', sender: SDS, role: 'SDS', ...over });
 
 describe('accepting messages', () => {
   test('a valid batch is accepted with 201 and one StandardResponse item per message, all ten keys present', async () => {
@@ -30,14 +31,25 @@ describe('accepting messages', () => {
     assert.match(r.json.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
     r.json.messageArray.forEach((item, i) => {
       assert.deepEqual(Object.keys(item).sort(), [
-        'DIPConnectionProviderID', 'correlationID', 'help', 'message', 'recipientID', 'senderID', 'senderUniqueReference',
-        'sentTimestamp', 'serviceTicketURL', 'transactionID',
+        'DIPConnectionProviderID',
+        'correlationID',
+        'help',
+        'message',
+        'recipientID',
+        'senderID',
+        'senderUniqueReference',
+        'sentTimestamp',
+        'serviceTicketURL',
+        'transactionID',
       ]);
       assert.equal(item.message, 'MSG0000 - Success');
       assert.equal(item.help, null);
       assert.equal(item.senderID, SDS);
       assert.equal(item.correlationID, null, 'IF-021 starts no workflow');
-      assert.equal(item.senderUniqueReference, (body[i]!.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference);
+      assert.equal(
+        item.senderUniqueReference,
+        (body[i]!.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference,
+      );
       assert.match(item.transactionID!, new RegExp(`^T-IF-021-${SDS}-SDS-\\d{8}-[0-9A-F]{16}$`));
       assert.equal(item.sentTimestamp.length, 25);
     });
@@ -75,7 +87,9 @@ describe('accepting messages', () => {
     const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: text });
     assert.equal(r.status, 201, r.text);
     const archived = await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!);
-    const stored = JSON.parse(archived!.payload.toString()) as { CommonBlock: { S0: unknown; S1: { senderDIPID: string } } };
+    const stored = JSON.parse(archived!.payload.toString()) as {
+      CommonBlock: { S0: unknown; S1: { senderDIPID: string } };
+    };
     assert.deepEqual(stored.CommonBlock.S0, s0);
     assert.equal(stored.CommonBlock.S1.senderDIPID, SDS);
     const lower = JSON.stringify([if021()]).replace(/"\[ActivePower\]"/, '"[activepower]"');
@@ -84,15 +98,23 @@ describe('accepting messages', () => {
     assert.deepEqual(codes(rejected), ['MSG1001']);
   });
 
-  test('workflow channels create a correlation id; responses carry the sender\'s through', async () => {
-    const created = await t.send({ as: MSS, channel: 'IF-005', body: [t.message({ channel: 'IF-005', sender: MSS, role: 'MSS' })] });
+  test("workflow channels create a correlation id; responses carry the sender's through", async () => {
+    const created = await t.send({
+      as: MSS,
+      channel: 'IF-005',
+      body: [t.message({ channel: 'IF-005', sender: MSS, role: 'MSS' })],
+    });
     assert.equal(created.status, 201, created.text);
     const ci = created.json.messageArray[0]!.correlationID!;
     assert.match(ci, /^CI-\d{8}-[0-9a-f]{32}$/);
     const archived = await t.dip.store.messageByReference(created.json.messageArray[0]!.senderUniqueReference!);
     assert.equal(archived!.correlationId, ci);
 
-    const reply = await t.send({ as: REGS, channel: 'IF-006', body: [t.message({ channel: 'IF-006', sender: REGS, role: 'REGS', correlationId: ci })] });
+    const reply = await t.send({
+      as: REGS,
+      channel: 'IF-006',
+      body: [t.message({ channel: 'IF-006', sender: REGS, role: 'REGS', correlationId: ci })],
+    });
     assert.equal(reply.status, 201, reply.text);
     assert.equal(reply.json.messageArray[0]!.correlationID, ci, 'IF-006 copies the IF-005 correlation id');
     const copied = await t.dip.store.messageByReference(reply.json.messageArray[0]!.senderUniqueReference!);
@@ -109,7 +131,11 @@ describe('accepting messages', () => {
   });
 
   test('the primary recipient is echoed as recipientID', async () => {
-    const r = await t.send({ as: SUP, channel: 'IF-024', body: [t.message({ channel: 'IF-024', sender: SUP, role: 'SUP', primaryRecipients: [SDS] })] });
+    const r = await t.send({
+      as: SUP,
+      channel: 'IF-024',
+      body: [t.message({ channel: 'IF-024', sender: SUP, role: 'SUP', primaryRecipients: [SDS] })],
+    });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.messageArray[0]!.recipientID, SDS);
   });
@@ -125,7 +151,11 @@ describe('rejecting messages (Level 1)', () => {
     assert.match(r.json.messageArray[1]!.help!, /missing required property 'M0'/);
     assert.match(r.json.messageArray[0]!.help!, /message 1/);
     assert.equal(r.json.messageArray[0]!.transactionID, null);
-    assert.equal(await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!), null, 'nothing archived');
+    assert.equal(
+      await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!),
+      null,
+      'nothing archived',
+    );
   });
 
   test('unknown event codes and schema versions are schema failures with a hint', async () => {
@@ -137,10 +167,13 @@ describe('rejecting messages (Level 1)', () => {
     const version = if021();
     (version.payload.CommonBlock as { S0: { schemaVersion: string } }).S0.schemaVersion = '010';
     const v = await t.send({ as: SDS, channel: 'IF-021', body: [version] });
-    assert.match(v.json.messageArray[0]!.help!, /schemaVersion: "010" is not accepted for IF-021 \[ActivePower\]; send one of 011/);
+    assert.match(
+      v.json.messageArray[0]!.help!,
+      /schemaVersion: "010" is not accepted for IF-021 \[ActivePower\]; send one of 011/,
+    );
   });
 
-  test('data checks reject only the failing messages: 207 with each item\'s code', async () => {
+  test("data checks reject only the failing messages: 207 with each item's code", async () => {
     const wrongInterface = t.message({ channel: 'IF-005', sender: SDS, role: 'SDS' });
     const wrongEnv = if021({ environment: 'SIT' });
     const stranger = if021({ sender: '9999999999' });
@@ -153,7 +186,17 @@ describe('rejecting messages (Level 1)', () => {
     const body = [wrongInterface, wrongEnv, stranger, notCaller, roleNotHeld, badSur, future, badCorrelation, ok];
     const r = await t.send({ as: SDS, channel: 'IF-021', body });
     assert.equal(r.status, 207, r.text);
-    assert.deepEqual(codes(r), ['MSG1002', 'MSG1000', 'MSG1009', 'MSG1009', 'MSG1010', 'MSG1006', 'MSG1007', 'MSG1012', 'MSG0000']);
+    assert.deepEqual(codes(r), [
+      'MSG1002',
+      'MSG1000',
+      'MSG1009',
+      'MSG1009',
+      'MSG1010',
+      'MSG1006',
+      'MSG1007',
+      'MSG1012',
+      'MSG0000',
+    ]);
     const help = r.json.messageArray.map((i) => i.help ?? '');
     assert.match(help[0]!, /interfaceID 'IF-005' does not match the channel IF-021/);
     assert.match(help[1]!, /environmentTag 'SIT'.*'DEV'/);
@@ -167,9 +210,16 @@ describe('rejecting messages (Level 1)', () => {
   });
 
   test('a role not entitled to send on the channel is MSG1010', async () => {
-    const r = await t.send({ as: SUP, channel: 'IF-021', body: [t.message({ channel: 'IF-021', sender: SUP, role: 'SUP' })] });
+    const r = await t.send({
+      as: SUP,
+      channel: 'IF-021',
+      body: [t.message({ channel: 'IF-021', sender: SUP, role: 'SUP' })],
+    });
     assert.deepEqual(codes(r), ['MSG1010']);
-    assert.match(r.json.messageArray[0]!.help!, /role SUP may not send IF-021 \[ActivePower\]; senders are SDS, ADS, UMSDS/);
+    assert.match(
+      r.json.messageArray[0]!.help!,
+      /role SUP may not send IF-021 \[ActivePower\]; senders are SDS, ADS, UMSDS/,
+    );
   });
 
   test('a malformed senderTimestamp is MSG1007', async () => {
@@ -189,7 +239,11 @@ describe('rejecting messages (Level 1)', () => {
     const r = await t.send({ as: DCP, channel: 'IF-031', body: cases });
     assert.deepEqual(codes(r), ['MSG1011', 'MSG1011', 'MSG1011']);
     assert.match(r.json.messageArray[2]!.help!, /not the DIP Connection Provider of 1000000001/);
-    const own = await t.send({ as: SUP, channel: 'IF-031', body: [t.message({ channel: 'IF-031', sender: SUP, role: 'SUP', dcp: DCP })] });
+    const own = await t.send({
+      as: SUP,
+      channel: 'IF-031',
+      body: [t.message({ channel: 'IF-031', sender: SUP, role: 'SUP', dcp: DCP })],
+    });
     assert.deepEqual(codes(own), ['MSG1011'], 'a participant sending itself names no DCP');
   });
 
@@ -206,7 +260,11 @@ describe('rejecting messages (Level 1)', () => {
   });
 
   test('IF-016 is published by the DIP only', async () => {
-    const r = await t.send({ as: '1200000002', channel: 'IF-016', body: [t.message({ channel: 'IF-016', sender: '1200000002', role: 'ADS' })] });
+    const r = await t.send({
+      as: '1200000002',
+      channel: 'IF-016',
+      body: [t.message({ channel: 'IF-016', sender: '1200000002', role: 'ADS' })],
+    });
     assert.deepEqual(codes(r), ['MSG1010']);
     assert.match(r.json.messageArray[0]!.help!, /published by the DIP itself/);
   });
@@ -224,7 +282,12 @@ describe('refusing requests', () => {
     const noPayload = await t.send({ as: SDS, channel: 'IF-021', body: [if021(), { message: {} }, 'x'] });
     assert.equal(noPayload.status, 400);
     assert.deepEqual(codes(noPayload), ['MSG1000', 'MSG1001', 'MSG1001']);
-    const brokenItem = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[${JSON.stringify(if021())}, {"payload": tru}]` });
+    const brokenItem = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: null,
+      raw: `[${JSON.stringify(if021())}, {"payload": tru}]`,
+    });
     assert.deepEqual(codes(brokenItem), ['MSG1000', 'MSG1001']);
     assert.match(brokenItem.json.messageArray[1]!.help!, /message 1 is not valid JSON/);
   });
@@ -253,19 +316,44 @@ describe('refusing requests', () => {
       assert.equal(r.status, 401, h);
       assert.match(r.json.messageArray[0]!.help!, new RegExp(h));
     }
-    const hash = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], headers: { 'X-DIP-Content-Hash': 'AAAA' } });
+    const hash = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: [if021()],
+      headers: { 'X-DIP-Content-Hash': 'AAAA' },
+    });
     assert.equal(hash.status, 401);
     assert.match(hash.json.messageArray[0]!.help!, /Content-Hash/);
-    const otherUrl = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], signedUrl: 'http://localhost:80/1.1/dip-channel/IF-005' });
+    const otherUrl = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: [if021()],
+      signedUrl: 'http://localhost:80/1.1/dip-channel/IF-005',
+    });
     assert.equal(otherUrl.status, 401);
-    assert.match(otherUrl.json.messageArray[0]!.help!, /does not verify.*http:\/\/localhost:80\/1\.1\/dip-channel\/if-021/);
-    const otherKey = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], key: t.pki.participants[SUP]!.privateKeyPem });
+    assert.match(
+      otherUrl.json.messageArray[0]!.help!,
+      /does not verify.*http:\/\/localhost:80\/1\.1\/dip-channel\/if-021/,
+    );
+    const otherKey = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: [if021()],
+      key: t.pki.participants[SUP]!.privateKeyPem,
+    });
     assert.equal(otherKey.status, 401);
   });
 
   test('certificates: expired MSG1014, foreign issuer MSG1013, unregistered and not yet valid 401', async () => {
     const as = (c: { certificatePem: string; privateKeyPem: string }) =>
-      t.send({ as: SUP, channel: 'IF-024', body: [t.message({ channel: 'IF-024', sender: SUP, role: 'SUP' })], cert: c.certificatePem, key: c.privateKeyPem, apiKey: null });
+      t.send({
+        as: SUP,
+        channel: 'IF-024',
+        body: [t.message({ channel: 'IF-024', sender: SUP, role: 'SUP' })],
+        cert: c.certificatePem,
+        key: c.privateKeyPem,
+        apiKey: null,
+      });
     const expired = await as(t.pki.expired);
     assert.equal(expired.status, 401);
     assert.deepEqual(codes(expired), ['MSG1014']);
@@ -283,7 +371,12 @@ describe('refusing requests', () => {
   });
 
   test('a signature date outside the skew window is 401', async () => {
-    const old = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], date: new Date(Date.now() - 3_600_000).toISOString() });
+    const old = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: [if021()],
+      date: new Date(Date.now() - 3_600_000).toISOString(),
+    });
     assert.equal(old.status, 401);
     assert.match(old.json.messageArray[0]!.help!, /not within 300 s/);
   });
@@ -301,7 +394,12 @@ describe('refusing requests', () => {
   test('the older X-DIP-Certificate header and CRLF certificates are accepted', async () => {
     const legacy = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], legacyCertificateHeader: true });
     assert.equal(legacy.status, 201);
-    const crlf = await t.send({ as: SDS, channel: 'IF-021', body: [if021()], cert: t.pki.participants[SDS]!.certificatePem.replace(/\n/g, '\r\n') });
+    const crlf = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: [if021()],
+      cert: t.pki.participants[SDS]!.certificatePem.replace(/\n/g, '\r\n'),
+    });
     assert.equal(crlf.status, 201);
   });
 
@@ -310,14 +408,28 @@ describe('refusing requests', () => {
     const body = JSON.stringify([if021()]);
     const url = `${t.origin}/1.1/dip-channel/IF-021`;
     const own = t.pki.participants[SDS]!;
-    const signed = participantSignature({ method: 'POST', url, body, keyPem: own.privateKeyPem, certPem: own.certificatePem });
+    const signed = participantSignature({
+      method: 'POST',
+      url,
+      body,
+      keyPem: own.privateKeyPem,
+      certPem: own.certificatePem,
+    });
     for (const name of ['X-DIP-Signature', 'X-DIP-Signature-Certificate', 'X-API-Key']) {
       const first = name === 'X-API-Key' ? t.apiKeys[SDS]! : signed[name]!;
-      const headers: Record<string, string | string[]> = { 'content-type': 'application/json', 'x-api-key': t.apiKeys[SDS]!, ...signed, [name]: [first, 'AAAA'] };
+      const headers: Record<string, string | string[]> = {
+        'content-type': 'application/json',
+        'x-api-key': t.apiKeys[SDS]!,
+        ...signed,
+        [name]: [first, 'AAAA'],
+      };
       const r = await new Promise<{ status: number; json: StandardResponse }>((resolve, reject) => {
         const req = request(url, { method: 'POST', headers, agent: false }, (res) => {
           let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as StandardResponse }));
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (text += c))
+            .on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as StandardResponse }));
         });
         req.on('error', reject).end(body);
       });
@@ -328,7 +440,13 @@ describe('refusing requests', () => {
 
   test('a signature that is not standard base64 is 401, though its base64 decodes to the right bytes', async () => {
     const body = [if021()];
-    const signed = participantSignature({ method: 'POST', url: 'http://localhost:80/1.1/dip-channel/IF-021', body: JSON.stringify(body), keyPem: t.pki.participants[SDS]!.privateKeyPem, certPem: t.pki.participants[SDS]!.certificatePem });
+    const signed = participantSignature({
+      method: 'POST',
+      url: 'http://localhost:80/1.1/dip-channel/IF-021',
+      body: JSON.stringify(body),
+      keyPem: t.pki.participants[SDS]!.privateKeyPem,
+      certPem: t.pki.participants[SDS]!.certificatePem,
+    });
     const sig = signed['X-DIP-Signature']!;
     for (const altered of [`${sig}AAAA`, `${sig.slice(0, 10)}\u00e9${sig.slice(10)}`]) {
       const r = await t.send({ as: SDS, channel: 'IF-021', body, headers: { ...signed, 'X-DIP-Signature': altered } });
@@ -360,9 +478,12 @@ describe('other methods and paths', () => {
 
   test('replay, requeue, requeue status and audit paths answer a wrong method with 405 and Allow', async () => {
     for (const [method, url, allow] of [
-      ['GET', `/1.1/dip-channel/IF-021/replay/${SUP}`, 'POST'], ['PUT', `/1.1/statusmessage/requeue/${SUP}`, 'POST'],
-      ['POST', `/1.1/dip-channel/IF-021/requeueStatus/${SUP}`, 'GET'], ['DELETE', '/1.1/audit/messages', 'GET'],
-      ['POST', '/1.1/audit/messages/T-IF-021-1200000001-SDS-20261128-0000000000000001', 'GET'], ['PATCH', '/1.1/audit/calls', 'GET'],
+      ['GET', `/1.1/dip-channel/IF-021/replay/${SUP}`, 'POST'],
+      ['PUT', `/1.1/statusmessage/requeue/${SUP}`, 'POST'],
+      ['POST', `/1.1/dip-channel/IF-021/requeueStatus/${SUP}`, 'GET'],
+      ['DELETE', '/1.1/audit/messages', 'GET'],
+      ['POST', '/1.1/audit/messages/T-IF-021-1200000001-SDS-20261128-0000000000000001', 'GET'],
+      ['PATCH', '/1.1/audit/calls', 'GET'],
     ] as const) {
       const r = await t.dip.app.inject({ method, url });
       assert.equal(r.statusCode, 405, `${method} ${url}`);
@@ -376,7 +497,12 @@ describe('input a careless or hostile client might send', () => {
   test('a repeated field name, inside the payload or of payload itself, is a schema failure: the archive never holds what was not validated', async () => {
     const m = if021();
     const text = JSON.stringify(m.payload);
-    const repeatedPayload = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[{"payload":{"evil":1},"payload":${text}}]` });
+    const repeatedPayload = await t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: null,
+      raw: `[{"payload":{"evil":1},"payload":${text}}]`,
+    });
     assert.equal(repeatedPayload.status, 400);
     assert.deepEqual(codes(repeatedPayload), ['MSG1001']);
     assert.match(repeatedPayload.json.messageArray[0]!.help!, /repeated/);
@@ -392,7 +518,9 @@ describe('input a careless or hostile client might send', () => {
     const raw = JSON.stringify([m]).replace('"interfaceID"', '"INTERFACEID"').replace('"MPANCore"', '"mpancore"');
     const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
     assert.equal(r.status, 201, r.text);
-    const stored = (await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!))!.payload.toString();
+    const stored = (await t.dip.store.messageByReference(
+      r.json.messageArray[0]!.senderUniqueReference!,
+    ))!.payload.toString();
     assert.ok(!stored.includes('INTERFACEID') && !stored.includes('mpancore'), stored.slice(0, 200));
     assert.deepEqual(JSON.parse(stored), m.payload);
   });
@@ -402,7 +530,10 @@ describe('input a careless or hostile client might send', () => {
     const pretty = JSON.stringify(m.payload, null, 2);
     const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw: `[ { "payload" : ${pretty} } ]` });
     assert.equal(r.status, 201, r.text);
-    assert.equal((await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!))!.payload.toString(), pretty);
+    assert.equal(
+      (await t.dip.store.messageByReference(r.json.messageArray[0]!.senderUniqueReference!))!.payload.toString(),
+      pretty,
+    );
   });
 
   test('numbers beyond what JSON can carry are refused', async () => {
@@ -417,12 +548,20 @@ describe('input a careless or hostile client might send', () => {
   test('JSON nested hundreds of thousands of levels deep is 400 MSG1001, on the send API and /validate alike, not a 500', async () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
     const text = JSON.stringify([if021()]);
-    for (const raw of [text.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`), `[{"payload":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`]) {
+    for (const raw of [
+      text.replace('"CommonBlock":', `"deep":${deep},"CommonBlock":`),
+      `[{"payload":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]`,
+    ]) {
       const r = await t.send({ as: SDS, channel: 'IF-021', body: null, raw });
       assert.equal(r.status, 400, r.text.slice(0, 300));
       assert.deepEqual(codes(r), ['MSG1001']);
       assert.match(r.json.messageArray[0]!.help!, /nested more than 64 levels deep/);
-      const v = await t.dip.app.inject({ method: 'POST', url: '/validate/IF-021/ActivePower', payload: raw, headers: { 'content-type': 'application/json' } });
+      const v = await t.dip.app.inject({
+        method: 'POST',
+        url: '/validate/IF-021/ActivePower',
+        payload: raw,
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(v.statusCode, 400);
       assert.match(v.json() as string, /nested more than 64 levels deep/);
     }

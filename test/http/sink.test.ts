@@ -30,7 +30,10 @@ after(async () => {
 });
 
 const SUP = '1000000001';
-const MPO = JSON.stringify({ dipId: SUP, role: 'SUP', name: 'Démo Supplier One' }).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const MPO = JSON.stringify({ dipId: SUP, role: 'SUP', name: 'Démo Supplier One' }).replace(
+  /[\u0080-\uffff]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+);
 
 async function sink(o: SinkOptions = {}): Promise<Sink> {
   const s = await startSink({ trustedCa: [pki.ca.certificatePem], ...o });
@@ -43,8 +46,24 @@ function message(i: number, channel = 'IF-021'): { payload: Record<string, unkno
     payload: {
       CommonBlock: {
         S0: { interfaceID: channel, schemaVersion: '011', eventCode: '[ActivePower]' },
-        S1: { environmentTag: 'DEV', subText: null, senderUniqueReference: `S-${channel}-1200000001-SDS-20260101-a${i}`, senderTimestamp: '2026-01-01T00:00:00+00:00', senderDIPID: '1200000001', senderRoleID: 'SDS', senderCorrelationID: null, DIPConnectionProviderID: null },
-        D0: { transactionID: `T-${channel}-1200000001-SDS-20260101-${String(i).padStart(16, '0')}`, transactionTimestamp: '2026-01-01T00:00:01+00:00', publicationID: `PUB-${channel.slice(3)}`, initialCorrelationID: i % 2 ? `CI-${i}` : null, replayIndicator: false, serviceTicketURL: null },
+        S1: {
+          environmentTag: 'DEV',
+          subText: null,
+          senderUniqueReference: `S-${channel}-1200000001-SDS-20260101-a${i}`,
+          senderTimestamp: '2026-01-01T00:00:00+00:00',
+          senderDIPID: '1200000001',
+          senderRoleID: 'SDS',
+          senderCorrelationID: null,
+          DIPConnectionProviderID: null,
+        },
+        D0: {
+          transactionID: `T-${channel}-1200000001-SDS-20260101-${String(i).padStart(16, '0')}`,
+          transactionTimestamp: '2026-01-01T00:00:01+00:00',
+          publicationID: `PUB-${channel.slice(3)}`,
+          initialCorrelationID: i % 2 ? `CI-${i}` : null,
+          replayIndicator: false,
+          serviceTicketURL: null,
+        },
       },
       CustomBlock: { B900: { n: i } },
     },
@@ -52,8 +71,16 @@ function message(i: number, channel = 'IF-021'): { payload: Record<string, unkno
 }
 
 const statusItem = (i: number) => ({
-  transactionID: `T-IF-021-1200000001-SDS-20260101-${i}`, senderUniqueReference: null, correlationID: null, sentTimestamp: '2026-01-01T00:00:00+00:00',
-  senderID: '1100000001', recipientID: SUP, DIPConnectionProviderID: null, message: 'MSG1030 - Msg Addressing / Routing Error', help: null, serviceTicketURL: null,
+  transactionID: `T-IF-021-1200000001-SDS-20260101-${i}`,
+  senderUniqueReference: null,
+  correlationID: null,
+  sentTimestamp: '2026-01-01T00:00:00+00:00',
+  senderID: '1100000001',
+  recipientID: SUP,
+  DIPConnectionProviderID: null,
+  message: 'MSG1030 - Msg Addressing / Routing Error',
+  help: null,
+  serviceTicketURL: null,
 });
 
 interface Post {
@@ -66,14 +93,33 @@ interface Post {
   dispatcher?: Agent;
 }
 
-async function post(s: Sink, body: unknown, o: Post = {}): Promise<{ status: number; json: StandardResponse; headers: Record<string, unknown> }> {
+async function post(
+  s: Sink,
+  body: unknown,
+  o: Post = {},
+): Promise<{ status: number; json: StandardResponse; headers: Record<string, unknown> }> {
   const url = `${s.url}${o.path ?? '/sup/IF-021'}`;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const signer = o.signer === undefined ? pki.server : o.signer;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-dip-mpo': MPO };
-  if (signer) Object.assign(headers, participantSignature({ method: 'POST', url: o.signedUrl ?? url, body: text, keyPem: signer.privateKeyPem, certPem: signer.certificatePem }));
+  if (signer)
+    Object.assign(
+      headers,
+      participantSignature({
+        method: 'POST',
+        url: o.signedUrl ?? url,
+        body: text,
+        keyPem: signer.privateKeyPem,
+        certPem: signer.certificatePem,
+      }),
+    );
   o.tamper?.(headers);
-  const res = await request(url, { method: 'POST', headers, body: text, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) });
+  const res = await request(url, {
+    method: 'POST',
+    headers,
+    body: text,
+    ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
+  });
   return { status: res.statusCode, json: (await res.body.json()) as StandardResponse, headers: res.headers };
 }
 
@@ -85,7 +131,10 @@ describe('accepting', () => {
     const batch = [message(1), message(2), message(3)];
     const r = await post(s, batch);
     assert.equal(r.status, 201);
-    assert.deepEqual(r.json.messageArray.map((m) => m.transactionID), batch.map((m) => (m.payload.CommonBlock as { D0: { transactionID: string } }).D0.transactionID));
+    assert.deepEqual(
+      r.json.messageArray.map((m) => m.transactionID),
+      batch.map((m) => (m.payload.CommonBlock as { D0: { transactionID: string } }).D0.transactionID),
+    );
     const first = r.json.messageArray[0]!;
     assert.equal(first.message, 'RCP0000 - Message Success');
     assert.equal(first.senderID, SUP, 'the sink answers as the recipient named by X-DIP-MPO');
@@ -94,7 +143,18 @@ describe('accepting', () => {
     assert.equal(first.correlationID, 'CI-1');
     assert.equal(r.json.messageArray[1]!.correlationID, null);
     assert.match(first.sentTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
-    assert.deepEqual(Object.keys(first).sort(), ['DIPConnectionProviderID', 'correlationID', 'help', 'message', 'recipientID', 'senderID', 'senderUniqueReference', 'sentTimestamp', 'serviceTicketURL', 'transactionID']);
+    assert.deepEqual(Object.keys(first).sort(), [
+      'DIPConnectionProviderID',
+      'correlationID',
+      'help',
+      'message',
+      'recipientID',
+      'senderID',
+      'senderUniqueReference',
+      'sentTimestamp',
+      'serviceTicketURL',
+      'transactionID',
+    ]);
     await post(s, [message(4)], { path: '/other/IF-021?x=1' });
     assert.deepEqual(s.messages(), [...batch, message(4)]);
     const [call, second] = s.calls();
@@ -111,10 +171,13 @@ describe('accepting', () => {
     const s = await sink();
     const r = await post(s, [statusItem(1), statusItem(2)], { path: '/status' });
     assert.equal(r.status, 201);
-    assert.deepEqual(r.json.messageArray.map((m) => [m.transactionID, m.message, m.recipientID]), [
-      ['T-IF-021-1200000001-SDS-20260101-1', 'RCP0000 - Message Success', '1100000001'],
-      ['T-IF-021-1200000001-SDS-20260101-2', 'RCP0000 - Message Success', '1100000001'],
-    ]);
+    assert.deepEqual(
+      r.json.messageArray.map((m) => [m.transactionID, m.message, m.recipientID]),
+      [
+        ['T-IF-021-1200000001-SDS-20260101-1', 'RCP0000 - Message Success', '1100000001'],
+        ['T-IF-021-1200000001-SDS-20260101-2', 'RCP0000 - Message Success', '1100000001'],
+      ],
+    );
     assert.deepEqual(s.statuses(), [statusItem(1), statusItem(2)]);
     assert.deepEqual(s.messages(), []);
     assert.equal(s.calls()[0]!.kind, 'status');
@@ -124,16 +187,26 @@ describe('accepting', () => {
     const out = join(dir, 'received.jsonl');
     const s = await sink({ out });
     await post(s, [message(1), message(2)]);
-    await post(s, [message(3)], { tamper: (h) => { h['X-DIP-Content-Hash'] = 'AAAA'; } });
+    await post(s, [message(3)], {
+      tamper: (h) => {
+        h['X-DIP-Content-Hash'] = 'AAAA';
+      },
+    });
     await post(s, [statusItem(7)], { path: '/status' });
-    const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 3);
     assert.deepEqual(Object.keys(lines[0]!), ['receivedAt', 'path', 'kind', 'mpo', 'transactionID', 'item']);
-    assert.deepEqual(lines.map((l) => [l.kind, l.path, l.transactionID]), [
-      ['messages', '/sup/IF-021', 'T-IF-021-1200000001-SDS-20260101-0000000000000001'],
-      ['messages', '/sup/IF-021', 'T-IF-021-1200000001-SDS-20260101-0000000000000002'],
-      ['status', '/status', 'T-IF-021-1200000001-SDS-20260101-7'],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.kind, l.path, l.transactionID]),
+      [
+        ['messages', '/sup/IF-021', 'T-IF-021-1200000001-SDS-20260101-0000000000000001'],
+        ['messages', '/sup/IF-021', 'T-IF-021-1200000001-SDS-20260101-0000000000000002'],
+        ['status', '/status', 'T-IF-021-1200000001-SDS-20260101-7'],
+      ],
+    );
     assert.deepEqual(lines[0]!.item, message(1));
     assert.deepEqual(lines[2]!.item, statusItem(7));
     assert.deepEqual(lines[0]!.mpo, { dipId: SUP, role: 'SUP', name: 'Démo Supplier One' });
@@ -172,17 +245,29 @@ describe('accepting', () => {
     const ruled = [await sink({ behaviour: rule }), await sink({ lean: true, behaviour: rule })];
     const batch = [message(1), message(2), message(3, 'IF-019')];
     const answers = await Promise.all([full, lean].map((s) => post(s, batch)));
-    assert.deepEqual(answers.map((a) => a.status), [201, 201]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [201, 201],
+    );
     const sansTime = (a: { json: StandardResponse }) => a.json.messageArray.map(({ sentTimestamp: _, ...m }) => m);
     assert.deepEqual(sansTime(answers[1]!), sansTime(answers[0]!));
     const call = lean.calls()[0]!;
     assert.deepEqual(call.items, []);
     assert.equal(call.itemCount, 3);
-    assert.deepEqual(call.facts.map((f) => f.sur), batch.map((m) => (m.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference));
+    assert.deepEqual(
+      call.facts.map((f) => f.sur),
+      batch.map((m) => (m.payload.CommonBlock as { S1: { senderUniqueReference: string } }).S1.senderUniqueReference),
+    );
     assert.equal(call.channel, 'IF-021,IF-019');
     const partial = await Promise.all(ruled.map((s) => post(s, batch)));
-    assert.deepEqual(partial.map((a) => a.status), [207, 207]);
-    assert.deepEqual(partial.map(codes), [['RCP0000', 'RCP1061', 'RCP0000'], ['RCP0000', 'RCP1061', 'RCP0000']]);
+    assert.deepEqual(
+      partial.map((a) => a.status),
+      [207, 207],
+    );
+    assert.deepEqual(partial.map(codes), [
+      ['RCP0000', 'RCP1061', 'RCP0000'],
+      ['RCP0000', 'RCP1061', 'RCP0000'],
+    ]);
     const statuses = await post(lean, [statusItem(1)], { path: '/status' });
     assert.equal(statuses.status, 201);
     assert.equal(statuses.json.messageArray[0]!.recipientID, '1100000001');
@@ -201,17 +286,60 @@ describe('refusing', () => {
 
   test('401 RCP9999 for a wrong hash, a wrong signature, an untrusted or expired certificate, missing headers', async () => {
     const s = await sink();
-    await refused(s, { tamper: (h) => { h['X-DIP-Content-Hash'] = 'AAAA'; } }, /X-DIP-Content-Hash AAAA is not base64\(SHA-256\)/);
-    await refused(s, { signedUrl: `${s.url}/sup/IF-022` }, /X-DIP-Signature does not verify .* over "POST;http:\/\/127\.0\.0\.1:\d+\/sup\/if-021;/);
-    await refused(s, { tamper: (h) => { h['X-DIP-Signature-Date'] = '2020-01-01T00:00:00.000Z'; } }, /does not verify/);
+    await refused(
+      s,
+      {
+        tamper: (h) => {
+          h['X-DIP-Content-Hash'] = 'AAAA';
+        },
+      },
+      /X-DIP-Content-Hash AAAA is not base64\(SHA-256\)/,
+    );
+    await refused(
+      s,
+      { signedUrl: `${s.url}/sup/IF-022` },
+      /X-DIP-Signature does not verify .* over "POST;http:\/\/127\.0\.0\.1:\d+\/sup\/if-021;/,
+    );
+    await refused(
+      s,
+      {
+        tamper: (h) => {
+          h['X-DIP-Signature-Date'] = '2020-01-01T00:00:00.000Z';
+        },
+      },
+      /does not verify/,
+    );
     await refused(s, { signer: pki.untrusted }, /does not chain to a trusted CA/);
     await refused(s, { signer: pki.expired }, /certificate is expired/);
     await refused(s, { signer: pki.notYetValid }, /certificate is not-yet-valid/);
-    await refused(s, { signer: null }, /missing header\(s\): X-DIP-Signature-Date, X-DIP-Content-Hash, X-DIP-Signature-Certificate, X-DIP-Signature/);
-    await refused(s, { tamper: (h) => { delete h['X-DIP-Signature']; } }, /missing header\(s\): X-DIP-Signature$/);
-    await refused(s, { tamper: (h) => { h['X-DIP-Signature-Certificate'] = 'bm90IGEgY2VydA=='; } }, /not base64 of a PEM/);
+    await refused(
+      s,
+      { signer: null },
+      /missing header\(s\): X-DIP-Signature-Date, X-DIP-Content-Hash, X-DIP-Signature-Certificate, X-DIP-Signature/,
+    );
+    await refused(
+      s,
+      {
+        tamper: (h) => {
+          delete h['X-DIP-Signature'];
+        },
+      },
+      /missing header\(s\): X-DIP-Signature$/,
+    );
+    await refused(
+      s,
+      {
+        tamper: (h) => {
+          h['X-DIP-Signature-Certificate'] = 'bm90IGEgY2VydA==';
+        },
+      },
+      /not base64 of a PEM/,
+    );
     assert.deepEqual(s.messages(), []);
-    assert.deepEqual(s.calls().map((c) => c.status), Array(9).fill(401));
+    assert.deepEqual(
+      s.calls().map((c) => c.status),
+      Array(9).fill(401),
+    );
     assert.equal(s.calls()[0]!.items.length, 1, 'what a refused call carried is still recorded');
   });
 
@@ -259,7 +387,10 @@ describe('behaviours', () => {
     s.setBehaviour({ failWith: { status: 503, times: 2, retryAfterSeconds: 7 } });
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await post(s, [message(i)]));
-    assert.deepEqual(answers.map((a) => a.status), [503, 503, 201]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [503, 503, 201],
+    );
     assert.equal(answers[0]!.headers['retry-after'], '7');
     assert.deepEqual(s.messages(), [message(2)]);
   });
@@ -281,7 +412,10 @@ describe('behaviours', () => {
     assert.equal(all.status, 400);
     assert.deepEqual(codes(all), ['RCP1002', 'RCP1002']);
     assert.deepEqual(s.messages(), [message(1), message(3), message(4), message(6)]);
-    assert.deepEqual(s.calls().map((c) => c.rejected), [1, 1, 1, 2]);
+    assert.deepEqual(
+      s.calls().map((c) => c.rejected),
+      [1, 1, 1, 2],
+    );
   });
 
   test('delayMs holds the answer (the call counts as in flight meanwhile); hangUp drops the connection and stores nothing', async () => {
@@ -306,14 +440,30 @@ describe('behaviours', () => {
     await post(s, [message(1), message(2)]);
     await post(s, [message(3)]);
     await waiting;
-    await assert.rejects(s.waitFor((x) => x.messages().length >= 10, 100), /not satisfied within 100 ms; saw 2 call\(s\) \(201×2\), 3 accepted message\(s\)/);
+    await assert.rejects(
+      s.waitFor((x) => x.messages().length >= 10, 100),
+      /not satisfied within 100 ms; saw 2 call\(s\) \(201×2\), 3 accepted message\(s\)/,
+    );
   });
 
   test('HTTPS with a required client certificate: 403 without one, accepted with one', async () => {
-    const s = await sink({ tls: { key: pki.server.privateKeyPem, cert: pki.server.certificatePem, ca: pki.ca.certificatePem, requestCert: true } });
+    const s = await sink({
+      tls: {
+        key: pki.server.privateKeyPem,
+        cert: pki.server.certificatePem,
+        ca: pki.ca.certificatePem,
+        requestCert: true,
+      },
+    });
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const anonymous = new Agent({ connect: { ca: pki.ca.certificatePem } });
-    const mutual = new Agent({ connect: { ca: pki.ca.certificatePem, key: pki.participants[SUP]!.privateKeyPem, cert: pki.participants[SUP]!.certificatePem } });
+    const mutual = new Agent({
+      connect: {
+        ca: pki.ca.certificatePem,
+        key: pki.participants[SUP]!.privateKeyPem,
+        cert: pki.participants[SUP]!.certificatePem,
+      },
+    });
     try {
       assert.equal((await post(s, [message(1)], { dispatcher: anonymous })).status, 403);
       assert.equal((await post(s, [message(1)], { dispatcher: mutual })).status, 201);
@@ -327,14 +477,40 @@ describe('behaviours', () => {
 describe('opendip sink', () => {
   test('flags map onto sink options, and contradictions are refused', () => {
     const read = (f: string) => `PEM of ${f}`;
-    const o = sinkOptionsFromFlags({ port: '8099', failStatus: '503', failTimes: '2', retryAfter: '5', delayMs: '10', reject: 'RCP1001', rejectEvery: '3', verify: false, trustedCa: 'ca.pem', out: 'o.jsonl' }, read);
-    assert.deepEqual(o.behaviour, { failWith: { status: 503, times: 2, retryAfterSeconds: 5 }, delayMs: 10, reject: { code: 'RCP1001', every: 3 } });
+    const o = sinkOptionsFromFlags(
+      {
+        port: '8099',
+        failStatus: '503',
+        failTimes: '2',
+        retryAfter: '5',
+        delayMs: '10',
+        reject: 'RCP1001',
+        rejectEvery: '3',
+        verify: false,
+        trustedCa: 'ca.pem',
+        out: 'o.jsonl',
+      },
+      read,
+    );
+    assert.deepEqual(o.behaviour, {
+      failWith: { status: 503, times: 2, retryAfterSeconds: 5 },
+      delayMs: 10,
+      reject: { code: 'RCP1001', every: 3 },
+    });
     assert.equal(o.port, 8099);
     assert.equal(o.verifySignature, false);
     assert.deepEqual(o.trustedCa, ['PEM of ca.pem']);
     assert.equal(o.out, 'o.jsonl');
-    assert.deepEqual(sinkOptionsFromFlags({ reject: 'REG1020', rejectMatch: 'a\\d' }, read).behaviour?.reject, { code: 'REG1020', match: /a\d/ });
-    assert.deepEqual(sinkOptionsFromFlags({ tlsCert: 'c', tlsKey: 'k', tlsClientCa: 'ca' }, read).tls, { cert: 'PEM of c', key: 'PEM of k', ca: 'PEM of ca', requestCert: true });
+    assert.deepEqual(sinkOptionsFromFlags({ reject: 'REG1020', rejectMatch: 'a\\d' }, read).behaviour?.reject, {
+      code: 'REG1020',
+      match: /a\d/,
+    });
+    assert.deepEqual(sinkOptionsFromFlags({ tlsCert: 'c', tlsKey: 'k', tlsClientCa: 'ca' }, read).tls, {
+      cert: 'PEM of c',
+      key: 'PEM of k',
+      ca: 'PEM of ca',
+      requestCert: true,
+    });
     for (const [flags, error] of [
       [{ failTimes: '2' }, /need --fail-status/],
       [{ failStatus: '99' }, /--fail-status must be a whole number from 100 to 599/],
@@ -344,18 +520,48 @@ describe('opendip sink', () => {
       [{ reject: 'RCP1001', rejectMatch: '(' }, /--reject-match/],
       [{ tlsCert: 'c' }, /go together/],
       [{ port: '70000' }, /--port/],
-    ] as const) assert.throws(() => sinkOptionsFromFlags(flags, read), error);
+    ] as const)
+      assert.throws(() => sinkOptionsFromFlags(flags, read), error);
   });
 
   test('--help documents every option', () => {
     const program = new Command().exitOverride();
     registerSink(program);
     let help = '';
-    program.configureOutput({ writeOut: (t) => { help += t; } });
+    program.configureOutput({
+      writeOut: (t) => {
+        help += t;
+      },
+    });
     const sinkCommand = program.commands.find((c) => c.name() === 'sink')!;
-    sinkCommand.exitOverride().configureOutput({ writeOut: (t) => { help += t; } });
-    assert.throws(() => program.parse(['sink', '--help'], { from: 'user' }), (e: unknown) => e instanceof CommanderError && e.exitCode === 0);
-    for (const flag of ['--port', '--host', '--out', '--trusted-ca', '--no-verify', '--max-skew', '--fail-status', '--fail-times', '--retry-after', '--delay-ms', '--reject', '--reject-every', '--reject-match', '--hang-up', '--tls-cert', '--tls-key', '--tls-client-ca']) {
+    sinkCommand.exitOverride().configureOutput({
+      writeOut: (t) => {
+        help += t;
+      },
+    });
+    assert.throws(
+      () => program.parse(['sink', '--help'], { from: 'user' }),
+      (e: unknown) => e instanceof CommanderError && e.exitCode === 0,
+    );
+    for (const flag of [
+      '--port',
+      '--host',
+      '--out',
+      '--trusted-ca',
+      '--no-verify',
+      '--max-skew',
+      '--fail-status',
+      '--fail-times',
+      '--retry-after',
+      '--delay-ms',
+      '--reject',
+      '--reject-every',
+      '--reject-match',
+      '--hang-up',
+      '--tls-cert',
+      '--tls-key',
+      '--tls-client-ca',
+    ]) {
       assert.ok(help.includes(flag), `${flag} in --help`);
     }
   });
@@ -364,19 +570,29 @@ describe('opendip sink', () => {
     const cli = new URL('../../src/cli/sink.js', import.meta.url).href;
     const script = `import { Command } from 'commander'; const { registerSink } = await import(${JSON.stringify(cli)});
       const p = new Command('opendip'); registerSink(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'sink', '--port', '0', '--reject', 'RCP1001', '--reject-every', '2'], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', script, 'sink', '--port', '0', '--reject', 'RCP1001', '--reject-every', '2'],
+      { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       let output = '';
-      const seen = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
-        const look = () => {
-          const m = output.match(pattern);
-          if (m) resolve(m);
-        };
-        child.stdout.on('data', (d: Buffer) => { output += d.toString(); look(); });
-        child.once('exit', (code) => reject(new Error(`sink exited ${code}: ${output}`)));
-        look();
-      });
-      const [, url] = await seen(/listening on (http:\/\/127\.0\.0\.1:\d+) \(any path\); signatures checked \(certificate chain not checked\)/);
+      const seen = (pattern: RegExp) =>
+        new Promise<RegExpMatchArray>((resolve, reject) => {
+          const look = () => {
+            const m = output.match(pattern);
+            if (m) resolve(m);
+          };
+          child.stdout.on('data', (d: Buffer) => {
+            output += d.toString();
+            look();
+          });
+          child.once('exit', (code) => reject(new Error(`sink exited ${code}: ${output}`)));
+          look();
+        });
+      const [, url] = await seen(
+        /listening on (http:\/\/127\.0\.0\.1:\d+) \(any path\); signatures checked \(certificate chain not checked\)/,
+      );
       const fake = { url: url!, calls: () => [] } as unknown as Sink;
       assert.equal((await post(fake, [message(1), message(2)], { path: '/ds/IF-021' })).status, 207);
       const [line] = await seen(/\n(.*IF-021.*)\n/);
@@ -387,7 +603,22 @@ describe('opendip sink', () => {
   });
 
   test('log lines say why a call was refused', () => {
-    const line = formatCall({ at: 0, path: '/p', headers: {}, mpo: null, kind: 'status', items: [], facts: [], itemCount: 3, channel: null, status: 401, rejected: 0, problem: 'message signature invalid: x', clientCertificate: null, response: null });
+    const line = formatCall({
+      at: 0,
+      path: '/p',
+      headers: {},
+      mpo: null,
+      kind: 'status',
+      items: [],
+      facts: [],
+      itemCount: 3,
+      channel: null,
+      status: 401,
+      rejected: 0,
+      problem: 'message signature invalid: x',
+      clientCertificate: null,
+      response: null,
+    });
     assert.equal(line, '1970-01-01T00:00:00.000Z  401  status  3 status item(s)  /p  message signature invalid: x');
   });
 });

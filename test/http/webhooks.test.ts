@@ -7,9 +7,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSink, type Sink } from '../../src/sink/sink.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
-import { accept, callsTo, copiesOf, copyWhen, DCP, if004, manualClock, MSS, SUP, SUP2, surOf, txnOf } from '../e2e/delivery-support.js';
+import {
+  accept,
+  callsTo,
+  copiesOf,
+  copyWhen,
+  DCP,
+  if004,
+  manualClock,
+  MSS,
+  SUP,
+  SUP2,
+  surOf,
+  txnOf,
+} from '../e2e/delivery-support.js';
 
-const SIGNATURE_HEADERS = ['X-DIP-Signature-Date', 'X-DIP-Content-Hash', 'X-DIP-Signature-Certificate', 'X-DIP-Signature'];
+const SIGNATURE_HEADERS = [
+  'X-DIP-Signature-Date',
+  'X-DIP-Content-Hash',
+  'X-DIP-Signature-Certificate',
+  'X-DIP-Signature',
+];
 const pubconfig = (channel: string, recipient: string) => `/1.1/dip-channel/${channel}/pubconfig/${recipient}`;
 const statusConfig = (recipient: string) => `/1.1/statusmessage/config/${recipient}`;
 
@@ -25,27 +43,60 @@ after(async () => {
   await sink?.close();
 });
 
-const call = (as: string, path: string, body?: unknown, o: { method?: 'POST' | 'DELETE'; omit?: string[]; raw?: string } = {}): Promise<Reply> =>
-  t.send({ as, channel: 'webhook', path, body, method: o.method ?? 'POST', date: new Date(clock.now()).toISOString(), ...(o.omit ? { omit: o.omit } : {}), ...(o.raw ? { raw: o.raw } : {}) });
-const remove = (as: string, path: string, o: { omit?: string[] } = {}) => call(as, path, undefined, { method: 'DELETE', ...o });
+const call = (
+  as: string,
+  path: string,
+  body?: unknown,
+  o: { method?: 'POST' | 'DELETE'; omit?: string[]; raw?: string } = {},
+): Promise<Reply> =>
+  t.send({
+    as,
+    channel: 'webhook',
+    path,
+    body,
+    method: o.method ?? 'POST',
+    date: new Date(clock.now()).toISOString(),
+    ...(o.omit ? { omit: o.omit } : {}),
+    ...(o.raw ? { raw: o.raw } : {}),
+  });
+const remove = (as: string, path: string, o: { omit?: string[] } = {}) =>
+  call(as, path, undefined, { method: 'DELETE', ...o });
 /** The participant's own, channel-wide webhook. */
-const own = async (recipient: string, channel: string) => (await t.dip.store.webhooks(recipient, channel)).find((w) => w.role === '') ?? null;
+const own = async (recipient: string, channel: string) =>
+  (await t.dip.store.webhooks(recipient, channel)).find((w) => w.role === '') ?? null;
 
-for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF-004'], ['statusmessage/config', statusConfig(MSS), 'STATUS']] as const) {
+for (const [name, path, channel] of [
+  ['pubconfig', pubconfig('IF-004', MSS), 'IF-004'],
+  ['statusmessage/config', statusConfig(MSS), 'STATUS'],
+] as const) {
   describe(name, () => {
     test('201 with a valid WebhookConfig; the optional counts default', async () => {
       const r = await call(MSS, path, { callbackURL: 'https://mss.example.com/hooks/in' });
       assert.equal(r.status, 201, r.text);
-      assert.deepEqual(JSON.parse(r.text), { callbackURL: 'https://mss.example.com/hooks/in', maxMessageCount: 50_000, maxPayloadSize: 100_000 });
+      assert.deepEqual(JSON.parse(r.text), {
+        callbackURL: 'https://mss.example.com/hooks/in',
+        maxMessageCount: 50_000,
+        maxPayloadSize: 100_000,
+      });
       const saved = await own(MSS, channel);
-      assert.deepEqual([saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb], ['https://mss.example.com/hooks/in', 50_000, 100_000]);
+      assert.deepEqual(
+        [saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb],
+        ['https://mss.example.com/hooks/in', 50_000, 100_000],
+      );
     });
 
     test('201 with the counts given, and a later registration replaces the earlier one', async () => {
-      const r = await call(MSS, path, { callbackURL: 'http://127.0.0.1:9/other', maxMessageCount: 100, maxPayloadSize: 2048 });
+      const r = await call(MSS, path, {
+        callbackURL: 'http://127.0.0.1:9/other',
+        maxMessageCount: 100,
+        maxPayloadSize: 2048,
+      });
       assert.equal(r.status, 201, r.text);
       const saved = await own(MSS, channel);
-      assert.deepEqual([saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb], ['http://127.0.0.1:9/other', 100, 2048]);
+      assert.deepEqual(
+        [saved?.callbackUrl, saved?.maxMessageCount, saved?.maxPayloadKb],
+        ['http://127.0.0.1:9/other', 100, 2048],
+      );
     });
 
     const invalid: [string, unknown][] = [
@@ -99,8 +150,19 @@ for (const [name, path, channel] of [['pubconfig', pubconfig('IF-004', MSS), 'IF
     test('a DIP Connection Provider may configure for the participants it acts for, and only for them', async () => {
       const granted = name === 'pubconfig' ? pubconfig('IF-004', SUP2) : statusConfig(SUP2);
       assert.equal((await call(DCP, granted, { callbackURL: 'https://dcp.example.com/sup2' })).status, 201);
-      assert.deepEqual((await t.dip.store.webhooks(SUP2, channel)).map((w) => [w.role, w.configuredBy]), [['SUP', DCP]], 'for the role it was assigned, SUP');
-      assert.equal((await call(DCP, name === 'pubconfig' ? pubconfig('IF-004', SUP) : statusConfig(SUP), { callbackURL: 'https://dcp.example.com/sup' })).status, 403);
+      assert.deepEqual(
+        (await t.dip.store.webhooks(SUP2, channel)).map((w) => [w.role, w.configuredBy]),
+        [['SUP', DCP]],
+        'for the role it was assigned, SUP',
+      );
+      assert.equal(
+        (
+          await call(DCP, name === 'pubconfig' ? pubconfig('IF-004', SUP) : statusConfig(SUP), {
+            callbackURL: 'https://dcp.example.com/sup',
+          })
+        ).status,
+        403,
+      );
       assert.equal((await remove(DCP, granted)).status, 204);
       assert.deepEqual(await t.dip.store.webhooks(SUP2, channel), []);
     });
@@ -136,8 +198,14 @@ describe('registration and delivery', () => {
     assert.equal((await call(SUP2, pubconfig('IF-004', SUP2), { callbackURL: `${sink.url}/second` })).status, 201);
     const two = await sendToSup2();
     await delivered(two.sur);
-    assert.deepEqual(callsTo(sink, '/first').flatMap((c) => c.items.map(txnOf)), [one.txn]);
-    assert.deepEqual(callsTo(sink, '/second').flatMap((c) => c.items.map(txnOf)), [two.txn]);
+    assert.deepEqual(
+      callsTo(sink, '/first').flatMap((c) => c.items.map(txnOf)),
+      [one.txn],
+    );
+    assert.deepEqual(
+      callsTo(sink, '/second').flatMap((c) => c.items.map(txnOf)),
+      [two.txn],
+    );
   });
 
   test('after DELETE, copies wait again and go out once a webhook is registered', async () => {
@@ -153,6 +221,9 @@ describe('registration and delivery', () => {
     assert.equal(sink.calls().filter((c) => c.items.some((i) => txnOf(i) === waiting.txn)).length, 0);
     assert.equal((await call(SUP2, pubconfig('IF-004', SUP2), { callbackURL: `${sink.url}/third` })).status, 201);
     await delivered(waiting.sur);
-    assert.deepEqual(callsTo(sink, '/third').flatMap((c) => c.items.map(txnOf)), [waiting.txn]);
+    assert.deepEqual(
+      callsTo(sink, '/third').flatMap((c) => c.items.map(txnOf)),
+      [waiting.txn],
+    );
   });
 });

@@ -28,7 +28,10 @@ function random(seed: number): () => number {
 
 const ROLES = ['SUP', 'LDSO', 'SDS'];
 
-interface Archived { m: ArchivedMessage; recipients: { id: string; role: string }[] }
+interface Archived {
+  m: ArchivedMessage;
+  recipients: { id: string; role: string }[];
+}
 
 export function auditContract(backend: Backend): void {
   describe(`storage contract, audit search: ${backend.name}`, () => {
@@ -43,27 +46,56 @@ export function auditContract(backend: Backend): void {
         const seq = await store.reserveSequence(1, at);
         const sender = pick(PARTICIPANTS);
         const m = message(seq, {
-          receivedAt: at, channel: pick(CHANNELS), senderId: sender, senderRole: pick(ROLES), callerId: rnd() < 0.2 ? '1900000001' : sender, mpan: pick(MPANS),
-          correlationId: rnd() < 0.5 ? `CI-20260901-${Math.floor(rnd() * 4)}` : null, senderUniqueReference: `S-IF-021-${sender}-SDS-20260901-${seed}x${i}`,
+          receivedAt: at,
+          channel: pick(CHANNELS),
+          senderId: sender,
+          senderRole: pick(ROLES),
+          callerId: rnd() < 0.2 ? '1900000001' : sender,
+          mpan: pick(MPANS),
+          correlationId: rnd() < 0.5 ? `CI-20260901-${Math.floor(rnd() * 4)}` : null,
+          senderUniqueReference: `S-IF-021-${sender}-SDS-20260901-${seed}x${i}`,
         });
         // A participant may receive one message in two roles (a supplier that is also the distributor).
-        const recipients = PARTICIPANTS.filter((p) => p !== sender && rnd() < 0.3).flatMap((id) => ROLES.filter(() => rnd() < 0.5).map((role) => ({ id, role })));
-        const deliveries: NewDelivery[] = recipients.map((r) => ({ messageSeq: seq, recipientId: r.id, role: r.role, channel: m.channel, publicationId: 'PUB' }));
-        await store.acceptBatch({ messages: [m], journal: [{ ...inbound(m), at }], call: call({ at, callerId: m.callerId }), deliveries });
+        const recipients = PARTICIPANTS.filter((p) => p !== sender && rnd() < 0.3).flatMap((id) =>
+          ROLES.filter(() => rnd() < 0.5).map((role) => ({ id, role })),
+        );
+        const deliveries: NewDelivery[] = recipients.map((r) => ({
+          messageSeq: seq,
+          recipientId: r.id,
+          role: r.role,
+          channel: m.channel,
+          publicationId: 'PUB',
+        }));
+        await store.acceptBatch({
+          messages: [m],
+          journal: [{ ...inbound(m), at }],
+          call: call({ at, callerId: m.callerId }),
+          deliveries,
+        });
         out.push({ m, recipients });
       }
       return out;
     }
 
     const matches = (a: Archived, c: AuditCriteria): boolean =>
-      (!c.channel || a.m.channel === c.channel) && (!c.transactionId || a.m.transactionId === c.transactionId) &&
-      (!c.senderUniqueReference || a.m.senderUniqueReference === c.senderUniqueReference) && (!c.correlationId || a.m.correlationId === c.correlationId) &&
-      (!c.mpan || a.m.mpan === c.mpan) && (!c.sender || a.m.senderId === c.sender) && (!c.receiver || a.recipients.some((r) => r.id === c.receiver)) &&
-      (c.from == null || a.m.receivedAt >= c.from) && (c.to == null || a.m.receivedAt <= c.to);
+      (!c.channel || a.m.channel === c.channel) &&
+      (!c.transactionId || a.m.transactionId === c.transactionId) &&
+      (!c.senderUniqueReference || a.m.senderUniqueReference === c.senderUniqueReference) &&
+      (!c.correlationId || a.m.correlationId === c.correlationId) &&
+      (!c.mpan || a.m.mpan === c.mpan) &&
+      (!c.sender || a.m.senderId === c.sender) &&
+      (!c.receiver || a.recipients.some((r) => r.id === c.receiver)) &&
+      (c.from == null || a.m.receivedAt >= c.from) &&
+      (c.to == null || a.m.receivedAt <= c.to);
     /** The rule, written plainly: what the caller sent itself, or what was sent or received in a role it acts in. */
     const visible = (a: Archived, scope: AuditScope): boolean => {
-      const actsIn = (id: string, role: string) => scope.entitlements.some((e) => e.participantId === id && e.roles.includes(role));
-      return a.m.callerId === scope.callerId || actsIn(a.m.senderId, a.m.senderRole) || a.recipients.some((r) => actsIn(r.id, r.role));
+      const actsIn = (id: string, role: string) =>
+        scope.entitlements.some((e) => e.participantId === id && e.roles.includes(role));
+      return (
+        a.m.callerId === scope.callerId ||
+        actsIn(a.m.senderId, a.m.senderRole) ||
+        a.recipients.some((r) => actsIn(r.id, r.role))
+      );
     };
     const search = async (store: Store, c: AuditCriteria, scope: AuditScope | null): Promise<number[]> => {
       const out: number[] = [];
@@ -81,13 +113,25 @@ export function auditContract(backend: Backend): void {
       const all = await market(store, 1);
       const some = all[17]!.m;
       const cases: AuditCriteria[] = [
-        {}, { channel: 'IF-013' }, { transactionId: some.transactionId }, { senderUniqueReference: some.senderUniqueReference },
-        { correlationId: 'CI-20260901-2' }, { from: T0 + 10 * 60_000, to: T0 + 20 * 60_000 }, { mpan: '1900000000022' },
-        { sender: '1200000001' }, { receiver: '1600000001' }, { channel: 'IF-021', receiver: '1000000001', from: T0 + 30 * 60_000 },
-        { transactionId: 'T-IF-021-1200000001-SDS-20260901-00000000000000FF' }, { transactionId: 'nonsense' },
+        {},
+        { channel: 'IF-013' },
+        { transactionId: some.transactionId },
+        { senderUniqueReference: some.senderUniqueReference },
+        { correlationId: 'CI-20260901-2' },
+        { from: T0 + 10 * 60_000, to: T0 + 20 * 60_000 },
+        { mpan: '1900000000022' },
+        { sender: '1200000001' },
+        { receiver: '1600000001' },
+        { channel: 'IF-021', receiver: '1000000001', from: T0 + 30 * 60_000 },
+        { transactionId: 'T-IF-021-1200000001-SDS-20260901-00000000000000FF' },
+        { transactionId: 'nonsense' },
       ];
       for (const c of cases) {
-        assert.deepEqual(await search(store, c, null), all.filter((a) => matches(a, c)).map((a) => a.m.seq), JSON.stringify(c));
+        assert.deepEqual(
+          await search(store, c, null),
+          all.filter((a) => matches(a, c)).map((a) => a.m.seq),
+          JSON.stringify(c),
+        );
       }
       const [found] = await store.searchMessages({ transactionId: some.transactionId }, null, null, 10);
       assert.deepEqual({ ...found!, payload: some.payload }, some, 'everything but the payload comes back');
@@ -101,9 +145,20 @@ export function auditContract(backend: Backend): void {
         const rnd = random(seed * 7);
         for (let k = 0; k < 12; k++) {
           // A caller acting for some participants in some of their roles (itself in all, or a DCP in a few).
-          const entitlements = PARTICIPANTS.filter(() => rnd() < 0.3).map((participantId) => ({ participantId, roles: ROLES.filter(() => rnd() < 0.5) }));
-          const scope: AuditScope = { callerId: rnd() < 0.3 ? '1900000001' : PARTICIPANTS[k % PARTICIPANTS.length]!, entitlements };
-          const c: AuditCriteria = [{}, { channel: 'IF-021' }, { mpan: '1900000000013' }, { receiver: PARTICIPANTS[k % PARTICIPANTS.length] }][k % 4]!;
+          const entitlements = PARTICIPANTS.filter(() => rnd() < 0.3).map((participantId) => ({
+            participantId,
+            roles: ROLES.filter(() => rnd() < 0.5),
+          }));
+          const scope: AuditScope = {
+            callerId: rnd() < 0.3 ? '1900000001' : PARTICIPANTS[k % PARTICIPANTS.length]!,
+            entitlements,
+          };
+          const c: AuditCriteria = [
+            {},
+            { channel: 'IF-021' },
+            { mpan: '1900000000013' },
+            { receiver: PARTICIPANTS[k % PARTICIPANTS.length] },
+          ][k % 4]!;
           const got = await search(store, c, scope);
           const expected = all.filter((a) => matches(a, c) && visible(a, scope)).map((a) => a.m.seq);
           assert.deepEqual(got, expected, `seed ${seed}, scope ${JSON.stringify(scope)}, ${JSON.stringify(c)}`);
@@ -113,11 +168,23 @@ export function auditContract(backend: Backend): void {
 
     test('API calls are searched newest first, a participant seeing only its own', async () => {
       const store = await fresh();
-      await store.recordCalls([1, 2, 3].map((i) => call({ at: T0 + i, callerId: i === 2 ? '1000000001' : '1200000001', channel: 'IF-021' })));
+      await store.recordCalls(
+        [1, 2, 3].map((i) => call({ at: T0 + i, callerId: i === 2 ? '1000000001' : '1200000001', channel: 'IF-021' })),
+      );
       const mine = await store.searchCalls({}, ['1200000001'], null, 10);
-      assert.deepEqual(mine.map((c) => c.at), [T0 + 3, T0 + 1]);
-      assert.deepEqual((await store.searchCalls({}, ['1200000001'], mine[0]!.id, 10)).map((c) => c.at), [T0 + 1], 'paged by id');
-      assert.deepEqual((await store.searchCalls({ from: T0 + 2 }, null, null, 10)).map((c) => c.at), [T0 + 3, T0 + 2]);
+      assert.deepEqual(
+        mine.map((c) => c.at),
+        [T0 + 3, T0 + 1],
+      );
+      assert.deepEqual(
+        (await store.searchCalls({}, ['1200000001'], mine[0]!.id, 10)).map((c) => c.at),
+        [T0 + 1],
+        'paged by id',
+      );
+      assert.deepEqual(
+        (await store.searchCalls({ from: T0 + 2 }, null, null, 10)).map((c) => c.at),
+        [T0 + 3, T0 + 2],
+      );
     });
   });
 }

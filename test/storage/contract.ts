@@ -16,24 +16,62 @@ export interface Backend {
 
 let counter = 0;
 export const call = (over: Partial<ApiCall> = {}): ApiCall => ({
-  at: Date.now(), requestId: `r${++counter}`, callerId: '1200000001', method: 'POST', path: '/1.1/dip-channel/IF-021', channel: 'IF-021',
-  status: 201, messages: 1, accepted: 1, durationMs: 3, remote: '127.0.0.1', outcome: 'ok', ...over,
+  at: Date.now(),
+  requestId: `r${++counter}`,
+  callerId: '1200000001',
+  method: 'POST',
+  path: '/1.1/dip-channel/IF-021',
+  channel: 'IF-021',
+  status: 201,
+  messages: 1,
+  accepted: 1,
+  durationMs: 3,
+  remote: '127.0.0.1',
+  outcome: 'ok',
+  ...over,
 });
 
 export function message(seq: number, over: Partial<ArchivedMessage> = {}): ArchivedMessage {
   return {
-    seq, transactionId: `T-IF-021-1200000001-SDS-20240101-${seq.toString(16).toUpperCase().padStart(16, '0')}`,
-    channel: 'IF-021', eventCode: '[ActivePower]', schemaVersion: '011', senderUniqueReference: `S-IF-021-1200000001-SDS-20240101-${seq}x${counter}`,
-    senderId: '1200000001', senderRole: 'SDS', dcpId: null, callerId: '1200000001', correlationId: null, senderCorrelationId: null,
-    mpan: '1234567890126', receivedAt: 1_700_000_000_000 + seq, requestId: 'req', payload: Buffer.from(JSON.stringify({ CommonBlock: { n: seq } })),
-    recipients: null, ...over,
+    seq,
+    transactionId: `T-IF-021-1200000001-SDS-20240101-${seq.toString(16).toUpperCase().padStart(16, '0')}`,
+    channel: 'IF-021',
+    eventCode: '[ActivePower]',
+    schemaVersion: '011',
+    senderUniqueReference: `S-IF-021-1200000001-SDS-20240101-${seq}x${counter}`,
+    senderId: '1200000001',
+    senderRole: 'SDS',
+    dcpId: null,
+    callerId: '1200000001',
+    correlationId: null,
+    senderCorrelationId: null,
+    mpan: '1234567890126',
+    receivedAt: 1_700_000_000_000 + seq,
+    requestId: 'req',
+    payload: Buffer.from(JSON.stringify({ CommonBlock: { n: seq } })),
+    recipients: null,
+    ...over,
   };
 }
 
 export const inbound = (m: ArchivedMessage): JournalEntry => ({
-  at: m.receivedAt, stage: 'Inbound', status: 'GoodToGo', statusCode: 201, messageSeq: m.seq, transactionId: m.transactionId,
-  senderUniqueReference: m.senderUniqueReference, channel: m.channel, eventCode: m.eventCode, senderId: m.senderId, mpan: m.mpan,
-  correlationId: m.correlationId, recipient: null, role: null, message: 'MSG0000 - Success', reason: null, durationMs: 1,
+  at: m.receivedAt,
+  stage: 'Inbound',
+  status: 'GoodToGo',
+  statusCode: 201,
+  messageSeq: m.seq,
+  transactionId: m.transactionId,
+  senderUniqueReference: m.senderUniqueReference,
+  channel: m.channel,
+  eventCode: m.eventCode,
+  senderId: m.senderId,
+  mpan: m.mpan,
+  correlationId: m.correlationId,
+  recipient: null,
+  role: null,
+  message: 'MSG0000 - Success',
+  reason: null,
+  durationMs: 1,
 });
 
 /** Opens a fresh store per call, each closed after the test that opened it (call inside a describe). */
@@ -73,7 +111,11 @@ export function storageContract(backend: Backend): void {
     test('a batch is archived with its journal and audit record, and read back exactly', async () => {
       const first = await store.reserveSequence(2);
       const msgs = [message(first, { correlationId: 'CI-20240101-ab', dcpId: '1900000001' }), message(first + 1)];
-      const { duplicates } = await store.acceptBatch({ messages: msgs, journal: msgs.map(inbound), call: call({ messages: 2, accepted: 2 }) });
+      const { duplicates } = await store.acceptBatch({
+        messages: msgs,
+        journal: msgs.map(inbound),
+        call: call({ messages: 2, accepted: 2 }),
+      });
       assert.equal(duplicates.size, 0);
       for (const m of msgs) {
         assert.deepEqual(await store.messageBySeq(m.seq), m);
@@ -90,11 +132,18 @@ export function storageContract(backend: Backend): void {
       const s = await store.reserveSequence(3);
       const original = message(s);
       await store.acceptBatch({ messages: [original], journal: [inbound(original)], call: call() });
-      assert.deepEqual(await store.existingReferences([original.senderUniqueReference, 'S-none']), new Set([original.senderUniqueReference]));
+      assert.deepEqual(
+        await store.existingReferences([original.senderUniqueReference, 'S-none']),
+        new Set([original.senderUniqueReference]),
+      );
       const copy = message(s + 1, { senderUniqueReference: original.senderUniqueReference });
       const fresh = message(s + 2);
       const before = await store.countMessages();
-      const { duplicates } = await store.acceptBatch({ messages: [copy, fresh], journal: [inbound(copy), inbound(fresh)], call: call({ messages: 2, accepted: 2 }) });
+      const { duplicates } = await store.acceptBatch({
+        messages: [copy, fresh],
+        journal: [inbound(copy), inbound(fresh)],
+        call: call({ messages: 2, accepted: 2 }),
+      });
       assert.deepEqual(duplicates, new Set([original.senderUniqueReference]));
       assert.equal(await store.countMessages(), before + 1);
       assert.equal(await store.messageBySeq(copy.seq), null);
@@ -113,14 +162,28 @@ export function storageContract(backend: Backend): void {
       const other = message(s + 3);
       const madeFromOther = message(s + 4, { channel: 'IF-016' });
       const { duplicates } = await store.acceptBatch({
-        messages: [again, other, madeFromAgain, madeFromOther], journal: [again, other, madeFromAgain, madeFromOther].map(inbound),
-        call: call({ messages: 2, accepted: 2 }), derivedFrom: new Map([[madeFromAgain.seq, again.seq], [madeFromOther.seq, other.seq]]),
-        deliveries: [madeFromAgain, madeFromOther].map((m) => ({ messageSeq: m.seq, recipientId: '1200000002', role: 'ADS', channel: 'IF-016', publicationId: 'PUB-016' })),
+        messages: [again, other, madeFromAgain, madeFromOther],
+        journal: [again, other, madeFromAgain, madeFromOther].map(inbound),
+        call: call({ messages: 2, accepted: 2 }),
+        derivedFrom: new Map([
+          [madeFromAgain.seq, again.seq],
+          [madeFromOther.seq, other.seq],
+        ]),
+        deliveries: [madeFromAgain, madeFromOther].map((m) => ({
+          messageSeq: m.seq,
+          recipientId: '1200000002',
+          role: 'ADS',
+          channel: 'IF-016',
+          publicationId: 'PUB-016',
+        })),
       });
       assert.deepEqual(duplicates, new Set([original.senderUniqueReference]));
       assert.equal(await store.messageBySeq(madeFromAgain.seq), null);
       assert.deepEqual(await store.journalOf(madeFromAgain.seq), []);
-      assert.deepEqual(await store.existingReferences([madeFromAgain.senderUniqueReference, madeFromOther.senderUniqueReference]), new Set([madeFromOther.senderUniqueReference]));
+      assert.deepEqual(
+        await store.existingReferences([madeFromAgain.senderUniqueReference, madeFromOther.senderUniqueReference]),
+        new Set([madeFromOther.senderUniqueReference]),
+      );
       assert.deepEqual(await store.rolesAddressed(madeFromAgain.seq, '1200000002'), []);
       assert.deepEqual(await store.messageBySeq(madeFromOther.seq), madeFromOther);
       assert.deepEqual(await store.rolesAddressed(madeFromOther.seq, '1200000002'), ['ADS']);
@@ -129,10 +192,12 @@ export function storageContract(backend: Backend): void {
     test('concurrent batches with the same SUR archive it exactly once', async () => {
       const s = await store.reserveSequence(8);
       const sur = `S-IF-021-1200000001-SDS-20240101-race${counter}`;
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => {
-        const m = message(s + i, { senderUniqueReference: sur });
-        return store.acceptBatch({ messages: [m], journal: [inbound(m)], call: call() });
-      }));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => {
+          const m = message(s + i, { senderUniqueReference: sur });
+          return store.acceptBatch({ messages: [m], journal: [inbound(m)], call: call() });
+        }),
+      );
       assert.equal(results.filter((r) => r.duplicates.size === 0).length, 1);
       assert.ok(await store.messageByReference(sur));
     });
@@ -140,9 +205,23 @@ export function storageContract(backend: Backend): void {
     test('rejected messages are journaled by SUR and audited', async () => {
       const sur = `S-IF-021-1200000001-SDS-20240101-rejected${counter}`;
       const entry: JournalEntry = {
-        at: Date.now(), stage: 'Inbound', status: 'InboundRuleFailure', statusCode: 400, messageSeq: null, transactionId: null,
-        senderUniqueReference: sur, channel: 'IF-021', eventCode: '[ActivePower]', senderId: '1200000001', mpan: null, correlationId: null,
-        recipient: null, role: null, message: 'MSG1007 - Sender Timestamp Invalid', reason: 'bad', durationMs: 2,
+        at: Date.now(),
+        stage: 'Inbound',
+        status: 'InboundRuleFailure',
+        statusCode: 400,
+        messageSeq: null,
+        transactionId: null,
+        senderUniqueReference: sur,
+        channel: 'IF-021',
+        eventCode: '[ActivePower]',
+        senderId: '1200000001',
+        mpan: null,
+        correlationId: null,
+        recipient: null,
+        role: null,
+        message: 'MSG1007 - Sender Timestamp Invalid',
+        reason: 'bad',
+        durationMs: 2,
       };
       await store.recordCall(call({ status: 400, accepted: 0, outcome: 'none accepted' }), [entry]);
       assert.deepEqual(await store.journalOfReference(sur), [entry]);
@@ -150,10 +229,15 @@ export function storageContract(backend: Backend): void {
     });
 
     test('calls are audited in bulk, newest first when read back', async () => {
-      const calls = Array.from({ length: 3 }, (_, i) => call({ status: 401, accepted: 0, messages: 0, outcome: `refused ${i}`, callerId: null }));
+      const calls = Array.from({ length: 3 }, (_, i) =>
+        call({ status: 401, accepted: 0, messages: 0, outcome: `refused ${i}`, callerId: null }),
+      );
       await store.recordCalls(calls);
       await store.recordCalls([]);
-      assert.deepEqual((await store.recentCalls(3)).map((c) => c.outcome), ['refused 2', 'refused 1', 'refused 0']);
+      assert.deepEqual(
+        (await store.recentCalls(3)).map((c) => c.outcome),
+        ['refused 2', 'refused 1', 'refused 0'],
+      );
     });
 
     test('messages are counted per channel', async () => {
@@ -172,7 +256,13 @@ export function storageContract(backend: Backend): void {
       await store.grantDcp({ dcpId: '1900000001', participantId: '1000000001', role: 'SUP' });
       await store.grantDcp({ dcpId: '1900000001', participantId: '1000000001', role: 'LDSO' });
       await store.revokeDcp('1000000001', 'LDSO');
-      await store.addCertificate({ fingerprint: 'ab'.repeat(32), dipId: '1000000001', subject: 'CN=1000000001', notAfter: 1_900_000_000_000, pem: 'PEM' });
+      await store.addCertificate({
+        fingerprint: 'ab'.repeat(32),
+        dipId: '1000000001',
+        subject: 'CN=1000000001',
+        notAfter: 1_900_000_000_000,
+        pem: 'PEM',
+      });
       await store.addApiKey('cd'.repeat(32), '1000000001', 'test');
       assert.equal(await store.isEmpty(), false);
       const r = await store.loadRegistry();
@@ -181,7 +271,9 @@ export function storageContract(backend: Backend): void {
         { dipId: '1900000001', name: 'Provider', roles: ['DCP'] },
       ]);
       assert.deepEqual(r.dcpGrants, [{ dcpId: '1900000001', participantId: '1000000001', role: 'SUP' }]);
-      assert.deepEqual(r.certificates, [{ fingerprint: 'ab'.repeat(32), dipId: '1000000001', subject: 'CN=1000000001', notAfter: 1_900_000_000_000 }]);
+      assert.deepEqual(r.certificates, [
+        { fingerprint: 'ab'.repeat(32), dipId: '1000000001', subject: 'CN=1000000001', notAfter: 1_900_000_000_000 },
+      ]);
       assert.deepEqual(r.apiKeys, [{ keyHash: 'cd'.repeat(32), dipId: '1000000001' }]);
     });
 

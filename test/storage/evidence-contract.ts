@@ -13,10 +13,17 @@ let n = 0;
 export function evidence(over: Partial<CallEvidence> = {}): CallEvidence {
   n++;
   return {
-    signerId: '1200000001', method: 'POST', url: `https://dip.example:8443/1.1/dip-channel/IF-021?n=${n}`,
-    signatureDate: `2026-11-28T10:00:0${n % 10}.123Z`, contentHash: `Hash${n}+/abc=`, certificateHeader: 'X-DIP-Signature-Certificate',
-    certificate: `LS0tLS1CRUdJTi${n}`.padEnd(1600, 'A'), signature: `Sig${n}/xyz==`, certificateFingerprint: `${n}`.padStart(64, 'f'),
-    bodySha256: `${n}`.padStart(64, '0'), ...over,
+    signerId: '1200000001',
+    method: 'POST',
+    url: `https://dip.example:8443/1.1/dip-channel/IF-021?n=${n}`,
+    signatureDate: `2026-11-28T10:00:0${n % 10}.123Z`,
+    contentHash: `Hash${n}+/abc=`,
+    certificateHeader: 'X-DIP-Signature-Certificate',
+    certificate: `LS0tLS1CRUdJTi${n}`.padEnd(1600, 'A'),
+    signature: `Sig${n}/xyz==`,
+    certificateFingerprint: `${n}`.padStart(64, 'f'),
+    bodySha256: `${n}`.padStart(64, '0'),
+    ...over,
   };
 }
 
@@ -32,25 +39,49 @@ export function evidenceContract(backend: Backend): void {
       const msgs = [message(first, { requestId: c.requestId }), message(first + 1, { requestId: c.requestId })];
       await store.acceptBatch({ messages: msgs, journal: msgs.map(inbound), call: c });
 
-      assert.deepEqual(await store.evidenceOf([c.requestId, c.requestId, 'no-such-request']), new Map([[c.requestId, e]]));
+      assert.deepEqual(
+        await store.evidenceOf([c.requestId, c.requestId, 'no-such-request']),
+        new Map([[c.requestId, e]]),
+      );
       const [listed] = await store.searchCalls({}, null, null, 1);
       assert.deepEqual(listed!.evidence, e, 'the call listing carries it');
       assert.deepEqual((await store.recentCalls(1))[0]!.evidence, e);
-      for (const m of msgs) assert.equal((await store.messageBySeq(m.seq))!.requestId, c.requestId, 'each message leads to it');
+      for (const m of msgs)
+        assert.equal((await store.messageBySeq(m.seq))!.requestId, c.requestId, 'each message leads to it');
     });
 
     test('evidence rides with calls recorded without messages, alone and in bulk; a call without any reads back null', async () => {
       const store = await fresh();
       const refused = call({ status: 400, accepted: 0, evidence: evidence() });
-      const journal: JournalEntry = { ...inbound(message(1)), messageSeq: null, transactionId: null, status: 'InboundRuleFailure', statusCode: 400 };
+      const journal: JournalEntry = {
+        ...inbound(message(1)),
+        messageSeq: null,
+        transactionId: null,
+        status: 'InboundRuleFailure',
+        statusCode: 400,
+      };
       await store.recordCall(refused, [journal]);
-      const buffered = [call({ method: 'DELETE', evidence: evidence({ method: 'DELETE' }) }), call({ status: 401, evidence: null }), call()];
+      const buffered = [
+        call({ method: 'DELETE', evidence: evidence({ method: 'DELETE' }) }),
+        call({ status: 401, evidence: null }),
+        call(),
+      ];
       await store.recordCalls(buffered);
 
       const kept = await store.evidenceOf([refused, ...buffered].map((c) => c.requestId));
-      assert.deepEqual(kept, new Map([[refused.requestId, refused.evidence!], [buffered[0]!.requestId, buffered[0]!.evidence!]]));
+      assert.deepEqual(
+        kept,
+        new Map([
+          [refused.requestId, refused.evidence!],
+          [buffered[0]!.requestId, buffered[0]!.evidence!],
+        ]),
+      );
       const listed = await store.searchCalls({}, null, null, 10);
-      assert.deepEqual(listed.map((c) => c.evidence), [null, null, buffered[0]!.evidence, refused.evidence], 'newest first, null where none was kept');
+      assert.deepEqual(
+        listed.map((c) => c.evidence),
+        [null, null, buffered[0]!.evidence, refused.evidence],
+        'newest first, null where none was kept',
+      );
     });
 
     test('the same request recorded twice keeps its evidence once', async () => {

@@ -20,12 +20,31 @@ export function housekeepingContract(backend: Backend): void {
       const seq = await store.reserveSequence(1, at);
       const m = message(seq, { receivedAt: at, senderUniqueReference: sur });
       await store.acceptBatch({
-        messages: [m], journal: [{ ...inbound(m), at }], call: call({ at }),
-        deliveries: [{ messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' }],
-        statusMessages: [{ recipientId: m.senderId, role: m.senderRole, messageSeq: seq, item: {
-          transactionID: m.transactionId, senderUniqueReference: sur, correlationID: null, sentTimestamp: '2024-01-01T00:00:00+00:00', senderID: '9999999999',
-          recipientID: m.senderId, DIPConnectionProviderID: null, message: 'MSG1030 - Msg Addressing / Routing Error', help: null, serviceTicketURL: null,
-        } }],
+        messages: [m],
+        journal: [{ ...inbound(m), at }],
+        call: call({ at }),
+        deliveries: [
+          { messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
+        ],
+        statusMessages: [
+          {
+            recipientId: m.senderId,
+            role: m.senderRole,
+            messageSeq: seq,
+            item: {
+              transactionID: m.transactionId,
+              senderUniqueReference: sur,
+              correlationID: null,
+              sentTimestamp: '2024-01-01T00:00:00+00:00',
+              senderID: '9999999999',
+              recipientID: m.senderId,
+              DIPConnectionProviderID: null,
+              message: 'MSG1030 - Msg Addressing / Routing Error',
+              help: null,
+              serviceTicketURL: null,
+            },
+          },
+        ],
       });
       return seq;
     }
@@ -39,7 +58,11 @@ export function housekeepingContract(backend: Backend): void {
       assert.equal(claimed.length, 2, 'the supplier’s copy and the sender’s status message');
       assert.equal((await store.housekeeping(NOW + 500, RETENTION)).leasesRescued, 0, 'a live lease is left alone');
       assert.equal((await store.housekeeping(NOW + 1_001, RETENTION)).leasesRescued, 2);
-      assert.equal((await store.claimDueEndpoints(NOW + 1_001, 10, 'other', 1_000)).length, 2, 'the endpoint is claimable again');
+      assert.equal(
+        (await store.claimDueEndpoints(NOW + 1_001, 10, 'other', 1_000)).length,
+        2,
+        'the endpoint is claimable again',
+      );
     });
 
     test('messages past retention are purged with their journal, copies, status messages and SURs; newer ones stay', async () => {
@@ -65,8 +88,18 @@ export function housekeepingContract(backend: Backend): void {
       const old021 = await archived(store, NOW - 100 * DAY, 'S-021');
       const seq = await store.reserveSequence(1, NOW - 100 * DAY);
       const m013 = message(seq, { channel: 'IF-013', receivedAt: NOW - 100 * DAY, senderUniqueReference: 'S-013' });
-      await store.acceptBatch({ messages: [m013], journal: [{ ...inbound(m013), at: m013.receivedAt }], call: call({ at: m013.receivedAt }) });
-      const report = await store.housekeeping(NOW, { longestMs: 730 * DAY, shorter: [{ channel: 'IF-021', ms: 90 * DAY }, { channel: 'IF-006', ms: 30 * DAY }] });
+      await store.acceptBatch({
+        messages: [m013],
+        journal: [{ ...inbound(m013), at: m013.receivedAt }],
+        call: call({ at: m013.receivedAt }),
+      });
+      const report = await store.housekeeping(NOW, {
+        longestMs: 730 * DAY,
+        shorter: [
+          { channel: 'IF-021', ms: 90 * DAY },
+          { channel: 'IF-006', ms: 30 * DAY },
+        ],
+      });
       assert.equal(report.messagesPurged, 1);
       assert.equal(await store.messageBySeq(old021), null);
       assert.deepEqual(await store.journalOf(old021), []);

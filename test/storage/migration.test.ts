@@ -39,17 +39,52 @@ const LEGACY = [
 
 async function checkMigrated(store: Store): Promise<void> {
   const hook = (await store.webhooks(P, 'IF-021')).map((w) => [w.role, w.configuredBy, w.callbackUrl]);
-  assert.deepEqual(hook, [['SUP', DCP, 'https://dcp.example/in']], 'the DCP’s webhook now serves only the role it was granted');
-  assert.deepEqual((await store.webhooks(P, 'STATUS')).map((w) => [w.role, w.configuredBy]), [['', P]], 'the participant’s own stays channel-wide');
+  assert.deepEqual(
+    hook,
+    [['SUP', DCP, 'https://dcp.example/in']],
+    'the DCP’s webhook now serves only the role it was granted',
+  );
+  assert.deepEqual(
+    (await store.webhooks(P, 'STATUS')).map((w) => [w.role, w.configuredBy]),
+    [['', P]],
+    'the participant’s own stays channel-wide',
+  );
   assert.deepEqual(await store.webhooks(Q, 'IF-021'), [], 'a webhook no grant covers is dropped');
-  const statuses = (roles: string[]) => store.replayStatuses({
-    recipientId: P, roles, from: T0 - 1, to: T0 + 1, transactionId: null, senderUniqueReference: null, correlationId: null, notBefore: 0,
-  }, null, 10);
-  assert.deepEqual((await statuses(['SUP', 'LDSO'])).map((s) => s.item.transactionID), [], 'a DCP cannot replay the status messages kept before roles');
-  assert.deepEqual((await statuses(['', 'SUP', 'LDSO'])).map((s) => s.item.transactionID), ['T-1'], 'the participant itself can');
+  const statuses = (roles: string[]) =>
+    store.replayStatuses(
+      {
+        recipientId: P,
+        roles,
+        from: T0 - 1,
+        to: T0 + 1,
+        transactionId: null,
+        senderUniqueReference: null,
+        correlationId: null,
+        notBefore: 0,
+      },
+      null,
+      10,
+    );
+  assert.deepEqual(
+    (await statuses(['SUP', 'LDSO'])).map((s) => s.item.transactionID),
+    [],
+    'a DCP cannot replay the status messages kept before roles',
+  );
+  assert.deepEqual(
+    (await statuses(['', 'SUP', 'LDSO'])).map((s) => s.item.transactionID),
+    ['T-1'],
+    'the participant itself can',
+  );
   const [endpoint] = await store.claimDueEndpoints(T0, 10, 'w', 1_000);
-  assert.deepEqual(endpoint && [endpoint.recipientId, endpoint.channel, endpoint.role], [P, 'STATUS', ''], 'its pending copy is still delivered, on the participant’s own endpoint');
-  assert.deepEqual((await store.requeues(P, 'IF-021', null)).map((r) => r.roles), [null]);
+  assert.deepEqual(
+    endpoint && [endpoint.recipientId, endpoint.channel, endpoint.role],
+    [P, 'STATUS', ''],
+    'its pending copy is still delivered, on the participant’s own endpoint',
+  );
+  assert.deepEqual(
+    (await store.requeues(P, 'IF-021', null)).map((r) => r.roles),
+    [null],
+  );
 }
 
 describe('migrating to webhooks, status messages and requeues per role: sqlite', () => {
@@ -59,7 +94,9 @@ describe('migrating to webhooks, status messages and requeues per role: sqlite',
   test('data written before roles were kept works after the migration', async () => {
     const path = join(dir, 'legacy.db');
     const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     for (const m of loadMigrations('sqlite').filter((x) => x.version <= BEFORE_ROLES)) {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 0);
@@ -76,23 +113,30 @@ describe('migrating to webhooks, status messages and requeues per role: sqlite',
 });
 
 const unavailable = await postgresUnavailable();
-describe('migrating to webhooks, status messages and requeues per role: postgres', { skip: unavailable ?? false }, () => {
-  after(dropSchemas);
+describe(
+  'migrating to webhooks, status messages and requeues per role: postgres',
+  { skip: unavailable ?? false },
+  () => {
+    after(dropSchemas);
 
-  test('data written before roles were kept works after the migration', async () => {
-    const url = await freshSchemaUrl();
-    const pool = createPool(url, 1);
-    try {
-      await migrate(pool, loadMigrations('postgres').filter((x) => x.version <= BEFORE_ROLES));
-      for (const sql of LEGACY) await pool.query(sql);
-    } finally {
-      await pool.end();
-    }
-    const store = await openStore(url);
-    try {
-      await checkMigrated(store);
-    } finally {
-      await store.close();
-    }
-  });
-});
+    test('data written before roles were kept works after the migration', async () => {
+      const url = await freshSchemaUrl();
+      const pool = createPool(url, 1);
+      try {
+        await migrate(
+          pool,
+          loadMigrations('postgres').filter((x) => x.version <= BEFORE_ROLES),
+        );
+        for (const sql of LEGACY) await pool.query(sql);
+      } finally {
+        await pool.end();
+      }
+      const store = await openStore(url);
+      try {
+        await checkMigrated(store);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

@@ -58,7 +58,10 @@ function postgresOnly(): void {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(url)));
       try {
         const applied = await sql<{ version: number }>(url, 'SELECT version FROM schema_migrations ORDER BY version');
-        assert.deepEqual(applied.map((r) => r.version), loadMigrations('postgres').map((m) => m.version));
+        assert.deepEqual(
+          applied.map((r) => r.version),
+          loadMigrations('postgres').map((m) => m.version),
+        );
         const seqs = await Promise.all(stores.map((s) => s.reserveSequence(5)));
         assert.equal(new Set(seqs).size, 4, 'every process reserves its own numbers');
       } finally {
@@ -75,7 +78,13 @@ function postgresOnly(): void {
           const batch = async (store: Store) => {
             const first = await store.reserveSequence(surs.length);
             const msgs = surs.map((sur, i) => message(first + i, { senderUniqueReference: sur }));
-            return (await store.acceptBatch({ messages: msgs, journal: msgs.map(inbound), call: call({ messages: msgs.length, accepted: msgs.length }) })).duplicates;
+            return (
+              await store.acceptBatch({
+                messages: msgs,
+                journal: msgs.map(inbound),
+                call: call({ messages: msgs.length, accepted: msgs.length }),
+              })
+            ).duplicates;
           };
           const [da, db] = await Promise.all([batch(a), batch(b)]);
           assert.equal(da.size + db.size, surs.length, 'each SUR lost by exactly one of the two');
@@ -92,7 +101,9 @@ function postgresOnly(): void {
       try {
         const mpan = '1900000000013';
         const t0 = Date.UTC(2026, 0, 1);
-        const appoint = (participantId: string, at: number) => [{ mpan, service: 'SUP' as const, action: 'appoint' as const, participantId, at, sourceSeq: null }];
+        const appoint = (participantId: string, at: number) => [
+          { mpan, service: 'SUP' as const, action: 'appoint' as const, participantId, at, sourceSeq: null },
+        ];
         const supplier = (n: number) => `10000${String(n).padStart(5, '0')}`;
         // Each round, two changes of supplier race through two processes, in whichever order they commit.
         for (let round = 0; round < 20; round++) {
@@ -103,8 +114,16 @@ function postgresOnly(): void {
         }
         const view = new MpanView(await a.appointments([mpan]));
         for (let round = 0; round < 20; round++) {
-          assert.equal(view.serving(mpan, 'SUP', t0 + round * 10 + 2), supplier(2 * round), `round ${round}, first half`);
-          assert.equal(view.serving(mpan, 'SUP', t0 + round * 10 + 7), supplier(2 * round + 1), `round ${round}, second half`);
+          assert.equal(
+            view.serving(mpan, 'SUP', t0 + round * 10 + 2),
+            supplier(2 * round),
+            `round ${round}, first half`,
+          );
+          assert.equal(
+            view.serving(mpan, 'SUP', t0 + round * 10 + 7),
+            supplier(2 * round + 1),
+            `round ${round}, second half`,
+          );
         }
       } finally {
         await Promise.all([a.close(), b.close()]);
@@ -116,7 +135,12 @@ function postgresOnly(): void {
       const store = await openStore(url);
       try {
         const changes = Array.from({ length: 30_000 }, (_, i) => ({
-          mpan: withCheckDigit(String(190_000_000_000 + i)), service: 'SUP' as const, action: 'appoint' as const, participantId: '1000000001', at: 0, sourceSeq: null,
+          mpan: withCheckDigit(String(190_000_000_000 + i)),
+          service: 'SUP' as const,
+          action: 'appoint' as const,
+          participantId: '1000000001',
+          at: 0,
+          sourceSeq: null,
         }));
         assert.equal(await store.applyMpanChanges(changes), 30_000);
       } finally {
@@ -135,16 +159,26 @@ function postgresOnly(): void {
         const old = await Promise.all([1, 2, 3].map((i) => archive(store, longAgo + i, `S-old-${i}`)));
         const recent = await archive(store, now, 'S-recent');
         const month = (at: number) => new Date(at).toISOString().slice(0, 7).replace('-', 'm');
-        const where = async (seq: number) => (await sql<{ p: string }>(url, 'SELECT tableoid::regclass::text AS p FROM messages WHERE seq = $1', [seq]))[0]?.p;
+        const where = async (seq: number) =>
+          (await sql<{ p: string }>(url, 'SELECT tableoid::regclass::text AS p FROM messages WHERE seq = $1', [seq]))[0]
+            ?.p;
         assert.equal(await where(old[0]!), `messages_y${month(longAgo)}`);
         assert.equal(await where(recent), `messages_y${month(now)}`);
-        const plan = (await sql<{ 'QUERY PLAN': string }>(url, `EXPLAIN SELECT * FROM messages WHERE seq = ${recent}`)).map((r) => r['QUERY PLAN']).join('\n');
-        assert.deepEqual([...plan.matchAll(/ on (messages_\w+)/g)].map((m) => m[1]), [`messages_y${month(now)}`], `one partition scanned:\n${plan}`);
+        const plan = (await sql<{ 'QUERY PLAN': string }>(url, `EXPLAIN SELECT * FROM messages WHERE seq = ${recent}`))
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
+        assert.deepEqual(
+          [...plan.matchAll(/ on (messages_\w+)/g)].map((m) => m[1]),
+          [`messages_y${month(now)}`],
+          `one partition scanned:\n${plan}`,
+        );
 
         const report = await store.housekeeping(now, { longestMs: 730 * DAY, shorter: [] });
         assert.equal(report.messagesPurged, 3);
         assert.ok(report.partitionsDropped >= 2, 'the old month of the archive and of the journal are dropped whole');
-        const left = (await sql<{ p: string }>(url, `SELECT relname AS p FROM pg_class WHERE relname = $1`, [`messages_y${month(longAgo)}`]));
+        const left = await sql<{ p: string }>(url, `SELECT relname AS p FROM pg_class WHERE relname = $1`, [
+          `messages_y${month(longAgo)}`,
+        ]);
         assert.deepEqual(left, []);
         for (const seq of old) assert.equal(await store.messageBySeq(seq), null);
         assert.equal((await store.messageBySeq(recent))?.senderUniqueReference, 'S-recent');
@@ -177,8 +211,12 @@ function postgresOnly(): void {
         const seq = await api.reserveSequence(1);
         const m = message(seq);
         await api.acceptBatch({
-          messages: [m], journal: [inbound(m)], call: call(),
-          deliveries: [{ messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' }],
+          messages: [m],
+          journal: [inbound(m)],
+          call: call(),
+          deliveries: [
+            { messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
+          ],
         });
         for (let i = 0; i < 100 && heard === before; i++) await new Promise((r) => setTimeout(r, 20));
         assert.ok(heard > before, 'NOTIFY reached the listener');

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CLOSED, DEFAULT_BREAKER, admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../../src/domain/breaker.js';
+import {
+  CLOSED,
+  DEFAULT_BREAKER,
+  admit,
+  onFailure,
+  onSuccess,
+  type Breaker,
+  type BreakerPolicy,
+} from '../../src/domain/breaker.js';
 
 const P: BreakerPolicy = DEFAULT_BREAKER;
 
@@ -59,10 +67,20 @@ test('a late failure while open does not extend the open period', () => {
 
 // Mostly failures and short steps, so that runs trip the breaker, find it open, probe it and fail trials in a row.
 const step = fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 400_000 }));
-const events = fc.array(fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('call' as const), dt: step, ok: fc.constantFrom(false, false, false, true) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), dt: step }) },
-), { minLength: 20, maxLength: 300, size: 'large' });
+const events = fc.array(
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('call' as const),
+        dt: step,
+        ok: fc.constantFrom(false, false, false, true),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('wait' as const), dt: step }) },
+  ),
+  { minLength: 20, maxLength: 300, size: 'large' },
+);
 const policies = fc.record({
   failureThreshold: fc.integer({ min: 1, max: 8 }),
   openMs: fc.integer({ min: 1, max: 10_000 }),
@@ -70,69 +88,80 @@ const policies = fc.record({
 });
 
 test('property: the transitions over random event sequences', () => {
-  fc.assert(fc.property(policies, events, (policy, sequence) => {
-    let b = CLOSED;
-    let now = 0;
-    let lastOpen = 0;
-    for (const event of sequence) {
-      now += event.dt;
-      if (event.kind === 'wait') continue;
-      const before = b;
-      const { allowed, breaker } = admit(b, now);
-      if (before.state === 'open' && now < before.until) assert.equal(allowed, false, 'never admits while open before until');
-      if (before.state === 'half-open') assert.equal(allowed, false, 'a half-open breaker has its one trial out already');
-      if (before.state === 'closed') assert.equal(allowed, true);
-      if (before.state === 'open' && now >= before.until) assert.deepEqual(breaker, { state: 'half-open', trips: before.trips });
-      b = breaker;
-      if (!allowed) {
-        assert.deepEqual(breaker, before, 'refusing changes nothing');
-        continue;
+  fc.assert(
+    fc.property(policies, events, (policy, sequence) => {
+      let b = CLOSED;
+      let now = 0;
+      let lastOpen = 0;
+      for (const event of sequence) {
+        now += event.dt;
+        if (event.kind === 'wait') continue;
+        const before = b;
+        const { allowed, breaker } = admit(b, now);
+        if (before.state === 'open' && now < before.until)
+          assert.equal(allowed, false, 'never admits while open before until');
+        if (before.state === 'half-open')
+          assert.equal(allowed, false, 'a half-open breaker has its one trial out already');
+        if (before.state === 'closed') assert.equal(allowed, true);
+        if (before.state === 'open' && now >= before.until)
+          assert.deepEqual(breaker, { state: 'half-open', trips: before.trips });
+        b = breaker;
+        if (!allowed) {
+          assert.deepEqual(breaker, before, 'refusing changes nothing');
+          continue;
+        }
+        if (event.ok) {
+          b = onSuccess(b);
+          assert.deepEqual(b, CLOSED, 'success closes');
+          continue;
+        }
+        const trial = b.state === 'half-open' ? b : null;
+        b = onFailure(b, now, policy);
+        if (trial !== null) {
+          assert.equal(b.state, 'open');
+          if (b.state !== 'open') return;
+          assert.equal(b.trips, trial.trips + 1);
+          const open = b.until - now;
+          assert.equal(
+            open,
+            Math.min(policy.maxOpenMs, 2 * lastOpen),
+            'a failed trial reopens for twice as long, up to the cap',
+          );
+          lastOpen = open;
+        } else if (b.state === 'open') {
+          assert.equal(b.failures, policy.failureThreshold, 'opens on exactly the threshold-th consecutive failure');
+          assert.equal(b.until - now, Math.min(policy.maxOpenMs, policy.openMs));
+          lastOpen = b.until - now;
+        } else {
+          assert.equal(b.state, 'closed');
+          if (b.state === 'closed') assert.ok(b.failures < policy.failureThreshold);
+        }
       }
-      if (event.ok) {
-        b = onSuccess(b);
-        assert.deepEqual(b, CLOSED, 'success closes');
-        continue;
-      }
-      const trial = b.state === 'half-open' ? b : null;
-      b = onFailure(b, now, policy);
-      if (trial !== null) {
-        assert.equal(b.state, 'open');
-        if (b.state !== 'open') return;
-        assert.equal(b.trips, trial.trips + 1);
-        const open = b.until - now;
-        assert.equal(open, Math.min(policy.maxOpenMs, 2 * lastOpen), 'a failed trial reopens for twice as long, up to the cap');
-        lastOpen = open;
-      } else if (b.state === 'open') {
-        assert.equal(b.failures, policy.failureThreshold, 'opens on exactly the threshold-th consecutive failure');
-        assert.equal(b.until - now, Math.min(policy.maxOpenMs, policy.openMs));
-        lastOpen = b.until - now;
-      } else {
-        assert.equal(b.state, 'closed');
-        if (b.state === 'closed') assert.ok(b.failures < policy.failureThreshold);
-      }
-    }
-  }));
+    }),
+  );
 });
 
 test('property: whatever happens, the open time stays within [openMs, maxOpenMs]', () => {
-  fc.assert(fc.property(policies, events, (policy, sequence) => {
-    let b = CLOSED;
-    let now = 0;
-    for (const event of sequence) {
-      now += event.dt;
-      if (event.kind === 'wait') continue;
-      const r = admit(b, now);
-      b = r.breaker;
-      if (!r.allowed) {
-        // Late outcomes of calls admitted earlier may still arrive while the breaker is open.
-        if (b.state === 'open' && !event.ok) b = onFailure(b, now, policy);
-        continue;
+  fc.assert(
+    fc.property(policies, events, (policy, sequence) => {
+      let b = CLOSED;
+      let now = 0;
+      for (const event of sequence) {
+        now += event.dt;
+        if (event.kind === 'wait') continue;
+        const r = admit(b, now);
+        b = r.breaker;
+        if (!r.allowed) {
+          // Late outcomes of calls admitted earlier may still arrive while the breaker is open.
+          if (b.state === 'open' && !event.ok) b = onFailure(b, now, policy);
+          continue;
+        }
+        b = event.ok ? onSuccess(b) : onFailure(b, now, policy);
+        if (b.state === 'open' && b.until > now) {
+          assert.ok(b.until - now >= Math.min(policy.openMs, policy.maxOpenMs));
+          assert.ok(b.until - now <= policy.maxOpenMs);
+        }
       }
-      b = event.ok ? onSuccess(b) : onFailure(b, now, policy);
-      if (b.state === 'open' && b.until > now) {
-        assert.ok(b.until - now >= Math.min(policy.openMs, policy.maxOpenMs));
-        assert.ok(b.until - now <= policy.maxOpenMs);
-      }
-    }
-  }));
+    }),
+  );
 });

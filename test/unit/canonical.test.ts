@@ -6,10 +6,18 @@ const doc = {
   components: {
     schemas: {
       Leaf: {
-        type: 'object', additionalProperties: false,
-        properties: { CommonBlock: { $ref: '#/components/schemas/Common' }, List: { type: 'array', items: { $ref: '#/components/schemas/Item' } } },
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          CommonBlock: { $ref: '#/components/schemas/Common' },
+          List: { type: 'array', items: { $ref: '#/components/schemas/Item' } },
+        },
       },
-      Common: { type: 'object', additionalProperties: false, properties: { interfaceID: { type: 'string' }, senderDIPID: { type: 'string' } } },
+      Common: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { interfaceID: { type: 'string' }, senderDIPID: { type: 'string' } },
+      },
       Item: { type: 'object', properties: { MPANCore: { type: 'string' } } },
     },
   },
@@ -17,9 +25,15 @@ const doc = {
 
 test('field names are matched case-insensitively and written canonically, in their original order', () => {
   const canon = compileCanonicaliser(doc, doc.components.schemas.Leaf);
-  const { value: out, changed } = canon({ commonblock: { SenderDipId: '1', InterfaceID: 'IF-001' }, list: [{ mpancore: '1' }, { MPANCore: '2' }] });
+  const { value: out, changed } = canon({
+    commonblock: { SenderDipId: '1', InterfaceID: 'IF-001' },
+    list: [{ mpancore: '1' }, { MPANCore: '2' }],
+  });
   assert.equal(changed, true);
-  assert.deepEqual(out, { CommonBlock: { senderDIPID: '1', interfaceID: 'IF-001' }, List: [{ MPANCore: '1' }, { MPANCore: '2' }] });
+  assert.deepEqual(out, {
+    CommonBlock: { senderDIPID: '1', interfaceID: 'IF-001' },
+    List: [{ MPANCore: '1' }, { MPANCore: '2' }],
+  });
   assert.deepEqual(Object.keys((out as { CommonBlock: object }).CommonBlock), ['senderDIPID', 'interfaceID']);
 });
 
@@ -33,12 +47,17 @@ test('values are never changed, unknown keys stay for the schema to reject, exac
   assert.equal(nested.changed, true, 'a rename deep inside is reported');
   assert.deepEqual(nested.value, { CommonBlock: { interfaceID: 'IF-001' } });
   const twoSpellings = canon({ CommonBlock: { SenderDIPID: 'a', SENDERDIPID: 'b' } }).value;
-  assert.deepEqual(twoSpellings, { CommonBlock: { senderDIPID: 'a', SENDERDIPID: 'b' } }, 'a second spelling stays, for the schema to refuse');
+  assert.deepEqual(
+    twoSpellings,
+    { CommonBlock: { senderDIPID: 'a', SENDERDIPID: 'b' } },
+    'a second spelling stays, for the schema to refuse',
+  );
 });
 
 test('a __proto__ key from JSON stays data', () => {
   const canon = compileCanonicaliser(doc, doc.components.schemas.Leaf);
-  const out = canon(JSON.parse('{"commonBlock": {"__proto__": {"polluted": true}, "INTERFACEID": "x"}}')).value as Record<string, Record<string, unknown>>;
+  const out = canon(JSON.parse('{"commonBlock": {"__proto__": {"polluted": true}, "INTERFACEID": "x"}}'))
+    .value as Record<string, Record<string, unknown>>;
   assert.equal(Object.getPrototypeOf(out.CommonBlock), Object.prototype);
   assert.ok(Object.prototype.hasOwnProperty.call(out.CommonBlock, '__proto__'));
   assert.equal(({} as Record<string, unknown>).polluted, undefined);

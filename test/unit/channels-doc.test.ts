@@ -11,5 +11,8 @@ test('docs/channels.md is what the catalogue says: one row per channel, regenera
   assert.equal(readFileSync(join(packageRoot(), 'docs', 'channels.md'), 'utf8'), markdown, 'run npm run docs:channels');
   const rows = markdown.split('\n').filter((l) => /^\| (IF|REP)-/.test(l));
   assert.equal(rows.length, 58);
-  assert.match(rows.find((r) => r.startsWith('| IF-021 '))!, /by MPAN SUP, LDSO; always every MDS, every LSS/);
+  assert.match(
+    rows.find((r) => r.startsWith('| IF-021 '))!,
+    /by MPAN SUP, LDSO; always every MDS, every LSS/,
+  );
 });

@@ -19,7 +19,13 @@ test('defaults give the embedded DIP: DEV, HTTPS on 127.0.0.1:8443, SQLite in ./
 });
 
 test('a flag wins over the environment, which wins over the default', () => {
-  const env = { OPENDIP_ENVIRONMENT: 'SIT', OPENDIP_PORT: '9000', OPENDIP_TLS: 'false', OPENDIP_REQUIRE_API_KEY: 'yes', OPENDIP_OPENAPI: 'a.json, b.json' };
+  const env = {
+    OPENDIP_ENVIRONMENT: 'SIT',
+    OPENDIP_PORT: '9000',
+    OPENDIP_TLS: 'false',
+    OPENDIP_REQUIRE_API_KEY: 'yes',
+    OPENDIP_OPENAPI: 'a.json, b.json',
+  };
   const fromEnv = loadConfig({}, env);
   assert.equal(fromEnv.environment, 'SIT');
   assert.equal(fromEnv.port, 9000);
@@ -35,7 +41,10 @@ test('a flag wins over the environment, which wins over the default', () => {
 });
 
 test('bad settings are refused with what is allowed', () => {
-  assert.throws(() => loadConfig({ environment: 'PROD' }, {}), (e: Error) => e instanceof ConfigError && /PRD, SITB, SIT, UIT, DEV/.test(e.message));
+  assert.throws(
+    () => loadConfig({ environment: 'PROD' }, {}),
+    (e: Error) => e instanceof ConfigError && /PRD, SITB, SIT, UIT, DEV/.test(e.message),
+  );
   assert.throws(() => loadConfig({ port: '70000' }, {}), /port must be a number from 0 to 65535/);
   assert.throws(() => loadConfig({ mtls: 'sometimes' }, {}), /off, optional or require/);
   assert.throws(() => loadConfig({ publicUrl: 'api.example.com' }, {}), /https:\/\/api\.example\.com/);
@@ -45,26 +54,78 @@ test('bad settings are refused with what is allowed', () => {
 
 test('delivery settings: defaults, variables and flags', () => {
   const d = loadConfig({}, {}).delivery;
-  assert.deepEqual({ ...d }, { webhookCaFile: null, timeoutMs: 30_000, lingerMs: 50, concurrency: 16, retryPeriodMs: 72 * 3_600_000, thread: true, leaseMs: 20_000 });
-  const env = { OPENDIP_WEBHOOK_TIMEOUT: '5', OPENDIP_BATCH_LINGER_MS: '0', OPENDIP_DELIVERY_CONCURRENCY: '4', OPENDIP_RETRY_HOURS: '0.5', OPENDIP_DELIVERY_THREAD: 'false', OPENDIP_WEBHOOK_CA: 'ca.pem' };
-  assert.deepEqual({ ...loadConfig({}, env).delivery }, { webhookCaFile: 'ca.pem', timeoutMs: 5_000, lingerMs: 0, concurrency: 4, retryPeriodMs: 1_800_000, thread: false, leaseMs: 20_000 });
+  assert.deepEqual(
+    { ...d },
+    {
+      webhookCaFile: null,
+      timeoutMs: 30_000,
+      lingerMs: 50,
+      concurrency: 16,
+      retryPeriodMs: 72 * 3_600_000,
+      thread: true,
+      leaseMs: 20_000,
+    },
+  );
+  const env = {
+    OPENDIP_WEBHOOK_TIMEOUT: '5',
+    OPENDIP_BATCH_LINGER_MS: '0',
+    OPENDIP_DELIVERY_CONCURRENCY: '4',
+    OPENDIP_RETRY_HOURS: '0.5',
+    OPENDIP_DELIVERY_THREAD: 'false',
+    OPENDIP_WEBHOOK_CA: 'ca.pem',
+  };
+  assert.deepEqual(
+    { ...loadConfig({}, env).delivery },
+    {
+      webhookCaFile: 'ca.pem',
+      timeoutMs: 5_000,
+      lingerMs: 0,
+      concurrency: 4,
+      retryPeriodMs: 1_800_000,
+      thread: false,
+      leaseMs: 20_000,
+    },
+  );
   assert.equal(loadConfig({ deliveryLease: '8' }, env).delivery.leaseMs, 8_000);
   assert.throws(() => loadConfig({ deliveryLease: '1' }, env), /delivery lease in seconds/);
   assert.equal(loadConfig({ deliveryThread: true }, env).delivery.thread, true);
-  assert.throws(() => loadConfig({ deliveryConcurrency: '0' }, {}), /delivery concurrency must be a number from 1 to 1024/);
+  assert.throws(
+    () => loadConfig({ deliveryConcurrency: '0' }, {}),
+    /delivery concurrency must be a number from 1 to 1024/,
+  );
   assert.throws(() => loadConfig({ deliveryThread: 'sometimes' }, {}), /delivery thread must be true or false/);
 });
 
 test('process roles, retention and housekeeping: defaults, variables and flags', () => {
   const d = loadConfig({}, {});
-  assert.deepEqual([d.role, d.retention, d.housekeepingIntervalMs], ['all', { defaultMs: 730 * 86_400_000, byChannel: {} }, 60_000]);
-  const pg = { OPENDIP_DATABASE_URL: 'postgres://dip@db.example/dip', OPENDIP_ROLE: 'worker', OPENDIP_RETENTION_DAYS: '400', OPENDIP_HOUSEKEEPING_INTERVAL: '5' };
+  assert.deepEqual(
+    [d.role, d.retention, d.housekeepingIntervalMs],
+    ['all', { defaultMs: 730 * 86_400_000, byChannel: {} }, 60_000],
+  );
+  const pg = {
+    OPENDIP_DATABASE_URL: 'postgres://dip@db.example/dip',
+    OPENDIP_ROLE: 'worker',
+    OPENDIP_RETENTION_DAYS: '400',
+    OPENDIP_HOUSEKEEPING_INTERVAL: '5',
+  };
   const c = loadConfig({}, pg);
-  assert.deepEqual([c.databaseUrl, c.role, c.retention.defaultMs, c.housekeepingIntervalMs], ['postgres://dip@db.example/dip', 'worker', 400 * 86_400_000, 5_000]);
-  assert.deepEqual(loadConfig({ channelRetention: 'if-021=365, IF-013=0.5' }, {}).retention.byChannel, { 'IF-021': 365 * 86_400_000, 'IF-013': 43_200_000 });
-  assert.throws(() => loadConfig({ channelRetention: 'IF-021:365' }, {}), /channel retention must be like IF-021=365,IF-013=400 \(days\), not 'IF-021:365'/);
+  assert.deepEqual(
+    [c.databaseUrl, c.role, c.retention.defaultMs, c.housekeepingIntervalMs],
+    ['postgres://dip@db.example/dip', 'worker', 400 * 86_400_000, 5_000],
+  );
+  assert.deepEqual(loadConfig({ channelRetention: 'if-021=365, IF-013=0.5' }, {}).retention.byChannel, {
+    'IF-021': 365 * 86_400_000,
+    'IF-013': 43_200_000,
+  });
+  assert.throws(
+    () => loadConfig({ channelRetention: 'IF-021:365' }, {}),
+    /channel retention must be like IF-021=365,IF-013=400 \(days\), not 'IF-021:365'/,
+  );
   assert.equal(loadConfig({ role: 'api' }, pg).role, 'api');
-  assert.throws(() => loadConfig({ role: 'api' }, {}), /role api shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all/);
+  assert.throws(
+    () => loadConfig({ role: 'api' }, {}),
+    /role api shares a PostgreSQL database with other processes; the embedded SQLite store runs as role all/,
+  );
   assert.throws(() => loadConfig({ role: 'boss' }, pg), /role must be one of all, api, worker/);
   assert.throws(() => loadConfig({ database: 'mysql://x' }, {}), /database must be sqlite:<file> or postgres:\/\/…/);
 });

@@ -23,7 +23,10 @@ test('splitting a JSON array yields exactly what JSON.parse yields, element by e
 
 test('strings with brackets, commas, quotes and escapes do not split elements', () => {
   const tricky = ['a,b', '[', '}', '\\', '\\"', 'x\\\\', '"', 'é ✓ 😀'];
-  assert.deepEqual(parts(JSON.stringify(tricky.map((s) => ({ payload: { s } })))), tricky.map((s) => ({ payload: { s } })));
+  assert.deepEqual(
+    parts(JSON.stringify(tricky.map((s) => ({ payload: { s } })))),
+    tricky.map((s) => ({ payload: { s } })),
+  );
 });
 
 test('malformed bodies are refused with the position of the problem', () => {
@@ -46,7 +49,9 @@ test('the names counted while splitting equal the names JSON.parse keeps, unless
       const buf = Buffer.from(JSON.stringify(values));
       const split = splitJsonArray(buf);
       assert.ok(split.ok);
-      split.starts.forEach((s, i) => assert.equal(split.names[i], countNames(JSON.parse(buf.toString('utf8', s, split.ends[i])))));
+      split.starts.forEach((s, i) =>
+        assert.equal(split.names[i], countNames(JSON.parse(buf.toString('utf8', s, split.ends[i])))),
+      );
     }),
     { numRuns: 200 },
   );
@@ -89,5 +94,9 @@ test('an element nested deeper than any message can be is refused where it goes 
   assert.equal((deep as { tooDeep?: true }).tooDeep, true);
   assert.match((deep as { problem: string }).problem, /nested more than 64 levels deep at byte 78/);
   assert.equal(splitJsonArray(Buffer.from(`[${nest(MAX_JSON_DEPTH)}]`)).ok, false);
-  assert.equal(splitJsonArray(Buffer.from(`[{"payload":"${'['.repeat(1000)}"}]`)).ok, true, 'brackets inside strings do not count');
+  assert.equal(
+    splitJsonArray(Buffer.from(`[{"payload":"${'['.repeat(1000)}"}]`)).ok,
+    true,
+    'brackets inside strings do not count',
+  );
 });

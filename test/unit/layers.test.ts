@@ -7,14 +7,24 @@ import { packageRoot } from '../../src/catalogue/load.js';
 
 const src = join(packageRoot(), 'src');
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 /** file (relative to src) → the modules it imports: relative ones resolved to src-relative paths, packages by name. */
-const imports = new Map(files(src).map((f) => {
-  const text = readFileSync(f, 'utf8');
-  const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm), ...text.matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => m[1]!);
-  return [relative(src, f), specs.map((s) => (s.startsWith('.') ? relative(src, resolve(dirname(f), s)).replace(/\.js$/, '.ts') : s))];
-}));
+const imports = new Map(
+  files(src).map((f) => {
+    const text = readFileSync(f, 'utf8');
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm),
+      ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ].map((m) => m[1]!);
+    return [
+      relative(src, f),
+      specs.map((s) => (s.startsWith('.') ? relative(src, resolve(dirname(f), s)).replace(/\.js$/, '.ts') : s)),
+    ];
+  }),
+);
 
 test('imports are read from the source (so the rules below check something)', () => {
   assert.ok(imports.get('ingress/accept.ts')?.includes('domain/ids.ts'));
@@ -26,7 +36,10 @@ test('domain imports nothing of ours outside domain, and no I/O', () => {
   for (const [file, deps] of imports) {
     if (!file.startsWith('domain/')) continue;
     for (const d of deps) {
-      assert.ok(d.startsWith('domain/') || (d.startsWith('node:') && !/node:(fs|net|http|https|child_process)/.test(d)), `${file} imports ${d}`);
+      assert.ok(
+        d.startsWith('domain/') || (d.startsWith('node:') && !/node:(fs|net|http|https|child_process)/.test(d)),
+        `${file} imports ${d}`,
+      );
     }
   }
 });
@@ -34,7 +47,11 @@ test('domain imports nothing of ours outside domain, and no I/O', () => {
 test('only storage/open.ts picks a backend, and only storage talks to a database driver', () => {
   for (const [file, deps] of imports) {
     for (const d of deps) {
-      if (/^storage\/(sqlite|postgres)\//.test(d)) assert.ok(file === 'storage/open.ts' || file.startsWith(d.split('/').slice(0, 2).join('/')), `${file} imports ${d}`);
+      if (/^storage\/(sqlite|postgres)\//.test(d))
+        assert.ok(
+          file === 'storage/open.ts' || file.startsWith(d.split('/').slice(0, 2).join('/')),
+          `${file} imports ${d}`,
+        );
       if (d === 'better-sqlite3' || d === 'pg') assert.ok(file.startsWith('storage/'), `${file} imports ${d}`);
     }
   }

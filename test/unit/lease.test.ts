@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deadHolders, formatLeaseHolder, parseLeaseHolder, renewalInterval, type LeaseHolder } from '../../src/domain/lease.js';
+import {
+  deadHolders,
+  formatLeaseHolder,
+  parseLeaseHolder,
+  renewalInterval,
+  type LeaseHolder,
+} from '../../src/domain/lease.js';
 
 const self: LeaseHolder = { host: 'dip-1', pid: 400, instance: 'b2', dataDir: 'aaaaaaaaaaaa' };
 const other = (over: Partial<LeaseHolder>): string => formatLeaseHolder({ ...self, ...over });
@@ -23,7 +29,13 @@ test('with a shared store, only holders of this machine and data directory whose
   const gone = other({ pid: 12 });
   const earlierEngine = other({ instance: 'a1' });
   const holders = [
-    formatLeaseHolder(self), gone, earlierEngine, other({ pid: 500 }), other({ pid: 13, host: 'dip-2' }), other({ pid: 14, dataDir: 'bbbbbbbbbbbb' }), 'old-style-owner',
+    formatLeaseHolder(self),
+    gone,
+    earlierEngine,
+    other({ pid: 500 }),
+    other({ pid: 13, host: 'dip-2' }),
+    other({ pid: 14, dataDir: 'bbbbbbbbbbbb' }),
+    'old-style-owner',
   ];
   assert.deepEqual(deadHolders(holders, self, { exclusive: false, isAlive }), [gone, earlierEngine]);
 });

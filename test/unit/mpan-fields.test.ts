@@ -14,7 +14,10 @@ const doc = catalogue.documents[0]!;
 function fieldsOf(channel: string, eventCode: string, version: string): string[] {
   const leaf = catalogue.leaves.get(leafKey(channel, eventCode, version));
   assert.ok(leaf, `${channel} ${eventCode} ${version}`);
-  return schemas.forLeaf(leaf).mpanFields.map((f) => fieldName(f.steps, [])).sort();
+  return schemas
+    .forLeaf(leaf)
+    .mpanFields.map((f) => fieldName(f.steps, []))
+    .sort();
 }
 
 describe('MPAN fields of the published message schemas', () => {
@@ -23,25 +26,38 @@ describe('MPAN fields of the published message schemas', () => {
   });
 
   test('IF-019 and IF-020 name the principal MPAN in M1 and the subsidiary MPANs in a list', () => {
-    assert.deepEqual(fieldsOf('IF-019', '[RelatedAdd]', '011'), ['CommonBlock.M1.principalMPAN', 'CustomBlock.B090List[].subsidiaryMPAN']);
+    assert.deepEqual(fieldsOf('IF-019', '[RelatedAdd]', '011'), [
+      'CommonBlock.M1.principalMPAN',
+      'CustomBlock.B090List[].subsidiaryMPAN',
+    ]);
   });
 
   test('linked import/export and related MPANs are found inside list items, also one object further down', () => {
     const if001 = [...catalogue.leaves.values()].find((l) => l.channel === 'IF-001')!;
     assert.deepEqual(fieldsOf('IF-001', if001.eventCode, if001.schemaVersion), [
-      'CommonBlock.M0.MPANCore', 'CustomBlock.B035List[].linkedImportExportMPAN', 'CustomBlock.B037List[].primaryMPAN', 'CustomBlock.B037List[].secondaryMPAN',
+      'CommonBlock.M0.MPANCore',
+      'CustomBlock.B035List[].linkedImportExportMPAN',
+      'CustomBlock.B037List[].primaryMPAN',
+      'CustomBlock.B037List[].secondaryMPAN',
     ]);
     const if002 = [...catalogue.leaves.values()].find((l) => l.channel === 'IF-002')!;
     const nested = fieldsOf('IF-002', if002.eventCode, if002.schemaVersion);
-    for (const f of ['CustomBlock.B907List[].existingMeter.linkedImportExportMPAN', 'CustomBlock.B908List[].existingMeter.primaryMPAN', 'CustomBlock.B908List[].existingMeter.secondaryMPAN']) {
+    for (const f of [
+      'CustomBlock.B907List[].existingMeter.linkedImportExportMPAN',
+      'CustomBlock.B908List[].existingMeter.primaryMPAN',
+      'CustomBlock.B908List[].existingMeter.secondaryMPAN',
+    ]) {
       assert.ok(nested.includes(f), `${f} in ${nested.join(', ')}`);
     }
   });
 
   test('every leaf with an M0 or M1 block has its MPAN found; reports whose data is compressed have none', () => {
     for (const leaf of catalogue.leaves.values()) {
-      const props = ((doc.components.schemas[leaf.schemaName] as { properties: { CommonBlock: { properties: Record<string, unknown> } } })
-        .properties.CommonBlock.properties);
+      const props = (
+        doc.components.schemas[leaf.schemaName] as {
+          properties: { CommonBlock: { properties: Record<string, unknown> } };
+        }
+      ).properties.CommonBlock.properties;
       const found = fieldsOf(leaf.channel, leaf.eventCode, leaf.schemaVersion);
       if ('M0' in props) assert.ok(found.includes('CommonBlock.M0.MPANCore'), leaf.schemaName);
       if ('M1' in props) assert.ok(found.includes('CommonBlock.M1.principalMPAN'), leaf.schemaName);
@@ -63,8 +79,16 @@ describe('MPAN fields of any schema', () => {
           type: 'object',
           properties: {
             grid: { type: 'array', items: { type: 'array', items: { type: 'object', properties: { core: mpan } } } },
-            either: { oneOf: [{ type: 'object', properties: { a: mpan } }, { type: 'object', properties: { b: { $ref: '#/components/schemas/Alias' } } }] },
-            both: { allOf: [{ type: 'object', properties: { c: mpan } }], anyOf: [{ type: 'object', properties: { d: mpan } }] },
+            either: {
+              oneOf: [
+                { type: 'object', properties: { a: mpan } },
+                { type: 'object', properties: { b: { $ref: '#/components/schemas/Alias' } } },
+              ],
+            },
+            both: {
+              allOf: [{ type: 'object', properties: { c: mpan } }],
+              anyOf: [{ type: 'object', properties: { d: mpan } }],
+            },
             text: { $ref: '#/components/schemas/NotAnMpan' },
             again: { $ref: '#/components/schemas/Site' },
           },
@@ -75,7 +99,13 @@ describe('MPAN fields of any schema', () => {
   const fields = mpanFields(synthetic, synthetic.components.schemas.Site);
 
   test('found through nested arrays, every kind of alternative and chains of $refs; a schema containing itself ends', () => {
-    assert.deepEqual(fields.map((f) => fieldName(f.steps, [])).sort(), ['both.c', 'both.d', 'either.a', 'either.b', 'grid[][].core']);
+    assert.deepEqual(fields.map((f) => fieldName(f.steps, [])).sort(), [
+      'both.c',
+      'both.d',
+      'either.a',
+      'either.b',
+      'grid[][].core',
+    ]);
   });
 
   test('each invalid value is named with its indices; null and absent fields are no values', () => {

@@ -19,14 +19,18 @@ const leaves = leafSchemaNames(doc);
 const isNode = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 function deref(node: unknown): JsonObject {
   let current = node;
-  while (isNode(current) && typeof current.$ref === 'string') current = schemas[current.$ref.replace('#/components/schemas/', '')];
+  while (isNode(current) && typeof current.$ref === 'string')
+    current = schemas[current.$ref.replace('#/components/schemas/', '')];
   assert.ok(isNode(current));
   return current;
 }
 
 function assertValid(leaf: string, payload: unknown, label: string): void {
   const compiled = registry.forLeaf({ document: 0, schemaName: leaf });
-  assert.ok(compiled.validate(payload), `${leaf} (${label}) is invalid after obfuscation:\n${compiled.explain(payload).join('\n')}`);
+  assert.ok(
+    compiled.validate(payload),
+    `${leaf} (${label}) is invalid after obfuscation:\n${compiled.explain(payload).join('\n')}`,
+  );
 }
 
 /** Every top-level block of the leaf's CustomBlock (a few messages have none), and M0. */
@@ -51,7 +55,14 @@ function poisoned(value: unknown): unknown {
  * nothing changes; under them nulls stay null, numbers stay, booleans become true, and each string becomes its
  * field's placeholder whatever it held (so it differs from the original unless the original was the placeholder).
  */
-function compare(schema: unknown, original: unknown, copy: unknown, reference: unknown, path: string, pointers: readonly string[]): void {
+function compare(
+  schema: unknown,
+  original: unknown,
+  copy: unknown,
+  reference: unknown,
+  path: string,
+  pointers: readonly string[],
+): void {
   const covered = pointers.some((p) => path === p || path.startsWith(p + '/'));
   if (!covered && !pointers.some((p) => p.startsWith(path + '/'))) {
     assert.deepEqual(copy, original, `${path} is outside the pointers and must not change`);
@@ -59,7 +70,10 @@ function compare(schema: unknown, original: unknown, copy: unknown, reference: u
   }
   const node = deref(schema);
   if (Array.isArray(original)) {
-    assert.ok(Array.isArray(copy) && Array.isArray(reference) && copy.length === original.length, `${path}: array shape changed`);
+    assert.ok(
+      Array.isArray(copy) && Array.isArray(reference) && copy.length === original.length,
+      `${path}: array shape changed`,
+    );
     original.forEach((item, i) => compare(node.items, item, copy[i], reference[i], path, pointers));
     return;
   }
@@ -90,15 +104,18 @@ describe('obfuscating every block of every leaf message keeps it valid', () => {
     test(leaf, () => {
       const pointers = allBlocks(leaf);
       const run = compileObfuscator(doc, leaf, pointers);
-      fc.assert(fc.property(fc.nat(), fc.constantFrom('full' as const, 'minimal' as const), (seed, fill) => {
-        const payload = samplePayload(doc, leaf, { fill, seed });
-        const before = structuredClone(payload);
-        const copy = run(payload);
-        assert.deepEqual(payload, before, 'the original is left untouched');
-        assertValid(leaf, copy, `${fill}, seed ${seed}`);
-        const reference = run(poisoned(payload) as Record<string, unknown>);
-        compare(schemas[leaf], payload, copy, reference, '', pointers);
-      }), { numRuns: 6, includeErrorInReport: true });
+      fc.assert(
+        fc.property(fc.nat(), fc.constantFrom('full' as const, 'minimal' as const), (seed, fill) => {
+          const payload = samplePayload(doc, leaf, { fill, seed });
+          const before = structuredClone(payload);
+          const copy = run(payload);
+          assert.deepEqual(payload, before, 'the original is left untouched');
+          assertValid(leaf, copy, `${fill}, seed ${seed}`);
+          const reference = run(poisoned(payload) as Record<string, unknown>);
+          compare(schemas[leaf], payload, copy, reference, '', pointers);
+        }),
+        { numRuns: 6, includeErrorInReport: true },
+      );
     });
   }
 });
@@ -139,7 +156,10 @@ const mini: Schemas = {
         type: 'object',
         properties: {
           Header: { type: 'object', properties: { id: { type: 'string', maxLength: 5 } } },
-          Body: { type: 'object', properties: { B1: { $ref: '#/components/schemas/Block' }, B2: { $ref: '#/components/schemas/Block' } } },
+          Body: {
+            type: 'object',
+            properties: { B1: { $ref: '#/components/schemas/Block' }, B2: { $ref: '#/components/schemas/Block' } },
+          },
         },
       },
     },
@@ -147,11 +167,29 @@ const mini: Schemas = {
 };
 
 const block = {
-  name: 'Jane Smith', when: '2024-03-21T19:05:00+00:00', day: '2024-03-21', who: '1200000001', flag: false, amount: 12.5,
-  kind: 'A', mpan: '1234567890126', kwh: '-12.500', mpid: 'EMEB', sur: 'S-IF-021-SDS-abc', mail: 'jane@example.com',
-  report: 'eJyrVspLzE1VslJQSsrPz1GqBQAojwU5', free: 'anything', items: [{ code: 'AB', n: 7 }, { code: 'C', n: 8 }],
+  name: 'Jane Smith',
+  when: '2024-03-21T19:05:00+00:00',
+  day: '2024-03-21',
+  who: '1200000001',
+  flag: false,
+  amount: 12.5,
+  kind: 'A',
+  mpan: '1234567890126',
+  kwh: '-12.500',
+  mpid: 'EMEB',
+  sur: 'S-IF-021-SDS-abc',
+  mail: 'jane@example.com',
+  report: 'eJyrVspLzE1VslJQSsrPz1GqBQAojwU5',
+  free: 'anything',
+  items: [
+    { code: 'AB', n: 7 },
+    { code: 'C', n: 8 },
+  ],
 };
-const message = (): Record<string, unknown> => ({ Header: { id: 'H1' }, Body: { B1: structuredClone(block), B2: structuredClone(block) } });
+const message = (): Record<string, unknown> => ({
+  Header: { id: 'H1' },
+  Body: { B1: structuredClone(block), B2: structuredClone(block) },
+});
 const b1 = (out: Record<string, unknown>): JsonObject => (out.Body as JsonObject).B1 as JsonObject;
 
 test('each replacement rule', () => {
@@ -170,7 +208,14 @@ test('each replacement rule', () => {
   assert.equal(out.mail, 'xxxxxxxx@example.invalid');
   assert.equal(out.report, 'xxxx');
   assert.equal(out.free, 'x', 'no maximum length: one x');
-  assert.deepEqual(out.items, [{ code: 'xxx', n: 7 }, { code: 'xxx', n: 8 }], 'arrays are followed element by element');
+  assert.deepEqual(
+    out.items,
+    [
+      { code: 'xxx', n: 7 },
+      { code: 'xxx', n: 8 },
+    ],
+    'arrays are followed element by element',
+  );
 });
 
 test('null stays null, and only the pointed-at fields change', () => {
@@ -180,7 +225,15 @@ test('null stays null, and only the pointed-at fields change', () => {
   assert.deepEqual(out, {
     Header: { id: 'H1' },
     Body: {
-      B1: { ...block, day: null, when: '1900-01-01T00:00:00+00:00', items: [{ code: 'xxx', n: 7 }, { code: 'xxx', n: 8 }] },
+      B1: {
+        ...block,
+        day: null,
+        when: '1900-01-01T00:00:00+00:00',
+        items: [
+          { code: 'xxx', n: 7 },
+          { code: 'xxx', n: 8 },
+        ],
+      },
       B2: block,
     },
   });
@@ -192,7 +245,7 @@ test('the original is left untouched and shares nothing with the copy', () => {
   const out = obfuscate(mini, 'Msg', input, ['/Body/B1/name']);
   assert.deepEqual(input, before);
   (out.Header as JsonObject).id = 'changed';
-  ((b1(out).items as JsonObject[])[0]!).code = 'changed';
+  (b1(out).items as JsonObject[])[0]!.code = 'changed';
   ((out.Body as JsonObject).B2 as JsonObject).name = 'changed';
   assert.deepEqual(input, before);
   const untouched = compileObfuscator(mini, 'Msg', [])(input);
@@ -205,30 +258,64 @@ test('pointers: absent fields, unknown fields, the whole message, escapes', () =
   delete (input.Body as JsonObject).B2;
   const out = obfuscate(mini, 'Msg', input, ['/Body/B2', '/Body/B9/x', '/Body/B1/nothing/here', '/Header/id/deeper']);
   assert.deepEqual(out, input, 'absent from the payload or from the schema: ignored');
-  assert.deepEqual(missingPointers(mini, 'Msg', ['/Body/B2', '/Body/B9/x', '/Body/B1/items/code', '/Header/id/deeper']), ['/Body/B9/x', '/Header/id/deeper']);
+  assert.deepEqual(
+    missingPointers(mini, 'Msg', ['/Body/B2', '/Body/B9/x', '/Body/B1/items/code', '/Header/id/deeper']),
+    ['/Body/B9/x', '/Header/id/deeper'],
+  );
   const everything = obfuscate(mini, 'Msg', message(), ['']);
   assert.deepEqual(everything.Header, { id: 'xxxxx' });
   assert.equal(b1(everything).name, 'x'.repeat(12));
   assert.throws(() => obfuscate(mini, 'Msg', message(), ['Body/B1']), /JSON pointer/);
   assert.throws(() => obfuscate(mini, 'Nope', message(), ['/Body']), /unknown schema/);
-  const escaped: Schemas = { components: { schemas: { M: { type: 'object', properties: { 'a/b': { type: 'string', maxLength: 2 }, 'c~d': { type: 'boolean' } } } } } };
-  assert.deepEqual(obfuscate(escaped, 'M', { 'a/b': 'hi', 'c~d': false }, ['/a~1b', '/c~0d']), { 'a/b': 'xx', 'c~d': true });
+  const escaped: Schemas = {
+    components: {
+      schemas: {
+        M: { type: 'object', properties: { 'a/b': { type: 'string', maxLength: 2 }, 'c~d': { type: 'boolean' } } },
+      },
+    },
+  };
+  assert.deepEqual(obfuscate(escaped, 'M', { 'a/b': 'hi', 'c~d': false }, ['/a~1b', '/c~0d']), {
+    'a/b': 'xx',
+    'c~d': true,
+  });
 });
 
 test('fields the schema does not declare, and values of an unexpected shape, still get obfuscated', () => {
-  const open: Schemas = { components: { schemas: { M: { type: 'object', properties: { b: { type: 'object', properties: { s: { type: 'string', maxLength: 3 } } } } } } } };
-  const input = JSON.parse('{"b": {"s": {"deep": "secret"}, "extra": ["secret", false, 3], "__proto__": "secret"}}') as Record<string, unknown>;
+  const open: Schemas = {
+    components: {
+      schemas: {
+        M: {
+          type: 'object',
+          properties: { b: { type: 'object', properties: { s: { type: 'string', maxLength: 3 } } } },
+        },
+      },
+    },
+  };
+  const input = JSON.parse(
+    '{"b": {"s": {"deep": "secret"}, "extra": ["secret", false, 3], "__proto__": "secret"}}',
+  ) as Record<string, unknown>;
   const out = obfuscate(open, 'M', input, ['/b']);
   assert.equal(JSON.stringify(out), '{"b":{"s":{"deep":"x"},"extra":["x",true,3],"__proto__":"x"}}');
 });
 
 test('a schema no placeholder can satisfy fails when compiled, not when a message is sent', () => {
-  const bad = (node: unknown): Schemas => ({ components: { schemas: { M: { type: 'object', properties: { f: node } } } } });
+  const bad = (node: unknown): Schemas => ({
+    components: { schemas: { M: { type: 'object', properties: { f: node } } } },
+  });
   assert.throws(() => compileObfuscator(bad({ type: 'string', format: 'ipv6' }), 'M', ['/f']), /format 'ipv6'/);
-  assert.throws(() => compileObfuscator(bad({ type: 'string', pattern: '^(?=x)x$' }), 'M', ['/f']), /unsupported regex construct '\(\?' at offset 1 in/);
+  assert.throws(
+    () => compileObfuscator(bad({ type: 'string', pattern: '^(?=x)x$' }), 'M', ['/f']),
+    /unsupported regex construct '\(\?' at offset 1 in/,
+  );
   assert.throws(() => compileObfuscator(bad({ type: 'string', enum: ['toolong'], maxLength: 3 }), 'M', ['/f']), /enum/);
-  assert.throws(() => compileObfuscator(bad({ oneOf: [{ type: 'string' }, { type: 'number' }] }), 'M', ['/f']), /oneOf/);
-  assert.doesNotThrow(() => compileObfuscator(bad({ type: 'string', format: 'ipv6' }), 'M', ['/g']), 'only covered fields need a placeholder');
+  assert.throws(
+    () => compileObfuscator(bad({ oneOf: [{ type: 'string' }, { type: 'number' }] }), 'M', ['/f']),
+    /oneOf/,
+  );
+  assert.doesNotThrow(
+    () => compileObfuscator(bad({ type: 'string', format: 'ipv6' }), 'M', ['/g']),
+    'only covered fields need a placeholder',
+  );
 });
 
 test('format placeholders are valid for ajv-formats', () => {
@@ -236,7 +323,12 @@ test('format placeholders are valid for ajv-formats', () => {
   addFormatsModule.default(ajv);
   for (const format of ['email', 'uri', 'uri-reference', 'hostname', 'date', 'date-time', 'time', 'uuid', 'byte']) {
     const schema = { type: 'string', format };
-    const value = (obfuscate({ components: { schemas: { M: { type: 'object', properties: { f: schema } } } } }, 'M', { f: 'original' }, ['/f'])).f;
+    const value = obfuscate(
+      { components: { schemas: { M: { type: 'object', properties: { f: schema } } } } },
+      'M',
+      { f: 'original' },
+      ['/f'],
+    ).f;
     assert.ok(ajv.validate(schema, value), `${format}: ${String(value)}`);
   }
 });
@@ -255,7 +347,12 @@ test('every pattern in the document gets a placeholder that matches it', () => {
   for (const pattern of patterns) {
     for (const maxLength of [undefined, 200]) {
       const field = maxLength === undefined ? { type: 'string', pattern } : { type: 'string', pattern, maxLength };
-      const value = obfuscate({ components: { schemas: { M: { type: 'object', properties: { f: field } } } } }, 'M', { f: '' }, ['/f']).f;
+      const value = obfuscate(
+        { components: { schemas: { M: { type: 'object', properties: { f: field } } } } },
+        'M',
+        { f: '' },
+        ['/f'],
+      ).f;
       assert.match(String(value), new RegExp(pattern, 'u'), `/${pattern}/`);
     }
   }
@@ -264,11 +361,18 @@ test('every pattern in the document gets a placeholder that matches it', () => {
 test('real blocks: M0 and an address', () => {
   const payload = samplePayload(doc, 'IF-001-ChangeOfSupplier', { fill: 'full', seed: 7 });
   const out = obfuscate(doc, 'IF-001-ChangeOfSupplier', payload, ['/CommonBlock/M0', '/CustomBlock/B022']);
-  assert.deepEqual((out.CommonBlock as JsonObject).M0, { MPANCore: '9999999999999', distributorDIPID: '9999999999', GSPGroupID: '_A' });
+  assert.deepEqual((out.CommonBlock as JsonObject).M0, {
+    MPANCore: '9999999999999',
+    distributorDIPID: '9999999999',
+    GSPGroupID: '_A',
+  });
   const address = (out.CustomBlock as JsonObject).B022 as JsonObject;
   assert.equal(address.meteringPointPostcode, 'x'.repeat(10));
   assert.equal(address.addressLine1, 'x'.repeat(40));
   assertValid('IF-001-ChangeOfSupplier', out, 'M0 and B022');
   const sur = obfuscate(doc, 'IF-001-ChangeOfSupplier', payload, ['/CommonBlock/S1/senderUniqueReference']);
-  assert.equal(((sur.CommonBlock as JsonObject).S1 as JsonObject).senderUniqueReference, 'S-9999-9999999999-XXXXX-99999999-' + 'x'.repeat(167));
+  assert.equal(
+    ((sur.CommonBlock as JsonObject).S1 as JsonObject).senderUniqueReference,
+    'S-9999-9999999999-XXXXX-99999999-' + 'x'.repeat(167),
+  );
 });

@@ -10,7 +10,13 @@ test('retention: the default unless a channel has its own; housekeeping purges b
   assert.equal(retentionFor(r, 'IF-001'), 730 * DAY);
   assert.deepEqual(retentionPlan(r, ['IF-001', 'IF-013', 'IF-021']), {
     longestMs: 1_000 * DAY,
-    shorter: [{ channel: 'IF-001', ms: 730 * DAY }, { channel: 'IF-021', ms: 365 * DAY }],
+    shorter: [
+      { channel: 'IF-001', ms: 730 * DAY },
+      { channel: 'IF-021', ms: 365 * DAY },
+    ],
   });
-  assert.deepEqual(retentionPlan({ defaultMs: 730 * DAY, byChannel: {} }, ['IF-001']), { longestMs: 730 * DAY, shorter: [] });
+  assert.deepEqual(retentionPlan({ defaultMs: 730 * DAY, byChannel: {} }, ['IF-001']), {
+    longestMs: 730 * DAY,
+    shorter: [],
+  });
 });

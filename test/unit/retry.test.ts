@@ -12,11 +12,16 @@ const at = (result: ReturnType<typeof nextAttempt>): number => {
 };
 
 test('the default policy is the one documented', () => {
-  assert.deepEqual({ ...DEFAULT_RETRY }, { initialDelayMs: 1_000, maxDelayMs: 15 * 60_000, maxPeriodMs: 72 * HOUR, jitter: 0.2 });
+  assert.deepEqual(
+    { ...DEFAULT_RETRY },
+    { initialDelayMs: 1_000, maxDelayMs: 15 * 60_000, maxPeriodMs: 72 * HOUR, jitter: 0.2 },
+  );
 });
 
 test('the schedule doubles from the initial delay and is capped', () => {
-  const delays = [1, 2, 3, 4, 5, 10, 11, 12, 40, 2_000].map((n) => at(nextAttempt(DEFAULT_RETRY, n, T0, T0, null, noJitter)) - T0);
+  const delays = [1, 2, 3, 4, 5, 10, 11, 12, 40, 2_000].map(
+    (n) => at(nextAttempt(DEFAULT_RETRY, n, T0, T0, null, noJitter)) - T0,
+  );
   assert.deepEqual(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 512_000, 900_000, 900_000, 900_000, 900_000]);
 });
 
@@ -35,21 +40,35 @@ test('property: the delay lies in [(1 - jitter) × base, base] and grows with th
     maxPeriodMs: fc.constant(1_000 * 24 * HOUR),
     jitter: fc.double({ min: 0, max: 1, noNaN: true }),
   });
-  fc.assert(fc.property(policy, fc.integer({ min: 1, max: 80 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (p, failures, r) => {
-    const base = Math.min(p.maxDelayMs, p.initialDelayMs * 2 ** (failures - 1));
-    const delay = at(nextAttempt(p, failures, T0, T0, null, () => r)) - T0;
-    assert.ok(Number.isInteger(delay));
-    assert.ok(delay <= base + 0.5 && delay >= base * (1 - p.jitter) - 0.5, `${delay} outside [${base * (1 - p.jitter)}, ${base}]`);
-    const unjittered = (n: number): number => at(nextAttempt({ ...p, jitter: 0 }, n, T0, T0, null, noJitter)) - T0;
-    assert.ok(unjittered(failures + 1) >= unjittered(failures));
-    assert.ok(unjittered(failures) <= p.maxDelayMs);
-  }));
+  fc.assert(
+    fc.property(
+      policy,
+      fc.integer({ min: 1, max: 80 }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      (p, failures, r) => {
+        const base = Math.min(p.maxDelayMs, p.initialDelayMs * 2 ** (failures - 1));
+        const delay = at(nextAttempt(p, failures, T0, T0, null, () => r)) - T0;
+        assert.ok(Number.isInteger(delay));
+        assert.ok(
+          delay <= base + 0.5 && delay >= base * (1 - p.jitter) - 0.5,
+          `${delay} outside [${base * (1 - p.jitter)}, ${base}]`,
+        );
+        const unjittered = (n: number): number => at(nextAttempt({ ...p, jitter: 0 }, n, T0, T0, null, noJitter)) - T0;
+        assert.ok(unjittered(failures + 1) >= unjittered(failures));
+        assert.ok(unjittered(failures) <= p.maxDelayMs);
+      },
+    ),
+  );
 });
 
 test('a Retry-After longer than the back-off is honoured, even beyond the maximum delay', () => {
   assert.equal(at(nextAttempt(DEFAULT_RETRY, 1, T0, T0, 30_000, noJitter)) - T0, 30_000);
   assert.equal(at(nextAttempt(DEFAULT_RETRY, 1, T0, T0, 2 * HOUR, noJitter)) - T0, 2 * HOUR);
-  assert.equal(at(nextAttempt(DEFAULT_RETRY, 5, T0, T0, 1_000, noJitter)) - T0, 16_000, 'a shorter one does not hurry the back-off');
+  assert.equal(
+    at(nextAttempt(DEFAULT_RETRY, 5, T0, T0, 1_000, noJitter)) - T0,
+    16_000,
+    'a shorter one does not hurry the back-off',
+  );
   assert.equal(at(nextAttempt(DEFAULT_RETRY, 5, T0, T0, 0, noJitter)) - T0, 16_000);
 });
 
@@ -69,27 +88,38 @@ test('once the period has run out the message is dead-lettered', () => {
 });
 
 test('property: a run of failures always ends in the dead-letter queue at the deadline, never later', () => {
-  fc.assert(fc.property(
-    fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1_000, max: 10 * HOUR }),
-    fc.array(fc.option(fc.integer({ min: 0, max: 3 * HOUR })), { minLength: 1, maxLength: 20 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-    (initialDelayMs, maxPeriodMs, retryAfters, r) => {
-      const policy: RetryPolicy = { initialDelayMs, maxDelayMs: 15 * 60_000, maxPeriodMs, jitter: 0.2 };
-      const deadline = T0 + maxPeriodMs;
-      let now = T0;
-      for (let failures = 1; ; failures++) {
-        const next = nextAttempt(policy, failures, T0, now, retryAfters[failures % retryAfters.length] ?? null, () => r);
-        if ('deadLetter' in next) {
-          assert.ok(now >= deadline);
-          assert.equal(now, deadline, 'the last attempt happens exactly at the deadline');
-          return;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 10_000 }),
+      fc.integer({ min: 1_000, max: 10 * HOUR }),
+      fc.array(fc.option(fc.integer({ min: 0, max: 3 * HOUR })), { minLength: 1, maxLength: 20 }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      (initialDelayMs, maxPeriodMs, retryAfters, r) => {
+        const policy: RetryPolicy = { initialDelayMs, maxDelayMs: 15 * 60_000, maxPeriodMs, jitter: 0.2 };
+        const deadline = T0 + maxPeriodMs;
+        let now = T0;
+        for (let failures = 1; ; failures++) {
+          const next = nextAttempt(
+            policy,
+            failures,
+            T0,
+            now,
+            retryAfters[failures % retryAfters.length] ?? null,
+            () => r,
+          );
+          if ('deadLetter' in next) {
+            assert.ok(now >= deadline);
+            assert.equal(now, deadline, 'the last attempt happens exactly at the deadline');
+            return;
+          }
+          assert.ok(next.at > now, 'time moves on');
+          assert.ok(next.at <= deadline);
+          now = next.at;
+          assert.ok(failures < 100_000, 'the run terminates');
         }
-        assert.ok(next.at > now, 'time moves on');
-        assert.ok(next.at <= deadline);
-        now = next.at;
-        assert.ok(failures < 100_000, 'the run terminates');
-      }
-    },
-  ));
+      },
+    ),
+  );
 });
 
 test('Retry-After in delta-seconds', () => {
@@ -111,8 +141,20 @@ test('Retry-After as an HTTP-date, in each of the three forms a recipient must r
 });
 
 test('Retry-After that is absent or unreadable gives null', () => {
-  for (const junk of [undefined, '', 'soon', '-5', '1.5', '12s', '0x10', 'Sun, 31 Feb 2024 00:00:00 GMT', 'Sun, 06 Nov 1994 25:00:00 GMT',
-    'Sun, 06 Nov 1994 08:49:37 CET', '2024-06-01T12:00:00Z', 'Sun, 6 Nov 1994 08:49:37 GMT']) {
+  for (const junk of [
+    undefined,
+    '',
+    'soon',
+    '-5',
+    '1.5',
+    '12s',
+    '0x10',
+    'Sun, 31 Feb 2024 00:00:00 GMT',
+    'Sun, 06 Nov 1994 25:00:00 GMT',
+    'Sun, 06 Nov 1994 08:49:37 CET',
+    '2024-06-01T12:00:00Z',
+    'Sun, 6 Nov 1994 08:49:37 GMT',
+  ]) {
     assert.equal(parseRetryAfter(junk, T0), null, JSON.stringify(junk));
   }
 });

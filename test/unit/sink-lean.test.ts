@@ -7,8 +7,16 @@ const message = (over: Record<string, unknown> = {}) => ({
   payload: {
     CommonBlock: {
       S0: { interfaceID: 'IF-021', schemaVersion: '011', eventCode: '[ActivePower]' },
-      S1: { senderUniqueReference: 'S-IF-021-1200000001-SDS-20260101-1', senderDIPID: '1200000001', senderCorrelationID: null, subText: 'a "transactionID":"fake"' },
-      D0: { transactionID: 'T-IF-021-1200000001-SDS-20260101-0000000000000001', initialCorrelationID: 'CI-20260101-ab' },
+      S1: {
+        senderUniqueReference: 'S-IF-021-1200000001-SDS-20260101-1',
+        senderDIPID: '1200000001',
+        senderCorrelationID: null,
+        subText: 'a "transactionID":"fake"',
+      },
+      D0: {
+        transactionID: 'T-IF-021-1200000001-SDS-20260101-0000000000000001',
+        initialCorrelationID: 'CI-20260101-ab',
+      },
     },
     CustomBlock: { note: '{"senderDIPID":"9999999999"}', ...over },
   },
@@ -17,7 +25,15 @@ const message = (over: Record<string, unknown> = {}) => ({
 test('reading facts without parsing gives what parsing gives', () => {
   const bodies = [
     [message(), message({ x: 1 })],
-    [{ transactionID: 'T-1', senderUniqueReference: null, correlationID: 'CI-1', senderID: '1000000001', message: 'RCP1001 - x' }],
+    [
+      {
+        transactionID: 'T-1',
+        senderUniqueReference: null,
+        correlationID: 'CI-1',
+        senderID: '1000000001',
+        message: 'RCP1001 - x',
+      },
+    ],
   ];
   for (const items of bodies) {
     for (const indent of [0, 2]) {
@@ -27,22 +43,28 @@ test('reading facts without parsing gives what parsing gives', () => {
       const lean = leanFacts(body);
       assert.ok(lean.ok);
       assert.equal(lean.kind, parsed.kind);
-      assert.deepEqual(lean.facts, parsed.items.map((i) => factsOf(parsed.kind, i)));
+      assert.deepEqual(
+        lean.facts,
+        parsed.items.map((i) => factsOf(parsed.kind, i)),
+      );
     }
   }
 });
 
 test('any message shape reads alike either way (falling back to parsing where bytes cannot say)', () => {
-  fc.assert(fc.property(fc.string(), fc.option(fc.string()), fc.jsonValue(), (sur, txn, custom) => {
-    const m = message();
-    (m.payload.CommonBlock.S1 as Record<string, unknown>).senderUniqueReference = sur;
-    (m.payload.CommonBlock.D0 as Record<string, unknown>).transactionID = txn;
-    (m.payload.CustomBlock as Record<string, unknown>).extra = custom;
-    const body = Buffer.from(JSON.stringify([m]));
-    const lean = leanFacts(body);
-    assert.ok(lean.ok);
-    assert.deepEqual(lean.facts, [factsOf('messages', JSON.parse(body.toString())[0])]);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.string(), fc.option(fc.string()), fc.jsonValue(), (sur, txn, custom) => {
+      const m = message();
+      (m.payload.CommonBlock.S1 as Record<string, unknown>).senderUniqueReference = sur;
+      (m.payload.CommonBlock.D0 as Record<string, unknown>).transactionID = txn;
+      (m.payload.CustomBlock as Record<string, unknown>).extra = custom;
+      const body = Buffer.from(JSON.stringify([m]));
+      const lean = leanFacts(body);
+      assert.ok(lean.ok);
+      assert.deepEqual(lean.facts, [factsOf('messages', JSON.parse(body.toString())[0])]);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('a body that is not an array of items is refused', () => {
@@ -61,6 +83,7 @@ test('names in the CustomBlock are never taken for the CommonBlock facts, whatev
     assert.ok(lean.ok);
     assert.deepEqual(lean.facts, [factsOf('messages', item)]);
   }
-  const facts = (leanFacts(Buffer.from(JSON.stringify([noTxn]))) as { facts: { problem: { code: string } | null }[] }).facts;
+  const facts = (leanFacts(Buffer.from(JSON.stringify([noTxn]))) as { facts: { problem: { code: string } | null }[] })
+    .facts;
   assert.equal(facts[0]!.problem?.code, 'RCP1043');
 });

@@ -22,7 +22,11 @@ export function auditRoutes(deps: AppDeps) {
   const signed = signedRoutes(deps);
   const audit = createAudit({ store, ticketUrl: deps.ticketUrl });
 
-  const preParsing = async (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply, payload: unknown) => {
+  const preParsing = async (
+    request: FastifyRequest<{ Params: { version: string } }>,
+    reply: FastifyReply,
+    payload: unknown,
+  ) => {
     if (signed.versionServed(request, reply)) signed.authenticateHeaders(request, reply);
     return payload;
   };
@@ -33,39 +37,69 @@ export function auditRoutes(deps: AppDeps) {
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get<{ Params: { version: string }; Querystring: Query }>('/:version/audit/messages', { preParsing }, async (request, reply) => {
-      if (!signed.signedBody(request, reply)) return reply;
-      const parsed = criteriaFrom(request.query);
-      if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
-      const { criteria, after, limit, journal } = parsed.value;
-      const page = await audit.search(criteria, scopeOf(request), after, limit, journal);
-      request.facts.messages = page.messages.length;
-      return reply.code(200).type('application/json').send(page);
-    });
+    app.get<{ Params: { version: string }; Querystring: Query }>(
+      '/:version/audit/messages',
+      { preParsing },
+      async (request, reply) => {
+        if (!signed.signedBody(request, reply)) return reply;
+        const parsed = criteriaFrom(request.query);
+        if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
+        const { criteria, after, limit, journal } = parsed.value;
+        const page = await audit.search(criteria, scopeOf(request), after, limit, journal);
+        request.facts.messages = page.messages.length;
+        return reply.code(200).type('application/json').send(page);
+      },
+    );
 
-    app.get<{ Params: { version: string; transaction: string } }>('/:version/audit/messages/:transaction', { preParsing }, async (request, reply) => {
-      if (!signed.signedBody(request, reply)) return reply;
-      const record = await audit.record(request.params.transaction, scopeOf(request));
-      // Not found and not yours look the same.
-      if (!record) return reply.code(204).send();
-      return reply.code(200).type('application/json').send(record);
-    });
+    app.get<{ Params: { version: string; transaction: string } }>(
+      '/:version/audit/messages/:transaction',
+      { preParsing },
+      async (request, reply) => {
+        if (!signed.signedBody(request, reply)) return reply;
+        const record = await audit.record(request.params.transaction, scopeOf(request));
+        // Not found and not yours look the same.
+        if (!record) return reply.code(204).send();
+        return reply.code(200).type('application/json').send(record);
+      },
+    );
 
-    app.get<{ Params: { version: string }; Querystring: Query }>('/:version/audit/calls', { preParsing }, async (request, reply) => {
-      if (!signed.signedBody(request, reply)) return reply;
-      const q = request.query;
-      if (Object.values(q).some((v) => v !== undefined && typeof v !== 'string')) {
-        return signed.refuseCall(request, reply, 400, 'MSG1000', 'give each search parameter once');
-      }
-      const time = (v: string | undefined): number | null | undefined => (v ? parseDateTime(v) ?? undefined : null);
-      const [from, to] = [time(q.datetimeFrom), time(q.datetimeTo)];
-      const before = q.before ? Number(q.before) : null;
-      const limit = q.limit ? Number(q.limit) : 100;
-      if (from === undefined || to === undefined || (before !== null && !Number.isSafeInteger(before)) || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AUDIT_PAGE) {
-        return signed.refuseCall(request, reply, 400, 'MSG1000', `datetimeFrom and datetimeTo are date-times like 2026-11-28T00:00:00+00:00; before a call id; limit 1 to ${MAX_AUDIT_PAGE}`);
-      }
-      const page = await audit.calls({ from, to, channel: q.channel?.toUpperCase() ?? null }, [request.auth!.caller.dipId], before, limit);
-      return reply.code(200).type('application/json').send(page);
-    });
+    app.get<{ Params: { version: string }; Querystring: Query }>(
+      '/:version/audit/calls',
+      { preParsing },
+      async (request, reply) => {
+        if (!signed.signedBody(request, reply)) return reply;
+        const q = request.query;
+        if (Object.values(q).some((v) => v !== undefined && typeof v !== 'string')) {
+          return signed.refuseCall(request, reply, 400, 'MSG1000', 'give each search parameter once');
+        }
+        const time = (v: string | undefined): number | null | undefined => (v ? (parseDateTime(v) ?? undefined) : null);
+        const [from, to] = [time(q.datetimeFrom), time(q.datetimeTo)];
+        const before = q.before ? Number(q.before) : null;
+        const limit = q.limit ? Number(q.limit) : 100;
+        if (
+          from === undefined ||
+          to === undefined ||
+          (before !== null && !Number.isSafeInteger(before)) ||
+          !Number.isSafeInteger(limit) ||
+          limit < 1 ||
+          limit > MAX_AUDIT_PAGE
+        ) {
+          return signed.refuseCall(
+            request,
+            reply,
+            400,
+            'MSG1000',
+            `datetimeFrom and datetimeTo are date-times like 2026-11-28T00:00:00+00:00; before a call id; limit 1 to ${MAX_AUDIT_PAGE}`,
+          );
+        }
+        const page = await audit.calls(
+          { from, to, channel: q.channel?.toUpperCase() ?? null },
+          [request.auth!.caller.dipId],
+          before,
+          limit,
+        );
+        return reply.code(200).type('application/json').send(page);
+      },
+    );
   };
 }

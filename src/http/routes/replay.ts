@@ -20,7 +20,14 @@ export function replayRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
   const signed = signedRoutes(deps);
   const replay = createReplay({
-    store, catalogue, clock, continuationKey: deps.continuationKey, retention: config.retention, pageSize: config.replayPageSize, randomHex: deps.randomHex, ticketUrl: deps.ticketUrl,
+    store,
+    catalogue,
+    clock,
+    continuationKey: deps.continuationKey,
+    retention: config.retention,
+    pageSize: config.replayPageSize,
+    randomHex: deps.randomHex,
+    ticketUrl: deps.ticketUrl,
     webhookInForce: (recipientId) => webhookInForce(deps.registry.view(), config.dipId, recipientId),
   });
 
@@ -40,26 +47,49 @@ export function replayRoutes(deps: AppDeps) {
   const replayHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
     if (!body) return reply;
-    const call = { recipientId: request.params.recipient, roles: request.roles!, body, continuation: continuation(request) };
+    const call = {
+      recipientId: request.params.recipient,
+      roles: request.roles!,
+      body,
+      continuation: continuation(request),
+    };
     const channel = request.facts.channel!;
-    return answer(request, reply, channel === STATUS_CHANNEL ? await replay.statuses(call) : await replay.messages(channel, call));
+    return answer(
+      request,
+      reply,
+      channel === STATUS_CHANNEL ? await replay.statuses(call) : await replay.messages(channel, call),
+    );
   };
 
   const requeueHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
     if (!body) return reply;
-    const a = await replay.requeue(request.facts.channel!, { recipientId: request.params.recipient, roles: request.roles!, body, requestedBy: request.auth!.caller.dipId });
+    const a = await replay.requeue(request.facts.channel!, {
+      recipientId: request.params.recipient,
+      roles: request.roles!,
+      body,
+      requestedBy: request.auth!.caller.dipId,
+    });
     if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
     request.facts.messages = a.count;
     if (a.count > 0) deps.onAccepted?.();
     return reply.code(202).type('application/json').send(JSON.stringify(a.requeueId));
   };
 
-  const statusHandler = async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
+  const statusHandler = async (
+    request: FastifyRequest<{ Params: Params; Querystring: Query }>,
+    reply: FastifyReply,
+  ) => {
     if (!signed.signedBody(request, reply)) return reply;
     const id: unknown = request.query['requeue-id'];
-    if (id !== undefined && typeof id !== 'string') return signed.refuseCall(request, reply, 400, 'MSG1000', 'give requeue-id once');
-    const list = await replay.requeueStatus(request.facts.channel!, request.params.recipient, id ?? null, request.roles!);
+    if (id !== undefined && typeof id !== 'string')
+      return signed.refuseCall(request, reply, 400, 'MSG1000', 'give requeue-id once');
+    const list = await replay.requeueStatus(
+      request.facts.channel!,
+      request.params.recipient,
+      id ?? null,
+      request.roles!,
+    );
     if (list.length === 0) return reply.code(204).send();
     return reply.code(200).type('application/json').send(list);
   };
@@ -68,7 +98,11 @@ export function replayRoutes(deps: AppDeps) {
     for (const base of ['/:version/dip-channel/:id', '/:version/statusmessage']) {
       app.post<{ Params: Params }>(`${base}/replay/:recipient`, { preParsing }, replayHandler);
       app.post<{ Params: Params }>(`${base}/requeue/:recipient`, { preParsing }, requeueHandler);
-      app.get<{ Params: Params; Querystring: Query }>(`${base}/requeueStatus/:recipient`, { preParsing }, statusHandler);
+      app.get<{ Params: Params; Querystring: Query }>(
+        `${base}/requeueStatus/:recipient`,
+        { preParsing },
+        statusHandler,
+      );
     }
   };
 }

@@ -14,41 +14,73 @@ export function sendRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
   const signed = signedRoutes(deps);
   const ingress = {
-    catalogue, schemas: deps.schemas, store, clock, registry: () => deps.registry.view(), environment: config.environment,
-    maxFutureMs: config.signatureMaxSkewSeconds * 1000, maxMessages: config.maxMessages, randomHex: deps.randomHex, dipId: config.dipId, ticketUrl: deps.ticketUrl,
+    catalogue,
+    schemas: deps.schemas,
+    store,
+    clock,
+    registry: () => deps.registry.view(),
+    environment: config.environment,
+    maxFutureMs: config.signatureMaxSkewSeconds * 1000,
+    maxMessages: config.maxMessages,
+    randomHex: deps.randomHex,
+    dipId: config.dipId,
+    ticketUrl: deps.ticketUrl,
   };
 
   const checkHeaders = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): void => {
     const channel = request.params.id.toUpperCase();
     request.facts.channel = channel;
     if (request.params.version !== config.apiVersion) {
-      signed.refuseCall(request, reply, 404, 'MSG1000', `API version '${request.params.version}' is not served here; use /${config.apiVersion}/dip-channel/${channel}`);
+      signed.refuseCall(
+        request,
+        reply,
+        404,
+        'MSG1000',
+        `API version '${request.params.version}' is not served here; use /${config.apiVersion}/dip-channel/${channel}`,
+      );
     } else if (!catalogue.channels.has(channel)) {
-      signed.refuseCall(request, reply, 404, 'MSG1002', `'${request.params.id}' is not a DIP channel; channels are ${[...catalogue.channels.keys()].join(', ')}`);
+      signed.refuseCall(
+        request,
+        reply,
+        404,
+        'MSG1002',
+        `'${request.params.id}' is not a DIP channel; channels are ${[...catalogue.channels.keys()].join(', ')}`,
+      );
     } else {
       signed.authenticateHeaders(request, reply);
     }
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.post<{ Params: Params }>('/:version/dip-channel/:id', {
-      // A refusal here is sent before the body is read; Fastify then stops the request.
-      preParsing: async (request, reply, payload) => {
-        checkHeaders(request, reply);
-        return payload;
+    app.post<{ Params: Params }>(
+      '/:version/dip-channel/:id',
+      {
+        // A refusal here is sent before the body is read; Fastify then stops the request.
+        preParsing: async (request, reply, payload) => {
+          checkHeaders(request, reply);
+          return payload;
+        },
       },
-    }, async (request, reply) => {
-      const body = signed.signedBody(request, reply);
-      if (!body) return reply;
-      const result = await acceptBatch(ingress, {
-        channel: request.facts.channel!, body, caller: request.auth!.caller, requestId: request.id, method: request.method,
-        path: request.url, remote: request.ip, startedAt: request.facts.startedAt, evidence: request.facts.evidence ?? null,
-      });
-      request.facts.audited = true; // with the messages, in their transaction
-      request.facts.messages = result.response.messageArray.length;
-      request.facts.accepted = result.accepted;
-      if (result.accepted > 0) deps.onAccepted?.();
-      return reply.code(result.status).type('application/json').send(result.response);
-    });
+      async (request, reply) => {
+        const body = signed.signedBody(request, reply);
+        if (!body) return reply;
+        const result = await acceptBatch(ingress, {
+          channel: request.facts.channel!,
+          body,
+          caller: request.auth!.caller,
+          requestId: request.id,
+          method: request.method,
+          path: request.url,
+          remote: request.ip,
+          startedAt: request.facts.startedAt,
+          evidence: request.facts.evidence ?? null,
+        });
+        request.facts.audited = true; // with the messages, in their transaction
+        request.facts.messages = result.response.messageArray.length;
+        request.facts.accepted = result.accepted;
+        if (result.accepted > 0) deps.onAccepted?.();
+        return reply.code(result.status).type('application/json').send(result.response);
+      },
+    );
   };
 }

@@ -22,11 +22,14 @@ export function validateRoutes(deps: AppDeps) {
     const target = findValidateTarget(catalogue, id, event)!;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const problems = await validateMessages(catalogue, schemas, target, body, {
-      environment: config.environment, now: clock.now(), maxFutureMs: config.signatureMaxSkewSeconds * 1000,
+      environment: config.environment,
+      now: clock.now(),
+      maxFutureMs: config.signatureMaxSkewSeconds * 1000,
     });
-    const text = problems.length === 0
-      ? 'Message OK'
-      : `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`;
+    const text =
+      problems.length === 0
+        ? 'Message OK'
+        : `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`;
     return answer(reply, problems.length === 0 ? 201 : 400, text);
   };
   const options = {
@@ -34,21 +37,33 @@ export function validateRoutes(deps: AppDeps) {
     preParsing: async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, payload: unknown) => {
       const { id, event, version } = request.params;
       request.facts.channel = id.toUpperCase();
-      const refusal = version !== undefined && version !== config.apiVersion
-        ? `API version '${version}' is not served here; use /${config.apiVersion}/validate/...`
-        : findValidateTarget(catalogue, id, event) ? null
-          : `no validation endpoint for ${id}/${event}; event codes go without brackets, e.g. /validate/IF-024/SN-Vacant`;
+      const refusal =
+        version !== undefined && version !== config.apiVersion
+          ? `API version '${version}' is not served here; use /${config.apiVersion}/validate/...`
+          : findValidateTarget(catalogue, id, event)
+            ? null
+            : `no validation endpoint for ${id}/${event}; event codes go without brackets, e.g. /validate/IF-024/SN-Vacant`;
       if (refusal) answer(reply.header('connection', 'close'), 404, refusal);
       else if (Number(request.headers['content-length'] ?? 0) > VALIDATE_BODY_LIMIT) {
-        answer(reply.header('connection', 'close'), 413, `validation takes at most ${VALIDATE_BODY_LIMIT / 1048576} MiB; send fewer messages`);
+        answer(
+          reply.header('connection', 'close'),
+          413,
+          `validation takes at most ${VALIDATE_BODY_LIMIT / 1048576} MiB; send fewer messages`,
+        );
       } else continueIfExpected(request, reply);
       return payload;
     },
     // This endpoint answers in JSON strings, errors included.
     errorHandler: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
-      answer(reply.header('connection', 'close'), error.statusCode && error.statusCode < 500 ? error.statusCode : 500, error.statusCode === 413
-        ? `validation takes at most ${VALIDATE_BODY_LIMIT / 1048576} MiB; send fewer messages`
-        : error.statusCode && error.statusCode < 500 ? error.message : 'the DIP could not validate the request'),
+      answer(
+        reply.header('connection', 'close'),
+        error.statusCode && error.statusCode < 500 ? error.statusCode : 500,
+        error.statusCode === 413
+          ? `validation takes at most ${VALIDATE_BODY_LIMIT / 1048576} MiB; send fewer messages`
+          : error.statusCode && error.statusCode < 500
+            ? error.message
+            : 'the DIP could not validate the request',
+      ),
   };
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post<{ Params: Params }>('/validate/:id/:event', options, handler);

@@ -19,7 +19,10 @@ export function webhookRoutes(deps: AppDeps) {
   const preParsing = signed.recipientPreParsing;
 
   /** The roles this call configures, or null once the refusal is sent. */
-  const rolesOf = (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply): string[] | null => {
+  const rolesOf = (
+    request: FastifyRequest<{ Params: Params; Querystring: Query }>,
+    reply: FastifyReply,
+  ): string[] | null => {
     const asked = request.query.role;
     const target = Array.isArray(asked)
       ? { ok: false as const, status: 400 as const, help: 'give the role parameter once' }
@@ -40,13 +43,23 @@ export function webhookRoutes(deps: AppDeps) {
     const parsed = parseWebhookConfig(body);
     if (!parsed.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', parsed.help);
     const { recipient } = request.params;
-    await store.saveWebhooks(roles.map((role) => ({
-      recipientId: recipient, channel: request.facts.channel!, role, callbackUrl: parsed.callbackUrl, maxMessageCount: parsed.maxMessageCount,
-      maxPayloadKb: parsed.maxPayloadKb, configuredBy: request.auth!.caller.dipId,
-    })), clock.now());
+    await store.saveWebhooks(
+      roles.map((role) => ({
+        recipientId: recipient,
+        channel: request.facts.channel!,
+        role,
+        callbackUrl: parsed.callbackUrl,
+        maxMessageCount: parsed.maxMessageCount,
+        maxPayloadKb: parsed.maxPayloadKb,
+        configuredBy: request.auth!.caller.dipId,
+      })),
+      clock.now(),
+    );
     deps.onAccepted?.();
     return reply.code(201).type('application/json').send({
-      callbackURL: parsed.callbackUrl, maxMessageCount: parsed.maxMessageCount, maxPayloadSize: parsed.maxPayloadKb,
+      callbackURL: parsed.callbackUrl,
+      maxMessageCount: parsed.maxMessageCount,
+      maxPayloadSize: parsed.maxPayloadKb,
     });
   };
 
@@ -59,7 +72,10 @@ export function webhookRoutes(deps: AppDeps) {
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    for (const path of ['/:version/dip-channel/:id/pubconfig/:recipient', '/:version/statusmessage/config/:recipient']) {
+    for (const path of [
+      '/:version/dip-channel/:id/pubconfig/:recipient',
+      '/:version/statusmessage/config/:recipient',
+    ]) {
       app.post<{ Params: Params; Querystring: Query }>(path, { preParsing }, save);
       app.delete<{ Params: Params; Querystring: Query }>(path, { preParsing }, remove);
     }

@@ -8,8 +8,18 @@ import type { Service } from '../../catalogue/rules.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
 import {
-  STATUS_CHANNEL, type ArchivedMessage, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange, type MpanStore,
-  type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
+  STATUS_CHANNEL,
+  type ArchivedMessage,
+  type DeliveryState,
+  type DeliveryStore,
+  type Endpoint,
+  type JournalEntry,
+  type MpanChange,
+  type MpanStore,
+  type NewDelivery,
+  type NewStatusMessage,
+  type PendingDelivery,
+  type WebhookStore,
 } from '../ports.js';
 import { recipientChannels, toMessage, toWebhook, type Row } from '../rows.js';
 import { transaction, type Queryable } from './pool.js';
@@ -19,7 +29,13 @@ export const DUE_CHANNEL = 'opendip_due';
 
 export interface PgDeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
   /** Inside an ingest transaction: what routing produced for the accepted messages. */
-  writeRouting(client: Queryable, deliveries: NewDelivery[], statusMessages: NewStatusMessage[], changes: MpanChange[], now: number): Promise<void>;
+  writeRouting(
+    client: Queryable,
+    deliveries: NewDelivery[],
+    statusMessages: NewStatusMessage[],
+    changes: MpanChange[],
+    now: number,
+  ): Promise<void>;
 }
 
 const time = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -42,19 +58,33 @@ const key = (recipient: string, channel: string, role: string): string => `${rec
 async function queueStatus(c: Queryable, messages: NewStatusMessage[], now: number): Promise<void> {
   if (messages.length === 0) return;
   // Ids first, so each status message's copy names it whatever order the insert takes.
-  const ids = (await c.query<{ id: number }>(`SELECT nextval('status_messages_id_seq') AS id FROM generate_series(1, $1::int)`, [messages.length]))
-    .rows.map((r) => r.id);
+  const ids = (
+    await c.query<{ id: number }>(`SELECT nextval('status_messages_id_seq') AS id FROM generate_series(1, $1::int)`, [
+      messages.length,
+    ])
+  ).rows.map((r) => r.id);
   await c.query(
     `INSERT INTO status_messages (id, recipient_id, role, message_seq, item, created_at)
      SELECT * , $6::bigint FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])`,
-    [ids, messages.map((m) => m.recipientId), messages.map((m) => m.role), messages.map((m) => m.messageSeq), messages.map((m) => JSON.stringify(m.item)), now],
+    [
+      ids,
+      messages.map((m) => m.recipientId),
+      messages.map((m) => m.role),
+      messages.map((m) => m.messageSeq),
+      messages.map((m) => JSON.stringify(m.item)),
+      now,
+    ],
   );
   await c.query(
     `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at)
      SELECT 'status', i, r, o, '${STATUS_CHANNEL}', 'pending', $4::bigint, $4::bigint FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(i, r, o)`,
     [ids, messages.map((m) => m.recipientId), messages.map((m) => m.role), now],
   );
-  await touchEndpoints(c, messages.map((m) => key(m.recipientId, STATUS_CHANNEL, m.role)), now);
+  await touchEndpoints(
+    c,
+    messages.map((m) => key(m.recipientId, STATUS_CHANNEL, m.role)),
+    now,
+  );
 }
 
 /** Who serves at a moment, as SQL: the latest appointment in force then (MpanView.serving). */
@@ -64,19 +94,33 @@ const SERVING_AT = (mpan: string, service: string, at: string): string =>
 
 async function applyChange(c: Queryable, ch: MpanChange): Promise<number> {
   if (ch.action === 'end') {
-    return (await c.query(
-      `UPDATE mpan_services SET effective_to = $1 WHERE mpan = $2 AND service = $3 AND participant_id = $4 AND effective_to IS NULL AND effective_from < $1`,
-      [ch.at, ch.mpan, ch.service, ch.participantId],
-    )).rowCount ?? 0;
+    return (
+      (
+        await c.query(
+          `UPDATE mpan_services SET effective_to = $1 WHERE mpan = $2 AND service = $3 AND participant_id = $4 AND effective_to IS NULL AND effective_from < $1`,
+          [ch.at, ch.mpan, ch.service, ch.participantId],
+        )
+      ).rowCount ?? 0
+    );
   }
   // Re-appointing whoever serves at that moment changes nothing (every REGS message re-states its REGS and LDSO).
-  const serving = await c.query<{ participant_id: string }>(`SELECT ${SERVING_AT('$1', '$2', '$3')} AS participant_id`, [ch.mpan, ch.service, ch.at]);
+  const serving = await c.query<{ participant_id: string }>(
+    `SELECT ${SERVING_AT('$1', '$2', '$3')} AS participant_id`,
+    [ch.mpan, ch.service, ch.at],
+  );
   if (serving.rows[0]?.participant_id === ch.participantId) return 0;
-  await c.query(`UPDATE mpan_services SET effective_to = $1 WHERE mpan = $2 AND service = $3 AND effective_to IS NULL AND effective_from < $1`, [ch.at, ch.mpan, ch.service]);
-  return (await c.query(
-    `INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq) VALUES ($1, $2, $3, $4, NULL, $5) ON CONFLICT DO NOTHING`,
-    [ch.mpan, ch.service, ch.participantId, ch.at, ch.sourceSeq],
-  )).rowCount ?? 0;
+  await c.query(
+    `UPDATE mpan_services SET effective_to = $1 WHERE mpan = $2 AND service = $3 AND effective_to IS NULL AND effective_from < $1`,
+    [ch.at, ch.mpan, ch.service],
+  );
+  return (
+    (
+      await c.query(
+        `INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq) VALUES ($1, $2, $3, $4, NULL, $5) ON CONFLICT DO NOTHING`,
+        [ch.mpan, ch.service, ch.participantId, ch.at, ch.sourceSeq],
+      )
+    ).rowCount ?? 0
+  );
 }
 
 /**
@@ -92,7 +136,13 @@ async function appointAll(c: Queryable, changes: MpanChange[]): Promise<number> 
      added AS (INSERT INTO mpan_services (mpan, service, participant_id, effective_from, effective_to, source_seq)
        SELECT mpan, service, pid, at, NULL, src FROM fresh ON CONFLICT DO NOTHING RETURNING 1)
      SELECT (SELECT count(*) FROM added)::int AS n, (SELECT count(*) FROM closed)::int AS closed`,
-    [changes.map((x) => x.mpan), changes.map((x) => x.service), changes.map((x) => x.participantId), changes.map((x) => x.at), changes.map((x) => x.sourceSeq)],
+    [
+      changes.map((x) => x.mpan),
+      changes.map((x) => x.service),
+      changes.map((x) => x.participantId),
+      changes.map((x) => x.at),
+      changes.map((x) => x.sourceSeq),
+    ],
   );
   return r.rows[0]!.n;
 }
@@ -145,7 +195,10 @@ const keyOf = (e: Endpoint): string[] => [e.recipientId, e.channel, e.role, e.ow
 const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE GREATEST(min(next_attempt_at), coalesce($5::bigint, 0)) END
     FROM deliveries WHERE state = 'pending' AND recipient_id = $1 AND channel = $2 AND role = $3)`;
 
-export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entries: JournalEntry[]) => Promise<void>): PgDeliveryParts {
+export function pgDeliveryParts(
+  pool: pg.Pool,
+  writeJournal: (c: Queryable, entries: JournalEntry[]) => Promise<void>,
+): PgDeliveryParts {
   const q = (sql: string, params: unknown[] = []) => pool.query(sql, params);
 
   return {
@@ -154,27 +207,52 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
         await c.query(
           `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id)
            SELECT 'message', s, r, o, ch, 'pending', $6::bigint, $6::bigint, p FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(s, r, o, ch, p)`,
-          [deliveries.map((d) => d.messageSeq), deliveries.map((d) => d.recipientId), deliveries.map((d) => d.role), deliveries.map((d) => d.channel), deliveries.map((d) => d.publicationId), now],
+          [
+            deliveries.map((d) => d.messageSeq),
+            deliveries.map((d) => d.recipientId),
+            deliveries.map((d) => d.role),
+            deliveries.map((d) => d.channel),
+            deliveries.map((d) => d.publicationId),
+            now,
+          ],
         );
-        await touchEndpoints(c, deliveries.map((d) => key(d.recipientId, d.channel, d.role)), now);
+        await touchEndpoints(
+          c,
+          deliveries.map((d) => key(d.recipientId, d.channel, d.role)),
+          now,
+        );
       }
       await queueStatus(c, statusMessages, now);
       if (changes.length > 0) await applyChanges(c, changes);
       if (deliveries.length > 0 || statusMessages.length > 0) await c.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
     },
     async appointments(mpans) {
-      const rows = (await q(
-        'SELECT mpan, service, participant_id, effective_from, effective_to FROM mpan_services WHERE mpan = ANY($1::text[])', [[...new Set(mpans)]],
-      )).rows as Row[];
+      const rows = (
+        await q(
+          'SELECT mpan, service, participant_id, effective_from, effective_to FROM mpan_services WHERE mpan = ANY($1::text[])',
+          [[...new Set(mpans)]],
+        )
+      ).rows as Row[];
       return rows.map((r) => ({
-        mpan: r.mpan as string, service: r.service as Service, participantId: r.participant_id as string, from: Number(r.effective_from), to: time(r.effective_to),
+        mpan: r.mpan as string,
+        service: r.service as Service,
+        participantId: r.participant_id as string,
+        from: Number(r.effective_from),
+        to: time(r.effective_to),
       }));
     },
     async applyMpanChanges(changes) {
       return transaction(pool, (c) => applyChanges(c, changes));
     },
     async webhooks(recipientId, channel) {
-      return ((await q('SELECT * FROM webhooks WHERE recipient_id = $1 AND channel = $2 ORDER BY role', [recipientId, channel])).rows as Row[]).map(toWebhook);
+      return (
+        (
+          await q('SELECT * FROM webhooks WHERE recipient_id = $1 AND channel = $2 ORDER BY role', [
+            recipientId,
+            channel,
+          ])
+        ).rows as Row[]
+      ).map(toWebhook);
     },
     async saveWebhooks(configs, now) {
       await transaction(pool, async (t) => {
@@ -190,66 +268,112 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
         let woken = 0;
         // Copies that waited for a webhook are due now (an endpoint the new webhook does not serve parks again).
         for (const c of recipientChannels(configs)) {
-          woken += (await t.query(
-            `UPDATE endpoints SET next_due_at = $1 WHERE recipient_id = $2 AND channel = $3
+          woken +=
+            (
+              await t.query(
+                `UPDATE endpoints SET next_due_at = $1 WHERE recipient_id = $2 AND channel = $3
                AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = $2 AND channel = $3)`,
-            [now, c.recipientId, c.channel],
-          )).rowCount ?? 0;
+                [now, c.recipientId, c.channel],
+              )
+            ).rowCount ?? 0;
         }
         if (woken > 0) await t.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
       });
     },
     async deleteWebhooks(recipientId, channel, roles) {
-      return (await q('DELETE FROM webhooks WHERE recipient_id = $1 AND channel = $2 AND role = ANY($3::text[])', [recipientId, channel, roles])).rowCount ?? 0;
+      return (
+        (
+          await q('DELETE FROM webhooks WHERE recipient_id = $1 AND channel = $2 AND role = ANY($3::text[])', [
+            recipientId,
+            channel,
+            roles,
+          ])
+        ).rowCount ?? 0
+      );
     },
     async earliestDue() {
-      const r = await q('SELECT min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints WHERE next_due_at IS NOT NULL');
+      const r = await q(
+        'SELECT min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints WHERE next_due_at IS NOT NULL',
+      );
       return time((r.rows[0] as Row).due);
     },
     async claimDueEndpoints(now, limit, owner, leaseMs) {
       // SKIP LOCKED: endpoints another process is claiming right now are simply not ours this time.
-      const rows = (await q(
-        `UPDATE endpoints e SET lease_owner = $3, lease_until = $4
+      const rows = (
+        await q(
+          `UPDATE endpoints e SET lease_owner = $3, lease_until = $4
          FROM (SELECT recipient_id, channel, role, next_due_at FROM endpoints
                WHERE next_due_at IS NOT NULL AND next_due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
                ORDER BY next_due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
          WHERE e.recipient_id = due.recipient_id AND e.channel = due.channel AND e.role = due.role
          RETURNING e.recipient_id, e.channel, e.role, e.breaker, due.next_due_at`,
-        [now, limit, owner, now + leaseMs],
-      )).rows as Row[];
+          [now, limit, owner, now + leaseMs],
+        )
+      ).rows as Row[];
       return rows
         .sort((a, b) => Number(a.next_due_at) - Number(b.next_due_at))
-        .map((r) => ({ recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown, owner }));
+        .map((r) => ({
+          recipientId: r.recipient_id as string,
+          channel: r.channel as string,
+          role: r.role as string,
+          breaker: JSON.parse(r.breaker as string) as unknown,
+          owner,
+        }));
     },
     async pendingDeliveries(endpoint, now, limit) {
       const args = [endpoint.recipientId, endpoint.channel, endpoint.role, now, limit];
       const { recipientId } = endpoint;
       const role = endpoint.role || null;
       if (endpoint.channel === STATUS_CHANNEL) {
-        const rows = (await q(
-          `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
+        const rows = (
+          await q(
+            `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
            WHERE d.state = 'pending' AND d.recipient_id = $1 AND d.channel = $2 AND d.role = $3 AND d.next_attempt_at <= $4
-           ORDER BY d.next_attempt_at, d.id LIMIT $5`, args,
-        )).rows as Row[];
+           ORDER BY d.next_attempt_at, d.id LIMIT $5`,
+            args,
+          )
+        ).rows as Row[];
         return rows.map((r): PendingDelivery => ({
-          id: Number(r.id), kind: 'status', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r.item as string) as StandardResponseItem, requeueId: (r.requeue_id as string | null) ?? null,
+          id: Number(r.id),
+          kind: 'status',
+          recipientId,
+          role,
+          attempts: Number(r.attempts),
+          firstFailureAt: time(r.first_failure_at),
+          createdAt: Number(r.created_at),
+          messageSeq: null,
+          publicationId: null,
+          statusItem: JSON.parse(r.item as string) as StandardResponseItem,
+          requeueId: (r.requeue_id as string | null) ?? null,
         }));
       }
-      const rows = (await q(
-        `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
+      const rows = (
+        await q(
+          `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
          WHERE state = 'pending' AND recipient_id = $1 AND channel = $2 AND role = $3 AND next_attempt_at <= $4
-         ORDER BY next_attempt_at, id LIMIT $5`, args,
-      )).rows as Row[];
+         ORDER BY next_attempt_at, id LIMIT $5`,
+          args,
+        )
+      ).rows as Row[];
       return rows.map((r): PendingDelivery => ({
-        id: Number(r.id), kind: 'message', recipientId, role, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), createdAt: Number(r.created_at),
-        messageSeq: Number(r.item_seq), publicationId: (r.publication_id as string | null) ?? null, statusItem: null, requeueId: (r.requeue_id as string | null) ?? null,
+        id: Number(r.id),
+        kind: 'message',
+        recipientId,
+        role,
+        attempts: Number(r.attempts),
+        firstFailureAt: time(r.first_failure_at),
+        createdAt: Number(r.created_at),
+        messageSeq: Number(r.item_seq),
+        publicationId: (r.publication_id as string | null) ?? null,
+        statusItem: null,
+        requeueId: (r.requeue_id as string | null) ?? null,
       }));
     },
     async messagesBySeq(seqs) {
       const out = new Map<number, ArchivedMessage>();
       for (let i = 0; i < seqs.length; i += 1000) {
-        for (const r of (await q('SELECT * FROM messages WHERE seq = ANY($1::bigint[])', [seqs.slice(i, i + 1000)])).rows as Row[]) {
+        for (const r of (await q('SELECT * FROM messages WHERE seq = ANY($1::bigint[])', [seqs.slice(i, i + 1000)]))
+          .rows as Row[]) {
           out.set(Number(r.seq), toMessage(r));
         }
       }
@@ -275,8 +399,16 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
              FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::int[], $7::text[])
                AS t(id, state, attempts, first_failure_at, next_attempt_at, last_status, last_error)
              WHERE d.id = t.id`,
-            [u.map((x) => x.id), u.map((x) => x.state), u.map((x) => x.attempts), u.map((x) => x.firstFailureAt), u.map((x) => x.nextAttemptAt),
-              u.map((x) => x.lastStatus), u.map((x) => x.lastError), r.at],
+            [
+              u.map((x) => x.id),
+              u.map((x) => x.state),
+              u.map((x) => x.attempts),
+              u.map((x) => x.firstFailureAt),
+              u.map((x) => x.nextAttemptAt),
+              u.map((x) => x.lastStatus),
+              u.map((x) => x.lastError),
+              r.at,
+            ],
           );
         }
         await writeJournal(c, r.journal);
@@ -291,55 +423,106 @@ export function pgDeliveryParts(pool: pg.Pool, writeJournal: (c: Queryable, entr
     },
     async releaseEndpoint(endpoint: Endpoint, notBefore, parked = false) {
       const r = parked
-        ? await q(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`, keyOf(endpoint))
-        : await q(`UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`, [...keyOf(endpoint), notBefore]);
+        ? await q(
+            `UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+            keyOf(endpoint),
+          )
+        : await q(
+            `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+            [...keyOf(endpoint), notBefore],
+          );
       return (r.rowCount ?? 0) > 0;
     },
     async renewLeases(endpoints, owner, until) {
       if (endpoints.length === 0) return [];
-      const renewed = (await q(
-        `UPDATE endpoints e SET lease_until = $5 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(r, c, o)
+      const renewed = (
+        await q(
+          `UPDATE endpoints e SET lease_until = $5 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(r, c, o)
          WHERE e.recipient_id = t.r AND e.channel = t.c AND e.role = t.o AND e.lease_owner = $4
          RETURNING e.recipient_id, e.channel, e.role`,
-        [endpoints.map((e) => e.recipientId), endpoints.map((e) => e.channel), endpoints.map((e) => e.role), owner, until],
-      )).rows as Row[];
+          [
+            endpoints.map((e) => e.recipientId),
+            endpoints.map((e) => e.channel),
+            endpoints.map((e) => e.role),
+            owner,
+            until,
+          ],
+        )
+      ).rows as Row[];
       const kept = new Set(renewed.map((r) => key(r.recipient_id as string, r.channel as string, r.role as string)));
       return endpoints.filter((e) => kept.has(key(e.recipientId, e.channel, e.role)));
     },
     async leaseHolders() {
-      return ((await q('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL')).rows as Row[]).map((r) => r.lease_owner as string);
+      return ((await q('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL')).rows as Row[]).map(
+        (r) => r.lease_owner as string,
+      );
     },
     async releaseLeasesOf(holders) {
       if (holders.length === 0) return 0;
-      const r = await q('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ANY($1::text[])', [holders]);
+      const r = await q(
+        'UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ANY($1::text[])',
+        [holders],
+      );
       if (r.rowCount) await q(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
       return r.rowCount ?? 0;
     },
     async deliveriesOf(seq) {
-      return ((await q(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND requeue_id IS NULL ORDER BY id`, [seq])).rows as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string) || null, channel: r.channel as string,
-        state: r.state as DeliveryState, attempts: Number(r.attempts), firstFailureAt: time(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
-        lastAttemptAt: time(r.last_attempt_at), lastStatus: time(r.last_status), lastError: (r.last_error as string | null) ?? null,
+      return (
+        (
+          await q(
+            `SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND requeue_id IS NULL ORDER BY id`,
+            [seq],
+          )
+        ).rows as Row[]
+      ).map((r) => ({
+        id: Number(r.id),
+        recipientId: r.recipient_id as string,
+        role: (r.role as string) || null,
+        channel: r.channel as string,
+        state: r.state as DeliveryState,
+        attempts: Number(r.attempts),
+        firstFailureAt: time(r.first_failure_at),
+        nextAttemptAt: Number(r.next_attempt_at),
+        lastAttemptAt: time(r.last_attempt_at),
+        lastStatus: time(r.last_status),
+        lastError: (r.last_error as string | null) ?? null,
       }));
     },
     async statusMessagesOf(seq) {
-      return ((await q(
-        `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
-         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = $1 ORDER BY s.id`, [seq],
-      )).rows as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, role: r.role as string, item: JSON.parse(r.item as string) as StandardResponseItem,
+      return (
+        (
+          await q(
+            `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
+         JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = $1 ORDER BY s.id`,
+            [seq],
+          )
+        ).rows as Row[]
+      ).map((r) => ({
+        id: Number(r.id),
+        recipientId: r.recipient_id as string,
+        role: r.role as string,
+        item: JSON.parse(r.item as string) as StandardResponseItem,
         createdAt: Number(r.created_at),
-        state: r.state as DeliveryState, lastAttemptAt: time(r.last_attempt_at), lastStatus: time(r.last_status),
+        state: r.state as DeliveryState,
+        lastAttemptAt: time(r.last_attempt_at),
+        lastStatus: time(r.last_status),
       }));
     },
     async rolesAddressed(seq, recipientId) {
-      return ((await q(`SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND recipient_id = $2 ORDER BY role`, [seq, recipientId])).rows as Row[])
-        .map((r) => r.role as string);
+      return (
+        (
+          await q(
+            `SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = $1 AND recipient_id = $2 ORDER BY role`,
+            [seq, recipientId],
+          )
+        ).rows as Row[]
+      ).map((r) => r.role as string);
     },
     async messageByTransactionId(transactionId) {
       const seq = sequenceOfTransactionId(transactionId);
       if (seq === null) return null;
-      const r = (await q('SELECT * FROM messages WHERE seq = $1 AND transaction_id = $2', [seq, transactionId])).rows[0] as Row | undefined;
+      const r = (await q('SELECT * FROM messages WHERE seq = $1 AND transaction_id = $2', [seq, transactionId]))
+        .rows[0] as Row | undefined;
       return r ? toMessage(r) : null;
     },
     async addStatusMessages(messages, now) {

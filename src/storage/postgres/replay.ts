@@ -4,12 +4,21 @@
  */
 import type pg from 'pg';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import { isMessageQuery, STATUS_CHANNEL, type ReplayCursor, type ReplayKey, type ReplayQuery, type ReplayStore, type Requeue, type RequeueProgress, type StatusReplayQuery } from '../ports.js';
+import {
+  isMessageQuery,
+  STATUS_CHANNEL,
+  type ReplayCursor,
+  type ReplayKey,
+  type ReplayQuery,
+  type ReplayStore,
+  type Requeue,
+  type RequeueProgress,
+  type StatusReplayQuery,
+} from '../ports.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { DUE_CHANNEL } from './delivery.js';
 import { transaction } from './pool.js';
 import { DAY_MS, dayBase } from './sequence.js';
-
 
 /** Positional parameters built up clause by clause. */
 class Params {
@@ -22,7 +31,10 @@ class Params {
 
 function copiesMatching(q: ReplayQuery, p: Params): string {
   const where = [
-    `d.kind = 'message'`, 'd.requeue_id IS NULL', `d.recipient_id = ${p.add(q.recipientId)}`, `d.role = ANY(${p.add(q.roles)}::text[])`,
+    `d.kind = 'message'`,
+    'd.requeue_id IS NULL',
+    `d.recipient_id = ${p.add(q.recipientId)}`,
+    `d.role = ANY(${p.add(q.roles)}::text[])`,
     `d.channel = ${p.add(q.channel)}`,
     `m.received_at >= ${p.add(q.notBefore)}`,
   ];
@@ -41,11 +53,14 @@ function copiesMatching(q: ReplayQuery, p: Params): string {
 
 function statusesMatching(q: StatusReplayQuery, p: Params): string {
   const where = [
-    `s.recipient_id = ${p.add(q.recipientId)}`, `s.role = ANY(${p.add(q.roles)}::text[])`, `s.created_at >= ${p.add(Math.max(q.from, q.notBefore))}`,
+    `s.recipient_id = ${p.add(q.recipientId)}`,
+    `s.role = ANY(${p.add(q.roles)}::text[])`,
+    `s.created_at >= ${p.add(Math.max(q.from, q.notBefore))}`,
     `s.created_at <= ${p.add(q.to)}`,
   ];
   if (q.transactionId !== null) where.push(`s.item::json->>'transactionID' = ${p.add(q.transactionId)}`);
-  if (q.senderUniqueReference !== null) where.push(`s.item::json->>'senderUniqueReference' = ${p.add(q.senderUniqueReference)}`);
+  if (q.senderUniqueReference !== null)
+    where.push(`s.item::json->>'senderUniqueReference' = ${p.add(q.senderUniqueReference)}`);
   if (q.correlationId !== null) where.push(`s.item::json->>'correlationID' = ${p.add(q.correlationId)}`);
   return `FROM status_messages s WHERE ${where.join(' AND ')}`;
 }
@@ -58,7 +73,11 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
       if (after) sql += ` AND (d.item_seq, d.role) > (${p.add(after.seq)}::bigint, ${p.add(after.role)}::text)`;
       sql += ` ORDER BY d.item_seq, d.role LIMIT ${p.add(limit)}`;
       const rows = (await pool.query(sql, p.values)).rows as Row[];
-      return rows.map((r) => ({ seq: Number(r.seq), role: r.role as string, publicationId: (r.publication_id as string | null) ?? null }));
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        role: r.role as string,
+        publicationId: (r.publication_id as string | null) ?? null,
+      }));
     },
     async replayStatuses(q, after, limit) {
       const p = new Params();
@@ -66,13 +85,17 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
       if (after !== null) sql += ` AND s.id > ${p.add(after)}`;
       sql += ` ORDER BY s.id LIMIT ${p.add(limit)}`;
       return ((await pool.query(sql, p.values)).rows as Row[]).map((r) => ({
-        id: Number(r.id), item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
+        id: Number(r.id),
+        item: JSON.parse(r.item as string) as StandardResponseItem,
+        createdAt: Number(r.created_at),
       }));
     },
     async startRequeue(r: Requeue, q) {
       return transaction(pool, async (c) => {
         // One requeue at a time per recipient and channel, across processes.
-        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`requeue|${r.recipientId}|${r.channel}`]);
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `requeue|${r.recipientId}|${r.channel}`,
+        ]);
         // One at a time per role: another requeue's copies still pending in one of this one's roles.
         const busy = await c.query(
           `SELECT 1 FROM requeues r JOIN deliveries d ON d.requeue_id = r.id
@@ -85,39 +108,59 @@ export function pgReplayParts(pool: pg.Pool): ReplayStore {
         let total: number;
         if (isMessageQuery(q)) {
           const match = copiesMatching(q, p);
-          total = (await c.query(
-            `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id, requeue_id)
+          total =
+            (
+              await c.query(
+                `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id, requeue_id)
              SELECT 'message', d.item_seq, d.recipient_id, d.role, d.channel, 'pending', ${p.add(now)}::bigint, ${p.add(now)}::bigint, d.publication_id, ${p.add(r.id)}
-             ${match} ORDER BY d.item_seq, d.role`, p.values,
-          )).rowCount ?? 0;
+             ${match} ORDER BY d.item_seq, d.role`,
+                p.values,
+              )
+            ).rowCount ?? 0;
         } else {
           const match = statusesMatching(q, p);
-          total = (await c.query(
-            `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
+          total =
+            (
+              await c.query(
+                `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
              SELECT 'status', s.id, s.recipient_id, s.role, '${STATUS_CHANNEL}', 'pending', ${p.add(now)}::bigint, ${p.add(now)}::bigint, ${p.add(r.id)} ${match} ORDER BY s.id`,
-            p.values,
-          )).rowCount ?? 0;
+                p.values,
+              )
+            ).rowCount ?? 0;
         }
         await c.query(
           `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) SELECT DISTINCT recipient_id, channel, role, $2::bigint FROM deliveries WHERE requeue_id = $1
            ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = LEAST(coalesce(endpoints.next_due_at, excluded.next_due_at), excluded.next_due_at)`,
           [r.id, now],
         );
-        await c.query('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now, r.roles && JSON.stringify(r.roles)]);
+        await c.query(
+          'INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [
+            r.id,
+            r.recipientId,
+            r.channel,
+            r.requestedBy,
+            JSON.stringify(r.request),
+            total,
+            now,
+            r.roles && JSON.stringify(r.roles),
+          ],
+        );
         if (total > 0) await c.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
         return total;
       });
     },
     async requeues(recipientId, channel, id): Promise<RequeueProgress[]> {
-      const rows = (await pool.query(
-        `SELECT r.*, count(d.id) FILTER (WHERE d.state = 'pending') AS pending, count(d.id) FILTER (WHERE d.state = 'delivered') AS delivered,
+      const rows = (
+        await pool.query(
+          `SELECT r.*, count(d.id) FILTER (WHERE d.state = 'pending') AS pending, count(d.id) FILTER (WHERE d.state = 'delivered') AS delivered,
            count(d.id) FILTER (WHERE d.state IN ('rejected', 'held', 'dead')) AS failed
          FROM requeues r LEFT JOIN deliveries d ON d.requeue_id = r.id
          WHERE r.recipient_id = $1 AND r.channel = $2 AND ($3::text IS NULL OR r.id = $3)
          GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC`,
-        [recipientId, channel, id],
-      )).rows as Row[];
+          [recipientId, channel, id],
+        )
+      ).rows as Row[];
       return rows.map(toRequeueProgress);
     },
   };

@@ -8,8 +8,26 @@ import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { RetentionPlan } from '../../domain/retention.js';
 import type { Migration } from '../migrate.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import type { AcceptedBatch, ApiCall, CertificateRecord, HousekeepingReport, JournalEntry, RegistryData, Store } from '../ports.js';
-import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, keptOfBatch, toCall, toEvidence, toJournal, toMessage, type Row } from '../rows.js';
+import type {
+  AcceptedBatch,
+  ApiCall,
+  CertificateRecord,
+  HousekeepingReport,
+  JournalEntry,
+  RegistryData,
+  Store,
+} from '../ports.js';
+import {
+  CALLS_WITH_EVIDENCE,
+  EVIDENCE_COLUMNS,
+  evidenceValues,
+  keptOfBatch,
+  toCall,
+  toEvidence,
+  toJournal,
+  toMessage,
+  type Row,
+} from '../rows.js';
 import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { DUE_CHANNEL, pgDeliveryParts } from './delivery.js';
 import { createClient, createPool, migrate, transaction, type Queryable } from './pool.js';
@@ -35,10 +53,25 @@ async function insertJournal(c: Queryable, entries: JournalEntry[]): Promise<voi
          recipient, role, message, reason, duration_ms)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
          $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::int[])`,
-      [e.map((x) => x.at), e.map((x) => x.stage), e.map((x) => x.status), e.map((x) => x.statusCode), e.map((x) => x.messageSeq),
-        e.map((x) => x.transactionId), e.map((x) => x.senderUniqueReference), e.map((x) => x.channel), e.map((x) => x.eventCode),
-        e.map((x) => x.senderId), e.map((x) => x.mpan), e.map((x) => x.correlationId), e.map((x) => x.recipient), e.map((x) => x.role),
-        e.map((x) => x.message), e.map((x) => x.reason), e.map((x) => Math.round(x.durationMs))],
+      [
+        e.map((x) => x.at),
+        e.map((x) => x.stage),
+        e.map((x) => x.status),
+        e.map((x) => x.statusCode),
+        e.map((x) => x.messageSeq),
+        e.map((x) => x.transactionId),
+        e.map((x) => x.senderUniqueReference),
+        e.map((x) => x.channel),
+        e.map((x) => x.eventCode),
+        e.map((x) => x.senderId),
+        e.map((x) => x.mpan),
+        e.map((x) => x.correlationId),
+        e.map((x) => x.recipient),
+        e.map((x) => x.role),
+        e.map((x) => x.message),
+        e.map((x) => x.reason),
+        e.map((x) => Math.round(x.durationMs)),
+      ],
     );
   }
 }
@@ -48,9 +81,20 @@ async function insertCalls(c: Queryable, calls: ApiCall[]): Promise<void> {
     await c.query(
       `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome)
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::text[])`,
-      [k.map((x) => x.at), k.map((x) => x.requestId), k.map((x) => x.callerId), k.map((x) => x.method), k.map((x) => x.path), k.map((x) => x.channel),
-        k.map((x) => x.status), k.map((x) => x.messages), k.map((x) => x.accepted), k.map((x) => Math.round(x.durationMs)), k.map((x) => x.remote),
-        k.map((x) => x.outcome)],
+      [
+        k.map((x) => x.at),
+        k.map((x) => x.requestId),
+        k.map((x) => x.callerId),
+        k.map((x) => x.method),
+        k.map((x) => x.path),
+        k.map((x) => x.channel),
+        k.map((x) => x.status),
+        k.map((x) => x.messages),
+        k.map((x) => x.accepted),
+        k.map((x) => Math.round(x.durationMs)),
+        k.map((x) => x.remote),
+        k.map((x) => x.outcome),
+      ],
     );
   }
   // A call's evidence rides with its record, in the same transaction. The same request recorded twice has the same evidence.
@@ -66,10 +110,13 @@ async function insertCalls(c: Queryable, calls: ApiCall[]): Promise<void> {
 
 /** Month partitions of a table, with the upper bound of their key (seq for messages, ms for the journal). */
 async function monthPartitions(c: Queryable, table: 'messages' | 'journal'): Promise<{ name: string; end: number }[]> {
-  const rows = (await c.query<{ name: string }>(
-    `SELECT child.relname AS name FROM pg_inherits i JOIN pg_class child ON child.oid = i.inhrelid JOIN pg_class parent ON parent.oid = i.inhparent
-     WHERE parent.oid = to_regclass($1)`, [table],
-  )).rows;
+  const rows = (
+    await c.query<{ name: string }>(
+      `SELECT child.relname AS name FROM pg_inherits i JOIN pg_class child ON child.oid = i.inhrelid JOIN pg_class parent ON parent.oid = i.inhparent
+     WHERE parent.oid = to_regclass($1)`,
+      [table],
+    )
+  ).rows;
   return rows.flatMap(({ name }) => {
     const m = /_y(\d{4})m(\d{2})$/.exec(name);
     if (!m) return [];
@@ -101,7 +148,13 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
 
   const accept = async (c: pg.PoolClient, batch: AcceptedBatch): Promise<Set<string>> => {
     // Sorted, so that two requests racing for the same SURs take their locks in one order and never deadlock.
-    const bySur = [...batch.messages].sort((a, b) => (a.senderUniqueReference < b.senderUniqueReference ? -1 : a.senderUniqueReference > b.senderUniqueReference ? 1 : 0));
+    const bySur = [...batch.messages].sort((a, b) =>
+      a.senderUniqueReference < b.senderUniqueReference
+        ? -1
+        : a.senderUniqueReference > b.senderUniqueReference
+          ? 1
+          : 0,
+    );
     const claimed = new Set<string>();
     for (const k of chunks(bySur)) {
       const r = await c.query<{ sur: string }>(
@@ -119,7 +172,9 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     }
     const kept = keptOfBatch(batch, dropped, duplicates.size);
     // What was made from a message that lost its SUR goes with it, SUR references included.
-    const orphans = batch.messages.filter((m) => dropped.has(m.seq) && !duplicates.has(m.senderUniqueReference)).map((m) => m.senderUniqueReference);
+    const orphans = batch.messages
+      .filter((m) => dropped.has(m.seq) && !duplicates.has(m.senderUniqueReference))
+      .map((m) => m.senderUniqueReference);
     if (orphans.length > 0) await c.query('DELETE FROM message_refs WHERE sur = ANY($1::text[])', [orphans]);
     for (const k of chunks(kept.messages)) {
       await c.query(
@@ -127,10 +182,25 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
            sender_correlation_id, mpan, received_at, request_id, payload, recipients)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
            $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::bytea[], $17::text[])`,
-        [k.map((m) => m.seq), k.map((m) => m.transactionId), k.map((m) => m.channel), k.map((m) => m.eventCode), k.map((m) => m.schemaVersion),
-          k.map((m) => m.senderUniqueReference), k.map((m) => m.senderId), k.map((m) => m.senderRole), k.map((m) => m.dcpId), k.map((m) => m.callerId),
-          k.map((m) => m.correlationId), k.map((m) => m.senderCorrelationId), k.map((m) => m.mpan), k.map((m) => m.receivedAt), k.map((m) => m.requestId),
-          k.map((m) => m.payload), k.map((m) => (m.recipients ? JSON.stringify(m.recipients) : null))],
+        [
+          k.map((m) => m.seq),
+          k.map((m) => m.transactionId),
+          k.map((m) => m.channel),
+          k.map((m) => m.eventCode),
+          k.map((m) => m.schemaVersion),
+          k.map((m) => m.senderUniqueReference),
+          k.map((m) => m.senderId),
+          k.map((m) => m.senderRole),
+          k.map((m) => m.dcpId),
+          k.map((m) => m.callerId),
+          k.map((m) => m.correlationId),
+          k.map((m) => m.senderCorrelationId),
+          k.map((m) => m.mpan),
+          k.map((m) => m.receivedAt),
+          k.map((m) => m.requestId),
+          k.map((m) => m.payload),
+          k.map((m) => (m.recipients ? JSON.stringify(m.recipients) : null)),
+        ],
       );
     }
     await insertJournal(c, kept.journal);
@@ -141,8 +211,13 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
 
   const housekeeping = async (now: number, plan: RetentionPlan): Promise<HousekeepingReport> => {
     const retentionMs = plan.longestMs;
-    const rescued = await q('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < $1', [now]);
-    const created = (await q('SELECT opendip_ensure_partitions($1, $2) AS n', [now, MONTHS_AHEAD])).rows[0] as { n: number };
+    const rescued = await q(
+      'UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < $1',
+      [now],
+    );
+    const created = (await q('SELECT opendip_ensure_partitions($1, $2) AS n', [now, MONTHS_AHEAD])).rows[0] as {
+      n: number;
+    };
     // Whole months only: a partition goes when its last day is past retention.
     const cutoffMs = now - retentionMs;
     const cutoffSeq = dayBase(cutoffMs);
@@ -151,16 +226,20 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     /** Everything of the messages below `seq` outside the archive itself: SURs, copies, status messages. */
     const forget = async (c: Queryable, seq: number): Promise<void> => {
       await c.query('DELETE FROM message_refs WHERE seq < $1', [seq]);
-      await c.query(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq < $1)`, [seq]);
+      await c.query(
+        `DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq < $1)`,
+        [seq],
+      );
       await c.query('DELETE FROM status_messages WHERE message_seq < $1', [seq]);
       await c.query(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq < $1`, [seq]);
     };
     // Dropping a partition locks the whole table, so it is the last, short step: what refers to the
     // month's messages goes first, each delete committing on its own, and a busy table is tried again next round.
-    const drop = (name: string) => transaction(pool, async (c) => {
-      await c.query(`SET LOCAL lock_timeout = '10s'`);
-      await c.query(`DROP TABLE ${name}`);
-    });
+    const drop = (name: string) =>
+      transaction(pool, async (c) => {
+        await c.query(`SET LOCAL lock_timeout = '10s'`);
+        await c.query(`DROP TABLE ${name}`);
+      });
     for (const p of (await monthPartitions(pool, 'messages')).sort((a, b) => a.end - b.end)) {
       if (p.end > cutoffSeq) continue;
       const count = Number(((await q(`SELECT count(*) AS n FROM ${p.name}`)).rows[0] as Row).n);
@@ -185,7 +264,10 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       await transaction(pool, async (t) => {
         const old = 'SELECT seq FROM messages WHERE channel = $1 AND received_at < $2';
         const args = [c.channel, now - c.ms];
-        await t.query(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`, args);
+        await t.query(
+          `DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`,
+          args,
+        );
         await t.query(`DELETE FROM status_messages WHERE message_seq IN (${old})`, args);
         await t.query(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq IN (${old})`, args);
         await t.query(`DELETE FROM message_refs WHERE seq IN (${old})`, args);
@@ -193,7 +275,12 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
         purged += (await t.query('DELETE FROM messages WHERE channel = $1 AND received_at < $2', args)).rowCount ?? 0;
       });
     }
-    return { leasesRescued: rescued.rowCount ?? 0, partitionsCreated: created.n, partitionsDropped: dropped, messagesPurged: purged };
+    return {
+      leasesRescued: rescued.rowCount ?? 0,
+      partitionsCreated: created.n,
+      partitionsDropped: dropped,
+      messagesPurged: purged,
+    };
   };
 
   const loadRegistry = async (): Promise<RegistryData> => {
@@ -210,10 +297,21 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       q('SELECT key_hash, dip_id FROM api_keys'),
     ]);
     return {
-      participants: (participants.rows as Row[]).map((r) => ({ dipId: r.dip_id as string, name: r.name as string, roles: roles.get(r.dip_id as string) ?? [] })),
-      dcpGrants: (grants.rows as Row[]).map((r) => ({ dcpId: r.dcp_id as string, participantId: r.participant_id as string, role: r.role as Role })),
+      participants: (participants.rows as Row[]).map((r) => ({
+        dipId: r.dip_id as string,
+        name: r.name as string,
+        roles: roles.get(r.dip_id as string) ?? [],
+      })),
+      dcpGrants: (grants.rows as Row[]).map((r) => ({
+        dcpId: r.dcp_id as string,
+        participantId: r.participant_id as string,
+        role: r.role as Role,
+      })),
       certificates: (certificates.rows as Row[]).map((r) => ({
-        fingerprint: r.fingerprint as string, dipId: r.dip_id as string, subject: r.subject as string, notAfter: Number(r.not_after),
+        fingerprint: r.fingerprint as string,
+        dipId: r.dip_id as string,
+        subject: r.subject as string,
+        notAfter: Number(r.not_after),
       })),
       apiKeys: (keys.rows as Row[]).map((r) => ({ keyHash: r.key_hash as string, dipId: r.dip_id as string })),
     };
@@ -224,7 +322,7 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     ...pgReplayParts(pool),
     backend: 'postgres',
     async reserveSequence(count, at = Date.now()) {
-            const r = await q(
+      const r = await q(
         `UPDATE sequences SET next_value = GREATEST(next_value, $2::bigint) + $1::bigint WHERE name = 'transaction' RETURNING next_value - $1::bigint AS first`,
         [count, dayBase(at)],
       );
@@ -251,21 +349,28 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       return r ? toMessage(r) : null;
     },
     async messageByReference(sur) {
-      const r = (await q('SELECT m.* FROM message_refs f JOIN messages m ON m.seq = f.seq WHERE f.sur = $1', [sur])).rows[0] as Row | undefined;
+      const r = (await q('SELECT m.* FROM message_refs f JOIN messages m ON m.seq = f.seq WHERE f.sur = $1', [sur]))
+        .rows[0] as Row | undefined;
       return r ? toMessage(r) : null;
     },
     async countMessages(channel) {
-      const r = channel === undefined ? await q('SELECT count(*) AS n FROM messages') : await q('SELECT count(*) AS n FROM messages WHERE channel = $1', [channel]);
+      const r =
+        channel === undefined
+          ? await q('SELECT count(*) AS n FROM messages')
+          : await q('SELECT count(*) AS n FROM messages WHERE channel = $1', [channel]);
       return Number((r.rows[0] as Row).n);
     },
     async journalOf(seq) {
-      return ((await q('SELECT * FROM journal WHERE message_seq = $1 ORDER BY id', [seq])).rows as Row[]).map(toJournal);
+      return ((await q('SELECT * FROM journal WHERE message_seq = $1 ORDER BY id', [seq])).rows as Row[]).map(
+        toJournal,
+      );
     },
     async journalOfReference(sur) {
       const ref = (await q('SELECT seq FROM message_refs WHERE sur = $1', [sur])).rows[0] as Row | undefined;
-      const rows = ref === undefined
-        ? await q('SELECT * FROM journal WHERE sur = $1 AND message_seq IS NULL ORDER BY id', [sur])
-        : await q('SELECT * FROM journal WHERE message_seq = $1 ORDER BY id', [ref.seq]);
+      const rows =
+        ref === undefined
+          ? await q('SELECT * FROM journal WHERE sur = $1 AND message_seq IS NULL ORDER BY id', [sur])
+          : await q('SELECT * FROM journal WHERE message_seq = $1 ORDER BY id', [ref.seq]);
       return (rows.rows as Row[]).map(toJournal);
     },
     async recentCalls(limit) {
@@ -274,26 +379,38 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
     loadRegistry,
     async saveParticipant(p: Participant) {
       await transaction(pool, async (c) => {
-        await c.query('INSERT INTO participants (dip_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (dip_id) DO UPDATE SET name = excluded.name',
-          [p.dipId, p.name, Date.now()]);
+        await c.query(
+          'INSERT INTO participants (dip_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (dip_id) DO UPDATE SET name = excluded.name',
+          [p.dipId, p.name, Date.now()],
+        );
         await c.query('DELETE FROM participant_roles WHERE dip_id = $1', [p.dipId]);
-        await c.query('INSERT INTO participant_roles (dip_id, role) SELECT $1, r FROM unnest($2::text[]) AS r', [p.dipId, [...new Set(p.roles)]]);
+        await c.query('INSERT INTO participant_roles (dip_id, role) SELECT $1, r FROM unnest($2::text[]) AS r', [
+          p.dipId,
+          [...new Set(p.roles)],
+        ]);
       });
     },
     async grantDcp(g: DcpGrant) {
-      await q('INSERT INTO dcp_grants (participant_id, role, dcp_id) VALUES ($1, $2, $3) ON CONFLICT (participant_id, role) DO UPDATE SET dcp_id = excluded.dcp_id',
-        [g.participantId, g.role, g.dcpId]);
+      await q(
+        'INSERT INTO dcp_grants (participant_id, role, dcp_id) VALUES ($1, $2, $3) ON CONFLICT (participant_id, role) DO UPDATE SET dcp_id = excluded.dcp_id',
+        [g.participantId, g.role, g.dcpId],
+      );
     },
     async revokeDcp(participantId, role) {
       await q('DELETE FROM dcp_grants WHERE participant_id = $1 AND role = $2', [participantId, role]);
     },
     async addCertificate(c: CertificateRecord) {
-      await q(`INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-               ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id`, [c.fingerprint, c.dipId, c.subject, c.notAfter, c.pem, Date.now()]);
+      await q(
+        `INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id`,
+        [c.fingerprint, c.dipId, c.subject, c.notAfter, c.pem, Date.now()],
+      );
     },
     async addApiKey(keyHash, dipId, label) {
-      await q('INSERT INTO api_keys (key_hash, dip_id, label, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO UPDATE SET dip_id = excluded.dip_id',
-        [keyHash, dipId, label, Date.now()]);
+      await q(
+        'INSERT INTO api_keys (key_hash, dip_id, label, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO UPDATE SET dip_id = excluded.dip_id',
+        [keyHash, dipId, label, Date.now()],
+      );
     },
     async isEmpty() {
       return Number(((await q('SELECT count(*) AS n FROM participants')).rows[0] as Row).n) === 0;
@@ -326,7 +443,9 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
       try {
         await client.connect();
         // Keyed by schema too: DIPs sharing one database in schemas of their own each elect their own leader.
-        const got = (await client.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS got', [HOUSEKEEPING_LOCK])).rows[0] as { got: boolean };
+        const got = (
+          await client.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS got', [HOUSEKEEPING_LOCK])
+        ).rows[0] as { got: boolean };
         if (!got.got) {
           await client.end();
           return false;
@@ -335,8 +454,12 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
         await client.end().catch(() => undefined);
         return false;
       }
-      client.on('end', () => { if (leader === client) leader = null; });
-      client.on('error', () => { if (leader === client) leader = null; });
+      client.on('end', () => {
+        if (leader === client) leader = null;
+      });
+      client.on('error', () => {
+        if (leader === client) leader = null;
+      });
       leader = client;
       return true;
     },

@@ -7,11 +7,21 @@ import type { Service } from '../../catalogue/rules.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
 import {
-  STATUS_CHANNEL, type ArchivedMessage, type AttemptRecord, type DeliveryState, type DeliveryStore, type Endpoint, type JournalEntry, type MpanChange,
-  type MpanStore, type NewDelivery, type NewStatusMessage, type PendingDelivery, type WebhookStore,
+  STATUS_CHANNEL,
+  type ArchivedMessage,
+  type AttemptRecord,
+  type DeliveryState,
+  type DeliveryStore,
+  type Endpoint,
+  type JournalEntry,
+  type MpanChange,
+  type MpanStore,
+  type NewDelivery,
+  type NewStatusMessage,
+  type PendingDelivery,
+  type WebhookStore,
 } from '../ports.js';
 import { recipientChannels, toWebhook, type Row } from '../rows.js';
-
 
 export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
   /** Inside an ingest transaction: what routing produced for the accepted messages. */
@@ -31,12 +41,16 @@ export function deliveryParts(
     `INSERT INTO endpoints (recipient_id, channel, role, next_due_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (recipient_id, channel, role) DO UPDATE SET next_due_at = min(coalesce(next_due_at, excluded.next_due_at), excluded.next_due_at)`,
   );
-  const insertStatus = db.prepare('INSERT INTO status_messages (recipient_id, role, message_seq, item, created_at) VALUES (?, ?, ?, ?, ?)');
+  const insertStatus = db.prepare(
+    'INSERT INTO status_messages (recipient_id, role, message_seq, item, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
   // Who serves at a moment: the latest appointment in force then (MpanView.serving).
-  const servingAt = db.prepare(
-    `SELECT participant_id FROM mpan_services WHERE mpan = @mpan AND service = @service AND effective_from <= @at AND (effective_to IS NULL OR effective_to > @at)
+  const servingAt = db
+    .prepare(
+      `SELECT participant_id FROM mpan_services WHERE mpan = @mpan AND service = @service AND effective_from <= @at AND (effective_to IS NULL OR effective_to > @at)
      ORDER BY effective_from DESC, rowid DESC LIMIT 1`,
-  ).pluck();
+    )
+    .pluck();
   const closeOpen = db.prepare(
     `UPDATE mpan_services SET effective_to = ? WHERE mpan = ? AND service = ? AND effective_to IS NULL AND effective_from < ?`,
   );
@@ -58,23 +72,29 @@ export function deliveryParts(
 
   const queueStatus = (messages: NewStatusMessage[], now: number): void => {
     for (const s of messages) {
-      const id = Number(insertStatus.run(s.recipientId, s.role, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid);
+      const id = Number(
+        insertStatus.run(s.recipientId, s.role, s.messageSeq, JSON.stringify(s.item), now).lastInsertRowid,
+      );
       insertDelivery.run('status', id, s.recipientId, s.role, STATUS_CHANNEL, now, now, null);
       touchEndpoint.run(s.recipientId, STATUS_CHANNEL, s.role, now);
     }
   };
 
   // Read as arrays, without joins: this runs for every call and a call carries up to FETCH_LIMIT copies.
-  const pendingMessages = db.prepare(
-    `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
+  const pendingMessages = db
+    .prepare(
+      `SELECT id, item_seq, attempts, first_failure_at, created_at, publication_id, requeue_id FROM deliveries
      WHERE state = 'pending' AND recipient_id = ? AND channel = ? AND role = ? AND next_attempt_at <= ?
      ORDER BY next_attempt_at, id LIMIT ?`,
-  ).raw();
-  const pendingStatuses = db.prepare(
-    `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
+    )
+    .raw();
+  const pendingStatuses = db
+    .prepare(
+      `SELECT d.id, d.attempts, d.first_failure_at, d.created_at, s.item, d.requeue_id FROM deliveries d JOIN status_messages s ON s.id = d.item_seq
      WHERE d.state = 'pending' AND d.recipient_id = ? AND d.channel = ? AND d.role = ? AND d.next_attempt_at <= ?
      ORDER BY d.next_attempt_at, d.id LIMIT ?`,
-  ).raw();
+    )
+    .raw();
   const updateDelivery = db.prepare(
     `UPDATE deliveries SET state = ?, attempts = ?, first_failure_at = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ?
      WHERE id = ?`,
@@ -87,8 +107,12 @@ export function deliveryParts(
   const setEndpoint = db.prepare(
     `UPDATE endpoints SET breaker = @breaker, next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
   );
-  const release = db.prepare(`UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`);
-  const park = db.prepare(`UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`);
+  const release = db.prepare(
+    `UPDATE endpoints SET next_due_at = ${NEXT_DUE}, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+  );
+  const park = db.prepare(
+    `UPDATE endpoints SET next_due_at = NULL, lease_owner = NULL, lease_until = NULL WHERE ${HELD}`,
+  );
   const holds = db.prepare(`SELECT 1 FROM endpoints WHERE ${HELD}`).pluck();
   const renew = db.prepare(`UPDATE endpoints SET lease_until = @until WHERE ${HELD}`);
   const keyOf = (e: Endpoint) => ({ recipient: e.recipientId, channel: e.channel, role: e.role, owner: e.owner });
@@ -99,7 +123,8 @@ export function deliveryParts(
   );
   const recordAttempt = db.transaction((r: AttemptRecord): boolean => {
     if (holds.get(keyOf(r.endpoint)) === undefined) return false;
-    if (r.delivered.ids.length > 0) deliveredBulk.run({ at: r.at, status: r.delivered.status, ids: JSON.stringify(r.delivered.ids) });
+    if (r.delivered.ids.length > 0)
+      deliveredBulk.run({ at: r.at, status: r.delivered.status, ids: JSON.stringify(r.delivered.ids) });
     for (const u of r.updates) {
       updateDelivery.run(u.state, u.attempts, u.firstFailureAt, u.nextAttemptAt, r.at, u.lastStatus, u.lastError, u.id);
     }
@@ -113,22 +138,38 @@ export function deliveryParts(
   /** SELECT … IN (?, …) for n values, prepared once per n (n is 500 but for the last chunk). */
   const bySeqs = (n: number): Database.Statement => {
     let st = bySeqStatements.get(n);
-    if (!st) bySeqStatements.set(n, (st = db.prepare(`SELECT * FROM messages WHERE seq IN (${Array(n).fill('?').join(',')})`)));
+    if (!st)
+      bySeqStatements.set(
+        n,
+        (st = db.prepare(`SELECT * FROM messages WHERE seq IN (${Array(n).fill('?').join(',')})`)),
+      );
     return st;
   };
 
-  const earliest = db.prepare('SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints WHERE next_due_at IS NOT NULL').pluck();
+  const earliest = db
+    .prepare('SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints WHERE next_due_at IS NOT NULL')
+    .pluck();
 
   const claim = db.transaction((now: number, limit: number, owner: string, leaseMs: number): Endpoint[] => {
-    const rows = db.prepare(
-      `SELECT recipient_id, channel, role, breaker FROM endpoints
+    const rows = db
+      .prepare(
+        `SELECT recipient_id, channel, role, breaker FROM endpoints
        WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
        ORDER BY next_due_at LIMIT ?`,
-    ).all(now, now, limit) as Row[];
-    const lease = db.prepare('UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ? AND role = ?');
+      )
+      .all(now, now, limit) as Row[];
+    const lease = db.prepare(
+      'UPDATE endpoints SET lease_owner = ?, lease_until = ? WHERE recipient_id = ? AND channel = ? AND role = ?',
+    );
     return rows.map((r) => {
       lease.run(owner, now + leaseMs, r.recipient_id, r.channel, r.role);
-      return { recipientId: r.recipient_id as string, channel: r.channel as string, role: r.role as string, breaker: JSON.parse(r.breaker as string) as unknown, owner };
+      return {
+        recipientId: r.recipient_id as string,
+        channel: r.channel as string,
+        role: r.role as string,
+        breaker: JSON.parse(r.breaker as string) as unknown,
+        owner,
+      };
     });
   });
 
@@ -151,13 +192,18 @@ export function deliveryParts(
       const unique = [...new Set(mpans)];
       for (let i = 0; i < unique.length; i += 500) {
         const chunk = unique.slice(i, i + 500);
-        const rows = db.prepare(
-          `SELECT mpan, service, participant_id, effective_from, effective_to FROM mpan_services WHERE mpan IN (${chunk.map(() => '?').join(',')})`,
-        ).all(...chunk) as Row[];
+        const rows = db
+          .prepare(
+            `SELECT mpan, service, participant_id, effective_from, effective_to FROM mpan_services WHERE mpan IN (${chunk.map(() => '?').join(',')})`,
+          )
+          .all(...chunk) as Row[];
         for (const r of rows) {
           out.push({
-            mpan: r.mpan as string, service: r.service as Service, participantId: r.participant_id as string,
-            from: Number(r.effective_from), to: r.effective_to === null ? null : Number(r.effective_to),
+            mpan: r.mpan as string,
+            service: r.service as Service,
+            participantId: r.participant_id as string,
+            from: Number(r.effective_from),
+            to: r.effective_to === null ? null : Number(r.effective_to),
           });
         }
       }
@@ -167,7 +213,11 @@ export function deliveryParts(
       return db.transaction(() => changes.reduce((n, c) => n + (applyChange(c) > 0 ? 1 : 0), 0)).immediate();
     },
     async webhooks(recipientId, channel) {
-      return (db.prepare('SELECT * FROM webhooks WHERE recipient_id = ? AND channel = ? ORDER BY role').all(recipientId, channel) as Row[]).map(toWebhook);
+      return (
+        db
+          .prepare('SELECT * FROM webhooks WHERE recipient_id = ? AND channel = ? ORDER BY role')
+          .all(recipientId, channel) as Row[]
+      ).map(toWebhook);
     },
     async saveWebhooks(configs, now) {
       const save = db.prepare(
@@ -182,12 +232,26 @@ export function deliveryParts(
            AND EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND recipient_id = ? AND channel = ?)`,
       );
       db.transaction(() => {
-        for (const c of configs) save.run(c.recipientId, c.channel, c.role, c.callbackUrl, c.maxMessageCount, c.maxPayloadKb, c.configuredBy, now);
-        for (const { recipientId, channel } of recipientChannels(configs)) wake.run(now, recipientId, channel, recipientId, channel);
+        for (const c of configs)
+          save.run(
+            c.recipientId,
+            c.channel,
+            c.role,
+            c.callbackUrl,
+            c.maxMessageCount,
+            c.maxPayloadKb,
+            c.configuredBy,
+            now,
+          );
+        for (const { recipientId, channel } of recipientChannels(configs))
+          wake.run(now, recipientId, channel, recipientId, channel);
       }).immediate();
     },
     async deleteWebhooks(recipientId, channel, roles) {
-      return db.prepare('DELETE FROM webhooks WHERE recipient_id = ? AND channel = ? AND role IN (SELECT value FROM json_each(?))')
+      return db
+        .prepare(
+          'DELETE FROM webhooks WHERE recipient_id = ? AND channel = ? AND role IN (SELECT value FROM json_each(?))',
+        )
         .run(recipientId, channel, JSON.stringify(roles)).changes;
     },
     async earliestDue() {
@@ -205,13 +269,31 @@ export function deliveryParts(
       // Literals with every key in one order (no spreads), so the many copies of a call share one shape.
       if (endpoint.channel === STATUS_CHANNEL) {
         return (pendingStatuses.all(...args) as unknown[][]).map((r): PendingDelivery => ({
-          id: Number(r[0]), kind: 'status', recipientId, role, attempts: Number(r[1]), firstFailureAt: time(r[2]), createdAt: Number(r[3]),
-          messageSeq: null, publicationId: null, statusItem: JSON.parse(r[4] as string) as StandardResponseItem, requeueId: (r[5] as string | null) ?? null,
+          id: Number(r[0]),
+          kind: 'status',
+          recipientId,
+          role,
+          attempts: Number(r[1]),
+          firstFailureAt: time(r[2]),
+          createdAt: Number(r[3]),
+          messageSeq: null,
+          publicationId: null,
+          statusItem: JSON.parse(r[4] as string) as StandardResponseItem,
+          requeueId: (r[5] as string | null) ?? null,
         }));
       }
       return (pendingMessages.all(...args) as unknown[][]).map((r): PendingDelivery => ({
-        id: Number(r[0]), kind: 'message', recipientId, role, attempts: Number(r[2]), firstFailureAt: time(r[3]), createdAt: Number(r[4]),
-        messageSeq: Number(r[1]), publicationId: (r[5] as string | null) ?? null, statusItem: null, requeueId: (r[6] as string | null) ?? null,
+        id: Number(r[0]),
+        kind: 'message',
+        recipientId,
+        role,
+        attempts: Number(r[2]),
+        firstFailureAt: time(r[3]),
+        createdAt: Number(r[4]),
+        messageSeq: Number(r[1]),
+        publicationId: (r[5] as string | null) ?? null,
+        statusItem: null,
+        requeueId: (r[6] as string | null) ?? null,
       }));
     },
     async messagesBySeq(seqs) {
@@ -231,43 +313,77 @@ export function deliveryParts(
       return (parked ? park.run(keyOf(endpoint)) : release.run({ ...keyOf(endpoint), notBefore })).changes > 0;
     },
     async renewLeases(endpoints, owner, until) {
-      return db.transaction(() => endpoints.filter((e) => renew.run({ ...keyOf(e), owner, until }).changes > 0)).immediate();
+      return db
+        .transaction(() => endpoints.filter((e) => renew.run({ ...keyOf(e), owner, until }).changes > 0))
+        .immediate();
     },
     async leaseHolders() {
-      return db.prepare('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL').pluck().all() as string[];
+      return db
+        .prepare('SELECT DISTINCT lease_owner FROM endpoints WHERE lease_owner IS NOT NULL')
+        .pluck()
+        .all() as string[];
     },
     async releaseLeasesOf(holders) {
       if (holders.length === 0) return 0;
-      return db.prepare('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IN (SELECT value FROM json_each(?))')
+      return db
+        .prepare(
+          'UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IN (SELECT value FROM json_each(?))',
+        )
         .run(JSON.stringify(holders)).changes;
     },
     async deliveriesOf(seq) {
-      return (db.prepare(`SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? AND requeue_id IS NULL ORDER BY id`).all(seq) as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, role: (r.role as string) || null, channel: r.channel as string,
-        state: r.state as DeliveryState, attempts: Number(r.attempts),
-        firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at), nextAttemptAt: Number(r.next_attempt_at),
+      return (
+        db
+          .prepare(
+            `SELECT * FROM deliveries WHERE kind = 'message' AND item_seq = ? AND requeue_id IS NULL ORDER BY id`,
+          )
+          .all(seq) as Row[]
+      ).map((r) => ({
+        id: Number(r.id),
+        recipientId: r.recipient_id as string,
+        role: (r.role as string) || null,
+        channel: r.channel as string,
+        state: r.state as DeliveryState,
+        attempts: Number(r.attempts),
+        firstFailureAt: r.first_failure_at === null ? null : Number(r.first_failure_at),
+        nextAttemptAt: Number(r.next_attempt_at),
         lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
-        lastStatus: r.last_status === null ? null : Number(r.last_status), lastError: (r.last_error as string | null) ?? null,
+        lastStatus: r.last_status === null ? null : Number(r.last_status),
+        lastError: (r.last_error as string | null) ?? null,
       }));
     },
     async statusMessagesOf(seq) {
-      return (db.prepare(
-        `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
+      return (
+        db
+          .prepare(
+            `SELECT s.*, d.state, d.last_attempt_at, d.last_status FROM status_messages s
          JOIN deliveries d ON d.kind = 'status' AND d.item_seq = s.id AND d.requeue_id IS NULL WHERE s.message_seq = ? ORDER BY s.id`,
-      ).all(seq) as Row[]).map((r) => ({
-        id: Number(r.id), recipientId: r.recipient_id as string, role: r.role as string, item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at),
-        state: r.state as DeliveryState, lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
+          )
+          .all(seq) as Row[]
+      ).map((r) => ({
+        id: Number(r.id),
+        recipientId: r.recipient_id as string,
+        role: r.role as string,
+        item: JSON.parse(r.item as string) as StandardResponseItem,
+        createdAt: Number(r.created_at),
+        state: r.state as DeliveryState,
+        lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
         lastStatus: r.last_status === null ? null : Number(r.last_status),
       }));
     },
     async rolesAddressed(seq, recipientId) {
-      return db.prepare(`SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = ? AND recipient_id = ? ORDER BY role`)
-        .pluck().all(seq, recipientId) as string[];
+      return db
+        .prepare(
+          `SELECT DISTINCT role FROM deliveries WHERE kind = 'message' AND item_seq = ? AND recipient_id = ? ORDER BY role`,
+        )
+        .pluck()
+        .all(seq, recipientId) as string[];
     },
     async messageByTransactionId(transactionId) {
       const seq = sequenceOfTransactionId(transactionId);
       if (seq === null) return null;
-      const r = db.prepare('SELECT * FROM messages WHERE seq = ? AND transaction_id = ?').get(seq, transactionId) as Row | undefined;
+      const r = db.prepare('SELECT * FROM messages WHERE seq = ? AND transaction_id = ?').get(seq, transactionId) as
+        Row | undefined;
       return r ? toMessage(r) : null;
     },
     async addStatusMessages(messages, now) {

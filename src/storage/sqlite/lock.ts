@@ -27,7 +27,9 @@ export function lockDataDirectory(dir: string): () => void {
     } catch {
       // the holder has not written its pid yet
     }
-    throw new DataDirInUseError(`data directory ${dir} is in use by OpenDIP ${holder}, which holds ${lockPath}; stop it or use another --data-dir`);
+    throw new DataDirInUseError(
+      `data directory ${dir} is in use by OpenDIP ${holder}, which holds ${lockPath}; stop it or use another --data-dir`,
+    );
   }
   writeFileSync(pidPath, String(process.pid));
   return () => {

@@ -4,17 +4,35 @@
  */
 import type Database from 'better-sqlite3';
 import type { StandardResponseItem } from '../../domain/responses.js';
-import { isMessageQuery, STATUS_CHANNEL, type ReplayCursor, type ReplayKey, type ReplayQuery, type ReplayStore, type Requeue, type RequeueProgress, type StatusReplayQuery } from '../ports.js';
+import {
+  isMessageQuery,
+  STATUS_CHANNEL,
+  type ReplayCursor,
+  type ReplayKey,
+  type ReplayQuery,
+  type ReplayStore,
+  type Requeue,
+  type RequeueProgress,
+  type StatusReplayQuery,
+} from '../ports.js';
 import { toRequeueProgress, type Row } from '../rows.js';
-
 
 /** The recipient's original copies matching a query, as SQL over `d` (deliveries) and `m` (messages), with named parameters. */
 function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, unknown> } {
   const where = [
-    `d.kind = 'message'`, 'd.requeue_id IS NULL', 'd.recipient_id = @recipient', 'd.role IN (SELECT value FROM json_each(@roles))', 'd.channel = @channel',
+    `d.kind = 'message'`,
+    'd.requeue_id IS NULL',
+    'd.recipient_id = @recipient',
+    'd.role IN (SELECT value FROM json_each(@roles))',
+    'd.channel = @channel',
     'm.received_at >= @notBefore',
   ];
-  const params: Record<string, unknown> = { recipient: q.recipientId, roles: JSON.stringify(q.roles), channel: q.channel, notBefore: q.notBefore };
+  const params: Record<string, unknown> = {
+    recipient: q.recipientId,
+    roles: JSON.stringify(q.roles),
+    channel: q.channel,
+    notBefore: q.notBefore,
+  };
   const add = (clause: string, name: string, value: unknown): void => {
     if (value === null) return;
     where.push(clause);
@@ -25,17 +43,34 @@ function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, u
   add('m.event_code = @event', 'event', q.eventCode);
   add('m.mpan = @mpan', 'mpan', q.mpan);
   add('m.schema_version = @version', 'version', q.schemaVersion);
-  add('m.transaction_id IN (SELECT value FROM json_each(@txns))', 'txns', q.transactionIds && JSON.stringify(q.transactionIds));
+  add(
+    'm.transaction_id IN (SELECT value FROM json_each(@txns))',
+    'txns',
+    q.transactionIds && JSON.stringify(q.transactionIds),
+  );
   // By MPAN the archive's MPAN index leads; otherwise the recipient's copies do.
-  const from = q.mpan !== null ? 'messages m JOIN deliveries d ON d.item_seq = m.seq' : 'deliveries d JOIN messages m ON m.seq = d.item_seq';
+  const from =
+    q.mpan !== null
+      ? 'messages m JOIN deliveries d ON d.item_seq = m.seq'
+      : 'deliveries d JOIN messages m ON m.seq = d.item_seq';
   return { sql: `FROM ${from} WHERE ${where.join(' AND ')}`, params };
 }
 
 function statusesMatching(q: StatusReplayQuery): { sql: string; params: Record<string, unknown> } {
   const where = [
-    's.recipient_id = @recipient', 's.role IN (SELECT value FROM json_each(@roles))', 's.created_at >= @from', 's.created_at <= @to', 's.created_at >= @notBefore',
+    's.recipient_id = @recipient',
+    's.role IN (SELECT value FROM json_each(@roles))',
+    's.created_at >= @from',
+    's.created_at <= @to',
+    's.created_at >= @notBefore',
   ];
-  const params: Record<string, unknown> = { recipient: q.recipientId, roles: JSON.stringify(q.roles), from: q.from, to: q.to, notBefore: q.notBefore };
+  const params: Record<string, unknown> = {
+    recipient: q.recipientId,
+    roles: JSON.stringify(q.roles),
+    from: q.from,
+    to: q.to,
+    notBefore: q.notBefore,
+  };
   const add = (field: string, name: string, value: string | null): void => {
     if (value === null) return;
     where.push(`json_extract(s.item, '$.${field}') = @${name}`);
@@ -64,21 +99,35 @@ export function replayParts(db: Database.Database): ReplayStore {
     let total: number;
     if (isMessageQuery(q)) {
       const { sql, params } = copiesMatching(q);
-      total = db.prepare(
-        `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id, requeue_id)
+      total = db
+        .prepare(
+          `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, publication_id, requeue_id)
          SELECT 'message', d.item_seq, d.recipient_id, d.role, d.channel, 'pending', @now, @now, d.publication_id, @requeue ${sql} ORDER BY d.item_seq, d.role`,
-      ).run({ ...params, now, requeue: r.id }).changes;
+        )
+        .run({ ...params, now, requeue: r.id }).changes;
     } else {
       const { sql, params } = statusesMatching(q);
-      total = db.prepare(
-        `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
+      total = db
+        .prepare(
+          `INSERT INTO deliveries (kind, item_seq, recipient_id, role, channel, state, created_at, next_attempt_at, requeue_id)
          SELECT 'status', s.id, s.recipient_id, s.role, '${STATUS_CHANNEL}', 'pending', @now, @now, @requeue ${sql} ORDER BY s.id`,
-      ).run({ ...params, now, requeue: r.id }).changes;
+        )
+        .run({ ...params, now, requeue: r.id }).changes;
     }
     const roles = db.prepare(`SELECT DISTINCT role FROM deliveries WHERE requeue_id = ?`).pluck().all(r.id) as string[];
     for (const role of roles) touchEndpoint.run(r.recipientId, r.channel, role, now);
-    db.prepare('INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.recipientId, r.channel, r.requestedBy, JSON.stringify(r.request), total, now, r.roles && JSON.stringify(r.roles));
+    db.prepare(
+      'INSERT INTO requeues (id, recipient_id, channel, requested_by, request, total, created_at, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      r.id,
+      r.recipientId,
+      r.channel,
+      r.requestedBy,
+      JSON.stringify(r.request),
+      total,
+      now,
+      r.roles && JSON.stringify(r.roles),
+    );
     return total;
   });
 
@@ -86,27 +135,43 @@ export function replayParts(db: Database.Database): ReplayStore {
     async replayKeys(q: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]> {
       const { sql, params } = copiesMatching(q);
       const cursor = after ? ' AND (d.item_seq > @afterSeq OR (d.item_seq = @afterSeq AND d.role > @afterRole))' : '';
-      const rows = db.prepare(`SELECT d.item_seq AS seq, d.role, d.publication_id ${sql}${cursor} ORDER BY d.item_seq, d.role LIMIT @limit`)
+      const rows = db
+        .prepare(
+          `SELECT d.item_seq AS seq, d.role, d.publication_id ${sql}${cursor} ORDER BY d.item_seq, d.role LIMIT @limit`,
+        )
         .all({ ...params, limit, ...(after ? { afterSeq: after.seq, afterRole: after.role } : {}) }) as Row[];
-      return rows.map((r) => ({ seq: Number(r.seq), role: r.role as string, publicationId: (r.publication_id as string | null) ?? null }));
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        role: r.role as string,
+        publicationId: (r.publication_id as string | null) ?? null,
+      }));
     },
     async replayStatuses(q, after, limit) {
       const { sql, params } = statusesMatching(q);
-      const rows = db.prepare(`SELECT s.id, s.item, s.created_at ${sql}${after === null ? '' : ' AND s.id > @after'} ORDER BY s.id LIMIT @limit`)
+      const rows = db
+        .prepare(
+          `SELECT s.id, s.item, s.created_at ${sql}${after === null ? '' : ' AND s.id > @after'} ORDER BY s.id LIMIT @limit`,
+        )
         .all({ ...params, limit, ...(after === null ? {} : { after }) }) as Row[];
-      return rows.map((r) => ({ id: Number(r.id), item: JSON.parse(r.item as string) as StandardResponseItem, createdAt: Number(r.created_at) }));
+      return rows.map((r) => ({
+        id: Number(r.id),
+        item: JSON.parse(r.item as string) as StandardResponseItem,
+        createdAt: Number(r.created_at),
+      }));
     },
     async startRequeue(r, q) {
       return start.immediate(r, q);
     },
     async requeues(recipientId, channel, id): Promise<RequeueProgress[]> {
-      const rows = db.prepare(
-        `SELECT r.*, count(d.id) FILTER (WHERE d.state = 'pending') AS pending, count(d.id) FILTER (WHERE d.state = 'delivered') AS delivered,
+      const rows = db
+        .prepare(
+          `SELECT r.*, count(d.id) FILTER (WHERE d.state = 'pending') AS pending, count(d.id) FILTER (WHERE d.state = 'delivered') AS delivered,
            count(d.id) FILTER (WHERE d.state IN ('rejected', 'held', 'dead')) AS failed
          FROM requeues r LEFT JOIN deliveries d ON d.requeue_id = r.id
          WHERE r.recipient_id = ? AND r.channel = ? ${id === null ? '' : 'AND r.id = ?'}
          GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC`,
-      ).all(...[recipientId, channel, ...(id === null ? [] : [id])]) as Row[];
+        )
+        .all(...[recipientId, channel, ...(id === null ? [] : [id])]) as Row[];
       return rows.map(toRequeueProgress);
     },
   };

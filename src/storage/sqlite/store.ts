@@ -7,19 +7,37 @@ import type { DcpGrant, Participant, Role } from '../../domain/model.js';
 import type { Migration } from '../migrate.js';
 import type { CallEvidence } from '../../domain/evidence.js';
 import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
-import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, keptOfBatch, toCall, toEvidence, toJournal, toMessage, type Row } from '../rows.js';
+import {
+  CALLS_WITH_EVIDENCE,
+  EVIDENCE_COLUMNS,
+  evidenceValues,
+  keptOfBatch,
+  toCall,
+  toEvidence,
+  toJournal,
+  toMessage,
+  type Row,
+} from '../rows.js';
 import { auditSearchSql, callSearchSql } from '../audit-sql.js';
 import { deliveryParts } from './delivery.js';
 import { replayParts } from './replay.js';
 
 function migrate(db: Database.Database, migrations: Migration[]): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)),
+  );
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
     }).immediate();
   }
 }
@@ -28,7 +46,13 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
 function namedParams(): { param: (v: unknown) => string; values: Record<string, unknown> } {
   const values: Record<string, unknown> = {};
   let n = 0;
-  return { values, param: (v) => { values[`p${++n}`] = v; return `@p${n}`; } };
+  return {
+    values,
+    param: (v) => {
+      values[`p${++n}`] = v;
+      return `@p${n}`;
+    },
+  };
 }
 
 export interface SqliteOptions {
@@ -66,17 +90,47 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     `INSERT INTO call_evidence (${EVIDENCE_COLUMNS.join(', ')}) VALUES (${EVIDENCE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`,
   );
   const evidenceByRequest = db.prepare('SELECT * FROM call_evidence WHERE request_id = ?');
-  const reserve = db.prepare(`UPDATE sequences SET next_value = next_value + ? WHERE name = 'transaction' RETURNING next_value - ? AS first`);
+  const reserve = db.prepare(
+    `UPDATE sequences SET next_value = next_value + ? WHERE name = 'transaction' RETURNING next_value - ? AS first`,
+  );
   const surExists = db.prepare('SELECT 1 FROM messages WHERE sur = ?').pluck();
 
   const writeJournal = (e: JournalEntry): void => {
     insertJournal.run(
-      e.at, e.stage, e.status, e.statusCode, e.messageSeq, e.transactionId, e.senderUniqueReference, e.channel, e.eventCode,
-      e.senderId, e.mpan, e.correlationId, e.recipient, e.role, e.message, e.reason, e.durationMs,
+      e.at,
+      e.stage,
+      e.status,
+      e.statusCode,
+      e.messageSeq,
+      e.transactionId,
+      e.senderUniqueReference,
+      e.channel,
+      e.eventCode,
+      e.senderId,
+      e.mpan,
+      e.correlationId,
+      e.recipient,
+      e.role,
+      e.message,
+      e.reason,
+      e.durationMs,
     );
   };
   const writeCall = (c: ApiCall): void => {
-    insertCall.run(c.at, c.requestId, c.callerId, c.method, c.path, c.channel, c.status, c.messages, c.accepted, c.durationMs, c.remote, c.outcome);
+    insertCall.run(
+      c.at,
+      c.requestId,
+      c.callerId,
+      c.method,
+      c.path,
+      c.channel,
+      c.status,
+      c.messages,
+      c.accepted,
+      c.durationMs,
+      c.remote,
+      c.outcome,
+    );
     if (c.evidence) insertEvidence.run(...evidenceValues(c.requestId, c.evidence));
   };
 
@@ -92,8 +146,22 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
         continue;
       }
       const info = insertMessage.run(
-        m.seq, m.transactionId, m.channel, m.eventCode, m.schemaVersion, m.senderUniqueReference, m.senderId, m.senderRole,
-        m.dcpId, m.callerId, m.correlationId, m.senderCorrelationId, m.mpan, m.receivedAt, m.requestId, m.payload,
+        m.seq,
+        m.transactionId,
+        m.channel,
+        m.eventCode,
+        m.schemaVersion,
+        m.senderUniqueReference,
+        m.senderId,
+        m.senderRole,
+        m.dcpId,
+        m.callerId,
+        m.correlationId,
+        m.senderCorrelationId,
+        m.mpan,
+        m.receivedAt,
+        m.requestId,
+        m.payload,
         m.recipients ? JSON.stringify(m.recipients) : null,
       );
       if (info.changes === 0) {
@@ -112,10 +180,17 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
    * The first key of `table` whose time is at or after `cutoff`: sequence numbers and journal ids grow
    * with time, so a binary search over the primary key finds it without an index on time.
    */
-  const firstKeyFrom = (table: 'messages' | 'journal', key: 'seq' | 'id', timeColumn: 'received_at' | 'at', cutoff: number): number => {
+  const firstKeyFrom = (
+    table: 'messages' | 'journal',
+    key: 'seq' | 'id',
+    timeColumn: 'received_at' | 'at',
+    cutoff: number,
+  ): number => {
     let lo = Number(db.prepare(`SELECT coalesce(min(${key}), 0) FROM ${table}`).pluck().get());
     let hi = Number(db.prepare(`SELECT coalesce(max(${key}), -1) FROM ${table}`).pluck().get()) + 1;
-    const at = db.prepare(`SELECT ${key} AS k, ${timeColumn} AS t FROM ${table} WHERE ${key} >= ? ORDER BY ${key} LIMIT 1`);
+    const at = db.prepare(
+      `SELECT ${key} AS k, ${timeColumn} AS t FROM ${table} WHERE ${key} >= ? ORDER BY ${key} LIMIT 1`,
+    );
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       const r = at.get(mid) as { k: number; t: number } | undefined;
@@ -127,7 +202,9 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   const purge = db.transaction((cutoff: number): number => {
     const seq = firstKeyFrom('messages', 'seq', 'received_at', cutoff);
     const journalId = firstKeyFrom('journal', 'id', 'at', cutoff);
-    db.prepare(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq < ?)`).run(seq);
+    db.prepare(
+      `DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq < ?)`,
+    ).run(seq);
     db.prepare('DELETE FROM status_messages WHERE message_seq < ?').run(seq);
     db.prepare(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq < ?`).run(seq);
     db.prepare('DELETE FROM journal WHERE id < ?').run(journalId);
@@ -137,7 +214,9 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   const purgeChannel = db.transaction((channel: string, cutoff: number): number => {
     const old = 'SELECT seq FROM messages WHERE channel = @channel AND received_at < @cutoff';
     const args = { channel, cutoff };
-    db.prepare(`DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`).run(args);
+    db.prepare(
+      `DELETE FROM deliveries WHERE kind = 'status' AND item_seq IN (SELECT id FROM status_messages WHERE message_seq IN (${old}))`,
+    ).run(args);
     db.prepare(`DELETE FROM status_messages WHERE message_seq IN (${old})`).run(args);
     db.prepare(`DELETE FROM deliveries WHERE kind = 'message' AND item_seq IN (${old})`).run(args);
     db.prepare(`DELETE FROM journal WHERE message_seq IN (${old})`).run(args);
@@ -162,12 +241,14 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
         participantId: r.participant_id as string,
         role: r.role as Role,
       })),
-      certificates: (db.prepare('SELECT fingerprint, dip_id, subject, not_after FROM certificates').all() as Row[]).map((r) => ({
-        fingerprint: r.fingerprint as string,
-        dipId: r.dip_id as string,
-        subject: r.subject as string,
-        notAfter: Number(r.not_after),
-      })),
+      certificates: (db.prepare('SELECT fingerprint, dip_id, subject, not_after FROM certificates').all() as Row[]).map(
+        (r) => ({
+          fingerprint: r.fingerprint as string,
+          dipId: r.dip_id as string,
+          subject: r.subject as string,
+          notAfter: Number(r.not_after),
+        }),
+      ),
       apiKeys: (db.prepare('SELECT key_hash, dip_id FROM api_keys').all() as Row[]).map((r) => ({
         keyHash: r.key_hash as string,
         dipId: r.dip_id as string,
@@ -176,8 +257,9 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
   };
 
   const saveParticipant = db.transaction((p: Participant) => {
-    db.prepare('INSERT INTO participants (dip_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (dip_id) DO UPDATE SET name = excluded.name')
-      .run(p.dipId, p.name, Date.now());
+    db.prepare(
+      'INSERT INTO participants (dip_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (dip_id) DO UPDATE SET name = excluded.name',
+    ).run(p.dipId, p.name, Date.now());
     db.prepare('DELETE FROM participant_roles WHERE dip_id = ?').run(p.dipId);
     const add = db.prepare('INSERT INTO participant_roles (dip_id, role) VALUES (?, ?)');
     for (const role of new Set(p.roles)) add.run(p.dipId, role);
@@ -218,9 +300,10 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       return r ? toMessage(r) : null;
     },
     async countMessages(channel) {
-      const r = channel === undefined
-        ? db.prepare('SELECT count(*) AS n FROM messages').get()
-        : db.prepare('SELECT count(*) AS n FROM messages WHERE channel = ?').get(channel);
+      const r =
+        channel === undefined
+          ? db.prepare('SELECT count(*) AS n FROM messages').get()
+          : db.prepare('SELECT count(*) AS n FROM messages WHERE channel = ?').get(channel);
       return Number((r as Row).n);
     },
     async journalOf(seq) {
@@ -228,9 +311,10 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
     },
     async journalOfReference(sur) {
       const m = db.prepare('SELECT seq FROM messages WHERE sur = ?').pluck().get(sur) as number | undefined;
-      const rows = m === undefined
-        ? db.prepare('SELECT * FROM journal WHERE sur = ? AND message_seq IS NULL ORDER BY id').all(sur)
-        : db.prepare('SELECT * FROM journal WHERE message_seq = ? ORDER BY id').all(m);
+      const rows =
+        m === undefined
+          ? db.prepare('SELECT * FROM journal WHERE sur = ? AND message_seq IS NULL ORDER BY id').all(sur)
+          : db.prepare('SELECT * FROM journal WHERE message_seq = ? ORDER BY id').all(m);
       return (rows as Row[]).map(toJournal);
     },
     async recentCalls(limit) {
@@ -243,19 +327,22 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       saveParticipant.immediate(p);
     },
     async grantDcp(g: DcpGrant) {
-      db.prepare('INSERT INTO dcp_grants (participant_id, role, dcp_id) VALUES (?, ?, ?) ON CONFLICT (participant_id, role) DO UPDATE SET dcp_id = excluded.dcp_id')
-        .run(g.participantId, g.role, g.dcpId);
+      db.prepare(
+        'INSERT INTO dcp_grants (participant_id, role, dcp_id) VALUES (?, ?, ?) ON CONFLICT (participant_id, role) DO UPDATE SET dcp_id = excluded.dcp_id',
+      ).run(g.participantId, g.role, g.dcpId);
     },
     async revokeDcp(participantId, role) {
       db.prepare('DELETE FROM dcp_grants WHERE participant_id = ? AND role = ?').run(participantId, role);
     },
     async addCertificate(c: CertificateRecord) {
-      db.prepare('INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id')
-        .run(c.fingerprint, c.dipId, c.subject, c.notAfter, c.pem, Date.now());
+      db.prepare(
+        'INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id',
+      ).run(c.fingerprint, c.dipId, c.subject, c.notAfter, c.pem, Date.now());
     },
     async addApiKey(keyHash, dipId, label) {
-      db.prepare('INSERT INTO api_keys (key_hash, dip_id, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET dip_id = excluded.dip_id')
-        .run(keyHash, dipId, label, Date.now());
+      db.prepare(
+        'INSERT INTO api_keys (key_hash, dip_id, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET dip_id = excluded.dip_id',
+      ).run(keyHash, dipId, label, Date.now());
     },
     async isEmpty() {
       return db.prepare('SELECT count(*) FROM participants').pluck().get() === 0;
@@ -283,7 +370,11 @@ export function openSqliteStore({ path, migrations }: SqliteOptions): Store {
       return true; // the data directory's lock makes this process the only one
     },
     async housekeeping(now, plan) {
-      const rescued = db.prepare('UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < ?').run(now).changes;
+      const rescued = db
+        .prepare(
+          'UPDATE endpoints SET lease_owner = NULL, lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < ?',
+        )
+        .run(now).changes;
       let purged = purge.immediate(now - plan.longestMs);
       for (const c of plan.shorter) purged += purgeChannel.immediate(c.channel, now - c.ms);
       return { leasesRescued: rescued, partitionsCreated: 0, partitionsDropped: 0, messagesPurged: purged };
