@@ -10,13 +10,15 @@ import { formatDateTime, parseDateTime } from '../domain/time.js';
 import { covers, type AuditScope } from '../domain/entitlement.js';
 import type { CallEvidence } from '../domain/evidence.js';
 import { readJournalRecord, type Viewer } from '../status/journal.js';
-import type { ArchivedMessage, AuditCriteria, Store } from '../storage/ports.js';
+import type { ArchivedMessage, AuditCriteria } from '../domain/archive.js';
+import type { Store } from '../storage/ports.js';
 import { evidenceView, type EvidenceView } from './evidence.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 export const MAX_AUDIT_PAGE = 1_000;
 
 /** What a search lists of each message. */
-export function messageSummary(m: ArchivedMessage, ticketUrl: (transactionId: string) => string | null) {
+export function messageSummary(m: ArchivedMessage, ticketUrl: TicketUrl) {
   return {
     transactionID: m.transactionId,
     senderUniqueReference: m.senderUniqueReference,
@@ -108,7 +110,7 @@ export interface AuditDeps {
     'searchMessages' | 'searchCalls' | 'evidenceOf' | 'messageBySeq' | 'journalOf' | 'deliveriesOf' | 'statusMessagesOf'
   >;
   /** The audit and service-ticket URL of a transaction, when this DIP knows its public address. */
-  ticketUrl: (transactionId: string) => string | null;
+  ticketUrl: TicketUrl;
 }
 
 /**

@@ -4,22 +4,12 @@
  * role may not see, and how the channel's messages change the MPAN registry. Parsed and checked at load.
  */
 import { isRole, type Role } from '../domain/model.js';
+import { isService, type Service } from '../domain/appointments.js';
 
 type JsonObject = Record<string, unknown>;
 
 export type CorrelationRule = 'create' | 'copy' | 'none';
 
-/** Services an MPAN is served by; each is found by MPAN lookup and delivered to in the roles it maps to. */
-export const SERVICES = {
-  SUP: ['SUP'],
-  LDSO: ['LDSO'],
-  MS: ['MSS', 'MSA', 'UMSO'],
-  DS: ['SDS', 'ADS', 'UMSDS'],
-  MDR: ['MDR'],
-  REGS: ['REGS'],
-} as const satisfies Record<string, readonly Role[]>;
-export type Service = keyof typeof SERVICES;
-export const isService = (v: unknown): v is Service => typeof v === 'string' && Object.hasOwn(SERVICES, v);
 
 export type AlwaysRecipient = { role: Role } | { participant: string; role: Role };
 

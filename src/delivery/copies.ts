@@ -7,7 +7,8 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { ruleFor } from '../catalogue/rules.js';
 import { compileObfuscator, type Obfuscator } from '../domain/obfuscation.js';
-import type { ArchivedMessage, DeliveryStore } from '../storage/ports.js';
+import type { ArchivedMessage } from '../domain/archive.js';
+import type { DeliveryStore } from '../storage/ports.js';
 import {
   addressing,
   dipBlock,
@@ -16,6 +17,7 @@ import {
   withDipBlocksParts,
   type ReplayWrapper,
 } from './egress.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 export interface Copy {
   /** `{"payload": …}` as sent. */
@@ -59,7 +61,7 @@ export function createCopies(
   catalogue: Catalogue,
   store: Pick<DeliveryStore, 'messagesBySeq'>,
   maxBytes = 128 * 1024 * 1024,
-  ticketUrl: (transactionId: string) => string | null = () => null,
+  ticketUrl: TicketUrl = () => null,
 ) {
   const obfuscators = new Map<string, Obfuscator | null>();
   const hidesFrom = new Map<string, boolean>();

@@ -6,7 +6,7 @@
  * parsed, obfuscated and written out instead.
  */
 import { addressingBlock } from '../routing/resolve.js';
-import type { ArchivedMessage } from '../storage/ports.js';
+import type { ArchivedMessage } from '../domain/archive.js';
 import { formatDateTime } from '../domain/time.js';
 
 export interface DipBlock {

@@ -8,24 +8,23 @@
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { nextBatch, KB } from '../domain/batching.js';
-import { admit, onFailure, onSuccess, type Breaker, type BreakerPolicy } from '../domain/breaker.js';
+import { admit, onFailure, onSuccess, type BreakerPolicy } from '../domain/breaker.js';
 import { renewalInterval } from '../domain/lease.js';
 import { nextAttempt, parseRetryAfter, type RetryPolicy } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
-import { deadLetterNotice, relayedRejection } from '../status/items.js';
-import type {
-  ArchivedMessage,
-  DeliveryStore,
-  DeliveryUpdate,
-  Endpoint,
-  IngestStore,
-  JournalEntry,
-  NewStatusMessage,
-  PendingDelivery,
-  WebhookStore,
-} from '../storage/ports.js';
+import { deadLetterNotice, relayedRejection, withTicket } from '../status/items.js';
+import {
+  bareSubject,
+  journalEntry,
+  subjectOf,
+  type ArchivedMessage,
+  type JournalEntry,
+  type NewStatusMessage,
+} from '../domain/archive.js';
+import type { DeliveryStore, IngestStore, WebhookStore } from '../storage/ports.js';
+import { STATUS_CHANNEL, type DeliveryUpdate, type Endpoint, type PendingDelivery } from '../domain/delivery.js';
 import { classify, type Verdict } from './classify.js';
 import { createCopies } from './copies.js';
 import { webhookFor } from './webhooks.js';
@@ -34,6 +33,7 @@ import { arrayParts, type ReplayWrapper } from './egress.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import { formatCompactDate, formatDateTime } from '../domain/time.js';
 import type { Sender } from './sender.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 export interface DeliveryPolicy {
   retry: RetryPolicy;
@@ -62,7 +62,7 @@ export interface RunnerDeps {
   policy: DeliveryPolicy;
   random: () => number;
   /** The audit URL of a transaction, for D0.serviceTicketURL. */
-  ticketUrl?: (transactionId: string) => string | null;
+  ticketUrl?: TicketUrl;
 }
 
 /** The most copies read for one call: bounds memory whatever limits a webhook asks for. */
@@ -118,39 +118,26 @@ export function createRunner(deps: RunnerDeps): Runner {
   const lost = new Set<string>();
   const keyOf = (e: Endpoint): string => `${e.recipientId}|${e.channel}|${e.role}`;
   let heartbeat: NodeJS.Timeout | null = null;
-  /** A status item with the audit URL of the transaction it is about. */
-  const ticketed = (item: StandardResponseItem): StandardResponseItem => ({
-    ...item,
-    serviceTicketURL: item.transactionID ? (deps.ticketUrl?.(item.transactionID) ?? null) : null,
-  });
+  const ticketed = (item: StandardResponseItem): StandardResponseItem => withTicket(item, deps.ticketUrl);
 
   const entry = (
     d: PendingDelivery,
     m: ArchivedMessage | null,
     at: number,
     status: string,
-    code: number,
+    statusCode: number,
     message: string | null,
     reason: string | null,
-  ): JournalEntry => ({
-    at,
-    stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound',
-    status,
-    statusCode: code,
-    messageSeq: m?.seq ?? null,
-    transactionId: m?.transactionId ?? d.statusItem?.transactionID ?? null,
-    senderUniqueReference: m?.senderUniqueReference ?? null,
-    channel: m?.channel ?? 'STATUS',
-    eventCode: m?.eventCode ?? null,
-    senderId: m?.senderId ?? null,
-    mpan: m?.mpan ?? null,
-    correlationId: m?.correlationId ?? null,
-    recipient: d.recipientId,
-    role: d.role,
-    message,
-    reason,
-    durationMs: 0,
-  });
+  ): JournalEntry =>
+    journalEntry(at, m ? subjectOf(m) : bareSubject(STATUS_CHANNEL, d.statusItem?.transactionID ?? null), {
+      stage: d.kind === 'status' ? 'StatusMessage' : 'Outbound',
+      status,
+      statusCode,
+      message,
+      reason,
+      recipient: d.recipientId,
+      role: d.role,
+    });
 
   /** What a verdict does to one copy: its new state, and what the journal and the sender are told. */
   const apply = (
@@ -218,7 +205,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     // No webhook at all: parked until one is configured. One a DCP configured without (any longer) acting in
     // the role: looked at again now and then, as a registry change elsewhere may put it back in force.
     if (!webhook) return configs.length === 0 ? release(null, true) : release(now + WEBHOOK_RECHECK_MS);
-    const admission = admit(endpoint.breaker as Breaker, now);
+    const admission = admit(endpoint.breaker, now);
     if (!admission.allowed) {
       const b = admission.breaker;
       return release(b.state === 'open' ? b.until : now + policy.breaker.openMs);

@@ -6,9 +6,7 @@
 import { WHOLE } from '../domain/entitlement.js';
 import { parseJsonBody } from '../domain/json.js';
 import { isRole, ROLES } from '../domain/model.js';
-import type { WebhookConfig } from '../storage/ports.js';
-
-export { STATUS_CHANNEL } from '../storage/ports.js';
+import type { WebhookConfig } from '../domain/delivery.js';
 
 /** Seed §4.6.3: "Initially the maximum number of records sent in a single call will be set to 50,000". */
 export const DEFAULT_MAX_MESSAGE_COUNT = 50_000;

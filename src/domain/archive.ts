@@ -1,4 +1,10 @@
-/** The archive's vocabulary: a message as archived, whom it was addressed to, and its journal. No behaviour. */
+/**
+ * The archive's vocabulary: a message as archived, whom it was addressed to, its journal, the API call that
+ * brought it, and what ingress commits in one transaction. No behaviour.
+ */
+import type { MpanChange } from './appointments.js';
+import type { CallEvidence } from './evidence.js';
+import type { StandardResponseItem } from './responses.js';
 
 /** One accepted message as archived: stored once, as received (canonical field names), plus what the DIP adds. */
 export interface ArchivedMessage {
@@ -60,4 +66,138 @@ export interface JournalEntry {
   message: string | null;
   reason: string | null;
   durationMs: number;
+}
+
+/** One API call, for the audit trail (seed §7). */
+export interface ApiCall {
+  at: number;
+  requestId: string;
+  callerId: string | null;
+  method: string;
+  path: string;
+  channel: string | null;
+  status: number;
+  messages: number;
+  accepted: number;
+  durationMs: number;
+  remote: string | null;
+  outcome: string | null;
+  /**
+   * What the caller signed, for a call whose signature and body the DIP verified; null otherwise (and on
+   * calls recorded before the DIP kept it). Written in the same transaction as the call's record.
+   */
+  evidence?: CallEvidence | null;
+}
+
+/** Audit search criteria (seed §7); every one given must hold. Times are transaction times, epoch ms. */
+export interface AuditCriteria {
+  channel?: string | null;
+  transactionId?: string | null;
+  senderUniqueReference?: string | null;
+  correlationId?: string | null;
+  from?: number | null;
+  to?: number | null;
+  mpan?: string | null;
+  sender?: string | null;
+  /** A participant the message was addressed to. */
+  receiver?: string | null;
+}
+
+/** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
+export interface NewDelivery {
+  messageSeq: number;
+  recipientId: string;
+  role: string;
+  channel: string;
+  publicationId: string;
+}
+
+/** A status message for a sender's status webhook, about one of its messages. */
+export interface NewStatusMessage {
+  recipientId: string;
+  /** The role the recipient sent the message in: it receives, replays and sees the status message in that role. */
+  role: string;
+  messageSeq: number | null;
+  item: StandardResponseItem;
+}
+
+export interface AcceptedBatch {
+  messages: ArchivedMessage[];
+  /**
+   * Entries for messages of this request, accepted or rejected. Whatever belongs to a message found to be
+   * a duplicate at commit (journal, deliveries, status messages, registry changes) is dropped with it.
+   */
+  journal: JournalEntry[];
+  call: ApiCall;
+  deliveries?: NewDelivery[];
+  statusMessages?: NewStatusMessage[];
+  registryChanges?: MpanChange[];
+  /**
+   * Messages the DIP made from others of the batch (a consumption replay's PUB-016 from its IF-015):
+   * derived sequence → source sequence. They are dropped with their source; they come after it in `messages`.
+   */
+  derivedFrom?: Map<number, number>;
+}
+
+/** What every journal entry about a message repeats of it, so that the journal reads without the archive. */
+export type JournalSubject = Pick<
+  JournalEntry,
+  | 'messageSeq'
+  | 'transactionId'
+  | 'senderUniqueReference'
+  | 'channel'
+  | 'eventCode'
+  | 'senderId'
+  | 'mpan'
+  | 'correlationId'
+>;
+
+/** What happened to the subject: at which stage, with which outcome, and for which copy (recipient and role). */
+export interface JournalEvent {
+  stage: DipStage;
+  status: string;
+  statusCode: number;
+  message: string | null;
+  reason: string | null;
+  recipient?: string | null;
+  role?: string | null;
+  durationMs?: number;
+}
+
+export const subjectOf = (m: ArchivedMessage): JournalSubject => ({
+  messageSeq: m.seq,
+  transactionId: m.transactionId,
+  senderUniqueReference: m.senderUniqueReference,
+  channel: m.channel,
+  eventCode: m.eventCode,
+  senderId: m.senderId,
+  mpan: m.mpan,
+  correlationId: m.correlationId,
+});
+
+/** A subject that is no archived message (a status message about a transaction, or none). */
+export const bareSubject = (channel: string, transactionId: string | null): JournalSubject => ({
+  messageSeq: null,
+  transactionId,
+  senderUniqueReference: null,
+  channel,
+  eventCode: null,
+  senderId: null,
+  mpan: null,
+  correlationId: null,
+});
+
+export function journalEntry(at: number, subject: JournalSubject, event: JournalEvent): JournalEntry {
+  return {
+    at,
+    ...subject,
+    stage: event.stage,
+    status: event.status,
+    statusCode: event.statusCode,
+    recipient: event.recipient ?? null,
+    role: event.role ?? null,
+    message: event.message,
+    reason: event.reason,
+    durationMs: event.durationMs ?? 0,
+  };
 }

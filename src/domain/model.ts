@@ -61,3 +61,19 @@ export interface SenderBlock {
   senderCorrelationID: string | null;
   DIPConnectionProviderID: string | null;
 }
+
+export interface CertificateRecord {
+  fingerprint: string;
+  dipId: string;
+  subject: string;
+  notAfter: number;
+  pem: string;
+}
+
+export interface RegistryData {
+  participants: Participant[];
+  dcpGrants: DcpGrant[];
+  certificates: Omit<CertificateRecord, 'pem'>[];
+  /** SHA-256 hex of each API key → participant. */
+  apiKeys: { keyHash: string; dipId: string }[];
+}

@@ -28,3 +28,12 @@ export function retentionPlan(r: Retention, channels: Iterable<string>): Retenti
     shorter: all.map((channel) => ({ channel, ms: retentionFor(r, channel) })).filter((c) => c.ms < longestMs),
   };
 }
+
+export interface HousekeepingReport {
+  /** Endpoint leases found expired and cleared (their holder died or stalled). */
+  leasesRescued: number;
+  partitionsCreated: number;
+  partitionsDropped: number;
+  /** Archived messages removed because they were past retention. */
+  messagesPurged: number;
+}

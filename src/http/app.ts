@@ -33,6 +33,7 @@ import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -53,7 +54,7 @@ export interface AppDeps {
   /** Seals replay continuation tokens: derived from the DIP's own key, so every process of one DIP agrees. */
   continuationKey: Buffer;
   /** The audit and service-ticket URL of a transaction (null until the DIP knows its address). */
-  ticketUrl: (transactionId: string) => string | null;
+  ticketUrl: TicketUrl;
   /** Called after messages were committed, to wake the delivery engine. */
   onAccepted?: () => void;
 }

@@ -4,7 +4,7 @@
  * answers with one StandardResponse item and audits the refusal.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CHANNEL } from '../delivery/webhooks.js';
+import { STATUS_CHANNEL } from '../domain/delivery.js';
 import type { MsgCode } from '../domain/responses.js';
 import { createCertificateCache } from '../crypto/certificates.js';
 import { authenticate, verifyBody, type AuthResult } from '../ingress/authenticate.js';

@@ -11,7 +11,8 @@ import { batchStatus, msgText, type MsgCode, type StandardResponse } from '../do
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import type { CallEvidence } from '../domain/evidence.js';
-import type { ApiCall, ArchivedMessage, IngestStore, JournalEntry, MpanStore, Store } from '../storage/ports.js';
+import { journalEntry, type ApiCall, type ArchivedMessage, type JournalEntry } from '../domain/archive.js';
+import type { IngestStore, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { entitlementProblem, mpanProblems, staticProblems } from './checks.js';
@@ -23,6 +24,7 @@ import { registryChangesOf } from '../routing/registry-changes.js';
 import type { RegistryChange } from '../routing/mpan-view.js';
 import type { RoutingFacts } from '../routing/resolve.js';
 import { consumptionReplays } from '../replay/consumption.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 /** The channel on which an Advanced Data Service asks the DIP for consumption history (seed §5.1.7). */
 const CONSUMPTION_REQUEST = 'IF-015';
@@ -41,7 +43,7 @@ export interface IngressDeps {
   maxMessages: number;
   randomHex: (bytes: number) => string;
   /** The audit and service-ticket URL of an accepted message's transaction. */
-  ticketUrl?: (transactionId: string) => string | null;
+  ticketUrl?: TicketUrl;
 }
 
 export interface SendRequest {
@@ -269,11 +271,7 @@ function journalOf(items: Item[], channel: string, at: number, status: number, d
     .filter((item) => item.code === null || item.sur !== null)
     .map((item) => {
       const accepted = item.code === null;
-      return {
-        at,
-        stage: 'Inbound',
-        status: accepted ? 'GoodToGo' : 'InboundRuleFailure',
-        statusCode: accepted ? 201 : status,
+      const subject = {
         messageSeq: accepted ? item.seq! : null,
         transactionId: accepted ? item.transactionId : null,
         senderUniqueReference: item.sur,
@@ -282,12 +280,15 @@ function journalOf(items: Item[], channel: string, at: number, status: number, d
         senderId: item.senderId,
         mpan: item.mpan,
         correlationId: item.correlationId,
-        recipient: null,
-        role: null,
+      };
+      return journalEntry(at, subject, {
+        stage: 'Inbound',
+        status: accepted ? 'GoodToGo' : 'InboundRuleFailure',
+        statusCode: accepted ? 201 : status,
         message: msgText(item.code ?? 'MSG0000'),
         reason: item.help,
         durationMs,
-      };
+      });
     });
 }
 

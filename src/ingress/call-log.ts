@@ -3,7 +3,8 @@
  * so a flood of refused requests costs one transaction a second, not a disk sync each. Calls that archive
  * messages are audited in their own transaction instead, together with what they archived.
  */
-import type { ApiCall, IngestStore } from '../storage/ports.js';
+import type { ApiCall } from '../domain/archive.js';
+import type { IngestStore } from '../storage/ports.js';
 
 export interface CallLog {
   record(call: ApiCall): void;

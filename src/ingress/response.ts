@@ -7,6 +7,7 @@ import {
   type StandardResponseItem,
 } from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 /** The outcome of one message, as the response reports it. */
 export interface Outcome {
@@ -24,7 +25,7 @@ export function responseItem(
   o: Outcome,
   fallbackSender: string,
   sentTimestamp: string,
-  ticketUrl: (transactionId: string) => string | null = () => null,
+  ticketUrl: TicketUrl = () => null,
 ): StandardResponseItem {
   const accepted = o.code === null;
   return {

@@ -6,18 +6,21 @@
  */
 import { ruleFor, type ChannelRule } from '../catalogue/rules.js';
 import { msgText } from '../domain/responses.js';
-import { formatDateTime } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import { MpanView, type RegistryChange } from '../routing/mpan-view.js';
 import { resolveRecipients, type RoutingFacts } from '../routing/resolve.js';
-import type {
-  ArchivedMessage,
-  JournalEntry,
-  MpanChange,
-  MpanStore,
-  NewDelivery,
-  NewStatusMessage,
-} from '../storage/ports.js';
+import {
+  journalEntry,
+  subjectOf,
+  type ArchivedMessage,
+  type JournalEntry,
+  type NewDelivery,
+  type NewStatusMessage,
+} from '../domain/archive.js';
+import type { MpanChange } from '../domain/appointments.js';
+import type { MpanStore } from '../storage/ports.js';
+import type { TicketUrl } from '../domain/ticket.js';
+import { routingFailure, withTicket } from '../status/items.js';
 
 /** What examining a message found that routing needs. */
 export interface RouteInput {
@@ -41,7 +44,7 @@ export async function routeAccepted(
     store: MpanStore;
     dipId: string;
     now: number;
-    ticketUrl?: (transactionId: string) => string | null;
+    ticketUrl?: TicketUrl;
   },
 ): Promise<Routed> {
   const routed: Routed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
@@ -62,25 +65,7 @@ export async function routeAccepted(
     statusCode: number,
     message: string | null,
     reason: string | null,
-  ): JournalEntry => ({
-    at: ctx.now,
-    stage,
-    status,
-    statusCode,
-    messageSeq: m.seq,
-    transactionId: m.transactionId,
-    senderUniqueReference: m.senderUniqueReference,
-    channel: m.channel,
-    eventCode: m.eventCode,
-    senderId: m.senderId,
-    mpan: m.mpan,
-    correlationId: m.correlationId,
-    recipient: null,
-    role: null,
-    message,
-    reason,
-    durationMs: 0,
-  });
+  ): JournalEntry => journalEntry(ctx.now, subjectOf(m), { stage, status, statusCode, message, reason });
 
   for (const { message: m, facts, changes } of inputs) {
     const applied = changes.filter((c) => view.apply(c));
@@ -119,18 +104,7 @@ export async function routeAccepted(
         recipientId: m.senderId,
         role: m.senderRole,
         messageSeq: m.seq,
-        item: {
-          transactionID: m.transactionId,
-          senderUniqueReference: m.senderUniqueReference,
-          correlationID: m.correlationId,
-          sentTimestamp: formatDateTime(ctx.now),
-          senderID: ctx.dipId,
-          recipientID: m.senderId,
-          DIPConnectionProviderID: m.dcpId,
-          message: msgText(p.code),
-          help: p.help,
-          serviceTicketURL: ctx.ticketUrl?.(m.transactionId) ?? null,
-        },
+        item: withTicket(routingFailure(m, ctx.dipId, p.code, p.help, ctx.now), ctx.ticketUrl),
       });
     }
   }

@@ -5,10 +5,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isService } from '../catalogue/rules.js';
+import { isService } from '../domain/appointments.js';
 import { mpanCoreProblem } from '../domain/mpan.js';
 import { parseDateTime } from '../domain/time.js';
-import type { MpanChange, MpanStore } from '../storage/ports.js';
+import type { MpanChange } from '../domain/appointments.js';
+import type { MpanStore } from '../storage/ports.js';
 
 export interface ImportResult {
   rows: number;

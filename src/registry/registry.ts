@@ -5,8 +5,8 @@
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { fingerprintOf, validityOf } from '../crypto/certificates.js';
-import type { DcpGrant, Participant, Role } from '../domain/model.js';
-import type { RegistryData, RegistryStore } from '../storage/ports.js';
+import type { DcpGrant, Participant, Role, RegistryData } from '../domain/model.js';
+import type { RegistryStore } from '../storage/ports.js';
 
 export interface RegistryView {
   participant(dipId: string): Participant | undefined;

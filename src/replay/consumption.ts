@@ -11,7 +11,14 @@ import { leafKey, type Catalogue } from '../catalogue/catalogue.js';
 import { msgText } from '../domain/responses.js';
 import { transactionId } from '../domain/ids.js';
 import { formatCompactDate, formatDateTime } from '../domain/time.js';
-import type { ArchivedMessage, JournalEntry, NewDelivery, Store } from '../storage/ports.js';
+import {
+  journalEntry,
+  subjectOf,
+  type ArchivedMessage,
+  type JournalEntry,
+  type NewDelivery,
+} from '../domain/archive.js';
+import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 
 export const LOOKBACK_MONTHS = 4;
@@ -233,27 +240,9 @@ function entryFor(
   at: number,
   stage: JournalEntry['stage'],
   status: string,
-  code: number,
+  statusCode: number,
   message: string | null,
   reason: string | null,
 ): JournalEntry {
-  return {
-    at,
-    stage,
-    status,
-    statusCode: code,
-    messageSeq: m.seq,
-    transactionId: m.transactionId,
-    senderUniqueReference: m.senderUniqueReference,
-    channel: m.channel,
-    eventCode: m.eventCode,
-    senderId: m.senderId,
-    mpan: m.mpan,
-    correlationId: m.correlationId,
-    recipient: null,
-    role: null,
-    message,
-    reason,
-    durationMs: 0,
-  };
+  return journalEntry(at, subjectOf(m), { stage, status, statusCode, message, reason });
 }

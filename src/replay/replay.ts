@@ -8,22 +8,18 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { createCopies } from '../delivery/copies.js';
 import { arrayParts } from '../delivery/egress.js';
-import { STATUS_CHANNEL, webhookFor } from '../delivery/webhooks.js';
+import { STATUS_CHANNEL } from '../domain/delivery.js';
+import { webhookFor } from '../delivery/webhooks.js';
 import { WHOLE } from '../domain/entitlement.js';
 import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
 import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
-import type {
-  ReplayCursor,
-  ReplayQuery,
-  Requeue,
-  RequeueProgress,
-  Store,
-  StatusReplayQuery,
-} from '../storage/ports.js';
+import type { ReplayCursor, ReplayQuery, Requeue, RequeueProgress, StatusReplayQuery } from '../domain/replay.js';
+import type { Store } from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 /** Messages read from the archive at a time while a page is built. */
 const CHUNK = 1_000;
@@ -48,7 +44,7 @@ export interface ReplayDeps {
   pageSize: number;
   randomHex: (bytes: number) => string;
   /** The audit URL of a transaction, for D0.serviceTicketURL as the copy was first sent. */
-  ticketUrl?: (transactionId: string) => string | null;
+  ticketUrl?: TicketUrl;
 }
 
 export type ReplayAnswer =

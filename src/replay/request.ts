@@ -7,7 +7,7 @@ import { CORRELATION_PATTERN, SUR_PATTERN } from '../domain/ids.js';
 import { mpanCoreProblem } from '../domain/mpan.js';
 import type { MsgCode } from '../domain/responses.js';
 import { parseDateTime } from '../domain/time.js';
-import type { MessageFilter, StatusFilter } from '../storage/ports.js';
+import type { MessageFilter, StatusFilter } from '../domain/replay.js';
 import { parseJsonBody } from '../domain/json.js';
 
 export const MAX_TRANSACTION_IDS = 100;

@@ -3,7 +3,7 @@
  * for the MPANs of one batch so that routing is a pure function and later messages of the batch see the
  * registry changes earlier ones made. The store applies the same changes with the same rules.
  */
-import type { Service } from '../catalogue/rules.js';
+import type { Service } from '../domain/appointments.js';
 
 export interface Appointment {
   mpan: string;

@@ -4,7 +4,8 @@
  * (participant, role) pair entitled to it, so a participant holding two recipient roles gets it twice.
  * Pure: the registry and MPAN lookups are passed in.
  */
-import { SERVICES, type RecipientRules, type Service } from '../catalogue/rules.js';
+import { SERVICES, type Service } from '../domain/appointments.js';
+import { type RecipientRules } from '../catalogue/rules.js';
 import type { Participant, Role } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 

@@ -12,6 +12,7 @@ import type { Config } from '../config/config.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
+import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
 import type { Runner } from '../delivery/runner.js';
 import {
@@ -121,7 +122,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       .update(readText(setup.dipKeyFile))
       .digest();
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
-    let ticketBase: string | null = null;
+    let ticketUrl: TicketUrl = () => null;
     app = await buildApp({
       config,
       catalogue,
@@ -137,7 +138,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       continuationKey,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'),
       onAccepted: () => runner?.wake(),
-      ticketUrl: (transactionId) => (ticketBase === null ? null : `${ticketBase}${encodeURIComponent(transactionId)}`),
+      ticketUrl: (transactionId) => ticketUrl(transactionId),
     });
     if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -146,9 +147,11 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const origin =
       config.publicUrl ??
       `${config.tls.enabled ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    ticketBase =
-      config.role === 'worker' && !config.publicUrl ? null : `${origin}/${config.apiVersion}/audit/messages/`;
-    const deliverySetup: DeliverySetup = { ...setup, ticketBase };
+    const deliverySetup: DeliverySetup = {
+      ...setup,
+      ticketBase: config.role === 'worker' && !config.publicUrl ? null : ticketBase(origin, config.apiVersion),
+    };
+    ticketUrl = ticketUrls(deliverySetup.ticketBase);
     // Its own thread when it can have one: an injected clock cannot cross, nor can an in-memory database.
     const threaded = delivers && config.delivery.thread && !options.clock && !config.databaseUrl.endsWith(':memory:');
     if (threaded) thread = await startDeliveryThread(deliverySetup, logger);

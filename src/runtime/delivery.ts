@@ -17,6 +17,7 @@ import { DEFAULT_RETRY } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import type { Store } from '../storage/ports.js';
+import { ticketUrls } from '../domain/ticket.js';
 
 /** What the engine needs beyond the config, as file paths (resolved against the dev PKI when not configured). */
 export interface DeliverySetup {
@@ -69,8 +70,7 @@ export function createDeliveryEngine(
     owner: formatLeaseHolder(holder),
     deadHolders: (holders) => deadHolders(holders, holder, { exclusive, isAlive }),
     random: Math.random,
-    ticketUrl: (transactionId) =>
-      setup.ticketBase === null ? null : `${setup.ticketBase}${encodeURIComponent(transactionId)}`,
+    ticketUrl: ticketUrls(setup.ticketBase),
     policy: {
       retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs },
       breaker: DEFAULT_BREAKER,

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import { registryUpdatesFor, ruleFor, SERVICES, type EventRule } from '../catalogue/rules.js';
+import { registryUpdatesFor, ruleFor, type EventRule } from '../catalogue/rules.js';
+import { SERVICES } from '../domain/appointments.js';
 import { setPointer } from '../domain/pointer.js';
 import type { Role } from '../domain/model.js';
 import { buildBatch } from '../catalogue/messages.js';
@@ -22,11 +23,10 @@ import {
   type DemoParticipant,
 } from '../registry/demo.js';
 import type { Registry } from '../registry/registry.js';
-import type { MpanStore } from '../storage/ports.js';
+import type { MpanStore, WebhookStore } from '../storage/ports.js';
 import { startSink, type Sink } from '../sink/sink.js';
-import type { WebhookStore } from '../storage/ports.js';
 import { eventCodesOf } from '../catalogue/catalogue.js';
-import { STATUS_CHANNEL } from '../delivery/webhooks.js';
+import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { WHOLE } from '../domain/entitlement.js';
 
 /** Roles that receive a channel under any of its event rules. */

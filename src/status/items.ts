@@ -2,9 +2,10 @@
  * Status messages (seed §4.7, §4.8, §5.1.3-§5.1.9): StandardResponseBodyType items the DIP sends to a
  * sender's status webhook about one of its messages. Pure builders.
  */
-import { clampHelp, msgText, type StandardResponseItem } from '../domain/responses.js';
+import { clampHelp, msgText, type MsgCode, type StandardResponseItem } from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
-import type { ArchivedMessage } from '../storage/ports.js';
+import type { ArchivedMessage } from '../domain/archive.js';
+import type { TicketUrl } from '../domain/ticket.js';
 
 /** What the item says about which message, and who says it. */
 function about(m: ArchivedMessage, from: string, now: number): Omit<StandardResponseItem, 'message' | 'help'> {
@@ -51,4 +52,20 @@ export function deadLetterNotice(
       `not delivered to ${recipientId}${role ? ` (${role})` : ''} within the retry period, so moved to the dead-letter queue; last failure: ${reason}`,
     ),
   };
+}
+
+/** The DIP could not address the message (a Level 2 routing failure), told to its sender. */
+export function routingFailure(
+  m: ArchivedMessage,
+  dipId: string,
+  code: MsgCode,
+  help: string,
+  now: number,
+): StandardResponseItem {
+  return { ...about(m, dipId, now), message: msgText(code), help: clampHelp(help) };
+}
+
+/** The item with the audit URL of the transaction it is about. */
+export function withTicket(item: StandardResponseItem, ticketUrl: TicketUrl | undefined): StandardResponseItem {
+  return { ...item, serviceTicketURL: item.transactionID ? (ticketUrl?.(item.transactionID) ?? null) : null };
 }

@@ -4,14 +4,9 @@
  * on the happy path is read from the archive and the copies' own rows; the journal table adds what went
  * wrong. Pure, but for `readJournalRecord`, which reads what it needs.
  */
-import type {
-  ArchiveReader,
-  ArchivedMessage,
-  DeliveryState,
-  DeliveryStore,
-  DeliveryUpdate,
-  JournalEntry,
-} from '../storage/ports.js';
+import type { ArchiveReader, DeliveryStore } from '../storage/ports.js';
+import type { ArchivedMessage, JournalEntry } from '../domain/archive.js';
+import type { DeliveryState, DeliveryUpdate } from '../domain/delivery.js';
 import { formatJournalTime } from '../domain/time.js';
 import type { StandardResponseItem } from '../domain/responses.js';
 

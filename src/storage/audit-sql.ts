@@ -5,7 +5,7 @@
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
-import type { AuditCriteria } from './ports.js';
+import type { AuditCriteria } from '../domain/archive.js';
 import { CALLS_WITH_EVIDENCE } from './rows.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,

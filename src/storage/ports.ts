@@ -1,90 +1,38 @@
 /**
  * The storage contract. Use cases depend on these narrow role interfaces only; each backend implements
  * all of them and passes the one contract test suite (test/storage/contract.ts).
+ * The records they speak (messages, journal entries, copies, webhooks, queries) are the domain's vocabulary.
  */
-import type { DcpGrant, Participant, Role } from '../domain/model.js';
-import type { StandardResponseItem } from '../domain/responses.js';
-import type { Service } from '../catalogue/rules.js';
-import type { RetentionPlan } from '../domain/retention.js';
+import type {
+  AcceptedBatch,
+  ApiCall,
+  ArchivedMessage,
+  AuditCriteria,
+  JournalEntry,
+  NewStatusMessage,
+} from '../domain/archive.js';
+import type { MpanChange, Service } from '../domain/appointments.js';
+import type {
+  AttemptRecord,
+  DeliveryState,
+  DeliveryUpdate,
+  Endpoint,
+  PendingDelivery,
+  WebhookConfig,
+} from '../domain/delivery.js';
 import type { AuditScope } from '../domain/entitlement.js';
 import type { CallEvidence } from '../domain/evidence.js';
-import type { ArchivedMessage, JournalEntry } from '../domain/archive.js';
-
-// The archive's vocabulary lives in the domain; it is named here too, as every store speaks it.
-export {
-  DIP_STAGES,
-  type ArchivedMessage,
-  type DipStage,
-  type JournalEntry,
-  type StoredRecipients,
-} from '../domain/archive.js';
-
-/** One API call, for the audit trail (seed §7). */
-export interface ApiCall {
-  at: number;
-  requestId: string;
-  callerId: string | null;
-  method: string;
-  path: string;
-  channel: string | null;
-  status: number;
-  messages: number;
-  accepted: number;
-  durationMs: number;
-  remote: string | null;
-  outcome: string | null;
-  /**
-   * What the caller signed, for a call whose signature and body the DIP verified; null otherwise (and on
-   * calls recorded before the DIP kept it). Written in the same transaction as the call's record.
-   */
-  evidence?: CallEvidence | null;
-}
-
-/** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
-export interface NewDelivery {
-  messageSeq: number;
-  recipientId: string;
-  role: string;
-  channel: string;
-  publicationId: string;
-}
-
-/** A status message for a sender's status webhook, about one of its messages. */
-export interface NewStatusMessage {
-  recipientId: string;
-  /** The role the recipient sent the message in: it receives, replays and sees the status message in that role. */
-  role: string;
-  messageSeq: number | null;
-  item: StandardResponseItem;
-}
-
-/** A change to who serves an MPAN; `sourceSeq` is the message that made it. */
-export interface MpanChange {
-  mpan: string;
-  service: Service;
-  action: 'appoint' | 'end';
-  participantId: string;
-  at: number;
-  sourceSeq: number | null;
-}
-
-export interface AcceptedBatch {
-  messages: ArchivedMessage[];
-  /**
-   * Entries for messages of this request, accepted or rejected. Whatever belongs to a message found to be
-   * a duplicate at commit (journal, deliveries, status messages, registry changes) is dropped with it.
-   */
-  journal: JournalEntry[];
-  call: ApiCall;
-  deliveries?: NewDelivery[];
-  statusMessages?: NewStatusMessage[];
-  registryChanges?: MpanChange[];
-  /**
-   * Messages the DIP made from others of the batch (a consumption replay's PUB-016 from its IF-015):
-   * derived sequence → source sequence. They are dropped with their source; they come after it in `messages`.
-   */
-  derivedFrom?: Map<number, number>;
-}
+import type { CertificateRecord, DcpGrant, Participant, RegistryData, Role } from '../domain/model.js';
+import type {
+  ReplayCursor,
+  ReplayKey,
+  ReplayQuery,
+  Requeue,
+  RequeueProgress,
+  StatusReplayQuery,
+} from '../domain/replay.js';
+import type { StandardResponseItem } from '../domain/responses.js';
+import type { HousekeepingReport, RetentionPlan } from '../domain/retention.js';
 
 export interface IngestStore {
   /**
@@ -116,21 +64,6 @@ export interface MpanStore {
   applyMpanChanges(changes: MpanChange[]): Promise<number>;
 }
 
-/** The channel name under which status messages are configured, queued and delivered. */
-export const STATUS_CHANNEL = 'STATUS';
-
-export interface WebhookConfig {
-  recipientId: string;
-  /** The channel, or STATUS for status messages. */
-  channel: string;
-  /** The recipient's role it serves; '' (WHOLE) for the recipient's own channel-wide configuration. */
-  role: string;
-  callbackUrl: string;
-  maxMessageCount: number;
-  maxPayloadKb: number;
-  configuredBy: string;
-}
-
 export interface WebhookStore {
   /** Every webhook of a recipient on a channel, one per role it was configured for (domain: webhookFor picks). */
   webhooks(recipientId: string, channel: string): Promise<WebhookConfig[]>;
@@ -138,62 +71,6 @@ export interface WebhookStore {
   saveWebhooks(configs: WebhookConfig[], now: number): Promise<void>;
   /** Deletes the recipient's webhooks on the channel for these roles; returns how many there were. */
   deleteWebhooks(recipientId: string, channel: string, roles: string[]): Promise<number>;
-}
-
-export type DeliveryState = 'pending' | 'delivered' | 'rejected' | 'held' | 'dead';
-
-/** A copy waiting for its endpoint. A message's content is read separately (messagesBySeq): copies share it. */
-export interface PendingDelivery {
-  id: number;
-  kind: 'message' | 'status';
-  recipientId: string;
-  role: string | null;
-  attempts: number;
-  firstFailureAt: number | null;
-  createdAt: number;
-  /** The archived message (kind message). */
-  messageSeq: number | null;
-  publicationId: string | null;
-  /** The status item (kind status). */
-  statusItem: StandardResponseItem | null;
-  /** The requeue that made this copy (it is sent as a replay), or null. */
-  requeueId: string | null;
-}
-
-export interface Endpoint {
-  recipientId: string;
-  channel: string;
-  /** The role copies are delivered in; '' for status messages. */
-  role: string;
-  /** The circuit breaker's state, as the domain module keeps it. */
-  breaker: unknown;
-  /** Who holds the lease this endpoint was claimed under: only it can record an attempt or release it. */
-  owner: string;
-}
-
-export interface DeliveryUpdate {
-  id: number;
-  state: DeliveryState;
-  attempts: number;
-  firstFailureAt: number | null;
-  nextAttemptAt: number;
-  lastStatus: number | null;
-  lastError: string | null;
-}
-
-/** What one attempt at an endpoint changed, committed together. */
-export interface AttemptRecord {
-  endpoint: Endpoint;
-  at: number;
-  /** Copies the recipient took: one more attempt each, now delivered (the common case, written in bulk). */
-  delivered: { ids: number[]; status: number | null };
-  /** Every other copy of the call, with its new state. */
-  updates: DeliveryUpdate[];
-  journal: JournalEntry[];
-  statusMessages: NewStatusMessage[];
-  breaker: unknown;
-  /** Not due again before this (an open breaker); otherwise when its earliest pending copy is due. */
-  notBefore: number | null;
 }
 
 export interface DeliveryStore {
@@ -242,79 +119,6 @@ export interface DeliveryStore {
   addStatusMessages(messages: NewStatusMessage[], now: number): Promise<void>;
 }
 
-/** What a MessageRequest asks for, checked: nulls are "any". Times are transaction times, epoch ms, inclusive. */
-export interface MessageFilter {
-  from: number | null;
-  to: number | null;
-  eventCode: string | null;
-  mpan: string | null;
-  schemaVersion: string | null;
-  /** Only these transactions (at most 100); null: any. */
-  transactionIds: string[] | null;
-}
-
-/** Which of a recipient's messages on a channel to replay or requeue. */
-export interface ReplayQuery extends MessageFilter {
-  recipientId: string;
-  /** Only copies received in these roles: those the caller acts in. */
-  roles: string[];
-  channel: string;
-  /** Nothing received before this (retention). */
-  notBefore: number;
-}
-
-/** Where a page of a replay ends: the last (message, role) returned. */
-export interface ReplayCursor {
-  seq: number;
-  role: string;
-}
-
-/** One copy a recipient was sent: the message, the role it received it in, the publication id. */
-export interface ReplayKey extends ReplayCursor {
-  publicationId: string | null;
-}
-
-/** What a StatusMessageRequest asks for, checked. */
-export interface StatusFilter {
-  from: number;
-  to: number;
-  transactionId: string | null;
-  senderUniqueReference: string | null;
-  correlationId: string | null;
-}
-
-/** Which status messages sent to a recipient to replay or requeue. */
-export interface StatusReplayQuery extends StatusFilter {
-  recipientId: string;
-  /** Only status messages received in these roles (WHOLE: those kept before roles were). */
-  roles: string[];
-  notBefore: number;
-}
-
-/** Whether a replay or requeue query is about a channel's messages (or else status messages). */
-export const isMessageQuery = (q: ReplayQuery | StatusReplayQuery): q is ReplayQuery => 'channel' in q;
-
-export interface Requeue {
-  /** RequeueId: `<recipient>-<yyyymmdd>-<hex>`. */
-  id: string;
-  recipientId: string;
-  /** The channel, or STATUS for status messages. */
-  channel: string;
-  requestedBy: string;
-  request: unknown;
-  createdAt: number;
-  /** The recipient's roles it requeues; null for a requeue made before roles were kept (the recipient's own). */
-  roles: string[] | null;
-}
-
-export interface RequeueProgress extends Requeue {
-  total: number;
-  pending: number;
-  delivered: number;
-  /** Copies rejected, held or dead-lettered. */
-  failed: number;
-}
-
 export interface ReplayStore {
   /** The recipient's original copies matching the query, by message then role, after `after`; at most `limit`. */
   replayKeys(query: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]>;
@@ -332,20 +136,6 @@ export interface ReplayStore {
   startRequeue(requeue: Requeue, query: ReplayQuery | StatusReplayQuery): Promise<number | null>;
   /** Requeues of this recipient and channel, newest first (or the one named), with their copies' progress. */
   requeues(recipientId: string, channel: string, id: string | null): Promise<RequeueProgress[]>;
-}
-
-/** Audit search criteria (seed §7); every one given must hold. Times are transaction times, epoch ms. */
-export interface AuditCriteria {
-  channel?: string | null;
-  transactionId?: string | null;
-  senderUniqueReference?: string | null;
-  correlationId?: string | null;
-  from?: number | null;
-  to?: number | null;
-  mpan?: string | null;
-  sender?: string | null;
-  /** A participant the message was addressed to. */
-  receiver?: string | null;
 }
 
 export interface AuditStore {
@@ -380,22 +170,6 @@ export interface ArchiveReader {
   recentCalls(limit: number): Promise<ApiCall[]>;
 }
 
-export interface CertificateRecord {
-  fingerprint: string;
-  dipId: string;
-  subject: string;
-  notAfter: number;
-  pem: string;
-}
-
-export interface RegistryData {
-  participants: Participant[];
-  dcpGrants: DcpGrant[];
-  certificates: Omit<CertificateRecord, 'pem'>[];
-  /** SHA-256 hex of each API key → participant. */
-  apiKeys: { keyHash: string; dipId: string }[];
-}
-
 export interface RegistryStore {
   loadRegistry(): Promise<RegistryData>;
   saveParticipant(participant: Participant): Promise<void>;
@@ -404,15 +178,6 @@ export interface RegistryStore {
   addCertificate(cert: CertificateRecord): Promise<void>;
   addApiKey(keyHash: string, dipId: string, label: string): Promise<void>;
   isEmpty(): Promise<boolean>;
-}
-
-export interface HousekeepingReport {
-  /** Endpoint leases found expired and cleared (their holder died or stalled). */
-  leasesRescued: number;
-  partitionsCreated: number;
-  partitionsDropped: number;
-  /** Archived messages removed because they were past retention. */
-  messagesPurged: number;
 }
 
 /** Maintenance that runs on one node at a time: lease rescue, partitions ahead of time, retention. */

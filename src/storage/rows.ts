@@ -1,15 +1,9 @@
 /** Rows as both backends return them (the same column names), mapped to the contract's types. */
 import { batchStatus, msgText } from '../domain/responses.js';
 import type { CallEvidence, CertificateHeaderName } from '../domain/evidence.js';
-import type {
-  AcceptedBatch,
-  ApiCall,
-  ArchivedMessage,
-  JournalEntry,
-  RequeueProgress,
-  StoredRecipients,
-  WebhookConfig,
-} from './ports.js';
+import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, StoredRecipients } from '../domain/archive.js';
+import type { RequeueProgress } from '../domain/replay.js';
+import type { WebhookConfig } from '../domain/delivery.js';
 
 export type Row = Record<string, unknown>;
 

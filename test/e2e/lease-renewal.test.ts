@@ -17,7 +17,7 @@ import { DEFAULT_RETRY } from '../../src/domain/retry.js';
 import { systemClock } from '../../src/domain/time.js';
 import type { RegistryView } from '../../src/registry/registry.js';
 import { openStore } from '../../src/storage/open.js';
-import { STATUS_CHANNEL, type Endpoint } from '../../src/storage/ports.js';
+import { STATUS_CHANNEL, type Endpoint } from '../../src/domain/delivery.js';
 
 const SUP = '1000000001';
 const LEASE_MS = 2_000;

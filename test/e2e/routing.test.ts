@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { loadCatalogue } from '../../src/catalogue/load.js';
-import type { Service } from '../../src/catalogue/rules.js';
+import type { Service } from '../../src/domain/appointments.js';
 import { startSink, type Sink } from '../../src/sink/sink.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';

@@ -14,7 +14,7 @@ import type { Role } from '../../src/domain/model.js';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
 import { startSink, type Sink } from '../../src/sink/sink.js';
-import type { ArchivedMessage } from '../../src/storage/ports.js';
+import type { ArchivedMessage } from '../../src/domain/archive.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 import { until } from './delivery-support.js';

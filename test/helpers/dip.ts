@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { buildBatch, buildPayload, type MessageSpec } from '../../src/catalogue/messages.js';
-import type { Service } from '../../src/catalogue/rules.js';
+import type { Service } from '../../src/domain/appointments.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/config.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
 import type { Clock } from '../../src/domain/time.js';

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditScope } from '../../src/domain/entitlement.js';
-import type { ArchivedMessage, AuditCriteria, NewDelivery, Store } from '../../src/storage/ports.js';
+import type { ArchivedMessage, AuditCriteria, NewDelivery } from '../../src/domain/archive.js';
+import type { Store } from '../../src/storage/ports.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 const PARTICIPANTS = ['1000000001', '1000000002', '1200000001', '1600000001', '1700000001', '1900000001'];

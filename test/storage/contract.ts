@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { ApiCall, ArchivedMessage, JournalEntry, Store } from '../../src/storage/ports.js';
+import type { ApiCall, ArchivedMessage, JournalEntry } from '../../src/domain/archive.js';
+import type { Store } from '../../src/storage/ports.js';
 
 export interface Backend {
   name: string;

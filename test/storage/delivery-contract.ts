@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { withCheckDigit } from '../../src/domain/mpan.js';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
-import type { AttemptRecord, Endpoint, NewDelivery, Store } from '../../src/storage/ports.js';
+import type { AttemptRecord, Endpoint } from '../../src/domain/delivery.js';
+import type { NewDelivery } from '../../src/domain/archive.js';
+import type { Store } from '../../src/storage/ports.js';
 import { MpanView } from '../../src/routing/mpan-view.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
@@ -151,7 +153,7 @@ export function deliveryContract(backend: Backend): void {
       await routed(store, 2);
       const [sup] = (await store.claimDueEndpoints(T0, 10, 'a', 60_000)).filter((e) => e.role === 'SUP');
       const [a, b] = await store.pendingDeliveries(sup!, T0, 100);
-      const breaker = { state: 'open', failures: 5, until: T0 + 30_000 };
+      const breaker = { state: 'open' as const, failures: 5, trips: 1, until: T0 + 30_000 };
       await store.recordAttempt(
         attempt(sup!, {
           delivered: { ids: [], status: 503 },

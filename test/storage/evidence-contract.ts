@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CallEvidence } from '../../src/domain/evidence.js';
-import type { JournalEntry } from '../../src/storage/ports.js';
+import type { JournalEntry } from '../../src/domain/archive.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 let n = 0;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
-import type { ReplayQuery, Requeue, StatusReplayQuery, Store } from '../../src/storage/ports.js';
+import type { ReplayQuery, Requeue, StatusReplayQuery } from '../../src/domain/replay.js';
+import type { Store } from '../../src/storage/ports.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
 const SUP = '1000000001';

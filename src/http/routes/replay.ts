@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import { STATUS_CHANNEL } from '../../delivery/webhooks.js';
+import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import { webhookInForce } from '../../registry/entitlement.js';
 import { createReplay, type ReplayAnswer } from '../../replay/replay.js';
 import type { AppDeps } from '../app.js';

@@ -3,24 +3,20 @@
  * endpoints. Several processes share these tables: endpoints are claimed with `FOR UPDATE SKIP LOCKED`
  * under a lease, and every change that makes work due sends NOTIFY so that idle workers look at once.
  */
+import type { Breaker } from '../../domain/breaker.js';
 import type pg from 'pg';
-import type { Service } from '../../catalogue/rules.js';
+import type { Service } from '../../domain/appointments.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
+import { STATUS_CHANNEL, type DeliveryState, type Endpoint, type PendingDelivery } from '../../domain/delivery.js';
 import {
-  STATUS_CHANNEL,
   type ArchivedMessage,
-  type DeliveryState,
-  type DeliveryStore,
-  type Endpoint,
   type JournalEntry,
-  type MpanChange,
-  type MpanStore,
   type NewDelivery,
   type NewStatusMessage,
-  type PendingDelivery,
-  type WebhookStore,
-} from '../ports.js';
+} from '../../domain/archive.js';
+import { type DeliveryStore, type MpanStore, type WebhookStore } from '../ports.js';
+import { type MpanChange } from '../../domain/appointments.js';
 import { recipientChannels, toMessage, toWebhook, type Row } from '../rows.js';
 import { transaction, type Queryable } from './pool.js';
 
@@ -316,7 +312,7 @@ export function pgDeliveryParts(
           recipientId: r.recipient_id as string,
           channel: r.channel as string,
           role: r.role as string,
-          breaker: JSON.parse(r.breaker as string) as unknown,
+          breaker: JSON.parse(r.breaker as string) as Breaker,
           owner,
         }));
     },

@@ -6,15 +6,15 @@ import type pg from 'pg';
 import type { StandardResponseItem } from '../../domain/responses.js';
 import {
   isMessageQuery,
-  STATUS_CHANNEL,
   type ReplayCursor,
   type ReplayKey,
   type ReplayQuery,
-  type ReplayStore,
   type Requeue,
   type RequeueProgress,
   type StatusReplayQuery,
-} from '../ports.js';
+} from '../../domain/replay.js';
+import { STATUS_CHANNEL } from '../../domain/delivery.js';
+import { type ReplayStore } from '../ports.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { DUE_CHANNEL } from './delivery.js';
 import { transaction } from './pool.js';

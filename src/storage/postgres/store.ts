@@ -4,19 +4,12 @@
  * the journal are partitioned by month (migrations/postgres/0001_initial.sql).
  */
 import type pg from 'pg';
-import type { DcpGrant, Participant, Role } from '../../domain/model.js';
-import type { RetentionPlan } from '../../domain/retention.js';
+import type { DcpGrant, Participant, Role, CertificateRecord, RegistryData } from '../../domain/model.js';
+import type { RetentionPlan, HousekeepingReport } from '../../domain/retention.js';
 import type { Migration } from '../migrate.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import type {
-  AcceptedBatch,
-  ApiCall,
-  CertificateRecord,
-  HousekeepingReport,
-  JournalEntry,
-  RegistryData,
-  Store,
-} from '../ports.js';
+import type { AcceptedBatch, ApiCall, JournalEntry } from '../../domain/archive.js';
+import type { Store } from '../ports.js';
 import {
   CALLS_WITH_EVIDENCE,
   EVIDENCE_COLUMNS,

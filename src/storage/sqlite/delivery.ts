@@ -2,25 +2,26 @@
  * The SQLite side of routing and delivery: the MPAN registry, webhooks, deliveries, status messages and
  * endpoints. Statements are prepared once; every multi-row change runs inside the caller's transaction.
  */
+import type { Breaker } from '../../domain/breaker.js';
 import type Database from 'better-sqlite3';
-import type { Service } from '../../catalogue/rules.js';
+import type { Service } from '../../domain/appointments.js';
 import { sequenceOfTransactionId } from '../../domain/ids.js';
 import type { StandardResponseItem } from '../../domain/responses.js';
 import {
   STATUS_CHANNEL,
-  type ArchivedMessage,
   type AttemptRecord,
   type DeliveryState,
-  type DeliveryStore,
   type Endpoint,
+  type PendingDelivery,
+} from '../../domain/delivery.js';
+import {
+  type ArchivedMessage,
   type JournalEntry,
-  type MpanChange,
-  type MpanStore,
   type NewDelivery,
   type NewStatusMessage,
-  type PendingDelivery,
-  type WebhookStore,
-} from '../ports.js';
+} from '../../domain/archive.js';
+import { type DeliveryStore, type MpanStore, type WebhookStore } from '../ports.js';
+import { type MpanChange } from '../../domain/appointments.js';
 import { recipientChannels, toWebhook, type Row } from '../rows.js';
 
 export interface DeliveryParts extends MpanStore, WebhookStore, DeliveryStore {
@@ -167,7 +168,7 @@ export function deliveryParts(
         recipientId: r.recipient_id as string,
         channel: r.channel as string,
         role: r.role as string,
-        breaker: JSON.parse(r.breaker as string) as unknown,
+        breaker: JSON.parse(r.breaker as string) as Breaker,
         owner,
       };
     });

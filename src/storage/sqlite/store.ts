@@ -3,10 +3,11 @@
  * the async contract is met by resolving immediately, and every batch is one short write transaction.
  */
 import Database from 'better-sqlite3';
-import type { DcpGrant, Participant, Role } from '../../domain/model.js';
+import type { DcpGrant, Participant, Role, CertificateRecord, RegistryData } from '../../domain/model.js';
 import type { Migration } from '../migrate.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import type { AcceptedBatch, ApiCall, CertificateRecord, JournalEntry, RegistryData, Store } from '../ports.js';
+import type { AcceptedBatch, ApiCall, JournalEntry } from '../../domain/archive.js';
+import type { Store } from '../ports.js';
 import {
   CALLS_WITH_EVIDENCE,
   EVIDENCE_COLUMNS,
