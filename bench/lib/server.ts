@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/catalogue/load.js';
-import type { DemoMarketFile } from '../../src/registry/demo.js';
+import type { DemoMarketFile } from '../../src/demo/market.js';
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import type { Command } from 'commander';
 import { signRequest } from '../crypto/signing.js';
-import { readDemoFile, type DemoMarketFile } from '../registry/demo.js';
+import { readDemoFile, type DemoMarketFile } from '../demo/market.js';
 
 export interface ClientIdentity {
   /** API base including the version segment, e.g. https://127.0.0.1:8443/1.1 */

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Store } from '../storage/ports.js';
-import type { DemoMarketFile } from '../registry/demo.js';
+import type { DemoMarketFile } from '../demo/market.js';
 
 /** What `serve` needs of a started DIP; the process entry hands in the composition root. */
 export interface StartedDip {

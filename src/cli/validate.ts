@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { leafKey } from '../catalogue/catalogue.js';
 import { loadCatalogue } from '../catalogue/load.js';
-import { findValidateTarget, validateMessages, type ValidateTarget } from '../ingress/validate.js';
+import { findValidateTarget, validateMessages, type ValidateTarget } from '../ingress/dry-run.js';
 import { readHeader } from '../validation/message.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
 import { readMessages } from './send.js';

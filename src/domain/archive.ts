@@ -121,6 +121,15 @@ export interface NewStatusMessage {
   item: StandardResponseItem;
 }
 
+/** Messages the DIP makes from others of a batch, committed with them (a consumption replay's PUB-016 from its IF-015). */
+export interface DerivedMessages {
+  messages: ArchivedMessage[];
+  deliveries: NewDelivery[];
+  journal: JournalEntry[];
+  /** Each derived message's sequence → the sequence of the message it answers. */
+  derivedFrom: Map<number, number>;
+}
+
 export interface AcceptedBatch {
   messages: ArchivedMessage[];
   /**

@@ -2,21 +2,11 @@
  * buildApp: the HTTP face of the DIP. Routes are thin: they turn HTTP into use-case calls and back.
  * Bodies are kept raw (the signature covers the exact bytes); the use cases parse them.
  */
-import { randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import type { Catalogue } from '../catalogue/catalogue.js';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
-import type { MsgCode } from '../domain/responses.js';
-import type { Clock } from '../domain/time.js';
-import type { CallLog } from '../ingress/call-log.js';
-import { requestFailure } from '../ingress/response.js';
-import type { Registry } from '../registry/registry.js';
-import type { CallEvidence } from '../domain/evidence.js';
-import type { Store } from '../storage/ports.js';
-import type { SchemaRegistry } from '../validation/schemas.js';
+import { requestFailure } from '../domain/response-items.js';
 import { BodyError, createBodyReader } from './body.js';
 import {
   clientErrorHandler,
@@ -26,6 +16,7 @@ import {
   MAX_PARAM_LENGTH,
   missingHost,
 } from './protocol.js';
+import { refuse, type AppDeps, type AwaitingContinue, type RequestFacts } from './context.js';
 import { healthRoutes } from './routes/health.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
@@ -33,100 +24,6 @@ import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import type { TicketUrl } from '../domain/ticket.js';
-
-export interface AppDeps {
-  config: Readonly<Config>;
-  catalogue: Catalogue;
-  schemas: SchemaRegistry;
-  store: Store;
-  registry: Registry;
-  callLog: CallLog;
-  clock: Clock;
-  logger: Logger;
-  /** CAs trusted to issue participants' signing certificates. */
-  anchors: X509Certificate[];
-  /** CAs trusted to issue mTLS client certificates. */
-  clientAnchors: X509Certificate[];
-  /** TLS server material, when the DIP serves HTTPS. */
-  tls?: { key: string; cert: string; clientCa: string };
-  randomHex: (bytes: number) => string;
-  /** Seals replay continuation tokens: derived from the DIP's own key, so every process of one DIP agrees. */
-  continuationKey: Buffer;
-  /** The audit and service-ticket URL of a transaction (null until the DIP knows its address). */
-  ticketUrl: TicketUrl;
-  /** Called after messages were committed, to wake the delivery engine. */
-  onAccepted?: () => void;
-}
-
-/** Facts about a request gathered for its one log line and the audit trail. */
-export interface RequestFacts {
-  /** When the request arrived, by the DIP's clock. */
-  startedAt: number;
-  callerId: string | null;
-  channel: string | null;
-  messages: number;
-  accepted: number;
-  /** Set once the call is in the audit trail (the send API writes it with the messages, refusals when refused). */
-  audited: boolean;
-  /** What the audit record says of the outcome, when not just the status. */
-  outcome?: string;
-  /** What the caller signed, once its signature and body are verified: kept on the call's audit record. */
-  evidence?: CallEvidence;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    facts: RequestFacts;
-  }
-}
-
-/** Sends a StandardResponse with one item describing why the whole request was refused. */
-export function refuse(
-  reply: FastifyReply,
-  deps: AppDeps,
-  status: number,
-  code: MsgCode,
-  help: string,
-  callerId: string | null = null,
-): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send(requestFailure(callerId ?? deps.config.dipId, code, help, deps.clock.now()));
-}
-
-type AwaitingContinue = IncomingMessage & { awaitingContinue?: boolean };
-
-/** Invites the body of a client that sent `Expect: 100-continue`, once the DIP knows it will read it. */
-export function continueIfExpected(request: FastifyRequest, reply: FastifyReply): void {
-  const raw = request.raw as AwaitingContinue;
-  if (raw.awaitingContinue) {
-    raw.awaitingContinue = false;
-    reply.raw.writeContinue();
-  }
-}
-
-/** The absolute URL the client called, as it would have signed it. */
-export function publicUrlOf(request: FastifyRequest, config: Readonly<Config>): string {
-  const base =
-    config.publicUrl ??
-    `${config.tls.enabled ? 'https' : 'http'}://${request.headers.host ?? `${config.host}:${config.port}`}`;
-  return `${base}${request.url}`;
-}
-
-/** The TLS client certificate the peer presented, if any. */
-export function clientCertificateOf(request: FastifyRequest): X509Certificate | null {
-  const socket = request.raw.socket as Partial<TLSSocket>;
-  if (typeof socket.getPeerCertificate !== 'function') return null;
-  const peer = socket.getPeerCertificate();
-  if (!peer || !peer.raw) return null;
-  try {
-    return new X509Certificate(peer.raw);
-  } catch {
-    return null;
-  }
-}
 
 /** The methods a known DIP path accepts, for 405 answers. */
 function allowedMethods(path: string): string[] | null {
@@ -230,8 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       'api request',
     );
     // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes are not calls.
-    if (f.audited || request.url === '/health' || request.url.startsWith('/health?') || request.url === '/metrics')
-      return;
+    if (f.audited || request.url === '/health' || request.url.startsWith('/health?')) return;
     deps.callLog.record({
       at: f.startedAt,
       requestId: request.id,

@@ -11,7 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { Clock } from '../domain/time.js';
-import { requestFailure } from '../ingress/response.js';
+import { requestFailure } from '../domain/response-items.js';
 
 interface ProtocolDeps {
   config: Readonly<Pick<Config, 'dipId'>>;

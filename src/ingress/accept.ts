@@ -11,23 +11,34 @@ import { batchStatus, msgText, type MsgCode, type StandardResponse } from '../do
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
 import type { CallEvidence } from '../domain/evidence.js';
-import { journalEntry, type ApiCall, type ArchivedMessage, type JournalEntry } from '../domain/archive.js';
+import {
+  journalEntry,
+  type ApiCall,
+  type ArchivedMessage,
+  type DerivedMessages,
+  type JournalEntry,
+} from '../domain/archive.js';
 import type { IngestStore, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { entitlementProblem, mpanProblems, staticProblems } from './checks.js';
 import { splitJsonArray } from './envelope.js';
 import { archiveBytes, examineElement } from './examine.js';
-import { requestFailure, responseItem, type Outcome } from './response.js';
-import { routeAccepted } from './route.js';
+import { requestFailure, responseItem, type Outcome } from '../domain/response-items.js';
+import { addressAccepted } from './addressing.js';
 import { registryChangesOf } from '../routing/registry-changes.js';
 import type { RegistryChange } from '../routing/mpan-view.js';
 import type { RoutingFacts } from '../routing/resolve.js';
-import { consumptionReplays } from '../replay/consumption.js';
 import type { TicketUrl } from '../domain/ticket.js';
 
-/** The channel on which an Advanced Data Service asks the DIP for consumption history (seed §5.1.7). */
-const CONSUMPTION_REQUEST = 'IF-015';
+/**
+ * What the DIP itself answers to a channel's accepted messages (IF-015's consumption replay): the messages
+ * it makes are committed with the request's, in the same transaction, or not at all.
+ */
+export type AcceptedHandler = (
+  accepted: ArchivedMessage[],
+  request: { now: number; requestId: string },
+) => Promise<DerivedMessages>;
 
 export interface IngressDeps {
   catalogue: Catalogue;
@@ -44,6 +55,8 @@ export interface IngressDeps {
   randomHex: (bytes: number) => string;
   /** The audit and service-ticket URL of an accepted message's transaction. */
   ticketUrl?: TicketUrl;
+  /** Handlers by channel, for channels the DIP answers itself. */
+  onAccepted?: ReadonlyMap<string, AcceptedHandler>;
 }
 
 export interface SendRequest {
@@ -346,7 +359,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
   const status = batchStatus(messages.length, items.length);
   const journal = journalOf(items, req.channel, receivedAt, status, Math.max(0, clock.now() - req.startedAt));
   if (messages.length > 0) {
-    const routed = await routeAccepted(
+    const routed = await addressAccepted(
       messages.map((message, i) => ({
         message,
         facts: candidates[i]!.candidate!.facts,
@@ -361,11 +374,10 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
         ticketUrl: deps.ticketUrl,
       },
     );
-    // IF-015 asks the DIP itself for consumption history: its PUB-016 answers are committed with it.
-    const replayed =
-      req.channel === CONSUMPTION_REQUEST
-        ? await consumptionReplays(messages, { ...deps, now: receivedAt, requestId: req.requestId })
-        : { messages: [], deliveries: [], journal: [], derivedFrom: new Map<number, number>() };
+    const handler = deps.onAccepted?.get(req.channel);
+    const replayed = handler
+      ? await handler(messages, { now: receivedAt, requestId: req.requestId })
+      : { messages: [], deliveries: [], journal: [], derivedFrom: new Map<number, number>() };
     const { duplicates } = await store.acceptBatch({
       messages: [...messages, ...replayed.messages],
       journal: [...journal, ...routed.journal, ...replayed.journal],

@@ -15,12 +15,14 @@ import {
   journalEntry,
   subjectOf,
   type ArchivedMessage,
+  type DerivedMessages,
   type JournalEntry,
-  type NewDelivery,
 } from '../domain/archive.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 
+/** The channel on which an Advanced Data Service asks the DIP for consumption history (seed §5.1.7). */
+export const CONSUMPTION_REQUEST = 'IF-015';
 export const LOOKBACK_MONTHS = 4;
 const CHANNEL = 'IF-016';
 const VERSION = '011';
@@ -40,14 +42,6 @@ export interface ConsumptionDeps {
   now: number;
   requestId: string;
   randomHex: (bytes: number) => string;
-}
-
-export interface Replayed {
-  messages: ArchivedMessage[];
-  deliveries: NewDelivery[];
-  journal: JournalEntry[];
-  /** Each PUB-016 message → the IF-015 it answers. */
-  derivedFrom: Map<number, number>;
 }
 
 /** The same calendar moment `months` earlier (UTC), day clamped to the month's end. */
@@ -71,8 +65,8 @@ export function monthsBefore(at: number, months: number): number {
 
 type Json = Record<string, unknown>;
 
-export async function consumptionReplays(requests: ArchivedMessage[], deps: ConsumptionDeps): Promise<Replayed> {
-  const out: Replayed = { messages: [], deliveries: [], journal: [], derivedFrom: new Map() };
+export async function consumptionReplays(requests: ArchivedMessage[], deps: ConsumptionDeps): Promise<DerivedMessages> {
+  const out: DerivedMessages = { messages: [], deliveries: [], journal: [], derivedFrom: new Map() };
   const day = formatCompactDate(deps.now);
   const plans: { request: ArchivedMessage; payloads: { eventCode: string; payload: Json }[]; note: string }[] = [];
 

@@ -13,6 +13,7 @@ import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
+import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
 import type { Runner } from '../delivery/runner.js';
 import {
@@ -22,10 +23,10 @@ import {
   readDemoFile,
   writeDemoFile,
   type DemoMarketFile,
-} from '../registry/demo.js';
+} from '../demo/market.js';
 import { openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
-import { prepareDemo, startDemoSinks } from './demo.js';
+import { prepareDemo, startDemoSinks } from '../demo/run.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
@@ -74,7 +75,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
-    store = await openStore(config.databaseUrl);
+    const opened = await openStore(config.databaseUrl);
+    store = opened;
     let thread: DeliveryThread | null = null;
     const registry = await openRegistry(store, () => thread?.registryChanged());
     const usesDevPki =
@@ -123,6 +125,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       .digest();
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketUrl: TicketUrl = () => null;
+    const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
     app = await buildApp({
       config,
       catalogue,
@@ -136,8 +139,23 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       clientAnchors,
       tls,
       continuationKey,
-      randomHex: (bytes) => randomBytes(bytes).toString('hex'),
-      onAccepted: () => runner?.wake(),
+      randomHex,
+      wakeDelivery: () => runner?.wake(),
+      onAccepted: new Map([
+        [
+          CONSUMPTION_REQUEST,
+          (accepted, request) =>
+            consumptionReplays(accepted, {
+              store: opened,
+              catalogue,
+              schemas,
+              dipId: config.dipId,
+              environment: config.environment,
+              randomHex,
+              ...request,
+            }),
+        ],
+      ]),
       ticketUrl: (transactionId) => ticketUrl(transactionId),
     });
     if (config.role !== 'worker') await app.listen({ host: config.host, port: config.port });

@@ -13,7 +13,7 @@ import type { RegistryView } from '../registry/registry.js';
 import type { DeliveryStore } from '../storage/ports.js';
 import type { NewStatusMessage } from '../domain/archive.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { responseItem } from '../ingress/response.js';
+import { responseItem } from '../domain/response-items.js';
 import { parseJsonBody } from '../domain/json.js';
 
 export interface StatusDeps {

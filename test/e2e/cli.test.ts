@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { createDipClient, identityFromDemoFile } from '../../src/cli/dip-client.js';
 import { restamp } from '../../src/cli/send.js';
 import { FLAG_ENV } from '../../src/config/config.js';
-import type { DemoMarketFile } from '../../src/registry/demo.js';
+import type { DemoMarketFile } from '../../src/demo/market.js';
 import {
   failed,
   readMarket,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
-import type { DemoMarketFile, DemoParticipant } from '../../src/registry/demo.js';
+import type { DemoMarketFile, DemoParticipant } from '../../src/demo/market.js';
 import { startSink, type ReceivedCall, type Sink } from '../../src/sink/sink.js';
 import { demoPoster, freshCopies, type Exit, type Message, type ServerProcess, type SignedPoster } from './support.js';
 
@@ -312,7 +312,7 @@ export async function startLedger(caPem: string): Promise<Ledger> {
       let lost = 0;
       const strangers = new Set<string>();
       for (const txn of acked) {
-        // Routed to whoever A0 names on the copies that arrived; a message that reached nobody is owed to all.
+        // Addressed to whoever A0 names on the copies that arrived; a message that reached nobody is owed to all.
         const to = routed.get(txn) ?? new Set(expected);
         for (const r of to) {
           if (!expected.includes(r)) strangers.add(r);

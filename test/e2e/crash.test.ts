@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { DemoMarketFile } from '../../src/registry/demo.js';
+import type { DemoMarketFile } from '../../src/demo/market.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 import {
   demoSamples,

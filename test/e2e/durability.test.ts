@@ -13,7 +13,7 @@ import { evidenceView } from '../../src/audit/evidence.js';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import { buildBatch } from '../../src/catalogue/messages.js';
 import { sequenceOfTransactionId } from '../../src/domain/ids.js';
-import type { DemoParticipant } from '../../src/registry/demo.js';
+import type { DemoParticipant } from '../../src/demo/market.js';
 import { openStore } from '../../src/storage/open.js';
 import { codes, startTestDip } from '../helpers/dip.js';
 import {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/catalogue/load.js';
 import { withCheckDigit } from '../../src/domain/mpan.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import type { Sink } from '../../src/sink/sink.js';
 import type { TestDip } from '../helpers/dip.js';
 

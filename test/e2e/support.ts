@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { packageRoot } from '../../src/catalogue/load.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
-import type { DemoMarketFile, DemoParticipant } from '../../src/registry/demo.js';
+import type { DemoMarketFile, DemoParticipant } from '../../src/demo/market.js';
 import { participantSignature } from '../helpers/signer.js';
 
 export const ROOT = packageRoot();

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { sequenceOfTransactionId } from '../../src/domain/ids.js';
 import type { Role } from '../../src/domain/model.js';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startSink, type Sink } from '../../src/sink/sink.js';
 import type { ArchivedMessage } from '../../src/domain/archive.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';

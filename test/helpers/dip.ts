@@ -13,7 +13,7 @@ import type { Service } from '../../src/domain/appointments.js';
 import { loadConfig, type ConfigFlags } from '../../src/config/config.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
 import type { Clock } from '../../src/domain/time.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startDip, type RunningDip } from '../../src/runtime/compose.js';
 import { testPki, type TestPki } from './pki.js';
 import { participantSignature } from './signer.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } from '../../src/crypto/devpki.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 
 export interface TestPki {
   ca: KeyAndCertificate;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { ROLES } from '../../src/domain/model.js';
 import { mpanCheckDigit } from '../../src/domain/mpan.js';
 import { formatCompactDate } from '../../src/domain/time.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { codes, startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
 
 const SDS = '1200000001';

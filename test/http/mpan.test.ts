@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ruleFor } from '../../src/catalogue/catalogue.js';
 import { leafFor } from '../../src/catalogue/messages.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { codes, startTestDip, type TestDip } from '../helpers/dip.js';
 
 const SDS = '1200000001';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ruleFor, type LeafSchema } from '../../src/catalogue/catalogue.js';
 import type { Role } from '../../src/domain/model.js';
-import { DEMO_PARTICIPANTS } from '../../src/registry/demo.js';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { codes, startTestDip } from '../helpers/dip.js';

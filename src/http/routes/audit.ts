@@ -12,14 +12,14 @@ import { createAudit, criteriaFrom, MAX_AUDIT_PAGE } from '../../audit/audit.js'
 import { parseDateTime } from '../../domain/time.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
 import type { AuditScope } from '../../domain/entitlement.js';
-import type { AppDeps } from '../app.js';
-import { signedRoutes } from '../signed.js';
+import type { AppDeps } from '../context.js';
+import { signedGuards } from '../guards.js';
 
 type Query = Record<string, string | undefined>;
 
 export function auditRoutes(deps: AppDeps) {
   const { store } = deps;
-  const signed = signedRoutes(deps);
+  const signed = signedGuards(deps);
   const audit = createAudit({ store, ticketUrl: deps.ticketUrl });
 
   const preParsing = async (

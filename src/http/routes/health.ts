@@ -1,6 +1,6 @@
 /** Liveness and readiness for operators and load balancers. */
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../context.js';
 
 export function healthRoutes(deps: AppDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {

@@ -10,15 +10,15 @@ import { Readable } from 'node:stream';
 import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import { webhookInForce } from '../../registry/entitlement.js';
 import { createReplay, type ReplayAnswer } from '../../replay/replay.js';
-import type { AppDeps } from '../app.js';
-import { signedRoutes } from '../signed.js';
+import type { AppDeps } from '../context.js';
+import { signedGuards } from '../guards.js';
 
 type Params = { version: string; id?: string; recipient: string };
 type Query = { 'requeue-id'?: string };
 
 export function replayRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
-  const signed = signedRoutes(deps);
+  const signed = signedGuards(deps);
   const replay = createReplay({
     store,
     catalogue,
@@ -72,7 +72,7 @@ export function replayRoutes(deps: AppDeps) {
     });
     if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
     request.facts.messages = a.count;
-    if (a.count > 0) deps.onAccepted?.();
+    if (a.count > 0) deps.wakeDelivery?.();
     return reply.code(202).type('application/json').send(JSON.stringify(a.requeueId));
   };
 

@@ -5,14 +5,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptBatch } from '../../ingress/accept.js';
-import type { AppDeps } from '../app.js';
-import { signedRoutes } from '../signed.js';
+import type { AppDeps } from '../context.js';
+import { signedGuards } from '../guards.js';
 
 type Params = { version: string; id: string };
 
 export function sendRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
-  const signed = signedRoutes(deps);
+  const signed = signedGuards(deps);
   const ingress = {
     catalogue,
     schemas: deps.schemas,
@@ -25,6 +25,7 @@ export function sendRoutes(deps: AppDeps) {
     randomHex: deps.randomHex,
     dipId: config.dipId,
     ticketUrl: deps.ticketUrl,
+    onAccepted: deps.onAccepted,
   };
 
   const checkHeaders = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): void => {
@@ -78,7 +79,7 @@ export function sendRoutes(deps: AppDeps) {
         request.facts.audited = true; // with the messages, in their transaction
         request.facts.messages = result.response.messageArray.length;
         request.facts.accepted = result.accepted;
-        if (result.accepted > 0) deps.onAccepted?.();
+        if (result.accepted > 0) deps.wakeDelivery?.();
         return reply.code(result.status).type('application/json').send(result.response);
       },
     );

@@ -6,16 +6,16 @@ import type { FastifyInstance } from 'fastify';
 import { submitStatusMessages } from '../../status/inbound.js';
 import { readJournalRecord } from '../../status/journal.js';
 import { WHOLE } from '../../domain/entitlement.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../context.js';
 import { rolesFor } from '../../registry/entitlement.js';
-import { signedRoutes } from '../signed.js';
+import { signedGuards } from '../guards.js';
 
 type StatusParams = { version: string };
 type JournalParams = { version: string; id: string; recipient: string; sur: string };
 
 export function statusRoutes(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
-  const signed = signedRoutes(deps);
+  const signed = signedGuards(deps);
   const statusDeps = {
     store,
     schemas: deps.schemas,
@@ -41,7 +41,7 @@ export function statusRoutes(deps: AppDeps) {
         const result = await submitStatusMessages(statusDeps, request.auth!.caller.dipId, body);
         request.facts.messages = result.response.messageArray.length;
         request.facts.accepted = result.relayed;
-        if (result.relayed > 0) deps.onAccepted?.();
+        if (result.relayed > 0) deps.wakeDelivery?.();
         return reply.code(result.status).type('application/json').send(result.response);
       },
     );

@@ -3,8 +3,8 @@
  * Unauthenticated as published, so kept cheap: a small body limit and a cap on messages and problems.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findValidateTarget, validateMessages } from '../../ingress/validate.js';
-import { continueIfExpected, type AppDeps } from '../app.js';
+import { findValidateTarget, validateMessages } from '../../ingress/dry-run.js';
+import { continueIfExpected, type AppDeps } from '../context.js';
 
 type Params = { version?: string; id: string; event: string };
 

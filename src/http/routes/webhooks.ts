@@ -6,15 +6,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { configuredRoles, parseWebhookConfig } from '../../delivery/webhooks.js';
-import type { AppDeps } from '../app.js';
-import { signedRoutes } from '../signed.js';
+import type { AppDeps } from '../context.js';
+import { signedGuards } from '../guards.js';
 
 type Params = { version: string; id?: string; recipient: string };
 type Query = { role?: string | string[] };
 
 export function webhookRoutes(deps: AppDeps) {
   const { store, clock } = deps;
-  const signed = signedRoutes(deps);
+  const signed = signedGuards(deps);
 
   const preParsing = signed.recipientPreParsing;
 
@@ -55,7 +55,7 @@ export function webhookRoutes(deps: AppDeps) {
       })),
       clock.now(),
     );
-    deps.onAccepted?.();
+    deps.wakeDelivery?.();
     return reply.code(201).type('application/json').send({
       callbackURL: parsed.callbackUrl,
       maxMessageCount: parsed.maxMessageCount,

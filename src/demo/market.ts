@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } from '../crypto/devpki.js';
 import type { Role } from '../domain/model.js';
-import type { Registry } from './registry.js';
+import type { Registry } from '../registry/registry.js';
 
 export interface DemoParticipantSpec {
   dipId: string;

@@ -21,7 +21,7 @@ import {
   writeDemoFile,
   writeDemoSamples,
   type DemoParticipant,
-} from '../registry/demo.js';
+} from './market.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore, WebhookStore } from '../storage/ports.js';
 import { startSink, type Sink } from '../sink/sink.js';

@@ -1,13 +1,7 @@
 /** The send API's answer: one StandardResponse item per message, or one for a request refused whole. */
-import {
-  clampHelp,
-  msgText,
-  type MsgCode,
-  type StandardResponse,
-  type StandardResponseItem,
-} from '../domain/responses.js';
-import { formatDateTime } from '../domain/time.js';
-import type { TicketUrl } from '../domain/ticket.js';
+import { clampHelp, msgText, type MsgCode, type StandardResponse, type StandardResponseItem } from './responses.js';
+import { formatDateTime } from './time.js';
+import type { TicketUrl } from './ticket.js';
 
 /** The outcome of one message, as the response reports it. */
 export interface Outcome {

@@ -9,7 +9,7 @@ import type { MsgCode } from '../domain/responses.js';
 import { createCertificateCache } from '../crypto/certificates.js';
 import { authenticate, verifyBody, type AuthResult } from '../ingress/authenticate.js';
 import { rolesFor } from '../registry/entitlement.js';
-import { clientCertificateOf, continueIfExpected, publicUrlOf, refuse, type AppDeps } from './app.js';
+import { clientCertificateOf, continueIfExpected, publicUrlOf, refuse, type AppDeps } from './context.js';
 
 export type Authenticated = Extract<AuthResult, { ok: true }>;
 
@@ -21,7 +21,8 @@ declare module 'fastify' {
   }
 }
 
-export function signedRoutes(deps: AppDeps) {
+/** The hooks a signed route runs before its handler: authenticate the headers, check entitlement, verify the body. */
+export function signedGuards(deps: AppDeps) {
   const { config, clock, callLog } = deps;
   const certificates = createCertificateCache();
 

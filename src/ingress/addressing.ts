@@ -23,21 +23,21 @@ import type { TicketUrl } from '../domain/ticket.js';
 import { routingFailure, withTicket } from '../status/items.js';
 
 /** What examining a message found that routing needs. */
-export interface RouteInput {
+export interface AddressInput {
   message: ArchivedMessage;
   facts: RoutingFacts;
   changes: RegistryChange[];
 }
 
-export interface Routed {
+export interface Addressed {
   deliveries: NewDelivery[];
   statusMessages: NewStatusMessage[];
   registryChanges: MpanChange[];
   journal: JournalEntry[];
 }
 
-export async function routeAccepted(
-  inputs: RouteInput[],
+export async function addressAccepted(
+  inputs: AddressInput[],
   ctx: {
     rule: ChannelRule;
     registry: RegistryView;
@@ -46,8 +46,8 @@ export async function routeAccepted(
     now: number;
     ticketUrl?: TicketUrl;
   },
-): Promise<Routed> {
-  const routed: Routed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
+): Promise<Addressed> {
+  const routed: Addressed = { deliveries: [], statusMessages: [], registryChanges: [], journal: [] };
   if (inputs.length === 0) return routed;
   const rules = ctx.rule;
   const needsMpan = inputs.some(
