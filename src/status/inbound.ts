@@ -13,7 +13,7 @@ import type { RegistryView } from '../registry/registry.js';
 import type { DeliveryStore } from '../storage/ports.js';
 import type { NewStatusMessage } from '../domain/archive.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { responseItem } from '../domain/response-items.js';
+import { requestFailure, responseItem } from '../domain/response-items.js';
 import { parseJsonBody } from '../domain/json.js';
 
 export interface StatusDeps {
@@ -38,25 +38,7 @@ export async function submitStatusMessages(
   const fail = (status: 400 | 413, code: MsgCode, help: string) => ({
     status,
     relayed: 0,
-    response: {
-      messageArray: [
-        responseItem(
-          {
-            code,
-            help,
-            transactionId: null,
-            sur: null,
-            senderId: callerId,
-            dcpId: null,
-            recipientId: null,
-            correlationId: null,
-          },
-          callerId,
-          formatDateTime(now),
-        ),
-      ],
-      timestamp: formatDateTime(now),
-    },
+    response: requestFailure(callerId, code, help, now),
   });
   const parsed = parseJsonBody(body);
   if (!parsed.ok) return fail(400, 'MSG1001', `the body is ${parsed.problem}`);
