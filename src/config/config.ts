@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { ENVIRONMENT_TAGS, type EnvironmentTag } from '../domain/model.js';
-import type { MtlsMode } from '../ingress/authenticate.js';
 import type { Retention } from '../domain/retention.js';
+import type { MtlsMode } from '../domain/tls.js';
 
 export interface Config {
   host: string;
