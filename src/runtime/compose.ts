@@ -22,7 +22,7 @@ import {
   writeDemoFile,
   type DemoMarketFile,
 } from '../registry/demo.js';
-import { openRegistry, type Registry } from '../registry/registry.js';
+import { keepFresh, openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from './demo.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
@@ -184,12 +184,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         })
       : null;
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
-    // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
-    const refresher = setInterval(
-      () => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')),
-      REGISTRY_REFRESH_MS,
-    );
-    refresher.unref();
+    const refresher = keepFresh(registry, REGISTRY_REFRESH_MS, logger);
     const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
     return {
       app: openApp,
@@ -202,7 +197,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       baseUrl,
       demo,
       async close() {
-        clearInterval(refresher);
+        refresher.stop();
         await openApp.close();
         await openHousekeeper?.stop();
         await openRunner?.stop();
