@@ -67,6 +67,8 @@ export interface Config {
   retention: Retention;
   /** How often housekeeping runs on the node that leads it. */
   housekeepingIntervalMs: number;
+  /** How often the participant registry is read again, for changes made by other processes. */
+  registryRefreshMs: number;
   /** Most messages in one replay answer; more come with 206 and a continuation token. */
   replayPageSize: number;
   delivery: {

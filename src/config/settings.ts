@@ -129,6 +129,15 @@ export const SETTINGS = {
     into: 'housekeepingIntervalMs',
     parse: (v) => number(text(v), 'housekeeping interval in seconds', 1, 86_400) * 1000,
   }),
+  registryRefreshMs: setting({
+    flag: '--registry-refresh-ms <ms>',
+    env: 'OPENDIP_REGISTRY_REFRESH_MS',
+    default: '5000',
+    meaning:
+      'how often, in milliseconds, the participant registry is read again, so changes made by `opendip registry` or another node reach this process',
+    into: 'registryRefreshMs',
+    parse: (v) => number(text(v), 'registry refresh interval in ms', 100, 3_600_000),
+  }),
   environment: setting({
     flag: '--environment <tag>',
     env: 'OPENDIP_ENVIRONMENT',

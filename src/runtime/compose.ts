@@ -58,7 +58,6 @@ export interface StartOptions {
 }
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
-const REGISTRY_REFRESH_MS = 5_000;
 
 export async function startDip(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningDip> {
   const logger = options.logger ?? pino({ level: config.logLevel });
@@ -184,7 +183,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         })
       : null;
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
-    const refresher = keepFresh(registry, REGISTRY_REFRESH_MS, logger);
+    const refresher = keepFresh(registry, config.registryRefreshMs, logger);
     const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
     return {
       app: openApp,

@@ -11,9 +11,6 @@ import { keepFresh, openRegistry } from '../registry/registry.js';
 import { openStore } from '../storage/open.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 
-/** Registry changes made elsewhere (`opendip registry` beside a running server) are picked up this often. */
-const REGISTRY_REFRESH_MS = 5_000;
-
 const setup = workerData as DeliverySetup & { logLevel: string };
 const port = parentPort!;
 const destination = pino.destination({ dest: 1, sync: false });
@@ -27,7 +24,7 @@ const engine = createDeliveryEngine(setup, {
   clock: systemClock,
   logger,
 });
-const refresher = keepFresh(registry, REGISTRY_REFRESH_MS, logger);
+const refresher = keepFresh(registry, setup.config.registryRefreshMs, logger);
 
 // Messages are handled in the order sent, so a registry change is seen before the wake-up that follows it.
 port.on('message', (message: 'wake' | 'registry' | 'stop') => {

@@ -23,6 +23,7 @@ test("README.md's configuration table is the one the settings make", () => {
     .filter((l) => l.startsWith('| `--'));
   assert.equal(rows.length, settings.length);
   assert.ok(rows.includes('| `--no-tls` | `OPENDIP_TLS=false` | TLS on | serve plain HTTP instead of HTTPS |'));
+  assert.ok(rows.some((r) => r.startsWith('| `--registry-refresh-ms` | `OPENDIP_REGISTRY_REFRESH_MS` | `5000` |')));
 });
 
 test('each setting has its own flag, variable and field, and commander hands its value over under its key', () => {
