@@ -13,8 +13,7 @@ import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
 import type { CallEvidence } from '../domain/evidence.js';
-
-export type MtlsMode = 'off' | 'optional' | 'require';
+import type { MtlsMode } from '../domain/tls.js';
 
 export interface RequestCredentials {
   method: string;

@@ -4,6 +4,7 @@
  * to the store and refresh the snapshot.
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import type { Logger } from 'pino';
 import { fingerprintOf, validityOf } from '../crypto/certificates.js';
 import type { DcpGrant, Participant, Role, RegistryData } from '../domain/model.js';
 import type { RegistryStore } from '../storage/ports.js';
@@ -112,4 +113,27 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
       return key;
     },
   };
+}
+
+export interface RegistryRefresher {
+  /** Reads the registry again now, as when told of a change, without waiting for the next round. */
+  now(): void;
+  stop(): void;
+}
+
+/**
+ * Reads the registry again every `intervalMs`, so changes made by other processes (`opendip registry`,
+ * another node) reach this one. A failed read is logged and the snapshot kept until the next round.
+ */
+export function keepFresh(
+  registry: Pick<Registry, 'refresh'>,
+  intervalMs: number,
+  logger: Pick<Logger, 'warn'>,
+): RegistryRefresher {
+  const now = (): void =>
+    void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed'));
+  const timer = setInterval(now, intervalMs);
+  // Refreshing alone is no reason to keep a process (or a delivery thread) running.
+  timer.unref();
+  return { now, stop: () => clearInterval(timer) };
 }

@@ -24,7 +24,7 @@ import {
   writeDemoFile,
   type DemoMarketFile,
 } from '../demo/market.js';
-import { openRegistry, type Registry } from '../registry/registry.js';
+import { keepFresh, openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
 import { prepareDemo, startDemoSinks } from '../demo/run.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
@@ -60,7 +60,6 @@ export interface StartOptions {
 }
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
-const REGISTRY_REFRESH_MS = 5_000;
 
 export async function startDip(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningDip> {
   const logger = options.logger ?? pino({ level: config.logLevel });
@@ -205,12 +204,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         })
       : null;
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
-    // Registry changes made by `opendip registry` (or another node) reach this process within seconds.
-    const refresher = setInterval(
-      () => void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed')),
-      REGISTRY_REFRESH_MS,
-    );
-    refresher.unref();
+    const refresher = keepFresh(registry, config.registryRefreshMs, logger);
     const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
     return {
       app: openApp,
@@ -223,7 +217,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       baseUrl,
       demo,
       async close() {
-        clearInterval(refresher);
+        refresher.stop();
         await openApp.close();
         await openHousekeeper?.stop();
         await openRunner?.stop();

@@ -7,12 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { loadCatalogue } from '../catalogue/load.js';
 import { systemClock } from '../domain/time.js';
-import { openRegistry } from '../registry/registry.js';
+import { keepFresh, openRegistry } from '../registry/registry.js';
 import { openStore } from '../storage/open.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
-
-/** Registry changes made elsewhere (`opendip registry` beside a running server) are picked up this often. */
-const REGISTRY_REFRESH_MS = 5_000;
 
 const setup = workerData as DeliverySetup & { logLevel: string };
 const port = parentPort!;
@@ -27,15 +24,13 @@ const engine = createDeliveryEngine(setup, {
   clock: systemClock,
   logger,
 });
-const refresh = (): void =>
-  void registry.refresh().catch((e: unknown) => logger.warn({ err: e }, 'registry refresh failed'));
-const refresher = setInterval(refresh, REGISTRY_REFRESH_MS);
+const refresher = keepFresh(registry, setup.config.registryRefreshMs, logger);
 
 // Messages are handled in the order sent, so a registry change is seen before the wake-up that follows it.
 port.on('message', (message: 'wake' | 'registry' | 'stop') => {
   if (message === 'wake') return engine.wake();
-  if (message === 'registry') return refresh();
-  clearInterval(refresher);
+  if (message === 'registry') return refresher.now();
+  refresher.stop();
   void (async () => {
     await engine.stop();
     await store.close();

@@ -129,3 +129,16 @@ test('process roles, retention and housekeeping: defaults, variables and flags',
   assert.throws(() => loadConfig({ role: 'boss' }, pg), /role must be one of all, api, worker/);
   assert.throws(() => loadConfig({ database: 'mysql://x' }, {}), /database must be sqlite:<file> or postgres:\/\/…/);
 });
+
+test('the registry refresh interval: default, variable and flag', () => {
+  assert.equal(loadConfig({}, {}).registryRefreshMs, 5_000);
+  assert.equal(loadConfig({}, { OPENDIP_REGISTRY_REFRESH_MS: '250' }).registryRefreshMs, 250);
+  assert.equal(
+    loadConfig({ registryRefreshMs: '1000' }, { OPENDIP_REGISTRY_REFRESH_MS: '250' }).registryRefreshMs,
+    1_000,
+  );
+  assert.throws(
+    () => loadConfig({ registryRefreshMs: '10' }, {}),
+    /registry refresh interval in ms must be a number from 100 to 3600000, not '10'/,
+  );
+});

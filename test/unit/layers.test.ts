@@ -168,6 +168,14 @@ test('HTTP routes and the CLI call use cases, never storage implementations', ()
   }
 });
 
+test('config builds on the domain alone, so any layer can read its settings', () => {
+  for (const [file, deps] of imports) {
+    if (!file.startsWith('config/')) continue;
+    for (const d of deps)
+      assert.ok(d.startsWith('domain/') || d.startsWith('config/') || d.startsWith('node:'), `${file} imports ${d}`);
+  }
+});
+
 test('only config reads the environment', () => {
   for (const file of imports.keys()) {
     if (file.startsWith('config/')) continue;
