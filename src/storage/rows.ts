@@ -1,11 +1,28 @@
-/** Rows as both backends return them (the same column names), mapped to the contract's types. */
-import { batchStatus, msgText } from '../domain/responses.js';
+/**
+ * What the two backends share beyond their SQL: rows as both return them (the same column names) mapped to
+ * the contract's types, and what a batch keeps once its lost SURs are known.
+ */
+import { batchStatus, msgText, type StandardResponseItem } from '../domain/responses.js';
 import type { CallEvidence, CertificateHeaderName } from '../domain/evidence.js';
 import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, StoredRecipients } from '../domain/archive.js';
-import type { RequeueProgress } from '../domain/replay.js';
-import type { WebhookConfig } from '../domain/delivery.js';
+import type { Service } from '../domain/appointments.js';
+import type { Breaker } from '../domain/breaker.js';
+import type { DeliveryState, Endpoint, WebhookConfig } from '../domain/delivery.js';
+import type { RegistryData, Role } from '../domain/model.js';
+import type { ReplayKey, RequeueProgress } from '../domain/replay.js';
+import type { DeliveryStore, MpanStore, ReplayStore } from './ports.js';
 
 export type Row = Record<string, unknown>;
+
+/** `list` in runs of at most `size`: statements whose parameters must stay bounded take one run each. */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** A column that may be null: a time, an HTTP status. */
+export const optionalNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** The journal entry of a message that lost a race for its SUR at commit: rejected, not archived. */
 export const duplicateEntry = (e: JournalEntry): JournalEntry => ({
@@ -73,6 +90,9 @@ export const EVIDENCE_COLUMNS = [
   'body_sha256',
 ] as const;
 
+/** A message as a search lists it: without its payload (the query leaves it out). */
+export const toListedMessage = (r: Row): ArchivedMessage => toMessage({ ...r, payload: Buffer.alloc(0) });
+
 /** A call's row and its evidence's, for listings (`c` is api_calls; the evidence's request_id is left out, the call has it). */
 export const CALLS_WITH_EVIDENCE = `SELECT c.*, ${EVIDENCE_COLUMNS.slice(1)
   .map((k) => `e.${k}`)
@@ -127,6 +147,64 @@ export const toCall = (r: Row): ApiCall => ({
   evidence: toEvidence(r),
 });
 
+/** A call as a search lists it, with its id for the next page. */
+export const toListedCall = (r: Row): ApiCall & { id: number } => ({ ...toCall(r), id: Number(r.id) });
+
+/** call_evidence rows by request id (a row without a signature is no evidence). */
+export function evidenceByRequest(rows: Row[]): Map<string, CallEvidence> {
+  const found = new Map<string, CallEvidence>();
+  for (const row of rows) {
+    const e = toEvidence(row);
+    if (e) found.set(row.request_id as string, e);
+  }
+  return found;
+}
+
+/** The registry's tables, each read whole. */
+export const REGISTRY_QUERIES = {
+  roles: 'SELECT dip_id, role FROM participant_roles ORDER BY dip_id, role',
+  participants: 'SELECT dip_id, name FROM participants ORDER BY dip_id',
+  grants: 'SELECT dcp_id, participant_id, role FROM dcp_grants',
+  certificates: 'SELECT fingerprint, dip_id, subject, not_after FROM certificates',
+  apiKeys: 'SELECT key_hash, dip_id FROM api_keys',
+} as const;
+
+export function toRegistry(rows: Record<keyof typeof REGISTRY_QUERIES, Row[]>): RegistryData {
+  const roles = new Map<string, Role[]>();
+  for (const r of rows.roles) {
+    const list = roles.get(r.dip_id as string) ?? [];
+    list.push(r.role as Role);
+    roles.set(r.dip_id as string, list);
+  }
+  return {
+    participants: rows.participants.map((r) => ({
+      dipId: r.dip_id as string,
+      name: r.name as string,
+      roles: roles.get(r.dip_id as string) ?? [],
+    })),
+    dcpGrants: rows.grants.map((r) => ({
+      dcpId: r.dcp_id as string,
+      participantId: r.participant_id as string,
+      role: r.role as Role,
+    })),
+    certificates: rows.certificates.map((r) => ({
+      fingerprint: r.fingerprint as string,
+      dipId: r.dip_id as string,
+      subject: r.subject as string,
+      notAfter: Number(r.not_after),
+    })),
+    apiKeys: rows.apiKeys.map((r) => ({ keyHash: r.key_hash as string, dipId: r.dip_id as string })),
+  };
+}
+
+export const toAppointment = (r: Row): Awaited<ReturnType<MpanStore['appointments']>>[number] => ({
+  mpan: r.mpan as string,
+  service: r.service as Service,
+  participantId: r.participant_id as string,
+  from: Number(r.effective_from),
+  to: optionalNumber(r.effective_to),
+});
+
 export const toWebhook = (r: Row): WebhookConfig => ({
   recipientId: r.recipient_id as string,
   channel: r.channel as string,
@@ -135,6 +213,54 @@ export const toWebhook = (r: Row): WebhookConfig => ({
   maxMessageCount: Number(r.max_message_count),
   maxPayloadKb: Number(r.max_payload_kb),
   configuredBy: r.configured_by as string,
+});
+
+/** An endpoint just claimed by `owner`. */
+export const toEndpoint = (r: Row, owner: string): Endpoint => ({
+  recipientId: r.recipient_id as string,
+  channel: r.channel as string,
+  role: r.role as string,
+  breaker: JSON.parse(r.breaker as string) as Breaker,
+  owner,
+});
+
+/** An original copy of a message with its state, for the journal. */
+export const toCopyState = (r: Row): Awaited<ReturnType<DeliveryStore['deliveriesOf']>>[number] => ({
+  id: Number(r.id),
+  recipientId: r.recipient_id as string,
+  role: (r.role as string) || null,
+  channel: r.channel as string,
+  state: r.state as DeliveryState,
+  attempts: Number(r.attempts),
+  firstFailureAt: optionalNumber(r.first_failure_at),
+  nextAttemptAt: Number(r.next_attempt_at),
+  lastAttemptAt: optionalNumber(r.last_attempt_at),
+  lastStatus: optionalNumber(r.last_status),
+  lastError: (r.last_error as string | null) ?? null,
+});
+
+/** A status message about a message, with the state of its delivery. */
+export const toStatusState = (r: Row): Awaited<ReturnType<DeliveryStore['statusMessagesOf']>>[number] => ({
+  id: Number(r.id),
+  recipientId: r.recipient_id as string,
+  role: r.role as string,
+  item: JSON.parse(r.item as string) as StandardResponseItem,
+  createdAt: Number(r.created_at),
+  state: r.state as DeliveryState,
+  lastAttemptAt: optionalNumber(r.last_attempt_at),
+  lastStatus: optionalNumber(r.last_status),
+});
+
+export const toReplayKey = (r: Row): ReplayKey => ({
+  seq: Number(r.seq),
+  role: r.role as string,
+  publicationId: (r.publication_id as string | null) ?? null,
+});
+
+export const toReplayedStatus = (r: Row): Awaited<ReturnType<ReplayStore['replayStatuses']>>[number] => ({
+  id: Number(r.id),
+  item: JSON.parse(r.item as string) as StandardResponseItem,
+  createdAt: Number(r.created_at),
 });
 
 /** A requeue with its copies' counts (pending, delivered, failed), as both backends' requeue query returns it. */

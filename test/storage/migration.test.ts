@@ -12,7 +12,8 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadMigrations } from '../../src/storage/migrate.js';
 import { openStore } from '../../src/storage/open.js';
-import { createPool, migrate } from '../../src/storage/postgres/pool.js';
+import { migrate } from '../../src/storage/postgres/migrate.js';
+import { createPool } from '../../src/storage/postgres/pool.js';
 import type { Store } from '../../src/storage/ports.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 

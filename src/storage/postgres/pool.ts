@@ -1,12 +1,33 @@
 /**
  * Connections to PostgreSQL: a pool whose BIGINT columns read as numbers (every one the DIP stores is a
  * safe integer: epoch milliseconds, sequence numbers, ids), transactions retried on deadlock or
- * serialisation failure, and the migration runner, safe when many processes start at once.
+ * serialisation failure, the context every operation of the PostgreSQL store works on, and how its
+ * statements take parameters.
  */
 import pg from 'pg';
-import type { Migration } from '../migrate.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** An open PostgreSQL store: this process's pool, and what it needs for connections of its own. */
+export interface Postgres {
+  readonly pool: pg.Pool;
+  /** Where connections outside the pool go (LISTEN, the housekeeping lock). */
+  readonly url: string;
+  /** The connection holding the housekeeping lock while this process leads housekeeping. */
+  leader: pg.Client | null;
+}
+
+/** Positional parameters built up clause by clause. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Rows per INSERT statement: keeps each statement's parameters well under V8's longest string. */
+export const CHUNK = 2_000;
 
 const INT8 = 20;
 const types = {
@@ -43,41 +64,5 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
     } finally {
       client.release();
     }
-  }
-}
-
-/** Any fixed number: the advisory lock every starting process takes before looking at migrations. */
-const MIGRATION_LOCK = 0x0d1b_0001;
-
-/** Applies pending migrations in order, each in its own transaction, one process at a time. */
-export async function migrate(pool: pg.Pool, migrations: Migration[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-    );
-    const applied = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
-    );
-    for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          m.version,
-          m.name,
-          Date.now(),
-        ]);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`);
-      }
-    }
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
   }
 }

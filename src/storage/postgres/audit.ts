@@ -1,0 +1,39 @@
+/** Audit search on PostgreSQL: the shared audit SQL, with PostgreSQL's positional parameters. */
+import type { ApiCall, ArchivedMessage, AuditCriteria } from '../../domain/archive.js';
+import type { AuditScope } from '../../domain/entitlement.js';
+import type { CallEvidence } from '../../domain/evidence.js';
+import { auditSearchSql, callSearchSql } from '../audit-sql.js';
+import type { AuditStore } from '../ports.js';
+import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
+import { Params, type Postgres } from './pool.js';
+
+export async function searchMessages(
+  c: Postgres,
+  criteria: AuditCriteria,
+  scope: AuditScope | null,
+  after: number | null,
+  limit: number,
+): Promise<ArchivedMessage[]> {
+  const p = new Params();
+  const sql = auditSearchSql(criteria, scope, after, limit, (v) => p.add(v));
+  return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toListedMessage);
+}
+
+export async function searchCalls(
+  c: Postgres,
+  criteria: Parameters<AuditStore['searchCalls']>[0],
+  visibleTo: string[] | null,
+  before: number | null,
+  limit: number,
+): Promise<(ApiCall & { id: number })[]> {
+  const p = new Params();
+  const sql = callSearchSql(criteria, visibleTo, before, limit, (v) => p.add(v));
+  return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toListedCall);
+}
+
+export async function evidenceOf(c: Postgres, requestIds: string[]): Promise<Map<string, CallEvidence>> {
+  const r = await c.pool.query('SELECT * FROM call_evidence WHERE request_id = ANY($1::text[])', [
+    [...new Set(requestIds)],
+  ]);
+  return evidenceByRequest(r.rows as Row[]);
+}

@@ -1,0 +1,42 @@
+/** Audit search on SQLite: the shared audit SQL, with SQLite's named parameters. */
+import type { ApiCall, ArchivedMessage, AuditCriteria } from '../../domain/archive.js';
+import type { AuditScope } from '../../domain/entitlement.js';
+import type { CallEvidence } from '../../domain/evidence.js';
+import { auditSearchSql, callSearchSql } from '../audit-sql.js';
+import type { AuditStore } from '../ports.js';
+import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
+import { namedParams, statement, type Sqlite } from './context.js';
+
+const evidenceOfRequest = statement('SELECT * FROM call_evidence WHERE request_id = ?');
+
+export async function searchMessages(
+  c: Sqlite,
+  criteria: AuditCriteria,
+  scope: AuditScope | null,
+  after: number | null,
+  limit: number,
+): Promise<ArchivedMessage[]> {
+  const { param, values } = namedParams();
+  const sql = auditSearchSql(criteria, scope, after, limit, param);
+  return (c.db.prepare(sql).all(values) as Row[]).map(toListedMessage);
+}
+
+export async function searchCalls(
+  c: Sqlite,
+  criteria: Parameters<AuditStore['searchCalls']>[0],
+  visibleTo: string[] | null,
+  before: number | null,
+  limit: number,
+): Promise<(ApiCall & { id: number })[]> {
+  const { param, values } = namedParams();
+  const sql = callSearchSql(criteria, visibleTo, before, limit, param);
+  return (c.db.prepare(sql).all(values) as Row[]).map(toListedCall);
+}
+
+export async function evidenceOf(c: Sqlite, requestIds: string[]): Promise<Map<string, CallEvidence>> {
+  const rows = [...new Set(requestIds)].flatMap((id) => {
+    const r = evidenceOfRequest(c).get(id) as Row | undefined;
+    return r ? [r] : [];
+  });
+  return evidenceByRequest(rows);
+}
