@@ -9,7 +9,7 @@ import { certificateProblem, parseCertificateHeader, validityOf } from '../crypt
 import { contentHash, HEADER, verifyRequestSignature } from '../crypto/signing.js';
 import { clampHelp, type StandardResponse, type StandardResponseItem } from '../domain/responses.js';
 import { formatDateTime } from '../domain/time.js';
-import { splitJsonArray } from '../ingress/envelope.js';
+import { splitJsonArray } from '../domain/json-array.js';
 import { getProperty } from '../validation/canonical.js';
 
 /** Elexon's DI-999 RCP range, copied with its typos because participants and the DIP match on the text. */
