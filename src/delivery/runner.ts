@@ -26,7 +26,7 @@ import {
 import type { DeliveryStore, IngestStore, WebhookStore } from '../storage/ports.js';
 import { STATUS_CHANNEL, type DeliveryUpdate, type Endpoint, type PendingDelivery } from '../domain/delivery.js';
 import { classify, type Verdict } from './classify.js';
-import { createCopies } from './copies.js';
+import { createPayloadBuilder } from './payloads.js';
 import { webhookFor } from './webhooks.js';
 import { webhookInForce } from '../registry/entitlement.js';
 import { arrayParts, type ReplayWrapper } from './egress.js';
@@ -107,7 +107,7 @@ function requeueWrapper(
 
 export function createRunner(deps: RunnerDeps): Runner {
   const { store, clock, policy } = deps;
-  const copies = createCopies(deps.catalogue, store, undefined, deps.ticketUrl);
+  const payloads = createPayloadBuilder(deps.catalogue, store, undefined, deps.ticketUrl);
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
@@ -219,7 +219,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const tBuild = performance.now();
     const messages = pending.filter((d) => d.kind === 'message' && d.requeueId === null);
-    const built = await copies.get(
+    const built = await payloads.get(
       messages.map((d) => ({
         seq: d.messageSeq!,
         channel: endpoint.channel,
@@ -227,7 +227,7 @@ export function createRunner(deps: RunnerDeps): Runner {
         publicationId: d.publicationId ?? endpoint.channel,
       })),
     );
-    const copyOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
+    const payloadOf = new Map(messages.map((d, i) => [d.id, built[i]!]));
     // Requeued copies go again as replays, each in a transaction wrapper of its own.
     const requeued = pending.filter((d) => d.kind === 'message' && d.requeueId !== null);
     if (requeued.length > 0) {
@@ -236,9 +236,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       for (const d of requeued) {
         const m = originals.get(d.messageSeq!);
         if (!m) throw new Error(`message ${d.messageSeq} is not in the archive`);
-        copyOf.set(
+        payloadOf.set(
           d.id,
-          copies.replay(
+          payloads.replay(
             m,
             d.role,
             d.publicationId ?? endpoint.channel,
@@ -249,7 +249,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const batch = nextBatch(
       pending.map((d) => {
-        const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : copyOf.get(d.id)!.element;
+        const element = d.kind === 'status' ? Buffer.from(JSON.stringify(d.statusItem)) : payloadOf.get(d.id)!.element;
         return { d, element, bytes: element.length };
       }),
       webhook.maxMessageCount,
@@ -269,7 +269,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const c = classify(
       result,
       batch.map((b) =>
-        b.d.kind === 'message' ? copyOf.get(b.d.id)!.message.transactionId : (b.d.statusItem?.transactionID ?? null),
+        b.d.kind === 'message' ? payloadOf.get(b.d.id)!.message.transactionId : (b.d.statusItem?.transactionID ?? null),
       ),
     );
     const delivered: number[] = [];
@@ -278,7 +278,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const notices: NewStatusMessage[] = [];
     batch.forEach((b, i) => {
       const v = c.verdicts[i]!;
-      const m = b.d.kind === 'message' ? copyOf.get(b.d.id)!.message : null;
+      const m = b.d.kind === 'message' ? payloadOf.get(b.d.id)!.message : null;
       if (v.outcome === 'delivered') {
         delivered.push(b.d.id);
         if (v.note) entries.push(entry(b.d, m, at, 'UnknownDeliveryStatus', c.status ?? 0, null, v.note));
