@@ -20,6 +20,7 @@ import {
   verifySigner,
   type HeaderBag,
   type SignatureFailure,
+  type Signer,
 } from '../crypto/verify.js';
 import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
@@ -64,7 +65,9 @@ const header = (h: RequestCredentials['headers'], name: string): string | undefi
   return Array.isArray(v) ? v[0] : v;
 };
 
-const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({
+type Refusal = Extract<AuthResult, { ok: false }>;
+
+const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): Refusal => ({
   ok: false,
   status,
   code,
@@ -94,7 +97,7 @@ export function repeatedCredentials(rawHeaders: readonly string[]): string[] {
   return [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} (${n} times)`);
 }
 
-function certificateRefusal(cert: X509Certificate, problem: CertificateProblem, what: string): AuthResult {
+function certificateRefusal(cert: X509Certificate, problem: CertificateProblem, what: string): Refusal {
   if (problem === 'expired')
     return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
   if (problem === 'not-yet-valid')
@@ -107,7 +110,7 @@ function certificateRefusal(cert: X509Certificate, problem: CertificateProblem, 
 }
 
 /** The DIP's wording of a failed signature check. */
-function signatureRefusal(f: SignatureFailure, req: RequestCredentials, policy: AuthPolicy): AuthResult {
+function signatureRefusal(f: SignatureFailure, req: RequestCredentials, policy: AuthPolicy): Refusal {
   switch (f.check) {
     case 'headers':
       return deny(401, `missing signature header(s): ${f.missing.join(', ')}; every request must be signed`);
@@ -132,12 +135,68 @@ function signatureRefusal(f: SignatureFailure, req: RequestCredentials, policy: 
   }
 }
 
-const bodyRefusal = (): Extract<AuthResult, { ok: false }> => ({
-  ok: false,
-  status: 401,
-  code: 'MSG1000',
-  help: 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation',
-});
+const bodyRefusal = (): Refusal =>
+  deny(
+    401,
+    'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation',
+  );
+
+/** The signature verified, and the participant its certificate is registered to. */
+function verifiedSigner(
+  req: RequestCredentials,
+  policy: AuthPolicy,
+  parseCertificate: (value: string) => X509Certificate | null,
+): { ok: true; found: Extract<Signer, { ok: true }>; signer: string; fingerprint: string } | Refusal {
+  // A header sent empty is as good as absent: the client did not sign.
+  const verification = {
+    anchors: policy.anchors,
+    now: policy.now,
+    maxSkewMs: policy.maxSkewMs,
+    emptyIsMissing: true,
+    parseCertificate,
+  };
+  const found = verifySigner(req, verification);
+  if (!found.ok) return signatureRefusal(found.failure, req, policy);
+  const cert = found.certificate;
+  const fingerprint = fingerprintOf(cert);
+  const signer = policy.registry.certificateOwner(fingerprint);
+  if (signer === undefined) {
+    return deny(
+      401,
+      `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
+    );
+  }
+  const failure = verifySignedString(req, found, verification);
+  if (failure) return signatureRefusal(failure, req, policy);
+  return { ok: true, found, signer, fingerprint };
+}
+
+/** The TLS client certificate and the API key, each when present (or required), must be the signer's. */
+function confirmedVia(
+  req: RequestCredentials,
+  policy: AuthPolicy,
+  signer: string,
+  keyOwner: string | undefined,
+): { ok: true; via: Caller['via'] } | Refusal {
+  const via: Caller['via'] = ['signature'];
+  if (req.clientCertificate) {
+    const tlsProblem = certificateProblem(req.clientCertificate, policy.clientAnchors, policy.now);
+    if (tlsProblem) return certificateRefusal(req.clientCertificate, tlsProblem, 'the TLS client certificate');
+    const tlsOwner = policy.registry.certificateOwner(fingerprintOf(req.clientCertificate));
+    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
+    if (tlsOwner !== signer)
+      return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
+    via.push('mtls');
+  } else if (policy.mtls === 'require') {
+    return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
+  }
+  if (keyOwner !== undefined) {
+    if (keyOwner !== signer)
+      return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
+    via.push('api-key');
+  }
+  return { ok: true, via };
+}
 
 export function authenticate(
   req: RequestCredentials,
@@ -154,45 +213,11 @@ export function authenticate(
     return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
   if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
 
-  // A header sent empty is as good as absent: the client did not sign.
-  const verification = {
-    anchors: policy.anchors,
-    now: policy.now,
-    maxSkewMs: policy.maxSkewMs,
-    emptyIsMissing: true,
-    parseCertificate,
-  };
-  const found = verifySigner(req, verification);
-  if (!found.ok) return signatureRefusal(found.failure, req, policy);
-  const cert = found.certificate;
-  const fingerprint = fingerprintOf(cert);
-  const signer = registry.certificateOwner(fingerprint);
-  if (signer === undefined) {
-    return deny(
-      401,
-      `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
-    );
-  }
-  const failure = verifySignedString(req, found, verification);
-  if (failure) return signatureRefusal(failure, req, policy);
-
-  const via: Caller['via'] = ['signature'];
-  if (req.clientCertificate) {
-    const tlsProblem = certificateProblem(req.clientCertificate, policy.clientAnchors, policy.now);
-    if (tlsProblem) return certificateRefusal(req.clientCertificate, tlsProblem, 'the TLS client certificate');
-    const tlsOwner = registry.certificateOwner(fingerprintOf(req.clientCertificate));
-    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
-    if (tlsOwner !== signer)
-      return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
-    via.push('mtls');
-  } else if (policy.mtls === 'require') {
-    return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
-  }
-  if (keyOwner !== undefined) {
-    if (keyOwner !== signer)
-      return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
-    via.push('api-key');
-  }
+  const verified = verifiedSigner(req, policy, parseCertificate);
+  if (!verified.ok) return verified;
+  const { found, signer, fingerprint } = verified;
+  const confirmed = confirmedVia(req, policy, signer, keyOwner);
+  if (!confirmed.ok) return confirmed;
   const { parts } = found;
   const signed: SignedParts = {
     signerId: signer,
@@ -205,17 +230,14 @@ export function authenticate(
     signature: parts.signature,
     certificateFingerprint: fingerprint,
   };
-  return { ok: true, caller: { dipId: signer, via }, certificate: cert, signed };
+  return { ok: true, caller: { dipId: signer, via: confirmed.via }, certificate: found.certificate, signed };
 }
 
 /**
  * The body checked against the signed hash: the call's evidence when it is what was signed, else the
  * refusal. The body is hashed once, for both.
  */
-export function verifyBody(
-  body: Uint8Array,
-  signed: SignedParts,
-): { ok: true; evidence: CallEvidence } | Extract<AuthResult, { ok: false }> {
+export function verifyBody(body: Uint8Array, signed: SignedParts): { ok: true; evidence: CallEvidence } | Refusal {
   const hashed = checkContentHash(body, signed.contentHash);
   if (!hashed.ok) return bodyRefusal();
   return { ok: true, evidence: { ...signed, bodySha256: hashed.digest.toString('hex') } };
