@@ -84,43 +84,43 @@ function respond(res: http.ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
+function see(deps: HandlerDeps, req: http.IncomingMessage, body: Buffer): Seen {
+  const secure = !!deps.judging.tls;
+  const headers = joinHeaders(req.headers);
+  const { mpo, dipId } = readMpo(headers[HEADER.mpo]);
+  const peer = secure ? (req.socket as TLSSocket).getPeerX509Certificate() : undefined;
+  const at = deps.now();
+  const path = req.url ?? '/';
+  const call: Call = {
+    req,
+    url: `${secure ? 'https' : 'http'}://${req.headers.host ?? deps.hostPort()}${path}`,
+    body,
+    received: readBody(body, deps.reading),
+    self: dipId ?? '',
+    clientCertificate: peer ? peer.subject.replace(/\n/g, ', ') : null,
+    at,
+  };
+  return { call, path, headers, mpo };
+}
+
+/** The answer once what it accepts is stored; if that fails, the answer saying so. */
+async function stored(deps: HandlerDeps, { call, path, mpo }: Seen, answer: Answer): Promise<Answer> {
+  if (answer.accepted.length === 0) return answer;
+  try {
+    if (deps.closing.aborted) throw new Error('the sink is closing');
+    await deps.inbox.store(call.at, path, call.received, mpo, answer.accepted);
+    return answer;
+  } catch (e) {
+    return unstored(answer, call, e as Error);
+  }
+}
+
 export function createHandler(deps: HandlerDeps): Handler {
   const { inbox, closing } = deps;
-  const secure = deps.judging.tls !== undefined;
   let answering = 0;
 
-  const see = (req: http.IncomingMessage, body: Buffer): Seen => {
-    const headers = joinHeaders(req.headers);
-    const { mpo, dipId } = readMpo(headers[HEADER.mpo]);
-    const peer = secure ? (req.socket as TLSSocket).getPeerX509Certificate() : undefined;
-    const at = deps.now();
-    const path = req.url ?? '/';
-    const call: Call = {
-      req,
-      url: `${secure ? 'https' : 'http'}://${req.headers.host ?? deps.hostPort()}${path}`,
-      body,
-      received: readBody(body, deps.reading),
-      self: dipId ?? '',
-      clientCertificate: peer ? peer.subject.replace(/\n/g, ', ') : null,
-      at,
-    };
-    return { call, path, headers, mpo };
-  };
-
-  /** The answer once what it accepts is stored; if that fails, the answer saying so. */
-  const stored = async ({ call, path, mpo }: Seen, answer: Answer): Promise<Answer> => {
-    if (answer.accepted.length === 0) return answer;
-    try {
-      if (closing.aborted) throw new Error('the sink is closing');
-      await inbox.store(call.at, path, call.received, mpo, answer.accepted);
-      return answer;
-    } catch (e) {
-      return unstored(answer, call, e as Error);
-    }
-  };
-
   const answer = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> => {
-    const seen = see(req, body);
+    const seen = see(deps, req, body);
     const behaviour = deps.controls.current();
     if (behaviour.hangUp) {
       inbox.record(receivedCall(seen, 0, null));
@@ -136,7 +136,7 @@ export function createHandler(deps: HandlerDeps): Handler {
         return; // closing
       }
     }
-    const final = await stored(seen, judged);
+    const final = await stored(deps, seen, judged);
     inbox.record(receivedCall(seen, final.status, final));
     respond(res, final);
   };
