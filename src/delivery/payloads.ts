@@ -58,16 +58,10 @@ export interface WantedPayload {
   publicationId: string;
 }
 
-export function createPayloadBuilder(
-  catalogue: Catalogue,
-  store: Pick<DeliveryStore, 'messagesBySeq'>,
-  maxBytes = 128 * 1024 * 1024,
-  ticketUrl: TicketUrl = () => null,
-) {
+/** What each role may see of a channel's messages, compiled once per channel, event, version and role. */
+function createRoleViews(catalogue: Catalogue) {
   const obfuscators = new Map<string, Obfuscator | null>();
   const hidesFrom = new Map<string, boolean>();
-  const cache = new Map<string, WebhookPayload>();
-  let bytes = 0;
 
   const obfuscatorFor = (
     m: Pick<ArchivedMessage, 'channel' | 'eventCode' | 'schemaVersion'>,
@@ -87,6 +81,36 @@ export function createPayloadBuilder(
     }
     return obfuscators.get(key)!;
   };
+
+  /** Whether the channel hides anything from the role, for any event: known before the message is read. */
+  const hides = (channel: string, role: string | null): boolean => {
+    const key = `${channel}|${role}`;
+    let v = hidesFrom.get(key);
+    if (v === undefined) {
+      const rule = catalogue.channels.get(channel);
+      v =
+        !!rule &&
+        !!role &&
+        [rule.obfuscation, ...Object.values(rule.events).map((e) => e.obfuscation ?? {})].some(
+          (o) => (o[role] ?? []).length > 0,
+        );
+      hidesFrom.set(key, v);
+    }
+    return v;
+  };
+
+  return { obfuscatorFor, hides };
+}
+
+export function createPayloadBuilder(
+  catalogue: Catalogue,
+  store: Pick<DeliveryStore, 'messagesBySeq'>,
+  maxBytes = 128 * 1024 * 1024,
+  ticketUrl: TicketUrl = () => null,
+) {
+  const { obfuscatorFor, hides } = createRoleViews(catalogue);
+  const cache = new Map<string, WebhookPayload>();
+  let bytes = 0;
 
   /** The payload as `role` receives it, in pieces: obfuscated for it, with A0 as resolved and D0 filled. */
   const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer[] => {
@@ -119,23 +143,6 @@ export function createPayloadBuilder(
       cache.delete(k);
       bytes -= v.element.length;
     }
-  };
-
-  /** Whether the channel hides anything from the role, for any event: known before the message is read. */
-  const hides = (channel: string, role: string | null): boolean => {
-    const key = `${channel}|${role}`;
-    let v = hidesFrom.get(key);
-    if (v === undefined) {
-      const rule = catalogue.channels.get(channel);
-      v =
-        !!rule &&
-        !!role &&
-        [rule.obfuscation, ...Object.values(rule.events).map((e) => e.obfuscation ?? {})].some(
-          (o) => (o[role] ?? []).length > 0,
-        );
-      hidesFrom.set(key, v);
-    }
-    return v;
   };
 
   /** The cache key: the message, and the role when the channel hides anything from that role. */
