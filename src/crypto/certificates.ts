@@ -43,6 +43,14 @@ export function validityOf(cert: X509Certificate): { notBefore: number; notAfter
 
 export type CertificateProblem = 'expired' | 'not-yet-valid' | 'untrusted-issuer';
 
+/** Which side of its validity period `now` falls on, or null within it. */
+export function validityProblem(cert: X509Certificate, now: number): 'expired' | 'not-yet-valid' | null {
+  const { notBefore, notAfter } = validityOf(cert);
+  if (now > notAfter) return 'expired';
+  if (now < notBefore) return 'not-yet-valid';
+  return null;
+}
+
 /**
  * Checks a certificate against trusted issuers at time `now`. Every certificate in the trust bundle is an
  * anchor, so an operator trusts an intermediate by adding it to the bundle.
@@ -52,9 +60,8 @@ export function certificateProblem(
   anchors: X509Certificate[],
   now: number,
 ): CertificateProblem | null {
-  const { notBefore, notAfter } = validityOf(cert);
-  if (now > notAfter) return 'expired';
-  if (now < notBefore) return 'not-yet-valid';
+  const validity = validityProblem(cert, now);
+  if (validity) return validity;
   const issued = anchors.some((ca) => {
     try {
       return cert.checkIssued(ca) && cert.verify(ca.publicKey);

@@ -2,7 +2,7 @@
  * The egress form of a message (seed §4.6.4): the archived payload with the DIP's D0 block and the A0
  * block as resolved, written into its CommonBlock. The payload is spliced, not re-serialised: the
  * archived bytes are copied around the CommonBlock's own members, so a 48-period consumption message costs
- * a scan of its CommonBlock, not a parse of the whole. A copy that must be obfuscated for its recipient is
+ * a scan of its CommonBlock, not a parse of the whole. A payload that must be obfuscated for its recipient is
  * parsed, obfuscated and written out instead.
  */
 import { addressingBlock } from '../routing/resolve.js';

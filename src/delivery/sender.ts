@@ -22,7 +22,7 @@ export interface SenderOptions {
 
 export interface WebhookCall {
   url: string;
-  /** The body in pieces (shared egress copies), joined once for the socket. */
+  /** The body in pieces (shared webhook payloads), joined once for the socket. */
   body: readonly Buffer[];
   /** The logical recipient, for X-DIP-MPO. */
   mpo: { dipId: string; role: string | null; name: string | null };

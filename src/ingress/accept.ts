@@ -22,7 +22,7 @@ import type { IngestStore, MpanStore, Store } from '../storage/ports.js';
 import { getProperty } from '../validation/canonical.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { entitlementProblem, mpanProblems, staticProblems } from './checks.js';
-import { splitJsonArray } from './envelope.js';
+import { splitJsonArray } from '../domain/json-array.js';
 import { archiveBytes, examineElement } from './examine.js';
 import { requestFailure, responseItem, type Outcome } from '../domain/response-items.js';
 import { addressAccepted } from './addressing.js';

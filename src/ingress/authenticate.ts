@@ -6,9 +6,22 @@
  * The signature covers the X-DIP-Content-Hash header, not the body itself, so everything but the hash
  * comparison is decided from the headers alone, before the DIP reads a byte of the body.
  */
-import type { KeyObject, X509Certificate } from 'node:crypto';
-import { certificateProblem, fingerprintOf, parseCertificateHeader } from '../crypto/certificates.js';
-import { HEADER, isStandardBase64, sha256, verifyRequestSignature } from '../crypto/signing.js';
+import type { X509Certificate } from 'node:crypto';
+import {
+  certificateProblem,
+  fingerprintOf,
+  parseCertificateHeader,
+  type CertificateProblem,
+} from '../crypto/certificates.js';
+import { HEADER } from '../crypto/signing.js';
+import {
+  checkContentHash,
+  verifySignedString,
+  verifySigner,
+  type HeaderBag,
+  type SignatureFailure,
+  type Signer,
+} from '../crypto/verify.js';
 import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -19,7 +32,7 @@ export interface RequestCredentials {
   method: string;
   /** The absolute URL the client called, as the DIP is publicly reachable. */
   url: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: HeaderBag;
   /** Header names and values as received, alternating (Node's `rawHeaders`): shows a header sent twice. */
   rawHeaders?: readonly string[];
   /** The TLS client certificate, when the connection is TLS and one was presented. */
@@ -51,7 +64,9 @@ const header = (h: RequestCredentials['headers'], name: string): string | undefi
   return Array.isArray(v) ? v[0] : v;
 };
 
-const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): AuthResult => ({
+type Refusal = Extract<AuthResult, { ok: false }>;
+
+const deny = (status: 401 | 403, help: string, code: MsgCode = 'MSG1000'): Refusal => ({
   ok: false,
   status,
   code,
@@ -81,25 +96,105 @@ export function repeatedCredentials(rawHeaders: readonly string[]): string[] {
   return [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} (${n} times)`);
 }
 
-function certificateCheck(
-  cert: X509Certificate,
-  anchors: X509Certificate[],
-  now: number,
-  what: string,
-): AuthResult | null {
-  const problem = certificateProblem(cert, anchors, now);
+function certificateRefusal(cert: X509Certificate, problem: CertificateProblem, what: string): Refusal {
   if (problem === 'expired')
     return deny(401, `${what} expired on ${cert.validTo}; renew it and register the new certificate`, 'MSG1014');
   if (problem === 'not-yet-valid')
     return deny(401, `${what} is not valid until ${cert.validFrom}; check the clock of the issuing system`);
-  if (problem === 'untrusted-issuer') {
+  return deny(
+    401,
+    `${what} is issued by '${cert.issuer.replace(/\n/g, ', ')}', which this DIP does not trust; use a certificate issued by the DIP's trusted CA`,
+    'MSG1013',
+  );
+}
+
+/** The DIP's wording of a failed signature check. */
+function signatureRefusal(f: SignatureFailure, req: RequestCredentials, policy: AuthPolicy): Refusal {
+  switch (f.check) {
+    case 'headers':
+      return deny(401, `missing signature header(s): ${f.missing.join(', ')}; every request must be signed`);
+    case 'certificate-encoding':
+      return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
+    case 'certificate':
+      return certificateRefusal(f.certificate, f.problem, 'the signing certificate');
+    case 'signature-encoding':
+      return deny(401, 'X-DIP-Signature is not standard base64 (A-Z, a-z, 0-9, + and /, with its = padding)');
+    case 'signature':
+      return deny(
+        401,
+        `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`,
+      );
+    case 'date':
+      return deny(
+        401,
+        `X-DIP-Signature-Date '${f.date}' is not within ${Math.round(policy.maxSkewMs / 1000)} s of the DIP's clock (${new Date(policy.now).toISOString()}); sign each request when it is sent and keep the clock in sync`,
+      );
+    case 'content-hash':
+      return bodyRefusal();
+  }
+}
+
+const bodyRefusal = (): Refusal =>
+  deny(
+    401,
+    'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation',
+  );
+
+/** The signature verified, and the participant its certificate is registered to. */
+function verifiedSigner(
+  req: RequestCredentials,
+  policy: AuthPolicy,
+  parseCertificate: (value: string) => X509Certificate | null,
+): { ok: true; found: Extract<Signer, { ok: true }>; signer: string; fingerprint: string } | Refusal {
+  // A header sent empty is as good as absent: the client did not sign.
+  const verification = {
+    anchors: policy.anchors,
+    now: policy.now,
+    maxSkewMs: policy.maxSkewMs,
+    emptyIsMissing: true,
+    parseCertificate,
+  };
+  const found = verifySigner(req, verification);
+  if (!found.ok) return signatureRefusal(found.failure, req, policy);
+  const cert = found.certificate;
+  const fingerprint = fingerprintOf(cert);
+  const signer = policy.registry.certificateOwner(fingerprint);
+  if (signer === undefined) {
     return deny(
       401,
-      `${what} is issued by '${cert.issuer.replace(/\n/g, ', ')}', which this DIP does not trust; use a certificate issued by the DIP's trusted CA`,
-      'MSG1013',
+      `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
     );
   }
-  return null;
+  const failure = verifySignedString(req, found, verification);
+  if (failure) return signatureRefusal(failure, req, policy);
+  return { ok: true, found, signer, fingerprint };
+}
+
+/** The TLS client certificate and the API key, each when present (or required), must be the signer's. */
+function confirmedVia(
+  req: RequestCredentials,
+  policy: AuthPolicy,
+  signer: string,
+  keyOwner: string | undefined,
+): { ok: true; via: Caller['via'] } | Refusal {
+  const via: Caller['via'] = ['signature'];
+  if (req.clientCertificate) {
+    const tlsProblem = certificateProblem(req.clientCertificate, policy.clientAnchors, policy.now);
+    if (tlsProblem) return certificateRefusal(req.clientCertificate, tlsProblem, 'the TLS client certificate');
+    const tlsOwner = policy.registry.certificateOwner(fingerprintOf(req.clientCertificate));
+    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
+    if (tlsOwner !== signer)
+      return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
+    via.push('mtls');
+  } else if (policy.mtls === 'require') {
+    return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
+  }
+  if (keyOwner !== undefined) {
+    if (keyOwner !== signer)
+      return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
+    via.push('api-key');
+  }
+  return { ok: true, via };
 }
 
 export function authenticate(
@@ -117,109 +212,32 @@ export function authenticate(
     return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
   if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
 
-  const date = header(req.headers, HEADER.date);
-  const hash = header(req.headers, HEADER.hash);
-  const current = header(req.headers, HEADER.certificate);
-  const certValue = current ?? header(req.headers, HEADER.legacyCertificate);
-  const signature = header(req.headers, HEADER.signature);
-  const missing = [
-    [date, 'X-DIP-Signature-Date'],
-    [hash, 'X-DIP-Content-Hash'],
-    [certValue, 'X-DIP-Signature-Certificate'],
-    [signature, 'X-DIP-Signature'],
-  ]
-    .filter(([v]) => !v)
-    .map(([, name]) => name);
-  if (missing.length > 0)
-    return deny(401, `missing signature header(s): ${missing.join(', ')}; every request must be signed`);
-  const cert = parseCertificate(certValue!);
-  if (!cert) return deny(401, 'X-DIP-Signature-Certificate is not base64 of a PEM X.509 certificate');
-  const certFailure = certificateCheck(cert, policy.anchors, policy.now, 'the signing certificate');
-  if (certFailure) return certFailure;
-  const fingerprint = fingerprintOf(cert);
-  const signer = registry.certificateOwner(fingerprint);
-  if (signer === undefined) {
-    return deny(
-      401,
-      `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
-    );
-  }
-  if (!isStandardBase64(signature!))
-    return deny(401, 'X-DIP-Signature is not standard base64 (A-Z, a-z, 0-9, + and /, with its = padding)');
-  const ok = verifyRequestSignature({
-    method: req.method,
-    url: req.url,
-    date: date!,
-    hash: hash!,
-    signature: signature!,
-    publicKey: cert.publicKey as KeyObject,
-  });
-  if (!ok) {
-    return deny(
-      401,
-      `X-DIP-Signature does not verify: sign "METHOD;lower-cased full URL;X-DIP-Signature-Date;X-DIP-Content-Hash" with RSA PKCS#1 v1.5 SHA-256; this DIP expects the URL ${req.url.toLowerCase()}`,
-    );
-  }
-  const signedAt = Date.parse(date!);
-  if (Number.isNaN(signedAt) || Math.abs(policy.now - signedAt) > policy.maxSkewMs) {
-    return deny(
-      401,
-      `X-DIP-Signature-Date '${date}' is not within ${Math.round(policy.maxSkewMs / 1000)} s of the DIP's clock (${new Date(policy.now).toISOString()}); sign each request when it is sent and keep the clock in sync`,
-    );
-  }
-
-  const via: Caller['via'] = ['signature'];
-  if (req.clientCertificate) {
-    const tlsFailure = certificateCheck(
-      req.clientCertificate,
-      policy.clientAnchors,
-      policy.now,
-      'the TLS client certificate',
-    );
-    if (tlsFailure) return tlsFailure;
-    const tlsOwner = registry.certificateOwner(fingerprintOf(req.clientCertificate));
-    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
-    if (tlsOwner !== signer)
-      return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
-    via.push('mtls');
-  } else if (policy.mtls === 'require') {
-    return deny(401, 'this DIP requires a TLS client certificate (mTLS)');
-  }
-  if (keyOwner !== undefined) {
-    if (keyOwner !== signer)
-      return deny(403, `X-API-Key belongs to ${keyOwner} but the request is signed by ${signer}`);
-    via.push('api-key');
-  }
+  const verified = verifiedSigner(req, policy, parseCertificate);
+  if (!verified.ok) return verified;
+  const { found, signer, fingerprint } = verified;
+  const confirmed = confirmedVia(req, policy, signer, keyOwner);
+  if (!confirmed.ok) return confirmed;
+  const { parts } = found;
   const signed: SignedParts = {
     signerId: signer,
     method: req.method,
     url: req.url,
-    signatureDate: date!,
-    contentHash: hash!,
-    certificateHeader: current === undefined ? 'X-DIP-Certificate' : 'X-DIP-Signature-Certificate',
-    certificate: certValue!,
-    signature: signature!,
+    signatureDate: parts.date,
+    contentHash: parts.hash,
+    certificateHeader: parts.certificateHeader,
+    certificate: parts.certificate,
+    signature: parts.signature,
     certificateFingerprint: fingerprint,
   };
-  return { ok: true, caller: { dipId: signer, via }, certificate: cert, signed };
+  return { ok: true, caller: { dipId: signer, via: confirmed.via }, certificate: found.certificate, signed };
 }
 
 /**
  * The body checked against the signed hash: the call's evidence when it is what was signed, else the
  * refusal. The body is hashed once, for both.
  */
-export function verifyBody(
-  body: Uint8Array,
-  signed: SignedParts,
-): { ok: true; evidence: CallEvidence } | Extract<AuthResult, { ok: false }> {
-  const digest = sha256(body);
-  if (digest.toString('base64') !== signed.contentHash) {
-    return {
-      ok: false,
-      status: 401,
-      code: 'MSG1000',
-      help: 'X-DIP-Content-Hash is not base64(SHA-256) of the request body as received; hash the exact bytes sent, after any serialisation',
-    };
-  }
-  return { ok: true, evidence: { ...signed, bodySha256: digest.toString('hex') } };
+export function verifyBody(body: Uint8Array, signed: SignedParts): { ok: true; evidence: CallEvidence } | Refusal {
+  const hashed = checkContentHash(body, signed.contentHash);
+  if (!hashed.ok) return bodyRefusal();
+  return { ok: true, evidence: { ...signed, bodySha256: hashed.digest.toString('hex') } };
 }

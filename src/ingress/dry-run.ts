@@ -8,7 +8,7 @@ import { invalidMpans } from '../catalogue/mpan-fields.js';
 import type { SenderBlock } from '../domain/model.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { mpanProblem, mpanProblems, staticProblems, type Problem, type StaticContext } from './checks.js';
-import { splitJsonArray } from './envelope.js';
+import { splitJsonArray } from '../domain/json-array.js';
 import { examineElement, type Examined } from './examine.js';
 
 export type ValidateTarget = { channel: string; eventCode: string };

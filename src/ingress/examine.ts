@@ -10,7 +10,7 @@ import type { SenderBlock } from '../domain/model.js';
 import { getProperty } from '../validation/canonical.js';
 import { checkPayload } from '../validation/message.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
-import { countNames, payloadRange } from './envelope.js';
+import { countNames, payloadRange } from '../domain/json-array.js';
 
 /** Where one element lies in the body, and how many field names the splitter saw written in it. */
 export interface ElementRef {

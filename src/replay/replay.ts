@@ -6,7 +6,7 @@
  * exactly as it was sent to it (obfuscated for its role), marked as a replay.
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
-import { createCopies } from '../delivery/copies.js';
+import { createPayloadBuilder } from '../delivery/payloads.js';
 import { arrayParts } from '../delivery/egress.js';
 import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { webhookFor } from '../delivery/webhooks.js';
@@ -71,7 +71,7 @@ const within = (r: Requeue, roles: readonly string[]): boolean =>
   (r.roles ?? [WHOLE]).every((role) => roles.includes(role));
 
 export function createReplay(deps: ReplayDeps) {
-  const copies = createCopies(deps.catalogue, deps.store, 0, deps.ticketUrl);
+  const payloads = createPayloadBuilder(deps.catalogue, deps.store, 0, deps.ticketUrl);
   /** Status messages are kept as long as the messages they are about: the longest retention. */
   const notBefore = (channel: string | null): number =>
     deps.clock.now() -
@@ -123,7 +123,7 @@ export function createReplay(deps: ReplayDeps) {
             if (!m) return; // purged between the two reads
             if (written++ > 0) parts.push(COMMA);
             parts.push(
-              ...copies.replayParts(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
+              ...payloads.replayParts(m, k.role, k.publicationId ?? channel.replace(/^IF-/, 'PUB-'), {
                 transactionID: replayTransactionId(channel, call.recipientId, k.role, day, first + i + j),
                 correlationID,
                 replayTimestamp: formatDateTime(now),

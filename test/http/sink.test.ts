@@ -13,7 +13,7 @@ import { Agent, request } from 'undici';
 import { packageRoot } from '../../src/catalogue/load.js';
 import { formatCall, registerSink, sinkOptionsFromFlags } from '../../src/cli/sink.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
-import { parseBody } from '../../src/sink/answer.js';
+import { parseBody } from '../../src/sink/body.js';
 import { startSink, type Sink, type SinkOptions } from '../../src/sink/sink.js';
 import { participantSignature } from '../helpers/signer.js';
 import { testPki, type TestPki } from '../helpers/pki.js';

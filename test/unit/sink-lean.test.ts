@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { factsOf, leanFacts, parseBody } from '../../src/sink/answer.js';
+import { parseBody } from '../../src/sink/body.js';
+import { factsOf } from '../../src/sink/facts.js';
+import { leanFacts } from '../../src/sink/lean.js';
 
 const message = (over: Record<string, unknown> = {}) => ({
   payload: {

@@ -1,7 +1,7 @@
 /**
- * The egress copies of messages, built once and shared: every recipient of a message gets the same bytes
- * (D0 and A0 do not depend on who receives), unless its role sees an obfuscated copy. A message is
- * usually delivered to several endpoints within moments, so a bounded cache of recent copies saves
+ * The webhook payloads of messages, built once and shared: every recipient of a message gets the same
+ * bytes (D0 and A0 do not depend on who receives), unless its role sees an obfuscated payload. A message
+ * is usually delivered to several endpoints within moments, so a bounded cache of recent payloads saves
  * reading and splicing the same message again for each.
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
@@ -19,7 +19,8 @@ import {
 } from './egress.js';
 import type { TicketUrl } from '../domain/ticket.js';
 
-export interface Copy {
+/** One message's element of a webhook call, as built for one role. */
+export interface WebhookPayload {
   /** `{"payload": …}` as sent. */
   element: Buffer;
   /** The message, without its payload: what status messages and the journal need. */
@@ -28,7 +29,7 @@ export interface Copy {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Spelled out: V8 gives `{ ...m, payload }` objects no shared shape, which every copy would pay for. */
+/** Spelled out: V8 gives `{ ...m, payload }` objects no shared shape, which every payload would pay for. */
 const withoutPayload = (m: ArchivedMessage): ArchivedMessage => ({
   seq: m.seq,
   transactionId: m.transactionId,
@@ -49,24 +50,18 @@ const withoutPayload = (m: ArchivedMessage): ArchivedMessage => ({
   recipients: m.recipients,
 });
 
-/** A copy wanted: which message, on which channel, for which role. */
-export interface Wanted {
+/** A payload wanted: which message, on which channel, for which role. */
+export interface WantedPayload {
   seq: number;
   channel: string;
   role: string | null;
   publicationId: string;
 }
 
-export function createCopies(
-  catalogue: Catalogue,
-  store: Pick<DeliveryStore, 'messagesBySeq'>,
-  maxBytes = 128 * 1024 * 1024,
-  ticketUrl: TicketUrl = () => null,
-) {
+/** What each role may see of a channel's messages, compiled once per channel, event, version and role. */
+function createRoleViews(catalogue: Catalogue) {
   const obfuscators = new Map<string, Obfuscator | null>();
   const hidesFrom = new Map<string, boolean>();
-  const cache = new Map<string, Copy>();
-  let bytes = 0;
 
   const obfuscatorFor = (
     m: Pick<ArchivedMessage, 'channel' | 'eventCode' | 'schemaVersion'>,
@@ -87,39 +82,6 @@ export function createCopies(
     return obfuscators.get(key)!;
   };
 
-  /** The payload as `role` receives it, in pieces: obfuscated for it, with A0 as resolved and D0 filled. */
-  const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer[] => {
-    const d0 = dipBlock(m, publicationId, { replay, serviceTicketUrl: ticketUrl(m.transactionId) });
-    const obfuscate = obfuscatorFor(m, role);
-    if (!obfuscate) return withDipBlocksParts(m.payload, addressing(m), d0);
-    const copy = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
-    const common = copy.CommonBlock as Record<string, unknown>;
-    common.A0 = addressing(m);
-    common.D0 = d0;
-    return [Buffer.from(JSON.stringify(copy))];
-  };
-  /** A replayed copy as pieces in order, for an answer that joins many. */
-  const replayParts = (
-    m: ArchivedMessage,
-    role: string | null,
-    publicationId: string,
-    wrapper: ReplayWrapper,
-  ): Buffer[] => replayElementParts(wrapper, egressPayload(m, role, publicationId, true));
-  const build = (m: ArchivedMessage, role: string | null, publicationId: string): Copy => ({
-    element: egressElement(Buffer.concat(egressPayload(m, role, publicationId, false))),
-    message: withoutPayload(m),
-  });
-
-  const remember = (key: string, copy: Copy): void => {
-    cache.set(key, copy);
-    bytes += copy.element.length;
-    for (const [k, v] of cache) {
-      if (bytes <= maxBytes) break;
-      cache.delete(k);
-      bytes -= v.element.length;
-    }
-  };
-
   /** Whether the channel hides anything from the role, for any event: known before the message is read. */
   const hides = (channel: string, role: string | null): boolean => {
     const key = `${channel}|${role}`;
@@ -137,33 +99,81 @@ export function createCopies(
     return v;
   };
 
+  return { obfuscatorFor, hides };
+}
+
+export function createPayloadBuilder(
+  catalogue: Catalogue,
+  store: Pick<DeliveryStore, 'messagesBySeq'>,
+  maxBytes = 128 * 1024 * 1024,
+  ticketUrl: TicketUrl = () => null,
+) {
+  const { obfuscatorFor, hides } = createRoleViews(catalogue);
+  const cache = new Map<string, WebhookPayload>();
+  let bytes = 0;
+
+  /** The payload as `role` receives it, in pieces: obfuscated for it, with A0 as resolved and D0 filled. */
+  const egressPayload = (m: ArchivedMessage, role: string | null, publicationId: string, replay: boolean): Buffer[] => {
+    const d0 = dipBlock(m, publicationId, { replay, serviceTicketUrl: ticketUrl(m.transactionId) });
+    const obfuscate = obfuscatorFor(m, role);
+    if (!obfuscate) return withDipBlocksParts(m.payload, addressing(m), d0);
+    const obfuscated = obfuscate(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
+    const common = obfuscated.CommonBlock as Record<string, unknown>;
+    common.A0 = addressing(m);
+    common.D0 = d0;
+    return [Buffer.from(JSON.stringify(obfuscated))];
+  };
+  /** A replayed payload as pieces in order, for an answer that joins many. */
+  const replayParts = (
+    m: ArchivedMessage,
+    role: string | null,
+    publicationId: string,
+    wrapper: ReplayWrapper,
+  ): Buffer[] => replayElementParts(wrapper, egressPayload(m, role, publicationId, true));
+  const build = (m: ArchivedMessage, role: string | null, publicationId: string): WebhookPayload => ({
+    element: egressElement(Buffer.concat(egressPayload(m, role, publicationId, false))),
+    message: withoutPayload(m),
+  });
+
+  const remember = (key: string, payload: WebhookPayload): void => {
+    cache.set(key, payload);
+    bytes += payload.element.length;
+    for (const [k, v] of cache) {
+      if (bytes <= maxBytes) break;
+      cache.delete(k);
+      bytes -= v.element.length;
+    }
+  };
+
   /** The cache key: the message, and the role when the channel hides anything from that role. */
-  const keyOf = (w: Wanted): string => (hides(w.channel, w.role) ? `${w.seq}|${w.role}` : `${w.seq}|`);
+  const keyOf = (w: WantedPayload): string => (hides(w.channel, w.role) ? `${w.seq}|${w.role}` : `${w.seq}|`);
 
   return {
     /**
-     * A replayed copy (never cached: each has a wrapper of its own): exactly what `role` was sent, with
+     * A replayed payload (never cached: each has a wrapper of its own): exactly what `role` was sent, with
      * D0.replayIndicator set, inside the replay's transaction wrapper.
      */
-    replay(m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): Copy {
+    replay(m: ArchivedMessage, role: string | null, publicationId: string, wrapper: ReplayWrapper): WebhookPayload {
       return { element: Buffer.concat(replayParts(m, role, publicationId, wrapper)), message: withoutPayload(m) };
     },
     replayParts,
-    /** The copies for these (message, role) pairs, reading only the messages not in the cache. */
-    async get(wanted: Wanted[]): Promise<Copy[]> {
+    /** The payloads for these (message, role) pairs, reading only the messages not in the cache. */
+    async get(wanted: WantedPayload[]): Promise<WebhookPayload[]> {
       const missing = [...new Set(wanted.filter((w) => !cache.has(keyOf(w))).map((w) => w.seq))];
       const read = missing.length > 0 ? await store.messagesBySeq(missing) : new Map<number, ArchivedMessage>();
       return wanted.map((w) => {
         const key = keyOf(w);
-        let copy = cache.get(key);
-        if (!copy) {
+        let payload = cache.get(key);
+        if (!payload) {
           const m = read.get(w.seq);
           if (!m) throw new Error(`message ${w.seq} is not in the archive`);
-          copy = build(m, w.role, w.publicationId);
-          remember(key, copy);
+          payload = build(m, w.role, w.publicationId);
+          remember(key, payload);
         }
-        return copy;
+        return payload;
       });
     },
   };
 }
+
+export type PayloadBuilder = ReturnType<typeof createPayloadBuilder>;

@@ -6,7 +6,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { MAX_JSON_DEPTH, tooDeepProblem } from '../domain/json.js';
+import { MAX_JSON_DEPTH, tooDeepProblem } from './json.js';
 
 export type Split =
   | { ok: true; starts: number[]; ends: number[]; names: number[] }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { MAX_JSON_DEPTH } from '../../src/domain/json.js';
-import { countNames, payloadRange, splitJsonArray } from '../../src/ingress/envelope.js';
+import { countNames, payloadRange, splitJsonArray } from '../../src/domain/json-array.js';
 
 const parts = (text: string): unknown[] => {
   const buf = Buffer.from(text);
