@@ -3,7 +3,8 @@
  * generator. Tells the parent, per call, when it arrived and how many messages of each batch it held
  * (the batch is the hex digit run before the last character of the SUR reference, see lib/if021.ts).
  */
-import { startSink, type ReceivedCall } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type ReceivedCall } from '../../src/sink/types.js';
 
 const count = Number(process.argv[2] ?? '3');
 const ca = process.argv[3] ? [process.argv[3]] : undefined;

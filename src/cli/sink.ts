@@ -1,7 +1,8 @@
 /** `opendip sink`: a participant's webhook receiver, for trying a DIP out and for testing how it copes with failures. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { startSink, type ReceivedCall, type SinkBehaviour, type SinkOptions } from '../sink/sink.js';
+import { startSink } from '../sink/sink.js';
+import { type ReceivedCall, type SinkBehaviour, type SinkOptions } from '../sink/types.js';
 
 export interface SinkFlags {
   port?: string;

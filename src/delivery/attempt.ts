@@ -11,7 +11,7 @@ import { classify, type Classification } from './classify.js';
 import type { Leases } from './leases.js';
 import { settle } from './outcome.js';
 import type { PayloadBuilder } from './payloads.js';
-import type { RunnerDeps } from './runner.js';
+import type { RunnerDeps } from './engine-deps.js';
 import { webhookFor } from './webhooks.js';
 
 /** The most copies read for one call: bounds memory whatever limits a webhook asks for. */

@@ -8,49 +8,11 @@
  * This file is the loop; the leases are leases.ts, one attempt at an endpoint attempt.ts, its call batch.ts,
  * and what the answer does to each delivery outcome.ts.
  */
-import type { Logger } from 'pino';
-import type { Catalogue } from '../catalogue/catalogue.js';
-import type { BreakerPolicy } from '../domain/breaker.js';
 import type { Endpoint } from '../domain/delivery.js';
-import type { RetryPolicy } from '../domain/retry.js';
-import type { TicketUrl } from '../domain/ticket.js';
-import type { Clock } from '../domain/time.js';
-import type { RegistryView } from '../registry/registry.js';
-import type { DeliveryStore, IngestStore, WebhookStore } from '../storage/ports.js';
 import { attempt, type AttemptDeps } from './attempt.js';
 import { createLeases } from './leases.js';
 import { createPayloadBuilder } from './payloads.js';
-import type { Sender } from './sender.js';
-
-export interface DeliveryPolicy {
-  retry: RetryPolicy;
-  breaker: BreakerPolicy;
-  /** How long a lone message may wait for others to share its call. */
-  lingerMs: number;
-  /** Endpoints served at once. */
-  concurrency: number;
-  leaseMs: number;
-  /** How often to look for due work when nothing wakes the engine. */
-  pollMs: number;
-}
-
-export interface RunnerDeps {
-  store: DeliveryStore & WebhookStore & Pick<IngestStore, 'reserveSequence'>;
-  sender: Sender;
-  catalogue: Catalogue;
-  registry: () => RegistryView;
-  clock: Clock;
-  logger: Logger;
-  dipId: string;
-  /** This engine's name on the leases it holds. */
-  owner: string;
-  /** Which of the current lease holders are dead and can be released at start (see domain/lease.ts). */
-  deadHolders: (holders: string[]) => string[];
-  policy: DeliveryPolicy;
-  random: () => number;
-  /** The audit URL of a transaction, for D0.serviceTicketURL. */
-  ticketUrl?: TicketUrl;
-}
+import type { RunnerDeps } from './engine-deps.js';
 
 export interface Runner {
   start(): void;

@@ -24,7 +24,8 @@ import {
 } from './market.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore, WebhookStore } from '../storage/ports.js';
-import { startSink, type Sink } from '../sink/sink.js';
+import { startSink } from '../sink/sink.js';
+import { type Sink } from '../sink/types.js';
 import { eventCodesOf } from '../catalogue/catalogue.js';
 import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { WHOLE } from '../domain/entitlement.js';

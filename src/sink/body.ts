@@ -5,10 +5,8 @@
 import { isUtf8 } from 'node:buffer';
 import { splitJsonArray } from '../domain/json-array.js';
 import { getProperty } from '../validation/canonical.js';
-import { factsOf, type ItemFacts } from './facts.js';
+import { factsOf, type CallKind, type ItemFacts } from './facts.js';
 import { leanFacts } from './lean.js';
-
-export type CallKind = 'messages' | 'status';
 
 export type ParsedBody =
   { ok: true; kind: CallKind; items: unknown[]; raw: (Buffer | null)[] | null } | { ok: false; problem: string };

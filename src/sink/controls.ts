@@ -3,7 +3,7 @@
  * how many calls a configured failure has left, and how many items arrived since the behaviour was set.
  */
 import type { ItemFacts } from './facts.js';
-import type { SinkBehaviour } from './sink.js';
+import type { SinkBehaviour } from './types.js';
 
 export interface Controls {
   set(b: SinkBehaviour): void;

@@ -1,9 +1,11 @@
 /** What the sink reads of one item of a call, and of the X-DIP-MPO header that names its recipient. */
 import { getProperty } from '../validation/canonical.js';
-import type { CallKind } from './body.js';
 import type { RcpCode } from './rcp.js';
 
 /** What a response item needs of one received item, and what is wrong with it at a glance. */
+/** What a webhook call carries: the messages of a channel, or status messages. */
+export type CallKind = 'messages' | 'status';
+
 export interface ItemFacts {
   transactionID: string | null;
   sur: string | null;

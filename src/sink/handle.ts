@@ -11,7 +11,7 @@ import { readBody } from './body.js';
 import type { Controls } from './controls.js';
 import { readMpo, type ItemFacts } from './facts.js';
 import type { Inbox } from './inbox.js';
-import type { ReceivedCall } from './sink.js';
+import type { ReceivedCall } from './types.js';
 
 export interface HandlerDeps {
   now: () => number;

@@ -4,7 +4,7 @@
  */
 import type { Received } from './body.js';
 import type { LineFile } from './lines.js';
-import type { ReceivedCall, SinkCounts } from './sink.js';
+import type { ReceivedCall, SinkCounts } from './types.js';
 
 export interface Inbox {
   /** JSON lines first, memory after: what the sink acknowledges is what it has written. */

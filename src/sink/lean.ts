@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { splitJsonArray } from '../domain/json-array.js';
-import type { CallKind } from './body.js';
+import type { CallKind } from './facts.js';
 import { factsOf, type ItemFacts } from './facts.js';
 
 const QUOTE = 0x22,

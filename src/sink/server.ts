@@ -2,7 +2,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { SinkOptions } from './sink.js';
+import type { SinkOptions } from './types.js';
 
 export type SinkServer = http.Server | https.Server;
 

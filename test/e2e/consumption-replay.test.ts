@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startSink, type Sink } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type Sink } from '../../src/sink/types.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
 import { manualClock, until } from './delivery-support.js';
 

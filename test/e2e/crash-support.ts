@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { DemoMarketFile, DemoParticipant } from '../../src/demo/market.js';
-import { startSink, type ReceivedCall, type Sink } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type ReceivedCall, type Sink } from '../../src/sink/types.js';
 import { demoPoster, freshCopies, type Exit, type Message, type ServerProcess, type SignedPoster } from './support.js';
 
 /** Sub-millisecond epoch time, shared by the sink and the kills, so that "before" and "after" a kill are exact. */

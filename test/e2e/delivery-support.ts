@@ -5,7 +5,7 @@
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
-import type { Sink } from '../../src/sink/sink.js';
+import type { Sink } from '../../src/sink/types.js';
 import type { Reply, TestDip } from '../helpers/dip.js';
 
 export const SUP = '1000000001';

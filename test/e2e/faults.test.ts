@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSink, type Sink } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type Sink } from '../../src/sink/types.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import {
   accept,

@@ -15,7 +15,8 @@ import { consumptionBatch, mpanFor } from '../../bench/lib/if021.js';
 import { startServer, type ServerProcess } from '../../bench/lib/server.js';
 import { packageRoot } from '../../src/catalogue/load.js';
 import type { ItemFacts } from '../../src/sink/facts.js';
-import { startSink, type Sink } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type Sink } from '../../src/sink/types.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 import { participantSignature } from '../helpers/signer.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/catalogue/load.js';
 import { withCheckDigit } from '../../src/domain/mpan.js';
 import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
-import type { Sink } from '../../src/sink/sink.js';
+import type { Sink } from '../../src/sink/types.js';
 import type { TestDip } from '../helpers/dip.js';
 
 export type Json = Record<string, unknown>;

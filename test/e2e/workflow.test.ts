@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startSink, type Sink } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type Sink } from '../../src/sink/types.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';

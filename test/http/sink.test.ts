@@ -14,7 +14,8 @@ import { packageRoot } from '../../src/catalogue/load.js';
 import { formatCall, registerSink, sinkOptionsFromFlags } from '../../src/cli/sink.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
 import { parseBody } from '../../src/sink/body.js';
-import { startSink, type Sink, type SinkOptions } from '../../src/sink/sink.js';
+import { startSink } from '../../src/sink/sink.js';
+import { type Sink, type SinkOptions } from '../../src/sink/types.js';
 import { participantSignature } from '../helpers/signer.js';
 import { testPki, type TestPki } from '../helpers/pki.js';
 
