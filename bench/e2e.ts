@@ -1,7 +1,8 @@
 /**
  * bench/e2e: IF-021 traffic offered at a steady rate to a DIP (`opendip serve`, embedded store or, with
- * --database postgres://…, PostgreSQL in a schema of its own; its own process), delivered to local webhook sinks (another process): each message goes to the MPAN's supplier,
- * the distributor named in M0, and the MDS and LSS, so four copies per message (the target counts three, so
+ * --database postgres://…, PostgreSQL in a schema of its own; its own process), delivered to local webhook sinks
+ * (another process): each message goes to the MPAN's supplier, the distributor named in M0, and the MDS and
+ * LSS, so four copies per message (the target counts three, so
  * the copy rate is printed against it too). Prints the delivered rate,
  * end-to-end latency percentiles and whether the backlog grows; and, as the floor measured in the same run,
  * the rate at which the same sinks absorb the same traffic posted to them directly.

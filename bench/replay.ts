@@ -33,7 +33,9 @@ const SENDER = '1200000001';
 const SUPPLIER = '1000000001';
 const SITE = mpanFor(999_999);
 const BATCH = 10_000;
-/** How every replayed element begins: counted in the body rather than parsing it, as the floor parses nothing either. */
+/**
+ * How every replayed element begins: counted in the body rather than parsing it, as the floor parses nothing either.
+ */
 const ELEMENT = Buffer.from('{"replay":');
 const count = (body: Buffer, needle: Buffer): number => {
   let n = 0;
@@ -111,7 +113,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1_100));
     await send(total, undefined, total);
 
-    /** Rows of a query run straight on the DIP's database, on a connection of its own; `sql` names parameters by number. */
+    /**
+     * Rows of a query run straight on the DIP's database, on a connection of its own; `sql` names parameters by number.
+     */
     const readRows = async (
       sql: (param: (n: number) => string) => string,
       values: unknown[] = [],

@@ -151,7 +151,9 @@ export function createAudit(deps: AuditDeps) {
     };
   };
 
-  /** One message, its journal (DIPJournalRecord) and its evidence, as the scope may see it; null when it may see none. */
+  /**
+   * One message, its journal (DIPJournalRecord) and its evidence, as the scope may see it; null when it may see none.
+   */
   const record = async (transactionId: string, scope: AuditScope | null) => {
     const [found] = await deps.store.searchMessages({ transactionId }, scope, null, 1);
     return found ? recordOf(found.seq, scope) : null;

@@ -16,7 +16,10 @@ export interface MpanField {
   steps: readonly Step[];
 }
 
-/** A value found where an MPAN core belongs that is not one; `field` names where, e.g. `CustomBlock.B035List[2].linkedImportExportMPAN`. */
+/**
+ * A value found where an MPAN core belongs that is not one; `field` names where, e.g.
+ * `CustomBlock.B035List[2].linkedImportExportMPAN`.
+ */
 export interface MpanFinding {
   field: string;
   value: unknown;

@@ -1,4 +1,6 @@
-/** `opendip sink`: a participant's webhook receiver, for trying a DIP out and for testing how it copes with failures. */
+/**
+ * `opendip sink`: a participant's webhook receiver, for trying a DIP out and for testing how it copes with failures.
+ */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startSink } from '../sink/sink.js';

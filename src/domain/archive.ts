@@ -121,7 +121,9 @@ export interface NewStatusMessage {
   item: StandardResponseItem;
 }
 
-/** Messages the DIP makes from others of a batch, committed with them (a consumption replay's PUB-016 from its IF-015). */
+/**
+ * Messages the DIP makes from others of a batch, committed with them (a consumption replay's PUB-016 from its IF-015).
+ */
 export interface DerivedMessages {
   messages: ArchivedMessage[];
   deliveries: NewDelivery[];

@@ -11,7 +11,9 @@
 
 export type Breaker =
   | { state: 'closed'; failures: number }
-  /** `failures`: consecutive failures since it (re)opened, counting the ones that opened it; `trips`: opens in a row. */
+  /**
+   * `failures`: consecutive failures since it (re)opened, counting the ones that opened it; `trips`: opens in a row.
+   */
   | { state: 'open'; failures: number; trips: number; until: number }
   | { state: 'half-open'; trips: number };
 

@@ -21,7 +21,9 @@ export function covers(entitlements: readonly Entitlement[], participantId: stri
   return entitlements.some((e) => e.participantId === participantId && e.roles.includes(role ?? WHOLE));
 }
 
-/** Whose view an audit search takes: what the caller sent itself, and what was sent or addressed in a role it acts in. */
+/**
+ * Whose view an audit search takes: what the caller sent itself, and what was sent or addressed in a role it acts in.
+ */
 export interface AuditScope {
   callerId: string;
   entitlements: Entitlement[];

@@ -5,7 +5,10 @@
 import { WHOLE, type Entitlement } from '../domain/entitlement.js';
 import type { RegistryView } from './registry.js';
 
-/** The roles of `participantId` that `callerId` may act in (with WHOLE when it is the participant itself); none when it may not. */
+/**
+ * The roles of `participantId` that `callerId` may act in (with WHOLE when it is the participant itself); none when it
+ * may not.
+ */
 export function rolesFor(registry: RegistryView, callerId: string, participantId: string): string[] {
   if (callerId === participantId) return [WHOLE, ...(registry.participant(participantId)?.roles ?? [])];
   return registry

@@ -81,7 +81,9 @@ const KEYS = Object.fromEntries(
   ].map((k) => [k, Buffer.from(`"${k}"`)]),
 ) as Record<string, Buffer>;
 
-/** Where the object opening at body[open] closes (one past its `}`), skipping strings; -1 if it does not within `end`. */
+/**
+ * Where the object opening at body[open] closes (one past its `}`), skipping strings; -1 if it does not within `end`.
+ */
 function objectEnd(body: Buffer, open: number, end: number): number {
   let depth = 0;
   for (let i = open; i < end; i++) {

@@ -82,9 +82,15 @@ export interface DeliveryStore {
   pendingDeliveries(endpoint: Endpoint, now: number, limit: number): Promise<PendingDelivery[]>;
   /** Archived messages by sequence. */
   messagesBySeq(seqs: number[]): Promise<Map<number, ArchivedMessage>>;
-  /** Records an attempt and ends the claim in one transaction; false, writing nothing, when `endpoint.owner` lost the lease. */
+  /**
+   * Records an attempt and ends the claim in one transaction; false, writing nothing, when `endpoint.owner` lost the
+   * lease.
+   */
   recordAttempt(record: AttemptRecord): Promise<boolean>;
-  /** Ends a claim without an attempt: due at its oldest copy, not before `notBefore`; `park`: not till a webhook is set. False: lease lost. */
+  /**
+   * Ends a claim without an attempt: due at its oldest copy, not before `notBefore`; `park`: not till a webhook is set.
+   * False: lease lost.
+   */
   releaseEndpoint(endpoint: Endpoint, notBefore: number | null, park?: boolean): Promise<boolean>;
   /** Extends the leases `owner` still holds on these endpoints until `until`; returns the endpoints renewed. */
   renewLeases(endpoints: Endpoint[], owner: string, until: number): Promise<Endpoint[]>;
@@ -184,7 +190,9 @@ export interface RegistryStore {
 export interface HousekeepingStore {
   /** True while this process holds the housekeeping role; it takes the role when no live process has it. */
   leadHousekeeping(): Promise<boolean>;
-  /** Rescues expired leases, prepares the coming months' partitions, and purges what the plan says is past retention. */
+  /**
+   * Rescues expired leases, prepares the coming months' partitions, and purges what the plan says is past retention.
+   */
   housekeeping(now: number, retention: RetentionPlan): Promise<HousekeepingReport>;
 }
 

@@ -93,7 +93,10 @@ export const EVIDENCE_COLUMNS = [
 /** A message as a search lists it: without its payload (the query leaves it out). */
 export const toListedMessage = (r: Row): ArchivedMessage => toMessage({ ...r, payload: Buffer.alloc(0) });
 
-/** A call's row and its evidence's, for listings (`c` is api_calls; the evidence's request_id is left out, the call has it). */
+/**
+ * A call's row and its evidence's, for listings (`c` is api_calls; the evidence's request_id is left out, the call has
+ * it).
+ */
 export const CALLS_WITH_EVIDENCE = `SELECT c.*, ${EVIDENCE_COLUMNS.slice(1)
   .map((k) => `e.${k}`)
   .join(', ')}

@@ -21,7 +21,10 @@ export type SchemaVerdict =
    */
   | { kind: 'ok'; leaf: LeafSchema; payload: JsonObject; asReceived: boolean; mpanFields: readonly MpanField[] }
   | { kind: 'interface'; help: string }
-  /** `canonical`: once S0 selected a schema, the payload canonically spelled, for the data checks /validate also reports. */
+  /**
+   * `canonical`: once S0 selected a schema, the payload canonically spelled, for the data checks /validate also
+   * reports.
+   */
   | { kind: 'schema'; problems: string[]; canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] } };
 
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);

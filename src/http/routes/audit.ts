@@ -30,7 +30,10 @@ export function auditRoutes(deps: AppDeps) {
     if (signed.versionServed(request, reply)) signed.authenticateHeaders(request, reply);
     return payload;
   };
-  /** What the caller sees: what it sent, and the traffic of the roles it acts in (its own, and those assigned to it as a DCP). */
+  /**
+   * What the caller sees: what it sent, and the traffic of the roles it acts in (its own, and those assigned to it as a
+   * DCP).
+   */
   const scopeOf = (request: FastifyRequest): AuditScope => {
     const callerId = request.auth!.caller.dipId;
     return { callerId, entitlements: entitlementsOf(deps.registry.view(), callerId) };

@@ -64,7 +64,8 @@ export function statusRoutes(deps: AppDeps) {
         const isSender = m?.senderId === recipient && roles.includes(m.senderRole);
         const received =
           m && !isSender ? (await store.rolesAddressed(m.seq, recipient)).some((r) => roles.includes(r)) : false;
-        // Not found and not yours look the same: the journal of someone else's message (or of a role you do not act in) is none of your business.
+        // Not found and not yours look the same: the journal of someone else's message (or of a role you do not act in)
+        // is none of your business.
         if (!m || m.channel !== request.facts.channel || (!isSender && !received)) return reply.code(204).send();
         const viewer = {
           isSender,

@@ -24,7 +24,8 @@ export async function insertCalls(t: Queryable, calls: ApiCall[]): Promise<void>
       ],
     );
   }
-  // A call's evidence rides with its record, in the same transaction. The same request recorded twice has the same evidence.
+  // A call's evidence rides with its record, in the same transaction. The same request recorded twice has the same
+  // evidence.
   const rows = calls.flatMap((x) => (x.evidence ? [evidenceValues(x.requestId, x.evidence)] : []));
   for (const k of chunks(rows, CHUNK)) {
     await t.query(

@@ -1,4 +1,7 @@
-/** Migrations on PostgreSQL: on one connection of the pool, under an advisory lock, safe when many processes start at once. */
+/**
+ * Migrations on PostgreSQL: on one connection of the pool, under an advisory lock, safe when many processes start at
+ * once.
+ */
 import type pg from 'pg';
 import { runMigrations, type Migration, type MigrationDialect } from '../migrate.js';
 import type { Row } from '../rows.js';

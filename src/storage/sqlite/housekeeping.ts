@@ -35,7 +35,9 @@ function purge(c: Sqlite, cutoff: number): number {
   return run('DELETE FROM messages WHERE seq < ?', seq);
 }
 
-/** A channel kept for less than the longest retention: its own messages older than `cutoff`, with what refers to them. */
+/**
+ * A channel kept for less than the longest retention: its own messages older than `cutoff`, with what refers to them.
+ */
 function purgeChannel(c: Sqlite, channel: string, cutoff: number): number {
   const old = 'SELECT seq FROM messages WHERE channel = @channel AND received_at < @cutoff';
   const run = (sql: string) => c.db.prepare(sql).run({ channel, cutoff }).changes;

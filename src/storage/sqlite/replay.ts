@@ -7,7 +7,10 @@ import type { ReplayStore } from '../ports.js';
 import { toReplayedStatus, toReplayKey, type Row } from '../rows.js';
 import type { Sqlite } from './context.js';
 
-/** The recipient's original copies matching a query, as SQL over `d` (deliveries) and `m` (messages), with named parameters. */
+/**
+ * The recipient's original copies matching a query, as SQL over `d` (deliveries) and `m` (messages), with named
+ * parameters.
+ */
 export function copiesMatching(q: ReplayQuery): { sql: string; params: Record<string, unknown> } {
   const where = [
     `d.kind = 'message'`,
