@@ -213,7 +213,7 @@ export function standardResponseProblem(body: Buffer): string | null {
 
 /** /validate answers in JSON strings, errors included (docs/decisions.md). */
 export const isValidatePath = (w: Wire): boolean =>
-  /^\S+ \/(?:[^/ ]*\/)?validate\/[^/ ]+\/[^/ ]+ /i.test(w.head.toString('latin1', 0, w.head.indexOf(CRLF)));
+  /^\S+ \/(?:[^/ ]*\/)?validate\/[^/ ]+\/[^/ ]+\/? /i.test(w.head.toString('latin1', 0, w.head.indexOf(CRLF)));
 
 export interface Expectation {
   /** Statuses below 400 this request may get (none: it must be refused). */
