@@ -24,7 +24,10 @@ export interface LeafSchema {
 }
 
 export interface Catalogue {
+  /** The documents with the errata applied: what the DIP validates against. */
   documents: OpenApiDoc[];
+  /** The same documents as published, oldest first: what the DIP serves as its API description. */
+  published: readonly OpenApiDoc[];
   channels: Map<string, ChannelRule>;
   /** Key `${channel}|${eventCode}|${schemaVersion}`. */
   leaves: Map<string, LeafSchema>;
@@ -150,7 +153,7 @@ export function buildCatalogue(documents: OpenApiDoc[], rules: JsonObject, errat
     eventsByChannel.set(leaf.channel, list);
   }
   for (const list of eventsByChannel.values()) list.sort();
-  return { documents: docs, channels, leaves, eventsByChannel, validatePaths };
+  return { documents: docs, published: documents, channels, leaves, eventsByChannel, validatePaths };
 }
 
 /** Event codes of a channel across all documents, as published (bracketed). */

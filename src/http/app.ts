@@ -16,8 +16,10 @@ import {
   MAX_PARAM_LENGTH,
   missingHost,
 } from './protocol.js';
-import { refuse, type AppDeps, type AwaitingContinue, type RequestFacts } from './context.js';
+import { refuse, type AppDeps, type AwaitingContinue, type RequestFacts, type ServedRoute } from './context.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
@@ -126,8 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       'api request',
     );
-    // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes are not calls.
-    if (f.audited || request.url === '/health' || request.url.startsWith('/health?')) return;
+    // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes and reading the API's
+    // description are not calls.
+    if (f.audited || request.routeOptions.config?.apiCall === false) return;
     deps.callLog.record({
       at: f.startedAt,
       requestId: request.id,
@@ -205,7 +208,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
+  // What the app serves, for the test that holds the API's description to it.
+  const served: ServedRoute[] = [];
+  app.decorate('servedRoutes', served);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) served.push({ method, url: route.url ?? route.path });
+  });
   await app.register(healthRoutes(deps));
+  await app.register(openApiRoutes(deps));
+  await app.register(docsRoutes(deps));
   await app.register(sendRoutes(deps));
   await app.register(validateRoutes(deps));
   await app.register(webhookRoutes(deps));

@@ -66,6 +66,20 @@ declare module 'fastify' {
   interface FastifyRequest {
     facts: RequestFacts;
   }
+  interface FastifyInstance {
+    /** Every method and URL pattern the app serves, HEAD included, in the order they were registered. */
+    servedRoutes: readonly ServedRoute[];
+  }
+  interface FastifyContextConfig {
+    /** False for what is not a DIP API call (health probes, the API's description), kept out of the audit trail. */
+    apiCall?: boolean;
+  }
+}
+
+/** A method and URL pattern the app serves, as Fastify registered it. */
+export interface ServedRoute {
+  method: string;
+  url: string;
 }
 
 /** Sends a StandardResponse with one item describing why the whole request was refused. */

@@ -4,7 +4,7 @@ import type { AppDeps } from '../context.js';
 
 export function healthRoutes(deps: AppDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.get('/health', async () => ({
+    app.get('/health', { config: { apiCall: false } }, async () => ({
       status: 'ok',
       environment: deps.config.environment,
       apiVersion: deps.config.apiVersion,
