@@ -31,7 +31,10 @@ export function shellQuote(word: string): string {
 
 export function banner(dip: StartedDip, version: string, environment: string, binPath: string): string {
   const lines = [`OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}  role ${dip.role}`];
-  if (dip.role !== 'worker') lines.push(`API     ${dip.baseUrl}/dip-channel/{IF-xxx}`);
+  if (dip.role !== 'worker') {
+    const origin = dip.baseUrl.slice(0, dip.baseUrl.lastIndexOf('/'));
+    lines.push(`API     ${dip.baseUrl}/dip-channel/{IF-xxx}`, `Docs    ${origin}/docs  (${dip.baseUrl}/openapi.json)`);
+  }
   if (dip.role !== 'api') lines.push('Worker  delivery, status relay and housekeeping');
   if (dip.demo) {
     const { file, market } = dip.demo;

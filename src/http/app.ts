@@ -40,6 +40,7 @@ function allowedMethods(path: string): string[] | null {
   if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/(replay|requeue)\/[^/]+\/?$/i.test(path)) return ['POST'];
   if (/^\/[^/]+\/(dip-channel\/[^/]+|statusmessage)\/requeueStatus\/[^/]+\/?$/i.test(path)) return ['GET'];
   if (/^\/[^/]+\/audit\/(messages(\/[^/]+)?|calls)\/?$/i.test(path)) return ['GET'];
+  if (/^(\/health|\/docs(\/[^/]+)?|\/[^/]+\/openapi\.json)\/?$/i.test(path)) return ['GET', 'HEAD'];
   return null;
 }
 

@@ -128,17 +128,21 @@ test('the document is neither signed nor an audited call; another version is ref
   const wrong = await t.dip.app.inject({ method: 'GET', url: '/2.2/openapi.json' });
   assert.equal(wrong.statusCode, 404);
   assert.match(wrong.json().messageArray[0].help, /described at \/1\.1\/openapi\.json/);
+  const posted = await t.dip.app.inject({ method: 'POST', url: '/1.1/openapi.json', payload: '{}' });
+  assert.equal(posted.statusCode, 405);
+  assert.equal(posted.headers.allow, 'GET, HEAD');
   const injected = await t.dip.app.inject({ method: 'GET', url: '/1.1/openapi.json' });
   assert.deepEqual(injected.json(), doc);
   for (const url of ['/docs', '/docs/init.js', '/health'])
     assert.equal((await request(`${t.origin}${url}`)).statusCode, 200);
   await request(`${t.origin}/1.1/nowhere`).then((r) => r.body.dump());
   await t.dip.callLog.flush();
-  const calls = (await t.dip.store.searchCalls({}, null, null, 100)).map((c) => c.path);
-  assert.ok(calls.includes('/1.1/nowhere'), 'an unknown path is an audited call');
+  const calls = (await t.dip.store.searchCalls({}, null, null, 100)).map((c) => `${c.method} ${c.path}`);
+  assert.ok(calls.includes('GET /1.1/nowhere'), 'an unknown path is an audited call');
+  // A refused method is a call like any other; reading the description is not.
   assert.deepEqual(
     calls.filter((p) => /openapi|docs|health/.test(p)),
-    [],
+    ['POST /1.1/openapi.json'],
   );
 });
 
