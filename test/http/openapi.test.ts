@@ -135,6 +135,9 @@ test('the document is neither signed nor an audited call; another version is ref
   assert.deepEqual(injected.json(), doc);
   for (const url of ['/docs', '/docs/init.js', '/health'])
     assert.equal((await request(`${t.origin}${url}`)).statusCode, 200);
+  const head = await request(`${t.origin}/1.1/openapi.json`, { method: 'HEAD' });
+  assert.equal(head.statusCode, 200);
+  await head.body.dump();
   await request(`${t.origin}/1.1/nowhere`).then((r) => r.body.dump());
   await t.dip.callLog.flush();
   const calls = (await t.dip.store.searchCalls({}, null, null, 100)).map((c) => `${c.method} ${c.path}`);
