@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { requestFailure } from '../domain/response-items.js';
 import { BodyError, createBodyReader } from './body.js';
@@ -18,6 +18,7 @@ import {
 } from './protocol.js';
 import { refuse, type AppDeps, type AwaitingContinue, type RequestFacts } from './context.js';
 import { healthRoutes } from './routes/health.js';
+import { isProbe, opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
@@ -52,6 +53,21 @@ const newFacts = (now: number): RequestFacts => ({
 
 const tooLarge = (config: Readonly<Config>): string =>
   `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`;
+
+const SEND_ROUTE = '/:version/dip-channel/:id';
+
+/** A send request's facts for the metrics, by channel of the catalogue only: a path names any string. */
+function observeSend(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): void {
+  const f = request.facts;
+  const known = f.channel !== null && deps.catalogue.channels.has(f.channel);
+  deps.observer?.send({
+    channel: known ? f.channel! : 'unknown',
+    status: reply.statusCode,
+    codes: f.codes ?? [],
+    bytes: Number(request.headers['content-length'] ?? 0) || 0,
+    seconds: reply.elapsedTime / 1000,
+  });
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -126,8 +142,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       'api request',
     );
-    // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes are not calls.
-    if (f.audited || request.url === '/health' || request.url.startsWith('/health?')) return;
+    if (request.method === 'POST' && request.routeOptions.url === SEND_ROUTE) observeSend(deps, request, reply);
+    // Every call is audited (seed §7): who, what, when, outcome, latency. Probes and scrapes are not calls.
+    if (f.audited || isProbe(request.url)) return;
     deps.callLog.record({
       at: f.startedAt,
       requestId: request.id,
@@ -206,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes(deps));
+  if (deps.ops) await app.register(opsRoutes(deps.ops));
   await app.register(sendRoutes(deps));
   await app.register(validateRoutes(deps));
   await app.register(webhookRoutes(deps));
