@@ -9,7 +9,7 @@ import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink } from '../../src/sink/types.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
-import { get, parseMetrics, total, until } from './metrics-support.js';
+import { get, parseMetrics, total, until } from '../helpers/metrics.js';
 
 const MSS = '1300000001';
 const REGS = '1100000001';
@@ -110,6 +110,54 @@ test('a path naming no channel is counted as unknown, not as what it says', asyn
   const s = await scrape();
   assert.equal(total(s, 'opendip_send_requests_total', { channel: 'unknown', status: '404' }), 1);
   assert.ok(!s.some((x) => x.labels.channel === 'IF-999'));
+});
+
+test('a webhook that fails once, then rejects, moves attempts by status and copies by state; replay and requeue count what they move', async () => {
+  const before = await scrape();
+  const delta = (s: typeof before, name: string, labels: Record<string, string>) =>
+    total(s, name, labels) - total(before, name, labels);
+  sink.setBehaviour({ failWith: { status: 503, times: 1, retryAfterSeconds: 0 } });
+  const first = await t.send({ as: MSS, channel: 'IF-005', body: [install()], transport: 'socket' });
+  assert.equal(first.status, 201, first.text);
+  await until('the retried copy is delivered', async () => {
+    const s = await scrape();
+    return delta(s, 'opendip_delivery_copies_total', { channel: 'IF-005', state: 'delivered' }) === 1;
+  });
+  let s = await scrape();
+  assert.equal(delta(s, 'opendip_delivery_attempts_total', { channel: 'IF-005', status: '503' }), 1);
+  assert.equal(delta(s, 'opendip_delivery_copies_total', { channel: 'IF-005', role: 'REGS', state: 'retrying' }), 1);
+
+  sink.setBehaviour({ reject: { code: 'RCP0002' } });
+  const second = await t.send({ as: MSS, channel: 'IF-005', body: [install()], transport: 'socket' });
+  assert.equal(second.status, 201, second.text);
+  await until('the copy is rejected by the webhook', async () => {
+    s = await scrape();
+    return delta(s, 'opendip_delivery_copies_total', { channel: 'IF-005', role: 'REGS', state: 'rejected' }) === 1;
+  });
+  sink.setBehaviour({});
+
+  const filter = { datetimeFrom: null, datetimeTo: null, eventCode: null, MPAN: null, version: null };
+  const replayed = await t.send({
+    as: REGS,
+    channel: 'IF-005',
+    path: `/1.1/dip-channel/IF-005/replay/${REGS}`,
+    body: filter,
+    transport: 'socket',
+  });
+  assert.equal(replayed.status, 200, replayed.text.slice(0, 300));
+  const count = (JSON.parse(replayed.text) as unknown[]).length;
+  assert.ok(count >= 5, `replayed ${count}`);
+  const requeued = await t.send({
+    as: REGS,
+    channel: 'IF-005',
+    path: `/1.1/dip-channel/IF-005/requeue/${REGS}`,
+    body: filter,
+    transport: 'socket',
+  });
+  assert.equal(requeued.status, 202, requeued.text);
+  s = await scrape();
+  assert.equal(delta(s, 'opendip_replay_messages_total', { channel: 'IF-005' }), count);
+  assert.equal(delta(s, 'opendip_requeue_copies_total', { channel: 'IF-005' }), count);
 });
 
 test('live and ready answer 200; ready answers 503 with the reason once the store is closed', async () => {
