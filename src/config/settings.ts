@@ -354,6 +354,25 @@ export const SETTINGS = {
     into: 'delivery.retryPeriodMs',
     parse: (v) => number(text(v), 'retry period in hours', 0.001, 24 * 365) * 3_600_000,
   }),
+  metricsPort: setting({
+    flag: '--metrics-port <port>',
+    env: 'OPENDIP_METRICS_PORT',
+    shown: 'none',
+    meaning:
+      'also serve `/metrics` and `/health/*` (and nothing else) on this port of `--host`; a `--role worker` process has no other port, so give it one to scrape it',
+    into: 'metricsPort',
+    parse: (v) => (optional(v) === null ? null : number(text(v), 'metrics port', 0, 65535)),
+  }),
+  readyMaxOverdue: setting({
+    flag: '--ready-max-overdue <seconds>',
+    env: 'OPENDIP_READY_MAX_OVERDUE',
+    default: '0',
+    shown: '`0` (not checked)',
+    meaning:
+      '`/health/ready` answers 503 on a process that delivers when the most overdue endpoint has waited longer than this, in seconds',
+    into: 'readyMaxOverdueMs',
+    parse: (v) => number(text(v), 'ready max overdue in seconds', 0, 86_400 * 30) * 1000,
+  }),
   replayPageSize: setting({
     flag: '--replay-page-size <n>',
     env: 'OPENDIP_REPLAY_PAGE_SIZE',

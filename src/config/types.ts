@@ -54,6 +54,10 @@ export interface Config {
   housekeepingIntervalMs: number;
   /** How often the participant registry is read again, for changes made by other processes. */
   registryRefreshMs: number;
+  /** Port of the listener that serves only /metrics and /health/*; null: none (the API port serves them). */
+  metricsPort: number | null;
+  /** /health/ready fails on a delivering process when delivery is overdue by more than this; 0: not checked. */
+  readyMaxOverdueMs: number;
   /** Most messages in one replay answer; more come with 206 and a continuation token. */
   replayPageSize: number;
   delivery: {

@@ -5,6 +5,7 @@
  */
 import { admit, onFailure, onSuccess, type Breaker } from '../domain/breaker.js';
 import type { Endpoint, PendingDelivery, WebhookConfig } from '../domain/delivery.js';
+import type { CopyOutcome } from '../domain/observe.js';
 import { webhookInForce } from '../registry/entitlement.js';
 import { buildBatch, sendBatch, type BatchItem } from './batch.js';
 import { classify, type Classification } from './classify.js';
@@ -70,7 +71,7 @@ async function record(
   c: Classification,
   admitted: Breaker,
   at: number,
-): Promise<void> {
+): Promise<{ delivered: number[]; outcomes: Partial<Record<CopyOutcome, number>>; breaker: Breaker } | null> {
   const { delivered, updates, entries, notices } = settle(
     { retry: deps.policy.retry, random: deps.random, dipId: deps.dipId, ticketUrl: deps.ticketUrl },
     batch,
@@ -88,7 +89,40 @@ async function record(
     breaker,
     notBefore: breaker.state === 'open' ? breaker.until : null,
   });
-  if (!recorded) deps.leases.warnLost(endpoint, 'after its call; its new holder sends the batch again');
+  if (!recorded) {
+    deps.leases.warnLost(endpoint, 'after its call; its new holder sends the batch again');
+    return null;
+  }
+  const outcomes: Partial<Record<CopyOutcome, number>> = { delivered: delivered.length };
+  for (const u of updates) {
+    const state: CopyOutcome = u.state === 'pending' ? 'retrying' : u.state;
+    outcomes[state] = (outcomes[state] ?? 0) + 1;
+  }
+  return { delivered, outcomes, breaker };
+}
+
+/** Tells the observer what a recorded attempt did; only channel and role name the endpoint outside this process. */
+function observe(
+  deps: AttemptDeps,
+  endpoint: Endpoint,
+  batch: BatchItem[],
+  recorded: NonNullable<Awaited<ReturnType<typeof record>>>,
+  call: { status: number | null; result: Awaited<ReturnType<typeof sendBatch>>['result']; bytes: number; at: number },
+): void {
+  if (!deps.observer) return;
+  const delivered = new Set(recorded.delivered);
+  deps.observer.attempt({
+    channel: endpoint.channel,
+    role: endpoint.role,
+    status: call.status,
+    error: call.result.kind === 'error' ? call.result.reason : null,
+    messages: batch.length,
+    bytes: call.bytes,
+    outcomes: recorded.outcomes,
+    deliveredAfter: batch.filter((b) => delivered.has(b.d.id)).map((b) => Math.max(0, call.at - b.d.createdAt) / 1000),
+    breaker: { before: endpoint.breaker.state, after: recorded.breaker.state },
+    endpointKey: `${endpoint.recipientId}\n${endpoint.role}\n${endpoint.channel}`,
+  });
 }
 
 export async function attempt(deps: AttemptDeps, endpoint: Endpoint): Promise<void> {
@@ -111,7 +145,9 @@ export async function attempt(deps: AttemptDeps, endpoint: Endpoint): Promise<vo
     result,
     batch.map((b) => (b.message ? b.message.transactionId : (b.d.statusItem?.transactionID ?? null))),
   );
-  await record(deps, endpoint, batch, c, ready.breaker, at);
+  const recorded = await record(deps, endpoint, batch, c, ready.breaker, at);
+  const bytes = body.reduce((n, part) => n + part.length, 0);
+  if (recorded) observe(deps, endpoint, batch, recorded, { status: c.status, result, bytes, at });
   // Where the time of an attempt went, for operators chasing a slow endpoint.
   const timings = {
     fetch: tBuild - tFetch,
@@ -126,7 +162,7 @@ export async function attempt(deps: AttemptDeps, endpoint: Endpoint): Promise<vo
       role: endpoint.role || undefined,
       channel: endpoint.channel,
       messages: batch.length,
-      bytes: body.reduce((n, part) => n + part.length, 0),
+      bytes,
       status: c.status,
       error: result.kind === 'error' ? result.detail : undefined,
       ms: at - now,

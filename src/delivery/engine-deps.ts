@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { BreakerPolicy } from '../domain/breaker.js';
+import type { DeliveryObserver } from '../domain/observe.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import type { TicketUrl } from '../domain/ticket.js';
 import type { Clock } from '../domain/time.js';
@@ -37,4 +38,6 @@ export interface RunnerDeps {
   random: () => number;
   /** The audit URL of a transaction, for D0.serviceTicketURL. */
   ticketUrl?: TicketUrl;
+  /** Told what each recorded attempt did (the metrics). */
+  observer?: DeliveryObserver;
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { requestFailure } from '../domain/response-items.js';
 import { BodyError, createBodyReader } from './body.js';
@@ -20,6 +20,7 @@ import { refuse, type AppDeps, type AwaitingContinue, type RequestFacts, type Se
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
@@ -55,6 +56,21 @@ const newFacts = (now: number): RequestFacts => ({
 
 const tooLarge = (config: Readonly<Config>): string =>
   `the request body exceeds this DIP's limit of ${Math.floor(config.maxBodyBytes / 1048576)} MiB; send fewer messages per request`;
+
+const SEND_ROUTE = '/:version/dip-channel/:id';
+
+/** A send request's facts for the metrics, by channel of the catalogue only: a path names any string. */
+function observeSend(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): void {
+  const f = request.facts;
+  const known = f.channel !== null && deps.catalogue.channels.has(f.channel);
+  deps.observer?.send({
+    channel: known ? f.channel! : 'unknown',
+    status: reply.statusCode,
+    codes: f.codes ?? [],
+    bytes: Number(request.headers['content-length'] ?? 0) || 0,
+    seconds: reply.elapsedTime / 1000,
+  });
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -129,8 +145,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       'api request',
     );
-    // Every call is audited (seed §7): who, what, when, outcome, latency. Health probes and reading the API's
-    // description are not calls.
+    if (request.method === 'POST' && request.routeOptions.url === SEND_ROUTE) observeSend(deps, request, reply);
+    // Every call is audited (seed §7): who, what, when, outcome, latency. Probes, scrapes and reading the
+    // API's description are not calls.
     if (f.audited || request.routeOptions.config?.apiCall === false) return;
     deps.callLog.record({
       at: f.startedAt,
@@ -218,6 +235,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(openApiRoutes(deps));
   await app.register(docsRoutes(deps));
+  if (deps.ops) await app.register(opsRoutes(deps.ops));
   await app.register(sendRoutes(deps));
   await app.register(validateRoutes(deps));
   await app.register(webhookRoutes(deps));

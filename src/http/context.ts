@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Config } from '../config/config.js';
 import type { CallEvidence } from '../domain/evidence.js';
+import type { ApiObserver } from '../domain/observe.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { TicketUrl } from '../domain/ticket.js';
 import type { Clock } from '../domain/time.js';
@@ -19,6 +20,7 @@ import { requestFailure } from '../domain/response-items.js';
 import type { Registry } from '../registry/registry.js';
 import type { Store } from '../storage/ports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
+import type { OpsDeps } from './routes/ops.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -44,6 +46,10 @@ export interface AppDeps {
   wakeDelivery?: () => void;
   /** Channels the DIP answers itself (IF-015), by channel: see IngressDeps. */
   onAccepted?: ReadonlyMap<string, AcceptedHandler>;
+  /** Told what send, replay and requeue requests did (the metrics). */
+  observer?: ApiObserver;
+  /** /health/live, /health/ready and /metrics; absent, they are not served. */
+  ops?: OpsDeps;
 }
 
 /** Facts about a request gathered for its one log line and the audit trail. */
@@ -60,6 +66,8 @@ export interface RequestFacts {
   outcome?: string;
   /** What the caller signed, once its signature and body are verified: kept on the call's audit record. */
   evidence?: CallEvidence;
+  /** The MSG code of each message's response item, for the metrics. */
+  codes?: string[];
 }
 
 declare module 'fastify' {

@@ -12,6 +12,8 @@ import type { Config } from '../config/config.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
+import { buildOpsApp } from '../http/ops-app.js';
+import { createApiMetrics } from '../metrics/metrics.js';
 import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
 import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
@@ -30,6 +32,7 @@ import { prepareDemo, startDemoSinks } from '../demo/run.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
+import { operations, overdueMs } from './operations.js';
 import { retentionPlan } from '../domain/retention.js';
 import type { Store } from '../storage/ports.js';
 import { createSchemaRegistry } from '../validation/schemas.js';
@@ -45,6 +48,8 @@ export interface RunningDip {
   delivery: Runner | null;
   /** What this process does (config.role). */
   role: Config['role'];
+  /** http://host:port of the `--metrics-port` listener; null without one. */
+  metricsOrigin: string | null;
   /** The API base URL including the version segment, e.g. https://127.0.0.1:8443/1.1 */
   baseUrl: string;
   /** The demo market, where its description was written and where its participants' deliveries land. */
@@ -69,6 +74,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let store: Store | null = null;
   // What has started, so that a failed start stops it all again.
   let app: FastifyInstance | null = null;
+  let opsApp: FastifyInstance | null = null;
+  let metrics: ReturnType<typeof createApiMetrics> | null = null;
   let runner: Runner | null = null;
   let housekeeper: Housekeeper | null = null;
   try {
@@ -125,7 +132,19 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketUrl: TicketUrl = () => null;
     const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
+    const openedMetrics = createApiMetrics(() => overdueMs(opened, clock).catch(() => null));
+    metrics = openedMetrics;
+    const ops = operations({
+      store,
+      clock,
+      metrics: openedMetrics,
+      thread: () => thread,
+      delivers,
+      maxOverdueMs: config.readyMaxOverdueMs,
+    });
     app = await buildApp({
+      observer: openedMetrics.api,
+      ops,
       config,
       catalogue,
       schemas,
@@ -175,7 +194,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     runner =
       thread ??
       (delivers
-        ? createDeliveryEngine(deliverySetup, { store, catalogue, registry: () => registry.view(), clock, logger })
+        ? createDeliveryEngine(deliverySetup, {
+            store,
+            catalogue,
+            registry: () => registry.view(),
+            clock,
+            logger,
+            observer: openedMetrics.delivery,
+          })
         : null);
     runner?.start();
     housekeeper = delivers
@@ -187,6 +213,13 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         })
       : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
+    let metricsOrigin: string | null = null;
+    if (config.metricsPort !== null) {
+      opsApp = await buildOpsApp({ config, store, catalogue, ops, logger });
+      await opsApp.listen({ host: config.host, port: config.metricsPort });
+      const a = opsApp.server.address();
+      metricsOrigin = `http://${host.includes(':') ? `[${host}]` : host}:${typeof a === 'object' && a ? a.port : config.metricsPort}`;
+    }
 
     let market: DemoMarketFile | null = null;
     const file = demoFilePath(config.dataDir);
@@ -205,7 +238,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       : null;
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
     const refresher = keepFresh(registry, config.registryRefreshMs, logger);
-    const [openStoreRef, openApp, openRunner, openHousekeeper] = [store, app, runner, housekeeper];
+    const [openStoreRef, openApp, openRunner, openHousekeeper, openOps] = [store, app, runner, housekeeper, opsApp];
     return {
       app: openApp,
       store,
@@ -214,20 +247,25 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       callLog,
       delivery: openRunner,
       role: config.role,
+      metricsOrigin,
       baseUrl,
       demo,
       async close() {
         refresher.stop();
+        await openOps?.close();
         await openApp.close();
         await openHousekeeper?.stop();
         await openRunner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
         await openStoreRef.close();
+        openedMetrics.stop();
         release();
       },
     };
   } catch (e) {
+    metrics?.stop();
+    await opsApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await housekeeper?.stop().catch(() => undefined);
     await runner?.stop().catch(() => undefined);

@@ -6,14 +6,23 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Runner } from '../delivery/runner.js';
+import type { RegistryJson } from '../metrics/scrape.js';
 import type { DeliverySetup } from './delivery.js';
 
 const RESTART_DELAY_MS = 1_000;
+/** A scrape does not wait longer than this for a thread busy beyond it; it answers without the thread's part. */
+const METRICS_WAIT_MS = 2_000;
 
 export interface DeliveryThread extends Runner {
   /** The registry changed: the thread reloads it before it handles anything sent after this. */
   registryChanged(): void;
+  /** Whether a thread is running now (false between a death and its restart). */
+  alive(): boolean;
+  /** The thread's metrics registry, or null when no thread answers. */
+  metrics(): Promise<RegistryJson | null>;
 }
+
+type FromThread = 'ready' | 'stopped' | { metrics: number; json: RegistryJson };
 
 const SCRIPT = new URL('./delivery-thread.js', import.meta.url);
 
@@ -26,12 +35,15 @@ export async function startDeliveryThread(
   let worker: Worker | null = null;
   let stopping = false;
   let restart: NodeJS.Timeout | null = null;
+  let asked = 0;
+  const answers = new Map<number, (json: RegistryJson | null) => void>();
 
   const spawn = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
       let ready = false;
-      w.on('message', (m: string) => {
+      w.on('message', (m: FromThread) => {
+        if (typeof m === 'object') return answers.get(m.metrics)?.(m.json);
         if (m === 'ready') {
           ready = true;
           worker = w;
@@ -63,6 +75,22 @@ export async function startDeliveryThread(
     registryChanged() {
       worker?.postMessage('registry');
     },
+    alive: () => worker !== null,
+    metrics() {
+      const w = worker;
+      if (!w) return Promise.resolve(null);
+      const id = ++asked;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => done(null), METRICS_WAIT_MS);
+        const done = (json: RegistryJson | null): void => {
+          clearTimeout(timer);
+          answers.delete(id);
+          resolve(json);
+        };
+        answers.set(id, done);
+        w.postMessage({ metrics: id });
+      });
+    },
     async stop() {
       stopping = true;
       if (restart) clearTimeout(restart);
@@ -70,7 +98,7 @@ export async function startDeliveryThread(
       if (!w) return;
       await new Promise<void>((resolve) => {
         w.on('exit', () => resolve());
-        w.on('message', (m: string) => m === 'stopped' && void w.terminate());
+        w.on('message', (m: FromThread) => m === 'stopped' && void w.terminate());
         w.postMessage('stop');
       });
     },

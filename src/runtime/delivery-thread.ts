@@ -1,12 +1,14 @@
 /**
  * The delivery engine on its own thread, with its own connection to the store. The API thread tells it
  * `wake` when it has committed new copies; polling stays the guarantee. On `stop` it finishes the calls
- * in flight, closes the store and says `stopped`.
+ * in flight, closes the store and says `stopped`. Asked `{ metrics: id }`, it answers with its registry's
+ * contents, so that the process's /metrics includes what this thread counted.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { loadCatalogue } from '../catalogue/load.js';
 import { systemClock } from '../domain/time.js';
+import { createDeliveryMetrics } from '../metrics/metrics.js';
 import { keepFresh, openRegistry } from '../registry/registry.js';
 import { openStore } from '../storage/open.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
@@ -17,7 +19,9 @@ const destination = pino.destination({ dest: 1, sync: false });
 const logger = pino({ level: setup.logLevel }, destination);
 const store = await openStore(setup.config.databaseUrl);
 const registry = await openRegistry(store);
+const metrics = createDeliveryMetrics();
 const engine = createDeliveryEngine(setup, {
+  observer: metrics.delivery,
   store,
   catalogue: loadCatalogue(setup.config.openapiFiles),
   registry: () => registry.view(),
@@ -27,10 +31,15 @@ const engine = createDeliveryEngine(setup, {
 const refresher = keepFresh(registry, setup.config.registryRefreshMs, logger);
 
 // Messages are handled in the order sent, so a registry change is seen before the wake-up that follows it.
-port.on('message', (message: 'wake' | 'registry' | 'stop') => {
+port.on('message', (message: 'wake' | 'registry' | 'stop' | { metrics: number }) => {
+  if (typeof message === 'object') {
+    void metrics.json().then((json) => port.postMessage({ metrics: message.metrics, json }));
+    return;
+  }
   if (message === 'wake') return engine.wake();
   if (message === 'registry') return refresher.now();
   refresher.stop();
+  metrics.stop();
   void (async () => {
     await engine.stop();
     await store.close();

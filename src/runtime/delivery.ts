@@ -13,6 +13,7 @@ import { createRunner, type Runner } from '../delivery/runner.js';
 import { createSender } from '../delivery/sender.js';
 import { DEFAULT_BREAKER } from '../domain/breaker.js';
 import { deadHolders, formatLeaseHolder, type LeaseHolder } from '../domain/lease.js';
+import type { DeliveryObserver } from '../domain/observe.js';
 import { DEFAULT_RETRY } from '../domain/retry.js';
 import type { Clock } from '../domain/time.js';
 import type { RegistryView } from '../registry/registry.js';
@@ -41,7 +42,14 @@ function isAlive(pid: number): boolean {
 
 export function createDeliveryEngine(
   setup: DeliverySetup,
-  deps: { store: Store; catalogue: Catalogue; registry: () => RegistryView; clock: Clock; logger: Logger },
+  deps: {
+    store: Store;
+    catalogue: Catalogue;
+    registry: () => RegistryView;
+    clock: Clock;
+    logger: Logger;
+    observer?: DeliveryObserver;
+  },
 ): Runner {
   const { config } = setup;
   const read = (file: string): string => readFileSync(file, 'utf8');
@@ -71,6 +79,7 @@ export function createDeliveryEngine(
     deadHolders: (holders) => deadHolders(holders, holder, { exclusive, isAlive }),
     random: Math.random,
     ticketUrl: ticketUrls(setup.ticketBase),
+    ...(deps.observer ? { observer: deps.observer } : {}),
     policy: {
       retry: { ...DEFAULT_RETRY, maxPeriodMs: config.delivery.retryPeriodMs },
       breaker: DEFAULT_BREAKER,

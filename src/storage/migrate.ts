@@ -81,3 +81,12 @@ async function apply(db: MigrationDialect, m: Migration): Promise<void> {
     throw new Error(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** How many of `migrations` the database has not had: 0 when its schema is the one this code expects. */
+export async function migrationsBehind(
+  query: (sql: string) => Promise<Row[]>,
+  migrations: Migration[],
+): Promise<number> {
+  const applied = new Set((await query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  return migrations.filter((m) => !applied.has(m.version)).length;
+}

@@ -213,5 +213,7 @@ export interface Store
    * that cuts latency, never the guarantee. Absent where one process owns the store.
    */
   watchDue?(listener: () => void): Promise<() => Promise<void>>;
+  /** Migrations of this code the database lacks (0: current); rejects when the store does not answer. */
+  migrationsBehind(): Promise<number>;
   close(): Promise<void>;
 }

@@ -44,6 +44,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   routing: ['domain', 'catalogue'],
   storage: ['domain'],
   config: ['domain'],
+  // Prometheus registries over the domain's observations; stages only ever see the observer interfaces.
+  metrics: ['domain'],
   registry: ['domain', 'crypto', 'catalogue', 'storage'],
   status: ['domain', 'catalogue', 'validation', 'registry', 'storage'],
   delivery: ['domain', 'crypto', 'catalogue', 'routing', 'registry', 'status', 'storage'],
@@ -98,6 +100,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'http',
     'demo',
     'cli',
+    'metrics',
   ],
 };
 

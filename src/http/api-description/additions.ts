@@ -255,6 +255,44 @@ export const ROOT_PATHS: Record<string, Json> = {
       responses: { '200': { description: 'The DIP is up', content: json(schema('OpenDIP-Health')) } },
     },
   },
+  '/health/live': {
+    'x-opendip': SERVICE,
+    servers: ROOT,
+    get: {
+      summary: 'Liveness: the process runs',
+      operationId: 'opendipHealthLive',
+      tags: ['OpenDIP Service'],
+      security: [],
+      responses: { '200': { description: 'The process runs', content: json({ type: 'object' }) } },
+    },
+  },
+  '/health/ready': {
+    'x-opendip': SERVICE,
+    servers: ROOT,
+    get: {
+      summary: 'Readiness: store reachable, migrations current, delivery thread alive, delivery not overdue',
+      operationId: 'opendipHealthReady',
+      tags: ['OpenDIP Service'],
+      security: [],
+      responses: {
+        '200': { description: 'Ready, with each check', content: json({ type: 'object' }) },
+        '503': { description: 'Not ready, with the reasons', content: json({ type: 'object' }) },
+      },
+    },
+  },
+  '/metrics': {
+    'x-opendip': SERVICE,
+    servers: ROOT,
+    get: {
+      summary: "The process's metrics in Prometheus text format (docs/metrics.md lists them)",
+      operationId: 'opendipMetrics',
+      tags: ['OpenDIP Service'],
+      security: [],
+      responses: {
+        '200': { description: 'Prometheus text exposition', content: { 'text/plain': { schema: { type: 'string' } } } },
+      },
+    },
+  },
   '/docs': {
     'x-opendip': SERVICE,
     servers: ROOT,

@@ -1,8 +1,10 @@
-/** Liveness and readiness for operators and load balancers. */
+/** GET /health: what this DIP is (kept as it was; /health/live and /health/ready are in ops.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../context.js';
 
-export function healthRoutes(deps: AppDeps) {
+export type HealthDeps = Pick<AppDeps, 'config' | 'store' | 'catalogue'>;
+
+export function healthRoutes(deps: HealthDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get('/health', { config: { apiCall: false } }, async () => ({
       status: 'ok',

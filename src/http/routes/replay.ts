@@ -40,6 +40,7 @@ export function replayRoutes(deps: AppDeps) {
   const answer = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, a: ReplayAnswer) => {
     if (a.status === 400) return signed.refuseCall(request, reply, 400, a.code, a.help);
     request.facts.messages = a.count;
+    deps.observer?.replayed(request.facts.channel!, a.count);
     if (a.continuation) reply.header('x-continuation-token', a.continuation);
     return reply.code(a.status).type('application/json').send(Readable.from(a.body));
   };
@@ -72,6 +73,7 @@ export function replayRoutes(deps: AppDeps) {
     });
     if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
     request.facts.messages = a.count;
+    deps.observer?.requeued(request.facts.channel!, a.count);
     if (a.count > 0) deps.wakeDelivery?.();
     return reply.code(202).type('application/json').send(JSON.stringify(a.requeueId));
   };

@@ -79,6 +79,7 @@ export function sendRoutes(deps: AppDeps) {
         request.facts.audited = true; // with the messages, in their transaction
         request.facts.messages = result.response.messageArray.length;
         request.facts.accepted = result.accepted;
+        request.facts.codes = result.response.messageArray.map((i) => (i.message ?? '').slice(0, 7));
         if (result.accepted > 0) deps.wakeDelivery?.();
         return reply.code(result.status).type('application/json').send(result.response);
       },

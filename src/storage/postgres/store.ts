@@ -3,8 +3,9 @@
  * transaction; SUR uniqueness holds across processes through message_refs' primary key; the archive and
  * the journal are partitioned by month (migrations/postgres/0001_initial.sql).
  */
-import type { Migration } from '../migrate.js';
+import { migrationsBehind, type Migration } from '../migrate.js';
 import { bindOperations } from '../operations.js';
+import type { Row } from '../rows.js';
 import type { Store } from '../ports.js';
 import { countMessages, messageByReference, messageBySeq, messageByTransactionId, messagesBySeq } from './archive.js';
 import { evidenceOf, searchCalls, searchMessages } from './audit.js';
@@ -112,6 +113,7 @@ export async function openPostgresStore({ url, migrations, poolSize }: PostgresO
   return {
     backend: 'postgres',
     ...bindOperations(context, operations),
+    migrationsBehind: () => migrationsBehind(async (sql) => (await pool.query(sql)).rows as Row[], migrations),
   };
 }
 

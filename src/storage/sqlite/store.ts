@@ -3,8 +3,9 @@
  * the async contract is met by resolving immediately, and every batch is one short write transaction.
  */
 import Database from 'better-sqlite3';
-import type { Migration } from '../migrate.js';
+import { migrationsBehind, type Migration } from '../migrate.js';
 import { bindOperations } from '../operations.js';
+import type { Row } from '../rows.js';
 import type { Store } from '../ports.js';
 import { countMessages, messageByReference, messageBySeq, messageByTransactionId, messagesBySeq } from './archive.js';
 import { evidenceOf, searchCalls, searchMessages } from './audit.js';
@@ -107,6 +108,7 @@ export async function openSqliteStore({ path, migrations }: SqliteOptions): Prom
   return {
     backend: 'sqlite',
     ...bindOperations(sqliteContext(db), operations),
+    migrationsBehind: () => migrationsBehind(async (sql) => db.prepare(sql).all() as Row[], migrations),
   };
 }
 
