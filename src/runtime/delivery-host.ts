@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Runner } from '../delivery/runner.js';
 import type { DeliverySetup } from './delivery.js';
+import { logStyle } from './log.js';
 
 const RESTART_DELAY_MS = 1_000;
 
@@ -29,7 +30,13 @@ export async function startDeliveryThread(
 
   const spawn = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
+      const w = new Worker(script, {
+        workerData: {
+          ...setup,
+          logLevel: logger.level,
+          logStyle: logStyle(setup.config.logFormat, process.stdout.isTTY === true),
+        },
+      });
       let ready = false;
       w.on('message', (m: string) => {
         if (m === 'ready') {
