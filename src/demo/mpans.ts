@@ -4,9 +4,8 @@
  * meter whose supplier and meter service act through the demo DIP Connection Provider, and an unmetered
  * supply.
  */
-import type { Service } from '../domain/appointments.js';
+import type { MpanChange, Service } from '../domain/appointments.js';
 import type { Role } from '../domain/model.js';
-import type { MpanChange } from '../domain/appointments.js';
 
 export interface DemoMpanSpec {
   mpan: string;
