@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Store } from '../storage/ports.js';
 import type { DemoMarketFile } from '../demo/market.js';
+import { SERVICE_NAMES, type DemoMpan } from '../demo/mpans.js';
+import type { Service } from '../domain/appointments.js';
 
 /** What `serve` needs of a started DIP; the process entry hands in the composition root. */
 export interface StartedDip {
@@ -43,11 +45,44 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
       `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
       `        what the DIP delivers to them, as JSON lines: ${dip.demo.inbox}`,
       '',
+      ...mpanTable(market.mpans ?? []),
+      '',
       'Send a demo IF-021 batch, signed as the demo Smart Data Service:',
       `  node ${shellQuote(binPath)} send --participants ${shellQuote(file)} --as ${sender?.dipId ?? '<dipId>'} --channel IF-021 --restamp ${shellQuote(join(dirname(file), 'samples', 'IF-021.json'))}`,
+      ...sampleCommands(market, binPath, file),
     );
   }
   return lines.join('\n');
+}
+
+/** One row per demo MPAN: who serves it in each service, by DIP id (names and roles in participants.json). */
+function mpanTable(mpans: DemoMpan[]): string[] {
+  if (mpans.length === 0) return [];
+  const services = Object.keys(SERVICE_NAMES) as Service[];
+  const legend = services.map((s) => `${s} ${SERVICE_NAMES[s]}`).join(', ');
+  const row = (cells: string[]): string =>
+    `  ${cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(i === 0 ? 15 : 12) : c)).join('')}`;
+  return [
+    'Demo MPANs and who serves them (names and roles in participants.json):',
+    `  ${legend}`,
+    row(['MPAN', ...services, 'site']),
+    ...mpans.map((m) => row([m.mpan, ...services.map((s) => m.services[s]?.dipId ?? '-'), m.site])),
+  ];
+}
+
+/** A batch about the second demo MPAN, made by `sample` and sent by its own data service. */
+function sampleCommands(market: DemoMarketFile, binPath: string, file: string): string[] {
+  const mpan = market.mpans?.[1];
+  const ds = mpan?.services.DS;
+  const role = ds?.roles.find((r) => r === 'SDS' || r === 'ADS' || r === 'UMSDS');
+  if (!mpan || !ds || !role) return [];
+  const bin = shellQuote(binPath);
+  return [
+    '',
+    `Or make a batch about demo MPAN ${mpan.mpan} (${mpan.site}) and send it as its data service:`,
+    `  node ${bin} sample --channel IF-021 --sender ${ds.dipId} --role ${role} --mpan ${mpan.mpan} --count 5 > batch.json`,
+    `  node ${bin} send --participants ${shellQuote(file)} --as ${ds.dipId} --channel IF-021 batch.json`,
+  ];
 }
 
 export function registerServe(program: Command, { version, binPath, start }: ServeDeps): void {

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { ENVIRONMENT_TAGS } from '../domain/model.js';
 import { MTLS_MODES, type MtlsMode } from '../domain/tls.js';
-import { PROCESS_ROLES, type Config } from './types.js';
+import { LOG_FORMATS, PROCESS_ROLES, type Config } from './types.js';
 import { bool, channelRetention, choices, ConfigError, list, number, oneOf, type Raw } from './parse.js';
 
 type Group<T> = T extends readonly unknown[] ? never : T extends object ? T : never;
@@ -394,9 +394,18 @@ export const SETTINGS = {
     flag: '--log-level <level>',
     env: 'OPENDIP_LOG_LEVEL',
     default: 'info',
-    meaning: 'pino log level; one JSON line per API request and per delivery attempt',
+    meaning: 'pino log level; one line per API request and per delivery attempt',
     into: 'logLevel',
     parse: text,
+  }),
+  logFormat: setting({
+    flag: '--log-format <format>',
+    env: 'OPENDIP_LOG_FORMAT',
+    default: 'auto',
+    meaning:
+      'how log lines are written: `auto` (readable on a terminal, JSON lines otherwise: a pipe, a file, a collector), `json` or `pretty`',
+    into: 'logFormat',
+    parse: (v) => oneOf(text(v), 'log-format', LOG_FORMATS),
   }),
 };
 

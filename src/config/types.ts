@@ -5,6 +5,8 @@ import type { MtlsMode } from '../domain/tls.js';
 
 export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Config {
   host: string;
@@ -34,6 +36,8 @@ export interface Config {
   /** Most messages in one send request (seed §4.4.1: 50,000). */
   maxMessages: number;
   logLevel: string;
+  /** How log lines are written: JSON, readable, or readable only when standard output is a terminal. */
+  logFormat: LogFormat;
   /** Create the demo market when the data directory is empty. */
   demo: boolean;
   /** Newer published OpenAPI documents, applied over the bundled one in order. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } from '../crypto/devpki.js';
 import type { Role } from '../domain/model.js';
 import type { Registry } from '../registry/registry.js';
+import type { DemoMpan } from './mpans.js';
 
 export interface DemoParticipantSpec {
   dipId: string;
@@ -63,6 +64,8 @@ export interface DemoMarketFile {
   /** The CA that issued the DIP's TLS certificate and every participant certificate. */
   caCertificatePath: string;
   participants: DemoParticipant[];
+  /** The demo MPANs and who serves each, as the demo market appointed them (optional in older files). */
+  mpans?: DemoMpan[];
 }
 
 export interface PkiPaths {

@@ -9,19 +9,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { registryUpdatesFor, ruleFor, type EventRule } from '../catalogue/rules.js';
-import { SERVICES } from '../domain/appointments.js';
+import { SERVICES, type Service } from '../domain/appointments.js';
 import { setPointer } from '../domain/pointer.js';
 import type { Role } from '../domain/model.js';
 import { buildBatch } from '../catalogue/messages.js';
 import type { KeyAndCertificate } from '../crypto/devpki.js';
 import {
+  demoFilePath,
   DEMO_PARTICIPANTS,
   ensureDemoMarket,
   pkiPaths,
+  readDemoFile,
   writeDemoFile,
   writeDemoSamples,
   type DemoParticipant,
 } from './market.js';
+import { DEMO_MPAN, DEMO_MPANS, demoAppointments, describeDemoMpans } from './mpans.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore, WebhookStore } from '../storage/ports.js';
 import { startSink } from '../sink/sink.js';
@@ -44,21 +47,15 @@ function receivingRoles(catalogue: Catalogue, channel: string): Set<Role> {
   return roles;
 }
 
-/** The demo MPAN and who serves it, so that messages about it route to demo participants. */
-export const DEMO_MPAN = '1900000000013';
-const DEMO_SERVICES = {
-  SUP: '1000000001',
-  LDSO: '1600000001',
-  MS: '1300000001',
-  DS: '1200000001',
-  MDR: '1500000001',
-  REGS: '1100000001',
-} as const;
+const DEMO_SERVICES = DEMO_MPANS[0]!.services as Record<Service, string>;
 
-/** Whether the demo's IF-021 sample is about `mpan`. */
-function samplesName(dataDir: string, mpan: string): boolean {
-  const file = join(dataDir, 'demo', 'samples', 'IF-021.json');
-  return existsSync(file) && readFileSync(file, 'utf8').includes(`"${mpan}"`);
+/** Whether the demo's IF-021 sample is about `mpan` and participants.json lists every demo MPAN. */
+function isCurrent(dataDir: string, mpan: string): boolean {
+  const sample = join(dataDir, 'demo', 'samples', 'IF-021.json');
+  if (!existsSync(sample) || !readFileSync(sample, 'utf8').includes(`"${mpan}"`)) return false;
+  if (!existsSync(demoFilePath(dataDir))) return false;
+  const listed = new Set((readDemoFile(demoFilePath(dataDir)).mpans ?? []).map((m) => m.mpan));
+  return DEMO_MPANS.every((m) => listed.has(m.mpan));
 }
 
 /** Creates the demo market unless it exists; returns its participants when it was created now. */
@@ -69,19 +66,10 @@ export async function prepareDemo(
   o: { dataDir: string; ca: KeyAndCertificate; environment: string; now: number },
 ): Promise<DemoParticipant[] | null> {
   const participants = await ensureDemoMarket(registry, o.dataDir, o.ca);
-  // A demo market an earlier version made may name another demo MPAN (one whose check digit was wrong):
-  // its samples are written again and the MPAN appointed, so the banner's command still works.
-  if (!participants && samplesName(o.dataDir, DEMO_MPAN)) return null;
-  await store.applyMpanChanges(
-    Object.entries(DEMO_SERVICES).map(([service, participantId]) => ({
-      mpan: DEMO_MPAN,
-      service: service as keyof typeof DEMO_SERVICES,
-      action: 'appoint' as const,
-      participantId,
-      at: 0,
-      sourceSeq: null,
-    })),
-  );
+  // A demo market an earlier version made may name another demo MPAN (one whose check digit was wrong),
+  // or fewer of them: its samples are written again and the MPANs appointed, so the banner's commands work.
+  if (!participants && isCurrent(o.dataDir, DEMO_MPAN)) return null;
+  await store.applyMpanChanges(demoAppointments());
   const channels = [...catalogue.channels.values()].map((c) => {
     const eventCode = eventCodesOf(catalogue, c.id)[0] ?? '';
     return { channel: c.id, eventCode, senders: ruleFor(c, eventCode).senders };
@@ -121,6 +109,7 @@ export async function prepareDemo(
       environment: o.environment,
       caCertificatePath: pkiPaths(o.dataDir).caCert,
       participants,
+      mpans: describeDemoMpans(participants),
     });
   return participants;
 }

@@ -28,8 +28,10 @@ import {
 } from '../demo/market.js';
 import { keepFresh, openRegistry, type Registry } from '../registry/registry.js';
 import { lockDataDirectory, openStore } from '../storage/open.js';
+import { describeDemoMpans } from '../demo/mpans.js';
 import { prepareDemo, startDemoSinks } from '../demo/run.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
+import { createLogger, logStyle } from './log.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
 import { operations, overdueMs } from './operations.js';
@@ -67,7 +69,9 @@ export interface StartOptions {
 const readText = (path: string): string => readFileSync(path, 'utf8');
 
 export async function startDip(config: Readonly<Config>, options: StartOptions = {}): Promise<RunningDip> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger =
+    options.logger ??
+    createLogger(config.logLevel, logStyle(config.logFormat, process.stdout.isTTY === true), pino.destination(1));
   const clock = options.clock ?? systemClock;
   const embedded = config.databaseUrl.startsWith('sqlite:');
   const release = embedded ? lockDataDirectory(config.dataDir) : () => undefined;
@@ -226,6 +230,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const info = { baseUrl, environment: config.environment, caCertificatePath: pkiPaths(config.dataDir).caCert };
     if (demoParticipants) market = { ...info, participants: demoParticipants };
     else if (config.demo && existsSync(file)) market = { ...readDemoFile(file), ...info };
+    if (market) market.mpans = describeDemoMpans(market.participants);
     // Rewritten on every start: the port or public URL may have changed since the last one.
     if (market) writeDemoFile(config.dataDir, market);
     const demoSinks = market

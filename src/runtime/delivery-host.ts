@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Runner } from '../delivery/runner.js';
 import type { RegistryJson } from '../metrics/scrape.js';
 import type { DeliverySetup } from './delivery.js';
+import { logStyle } from './log.js';
 
 const RESTART_DELAY_MS = 1_000;
 /** A scrape does not wait longer than this for a thread busy beyond it; it answers without the thread's part. */
@@ -40,7 +41,13 @@ export async function startDeliveryThread(
 
   const spawn = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const w = new Worker(script, { workerData: { ...setup, logLevel: logger.level } });
+      const w = new Worker(script, {
+        workerData: {
+          ...setup,
+          logLevel: logger.level,
+          logStyle: logStyle(setup.config.logFormat, process.stdout.isTTY === true),
+        },
+      });
       let ready = false;
       w.on('message', (m: FromThread) => {
         if (typeof m === 'object') return answers.get(m.metrics)?.(m.json);

@@ -12,11 +12,12 @@ import { createDeliveryMetrics } from '../metrics/metrics.js';
 import { keepFresh, openRegistry } from '../registry/registry.js';
 import { openStore } from '../storage/open.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
+import { createLogger, type LogStyle } from './log.js';
 
-const setup = workerData as DeliverySetup & { logLevel: string };
+const setup = workerData as DeliverySetup & { logLevel: string; logStyle: LogStyle };
 const port = parentPort!;
 const destination = pino.destination({ dest: 1, sync: false });
-const logger = pino({ level: setup.logLevel }, destination);
+const logger = createLogger(setup.logLevel, setup.logStyle, destination);
 const store = await openStore(setup.config.databaseUrl);
 const registry = await openRegistry(store);
 const metrics = createDeliveryMetrics();
