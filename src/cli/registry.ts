@@ -2,10 +2,13 @@
  * `opendip registry`: the operator's view of who may use the DIP. Works on the store directly, so it can
  * run beside a running server, which picks changes up within seconds.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { issueCertificate } from '../crypto/devpki.js';
 import { isRole, type Role } from '../domain/model.js';
+import { pkiPaths } from '../demo/market.js';
 import { importMpans } from '../registry/mpan-import.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore } from '../storage/ports.js';
@@ -92,6 +95,33 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
     run(async (r, o, args) => {
       const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'));
       return `registered certificate ${fingerprint} to ${o.id}`;
+    }),
+  );
+
+  withStore(
+    registry
+      .command('issue-certificate')
+      .description("issue a participant's (or an operator's) signing certificate from the DIP's CA and register it")
+      .requiredOption('--id <dipId>', 'owner')
+      .requiredOption('--out <dir>', 'where to write <dipId>.pem and <dipId>-key.pem')
+      .option('--ca-cert <pem>', "the CA's certificate (default: the data directory's pki/ca.pem)")
+      .option('--ca-key <pem>', "the CA's private key (default: the data directory's pki/ca-key.pem)"),
+  ).action(
+    run(async (r, o) => {
+      const defaults = pkiPaths(o.dataDir ?? 'data');
+      const ca = {
+        certificatePem: readFileSync(o.caCert ?? defaults.caCert, 'utf8'),
+        privateKeyPem: readFileSync(o.caKey ?? defaults.caKey, 'utf8'),
+      };
+      if (!r.view().participant(o.id!)) throw new Error(`unknown participant ${o.id}: add it first`);
+      const issued = await issueCertificate(ca, { commonName: o.id!, usage: 'client' });
+      mkdirSync(o.out!, { recursive: true });
+      const certificate = join(o.out!, `${o.id}.pem`);
+      const key = join(o.out!, `${o.id}-key.pem`);
+      writeFileSync(certificate, issued.certificatePem);
+      writeFileSync(key, issued.privateKeyPem, { mode: 0o600 });
+      const fingerprint = await r.registerCertificate(o.id!, issued.certificatePem);
+      return `issued and registered certificate ${fingerprint} to ${o.id}: ${certificate}, ${key}`;
     }),
   );
 

@@ -36,6 +36,7 @@ export const DEMO_PARTICIPANTS: DemoParticipantSpec[] = [
   { dipId: '1700000003', name: 'Demo Volume Allocation Service', roles: ['VAS'] },
   { dipId: '1700000004', name: 'Demo Industry Standing Data', roles: ['ISD'] },
   { dipId: '1800000001', name: 'Demo Electricity Enquiry Service', roles: ['EES'] },
+  { dipId: '9000000001', name: 'Demo DIP Operator', roles: ['OPERATOR'] },
   {
     dipId: '1900000001',
     name: 'Demo DIP Connection Provider',

@@ -1,6 +1,9 @@
 /** Core vocabulary of the DIP, shared by every layer. No behaviour lives here. */
 
-/** DIP roles active in the MHHS TOM (seed §3.3), plus the DIP Connection Provider. */
+/**
+ * DIP roles active in the MHHS TOM (seed §3.3), plus the DIP Connection Provider, plus OPERATOR: whoever runs
+ * this DIP. No channel lists OPERATOR as a sender or recipient, so holding it sends and receives nothing.
+ */
 export const ROLES = [
   'SUP',
   'REGS',
@@ -18,8 +21,12 @@ export const ROLES = [
   'ISD',
   'EES',
   'DCP',
+  'OPERATOR',
 ] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The role that opens the operator API (/{version}/admin/...); held by a participant itself, never granted to a DCP. */
+export const OPERATOR_ROLE: Role = 'OPERATOR';
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { fingerprintOf, validityOf } from '../crypto/certificates.js';
-import type { DcpGrant, Participant, Role, RegistryData } from '../domain/model.js';
+import { OPERATOR_ROLE, type DcpGrant, type Participant, type Role, type RegistryData } from '../domain/model.js';
 import type { RegistryStore } from '../storage/ports.js';
 
 export interface RegistryView {
@@ -81,6 +81,8 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
       requireParticipant(grant.participantId);
       const dcp = current.participant(grant.dcpId);
       if (!dcp?.roles.includes('DCP')) throw new Error(`${grant.dcpId} does not hold the DCP role`);
+      // Running the DIP is not a market role anyone can act in for another.
+      if (grant.role === OPERATOR_ROLE) throw new Error(`the ${OPERATOR_ROLE} role cannot be granted to a DCP`);
       if (!current.participant(grant.participantId)?.roles.includes(grant.role)) {
         throw new Error(`${grant.participantId} does not hold role ${grant.role}`);
       }

@@ -3,6 +3,7 @@
  * all of them and passes the one contract test suite (test/storage/contract.ts).
  * The records they speak (messages, journal entries, copies, webhooks, queries) are the domain's vocabulary.
  */
+import type { CopySelector, QueueActionResult, QueueCursor, QueueFilter, QueuedCopy } from '../domain/queue.js';
 import type {
   AcceptedBatch,
   ApiCall,
@@ -125,6 +126,19 @@ export interface DeliveryStore {
   addStatusMessages(messages: NewStatusMessage[], now: number): Promise<void>;
 }
 
+/** The operator's view of the delivery queue (the operator API's deliveries routes). */
+export interface QueueStore {
+  /** Copies matching the filter, counted up to `cap + 1` at most (more than `cap` means "more than cap"). */
+  countQueue(filter: QueueFilter, cap: number): Promise<number>;
+  /** A page of matching copies in endpoint order (recipient, channel, role, next attempt, id), after the cursor. */
+  listQueue(filter: QueueFilter, after: QueueCursor | null, limit: number): Promise<QueuedCopy[]>;
+  /**
+   * Held and dead copies the selector takes (at most QUEUE_ACTION_BATCH) become pending and due now, their
+   * endpoints due now with the breaker closed, each copy journaled `Redriven` by the operator; one transaction.
+   */
+  redriveCopies(selector: CopySelector, now: number, operatorId: string): Promise<QueueActionResult>;
+}
+
 export interface ReplayStore {
   /** The recipient's original copies matching the query, by message then role, after `after`; at most `limit`. */
   replayKeys(query: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]>;
@@ -204,6 +218,7 @@ export interface Store
     MpanStore,
     WebhookStore,
     DeliveryStore,
+    QueueStore,
     HousekeepingStore,
     ReplayStore,
     AuditStore {

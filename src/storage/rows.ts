@@ -10,6 +10,7 @@ import type { Breaker } from '../domain/breaker.js';
 import type { DeliveryState, Endpoint, WebhookConfig } from '../domain/delivery.js';
 import type { RegistryData, Role } from '../domain/model.js';
 import type { ReplayKey, RequeueProgress } from '../domain/replay.js';
+import type { QueuedCopy, QueueState } from '../domain/queue.js';
 import type { DeliveryStore, MpanStore, ReplayStore } from './ports.js';
 
 export type Row = Record<string, unknown>;
@@ -316,3 +317,19 @@ export function recipientChannels(configs: readonly WebhookConfig[]): { recipien
   );
   return [...pairs.values()];
 }
+
+/** A row of the operator's queue listing (queue-sql.ts), in the state the listing asked for. */
+export const toQueuedCopy = (r: Row, state: QueueState): QueuedCopy => ({
+  id: Number(r.id),
+  kind: r.kind === 'status' ? 'status' : 'message',
+  recipientId: String(r.recipient_id),
+  role: String(r.role),
+  channel: String(r.channel),
+  state,
+  transactionId: (r.transaction_id as string | null) ?? null,
+  createdAt: Number(r.created_at),
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.next_attempt_at),
+  lastStatus: optionalNumber(r.last_status),
+  lastError: (r.last_error as string | null) ?? null,
+});

