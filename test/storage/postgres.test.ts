@@ -13,6 +13,7 @@ import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
+import { queueContract } from './queue-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -31,6 +32,7 @@ if (unavailable) {
   replayContract(backend);
   auditContract(backend);
   evidenceContract(backend);
+  queueContract(backend);
   postgresOnly();
 }
 

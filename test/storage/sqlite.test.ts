@@ -9,6 +9,7 @@ import { housekeepingContract } from './housekeeping-contract.js';
 import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
+import { queueContract } from './queue-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,4 +33,5 @@ for (const backend of [file, memory]) {
   replayContract(backend);
   auditContract(backend);
   evidenceContract(backend);
+  queueContract(backend);
 }
