@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
+import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -242,5 +243,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statusRoutes(deps));
   await app.register(replayRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(adminRoutes(deps));
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CHANNEL } from '../domain/delivery.js';
+import { OPERATOR_ROLE } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import { createCertificateCache } from '../crypto/certificates.js';
 import { authenticate, verifyBody, type AuthResult } from '../ingress/authenticate.js';
@@ -151,5 +152,35 @@ export function signedGuards(deps: AppDeps) {
     return payload;
   };
 
-  return { refuseCall, authenticateHeaders, signedBody, mayActFor, versionServed, recipientPreParsing };
+  /**
+   * For /{version}/admin/...: the signed caller itself holds OPERATOR (a DCP grant never confers it);
+   * otherwise 403 is sent. Runs before the body is read.
+   */
+  const operatorPreParsing = async (
+    request: FastifyRequest<{ Params: { version: string } }>,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> => {
+    if (!versionServed(request, reply) || !authenticateHeaders(request, reply)) return payload;
+    const callerId = request.auth!.caller.dipId;
+    if (deps.registry.view().participant(callerId)?.roles.includes(OPERATOR_ROLE)) return payload;
+    refuseCall(
+      request,
+      reply,
+      403,
+      'MSG1000',
+      `${callerId} is not an operator of this DIP: the operator API is open only to participants holding the ${OPERATOR_ROLE} role`,
+    );
+    return payload;
+  };
+
+  return {
+    refuseCall,
+    authenticateHeaders,
+    signedBody,
+    mayActFor,
+    versionServed,
+    recipientPreParsing,
+    operatorPreParsing,
+  };
 }

@@ -24,7 +24,7 @@ export interface TestPki {
   unregistered: KeyAndCertificate;
 }
 
-const CACHE = join(tmpdir(), 'opendip-test-pki-v3.json');
+const CACHE = join(tmpdir(), 'opendip-test-pki-v4.json');
 const DAY = 86_400_000;
 
 async function generate(): Promise<TestPki> {

@@ -155,7 +155,10 @@ export function queueContract(backend: Backend): void {
         'the redriven endpoint is due now with its breaker closed',
       );
       const again = await store.pendingDeliveries(claimed[0]!, now, 10);
-      assert.ok(again.some((d) => d.id === held[0] && d.firstFailureAt === null), 'its retry period starts afresh');
+      assert.ok(
+        again.some((d) => d.id === held[0] && d.firstFailureAt === null),
+        'its retry period starts afresh',
+      );
       await store.releaseEndpoint(claimed[0]!, null);
       const all = await store.redriveCopies(
         { filter: filter({ state: 'dead', recipientId: LDSO, role: 'LDSO', channel: 'IF-021' }) },
@@ -166,13 +169,10 @@ export function queueContract(backend: Backend): void {
       assert.equal(await store.countQueue(filter({ state: 'dead' }), 10), 0);
       assert.deepEqual(await store.redriveCopies({ ids: dead }, now, '9000000001'), { changed: 0, more: false });
       const journal = (await store.journalOf(seqs[0]!)).filter((e) => e.status === 'Redriven');
-      assert.deepEqual(
-        journal.map((e) => [e.stage, e.recipient, e.role, e.reason]).sort(),
-        [
-          ['Outbound', SUP, 'SUP', 'redriven by operator 9000000001'],
-          ['Outbound', LDSO, 'LDSO', 'redriven by operator 9000000001'],
-        ],
-      );
+      assert.deepEqual(journal.map((e) => [e.stage, e.recipient, e.role, e.reason]).sort(), [
+        ['Outbound', SUP, 'SUP', 'redriven by operator 9000000001'],
+        ['Outbound', LDSO, 'LDSO', 'redriven by operator 9000000001'],
+      ]);
     });
   });
 }

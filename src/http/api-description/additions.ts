@@ -7,11 +7,11 @@
 type Json = Record<string, unknown>;
 
 const ref = (section: string, name: string): Json => ({ $ref: `#/components/${section}/${name}` });
-const schema = (name: string): Json => ref('schemas', name);
-const json = (s: Json): Json => ({ 'application/json': { schema: s } });
+export const schema = (name: string): Json => ref('schemas', name);
+export const json = (s: Json): Json => ({ 'application/json': { schema: s } });
 
 /** The four X-DIP-* signature headers, as the published document declares them. */
-const SIGNED = [
+export const SIGNED = [
   'CommonSignatureHeader',
   'CommonSignatureDateHeader',
   'CommonSHA256Header',
@@ -19,14 +19,14 @@ const SIGNED = [
 ].map((p) => ref('parameters', p));
 
 const REFUSED = { description: 'Bad Request', content: json(schema('StandardResponse')) };
-const SIGNED_ANSWERS = {
+export const SIGNED_ANSWERS = {
   '400': REFUSED,
   '401': { description: 'Unauthorised Error' },
   '403': { description: 'Forbidden' },
   '429': { description: 'Too Many Requests' },
 };
 
-const query = (name: string, description: string, s: Json = { type: 'string' }): Json => ({
+export const query = (name: string, description: string, s: Json = { type: 'string' }): Json => ({
   name,
   in: 'query',
   required: false,

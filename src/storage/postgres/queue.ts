@@ -19,7 +19,10 @@ import { Params, transaction, type Postgres, type Queryable } from './pool.js';
 
 export async function countQueue(c: Postgres, filter: QueueFilter, cap: number): Promise<number> {
   const p = new Params();
-  const r = await c.pool.query(queueCountSql(filter, cap, (v) => p.add(v)), p.values);
+  const r = await c.pool.query(
+    queueCountSql(filter, cap, (v) => p.add(v)),
+    p.values,
+  );
   return Number((r.rows[0] as Row).n);
 }
 
@@ -30,7 +33,10 @@ export async function listQueue(
   limit: number,
 ): Promise<QueuedCopy[]> {
   const p = new Params();
-  const r = await c.pool.query(queueListSql(filter, after, limit, (v) => p.add(v)), p.values);
+  const r = await c.pool.query(
+    queueListSql(filter, after, limit, (v) => p.add(v)),
+    p.values,
+  );
   return (r.rows as Row[]).map((row) => toQueuedCopy(row, filter.state));
 }
 
