@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
+import { registerAdmin } from '../cli/admin.js';
 import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
@@ -43,6 +44,8 @@ registerAudit(program, {
     return { store, close: () => store.close() };
   },
 });
+
+registerAdmin(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);
