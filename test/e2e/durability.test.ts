@@ -99,7 +99,7 @@ describe('kill -9 during the first start', () => {
       try {
         assert.match(
           restarted.banner,
-          /^Demo\s+17 participants/m,
+          /^Demo\s+18 participants/m,
           `the banner offers the demo market:\n${restarted.banner}`,
         );
         assert.equal(readMarket(dataDir).participants.length, 18);
