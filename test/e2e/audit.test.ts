@@ -142,7 +142,8 @@ test('a participant lists its own API calls', async () => {
       [SDS, '/1.1/dip-channel/IF-021', 3],
     ],
   );
-  // The supplier's own webhook call on IF-021 is listed once the call log has written it (once a second).
+  // The call log writes its buffer once a second; flushed, the supplier's own webhook call on IF-021 is listed.
+  await t.dip.callLog.flush();
   const theirs = JSON.parse((await get(SUP, '/1.1/audit/calls?channel=IF-021')).text) as {
     calls: { callerId: string; path: string }[];
   };

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type ServerResponse } from 'node:http
 import { createServer, type AddressInfo } from 'node:net';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { Sink } from '../../src/sink/types.js';
+import { until } from '../helpers/until.js';
 import type { Reply, TestDip } from '../helpers/dip.js';
 
 export const SUP = '1000000001';
@@ -24,15 +25,7 @@ export function manualClock(start = Date.now()): ManualClock {
   return { now: () => at, advance: (ms) => void (at += ms) };
 }
 
-/** Resolves once `check` holds; rejects naming `what` if it does not within `timeoutMs` of engine work. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-}
+export { until } from '../helpers/until.js';
 
 export type Copy = Awaited<ReturnType<TestDip['dip']['store']['deliveriesOf']>>[number];
 

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startDeliveryThread } from '../../src/runtime/delivery-host.js';
+import { until } from '../helpers/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-thread-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,8 +18,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const count = (file: string): number =>
   existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').length : 0;
 
-async function until(what: string, predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 25));
+async function eventually(what: string, predicate: () => boolean): Promise<void> {
+  await until(predicate, what).catch(() => undefined);
   assert.ok(predicate(), what);
 }
 
@@ -35,15 +36,15 @@ test('a delivery thread that dies is started again and told what the old one was
   const thread = await startDeliveryThread(setup, logger, new URL('./fake-delivery-thread.js', import.meta.url));
   assert.equal(count('starts'), 1);
   thread.registryChanged();
-  await until('registry changes reach the thread', () => count('registry') === 1);
+  await eventually('registry changes reach the thread', () => count('registry') === 1);
   thread.wake();
-  await until('the thread is started again after it dies', () => count('starts') === 2);
+  await eventually('the thread is started again after it dies', () => count('starts') === 2);
   assert.ok(
     lines.some((l) => /"code":3.*the delivery thread exited; starting it again/.test(l)),
     lines.join(''),
   );
   // Until the new thread says it is ready, what is sent is dropped (it loads the registry as it starts anyway).
-  await until('the new thread hears of registry changes', () => {
+  await eventually('the new thread hears of registry changes', () => {
     thread.registryChanged();
     return count('registry') >= 2;
   });

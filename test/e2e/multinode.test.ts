@@ -194,7 +194,7 @@ describe('several processes on one PostgreSQL database', { skip: unavailable ?? 
 
   test('a worker killed with SIGKILL mid-delivery: the other delivers everything once the lease expires', async () => {
     // Slow answers keep calls in flight; a short lease lets the survivor take over quickly.
-    const c = await cluster(1, 1, ['--webhook-timeout', '5', '--delivery-lease', '6', '--housekeeping-interval', '1']);
+    const c = await cluster(1, 1, ['--webhook-timeout', '5', '--delivery-lease', '3', '--housekeeping-interval', '1']);
     const db = new pg.Client({ connectionString: c.url });
     await db.connect();
     try {

@@ -14,6 +14,7 @@ import { type Sink } from '../../src/sink/types.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
+import { until } from '../helpers/until.js';
 import {
   ID,
   PARTICIPANTS,
@@ -268,10 +269,11 @@ describe('DIP Connection Providers', () => {
   test("the DCP reads the delivery status of a message addressed to a participant it acts for, and of no one else's", async () => {
     const path = (recipient: string) => `/${version}/dip-channel/IF-021/deliveryStatus/${recipient}/${sent.sur}`;
     let reply = await t.send({ as: ID.DCP, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP2) });
-    for (let i = 0; i < 100 && !reply.text.includes('"Delivered"'); i++) {
-      await new Promise((r) => setTimeout(r, 25));
+    await until(async () => {
+      if (reply.text.includes('"Delivered"')) return true;
       reply = await t.send({ as: ID.DCP, method: 'GET', channel: 'IF-021', body: undefined, path: path(ID.SUP2) });
-    }
+      return false;
+    }, `the journal of ${sent.transactionId} showing it delivered`);
     assert.equal(reply.status, 200, reply.text);
     const record = JSON.parse(reply.text) as {
       DIPTransactionID: string;

@@ -12,13 +12,14 @@ import { failed, runCli } from './support.js';
 
 let t: TestDip;
 before(async () => {
-  t = await startTestDip({ market: false });
+  // Read again often, so that what the CLI changes shows soon; that it is read again at all is the point.
+  t = await startTestDip({ market: false, flags: { registryRefreshMs: '200' } });
 });
 after(async () => t.close());
 
 const registry = (...args: string[]) => runCli(['registry', ...args, '--data-dir', t.dataDir]);
 
-/** The DIP reloads its registry every few seconds; poll until the change shows, with a generous bound. */
+/** The DIP reads its registry again every interval; poll until the change shows, with a generous bound. */
 async function eventually(send: () => Promise<Reply>, status: number): Promise<Reply> {
   let last = await send();
   for (let i = 0; i < 60 && last.status !== status; i++) {

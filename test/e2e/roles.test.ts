@@ -186,7 +186,13 @@ describe('a participant gives one role to a DIP Connection Provider and keeps an
     const own = await signed(P, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(own.status, 429, 'the participant’s requeue covers SUP, which the DCP’s is requeuing');
     sink.setBehaviour({});
-    await until(() => delivered('/dcp').length === 2, 'the requeued SUP copy reached the DCP', 30_000);
+    // The webhook has the copy before the DIP has written down its answer, which ends the requeue.
+    await until(
+      async () =>
+        delivered('/dcp').length === 2 && (await t.dip.store.requeues(P, 'IF-021', null)).every((q) => q.pending === 0),
+      'the requeued SUP copy reached the DCP and its requeue ended',
+      30_000,
+    );
     const both = await signed(P, 'POST', `/dip-channel/IF-021/requeue/${P}`, request);
     assert.equal(both.status, 202, both.text);
     const ids = (r: Reply) =>

@@ -6,7 +6,6 @@
  * registration messages make to later routing.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { loadCatalogue } from '../../src/catalogue/load.js';
 import type { Service } from '../../src/domain/appointments.js';
@@ -15,6 +14,7 @@ import { type Sink } from '../../src/sink/types.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
+import { until } from '../helpers/until.js';
 import {
   ID,
   PARTICIPANTS,
@@ -149,12 +149,14 @@ const HAND_CHANNELS = ['IF-001', 'IF-005', 'IF-006', 'IF-021', 'IF-031', 'IF-036
 
 /** Waits for the DIP to record each copy delivered: the sink acknowledges before the DIP writes down the answer. */
 async function delivered(sent: Sent): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await t.dip.store.deliveriesOf(sent.seq)).every((d) => d.state === 'delivered')) return;
-    await sleep(25);
-  }
-  assert.fail(
-    `copies of ${sent.transactionId} not all delivered: ${JSON.stringify(await t.dip.store.deliveriesOf(sent.seq))}`,
+  let last: unknown;
+  await until(
+    async () => {
+      const copies = await t.dip.store.deliveriesOf(sent.seq);
+      last = copies;
+      return copies.every((d) => d.state === 'delivered');
+    },
+    () => `copies of ${sent.transactionId} all delivered: ${JSON.stringify(last)}`,
   );
 }
 

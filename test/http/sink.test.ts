@@ -1,23 +1,23 @@
 /**
  * The participant-side sink over real sockets on 127.0.0.1: calls signed by the independent signer written
- * from message-signing.md, every answer of seed §4.6.6, the failure behaviours, JSON lines, and the CLI.
+ * from message-signing.md, every answer of seed §4.6.6, the failure behaviours, JSON lines, and the CLI's
+ * flags (the command in a process of its own: test/e2e/sink-command.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
-import { Agent, request } from 'undici';
-import { packageRoot } from '../../src/catalogue/load.js';
+import { Agent } from 'undici';
 import { formatCall, registerSink, sinkOptionsFromFlags } from '../../src/cli/sink.js';
 import type { StandardResponse } from '../../src/domain/responses.js';
 import { parseBody } from '../../src/sink/body.js';
 import { startSink } from '../../src/sink/sink.js';
 import { type Sink, type SinkOptions } from '../../src/sink/types.js';
-import { participantSignature } from '../helpers/signer.js';
 import { testPki, type TestPki } from '../helpers/pki.js';
+import { until } from '../helpers/until.js';
+import { message, post, statusItem, SUP, type Post } from './sink-support.js';
 
 let pki: TestPki;
 const sinks: Sink[] = [];
@@ -30,98 +30,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const SUP = '1000000001';
-const MPO = JSON.stringify({ dipId: SUP, role: 'SUP', name: 'Démo Supplier One' }).replace(
-  /[\u0080-\uffff]/g,
-  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-);
-
 async function sink(o: SinkOptions = {}): Promise<Sink> {
   const s = await startSink({ trustedCa: [pki.ca.certificatePem], ...o });
   sinks.push(s);
   return s;
-}
-
-function message(i: number, channel = 'IF-021'): { payload: Record<string, unknown> } {
-  return {
-    payload: {
-      CommonBlock: {
-        S0: { interfaceID: channel, schemaVersion: '011', eventCode: '[ActivePower]' },
-        S1: {
-          environmentTag: 'DEV',
-          subText: null,
-          senderUniqueReference: `S-${channel}-1200000001-SDS-20260101-a${i}`,
-          senderTimestamp: '2026-01-01T00:00:00+00:00',
-          senderDIPID: '1200000001',
-          senderRoleID: 'SDS',
-          senderCorrelationID: null,
-          DIPConnectionProviderID: null,
-        },
-        D0: {
-          transactionID: `T-${channel}-1200000001-SDS-20260101-${String(i).padStart(16, '0')}`,
-          transactionTimestamp: '2026-01-01T00:00:01+00:00',
-          publicationID: `PUB-${channel.slice(3)}`,
-          initialCorrelationID: i % 2 ? `CI-${i}` : null,
-          replayIndicator: false,
-          serviceTicketURL: null,
-        },
-      },
-      CustomBlock: { B900: { n: i } },
-    },
-  };
-}
-
-const statusItem = (i: number) => ({
-  transactionID: `T-IF-021-1200000001-SDS-20260101-${i}`,
-  senderUniqueReference: null,
-  correlationID: null,
-  sentTimestamp: '2026-01-01T00:00:00+00:00',
-  senderID: '1100000001',
-  recipientID: SUP,
-  DIPConnectionProviderID: null,
-  message: 'MSG1030 - Msg Addressing / Routing Error',
-  help: null,
-  serviceTicketURL: null,
-});
-
-interface Post {
-  path?: string;
-  /** Sign as this key/certificate; default the DIP's (a certificate of the trusted test CA). */
-  signer?: { privateKeyPem: string; certificatePem: string } | null;
-  /** Rewrites the signed headers before sending. */
-  tamper?: (h: Record<string, string>) => void;
-  signedUrl?: string;
-  dispatcher?: Agent;
-}
-
-async function post(
-  s: Sink,
-  body: unknown,
-  o: Post = {},
-): Promise<{ status: number; json: StandardResponse; headers: Record<string, unknown> }> {
-  const url = `${s.url}${o.path ?? '/sup/IF-021'}`;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const signer = o.signer === undefined ? pki.server : o.signer;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-dip-mpo': MPO };
-  if (signer)
-    Object.assign(
-      headers,
-      participantSignature({
-        method: 'POST',
-        url: o.signedUrl ?? url,
-        body: text,
-        keyPem: signer.privateKeyPem,
-        certPem: signer.certificatePem,
-      }),
-    );
-  o.tamper?.(headers);
-  const res = await request(url, {
-    method: 'POST',
-    headers,
-    body: text,
-    ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
-  });
-  return { status: res.statusCode, json: (await res.body.json()) as StandardResponse, headers: res.headers };
 }
 
 const codes = (r: { json: StandardResponse }): string[] => r.json.messageArray.map((m) => m.message!.slice(0, 7));
@@ -424,7 +336,7 @@ describe('behaviours', () => {
     const t0 = Date.now();
     const answered = post(s, [message(1)]);
     assert.equal(s.inFlight(), 0, 'nothing read yet');
-    await new Promise((r) => setTimeout(r, 150));
+    await until(() => s.inFlight() > 0, 'the call read', 10_000, 2);
     assert.equal(s.inFlight(), 1, 'read and held');
     assert.equal((await answered).status, 201);
     assert.ok(Date.now() - t0 >= 290);
@@ -564,42 +476,6 @@ describe('opendip sink', () => {
       '--tls-client-ca',
     ]) {
       assert.ok(help.includes(flag), `${flag} in --help`);
-    }
-  });
-
-  test('the command prints its URL and one line per call', async () => {
-    const cli = new URL('../../src/cli/sink.js', import.meta.url).href;
-    const script = `import { Command } from 'commander'; const { registerSink } = await import(${JSON.stringify(cli)});
-      const p = new Command('opendip'); registerSink(p); await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', script, 'sink', '--port', '0', '--reject', 'RCP1001', '--reject-every', '2'],
-      { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    try {
-      let output = '';
-      const seen = (pattern: RegExp) =>
-        new Promise<RegExpMatchArray>((resolve, reject) => {
-          const look = () => {
-            const m = output.match(pattern);
-            if (m) resolve(m);
-          };
-          child.stdout.on('data', (d: Buffer) => {
-            output += d.toString();
-            look();
-          });
-          child.once('exit', (code) => reject(new Error(`sink exited ${code}: ${output}`)));
-          look();
-        });
-      const [, url] = await seen(
-        /listening on (http:\/\/127\.0\.0\.1:\d+) \(any path\); signatures checked \(certificate chain not checked\)/,
-      );
-      const fake = { url: url!, calls: () => [] } as unknown as Sink;
-      assert.equal((await post(fake, [message(1), message(2)], { path: '/ds/IF-021' })).status, 207);
-      const [line] = await seen(/\n(.*IF-021.*)\n/);
-      assert.match(line!, /^\n\S+Z {2}207 {2}IF-021 {2}2 message\(s\), 1 rejected {2}\/ds\/IF-021\n$/);
-    } finally {
-      child.kill('SIGTERM');
     }
   });
 

@@ -7,6 +7,7 @@ import { loadMigrations } from '../../src/storage/migrate.js';
 import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/ports.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
+import { until } from '../helpers/until.js';
 import { call, inbound, message, storageContract, type Backend } from './contract.js';
 import { deliveryContract } from './delivery-contract.js';
 import { housekeepingContract } from './housekeeping-contract.js';
@@ -220,7 +221,7 @@ function postgresOnly(): void {
             { messageSeq: seq, recipientId: '1000000001', role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
           ],
         });
-        for (let i = 0; i < 100 && heard === before; i++) await new Promise((r) => setTimeout(r, 20));
+        await until(() => heard > before, 'NOTIFY reaching the listener').catch(() => undefined);
         assert.ok(heard > before, 'NOTIFY reached the listener');
       } finally {
         await stop();
