@@ -3,7 +3,7 @@
  * periods only from it), waits on the store's view of a copy, and small accessors for what webhooks got.
  */
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import type { Sink } from '../../src/sink/types.js';
 import { until } from '../helpers/until.js';
@@ -98,13 +98,22 @@ export const callsTo = (sink: Sink, path: string) => sink.calls().filter((c) => 
 export const statusesAbout = (sink: Sink, transactionId: string): StandardResponseItem[] =>
   (sink.statuses() as StandardResponseItem[]).filter((s) => s.transactionID === transactionId);
 
-/** A port on 127.0.0.1 that nothing listens on (taken and given back). */
+/** Connections that keep the ports closedPort() hands out from being listened on. */
+const portHolders: Socket[] = [];
+
+/**
+ * A port on 127.0.0.1 that nothing listens on, and nothing can while this process runs: it is the local end
+ * of a connection of ours. (A port taken and given back could be taken again by another test file's server.)
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
+  const server = createServer((socket) => void portHolders.push(socket.unref()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const client = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject));
+  portHolders.push(client.unref());
+  server.unref();
+  return client.localPort!;
 }
 
 /** Registers a webhook signed as of the manual clock (t.subscribe signs with the wall clock). */

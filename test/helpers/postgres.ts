@@ -4,6 +4,7 @@
  * PostgreSQL tests are skipped with the reason, unless OPENDIP_REQUIRE_POSTGRES=1 (as in CI), which
  * makes them fail instead.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { dropSchema, freshSchema } from '../../bench/lib/postgres.js';
 
@@ -27,10 +28,15 @@ export async function postgresUnavailable(): Promise<string | null> {
 
 const created: string[] = [];
 let counter = 0;
+/**
+ * Test files run side by side, and other machines or containers (whose process ids may repeat this one's)
+ * may share the server: a schema name must be this process's alone, since making one drops any of that name.
+ */
+const run = randomBytes(4).toString('hex');
 
 /** A database URL whose tables live in a new, empty schema. */
 export async function freshSchemaUrl(): Promise<string> {
-  const schema = `opendip_test_${process.pid}_${++counter}`;
+  const schema = `opendip_test_${process.pid}_${run}_${++counter}`;
   created.push(schema);
   return freshSchema(TEST_DATABASE_URL, schema);
 }
