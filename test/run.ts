@@ -28,6 +28,8 @@ const DEFAULT_CONCURRENCY = 3;
 
 /** In-process and quick: what `npm run test:unit` runs. */
 const UNIT = ['test/unit/', 'test/catalogue/', 'test/http/', 'test/storage/sqlite.test.ts'];
+/** In-process but long: seconds of generated hostile input, which the whole run throws. */
+const NOT_UNIT = ['test/http/fuzz.test.ts'];
 
 const SLOWEST_SHOWN = 10;
 const TIMINGS = join(ROOT, 'dist', 'test', 'durations.json');
@@ -85,7 +87,7 @@ for (let i = 0; i < args.length; i++) {
 const within = (file: string, prefixes: string[]): boolean =>
   prefixes.some((p) => file === p || file.startsWith(p.endsWith('/') ? p : `${p}/`));
 const selected = testSources(SOURCES)
-  .filter((f) => !unit || within(f, UNIT))
+  .filter((f) => !unit || (within(f, UNIT) && !within(f, NOT_UNIT)))
   .filter((f) => only.length === 0 || within(f, only))
   .sort();
 if (selected.length === 0) usage(`no test file matches ${only.join(' ') || 'the selection'}`);
