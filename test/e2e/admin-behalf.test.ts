@@ -239,3 +239,57 @@ describe('requeue on a participant’s behalf', () => {
     assert.match(r.json.messageArray[0]!.help!, /1600000001 has no webhook for IF-021 to requeue to/);
   });
 });
+
+describe('status messages on a participant’s behalf', () => {
+  test('are replayed as the data service’s own replay answers them, and requeued to its status webhook', async () => {
+    const from = new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+    // No supplier for this MPAN: the data service is told MSG1038 for each message.
+    const r = await t.send({
+      as: ID.SDS_ADS,
+      channel: 'IF-021',
+      body: t.batch(
+        { channel: 'IF-021', sender: ID.SDS_ADS, role: 'SDS', distributor: ID.LDSO, mpan: '1900000000040' },
+        2,
+      ),
+    });
+    assert.equal(r.status, 201, r.text.slice(0, 300));
+    const unknown = r.json.messageArray.map((m) => m.transactionID!);
+    const to = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+    const body = { datetimeFrom: from, datetimeTo: to };
+    const own = await call(ID.SDS_ADS, 'POST', `/statusmessage/replay/${ID.SDS_ADS}`, body);
+    const behalf = await call(OPERATOR, 'POST', `/admin/statusmessage/replay/${ID.SDS_ADS}`, body);
+    assert.equal(behalf.status, 200, behalf.text);
+    assert.deepEqual(JSON.parse(behalf.text), JSON.parse(own.text));
+    assert.deepEqual(
+      (JSON.parse(behalf.text) as { transactionID: string }[]).map((i) => i.transactionID),
+      unknown,
+    );
+
+    const statusSink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
+    try {
+      assert.equal((await t.subscribe(ID.SDS_ADS, 'STATUS', `${statusSink.url}/status`)).status, 201);
+      await statusSink.waitFor((s) => s.statuses().length === 2);
+      const requeued = await call(OPERATOR, 'POST', `/admin/statusmessage/requeue/${ID.SDS_ADS}`, {
+        ...body,
+        transactionID: unknown[1],
+      });
+      assert.equal(requeued.status, 202, requeued.text);
+      await statusSink.waitFor((s) => s.statuses().length === 3);
+      assert.equal((statusSink.statuses()[2] as { transactionID: string }).transactionID, unknown[1]);
+      const id = JSON.parse(requeued.text) as string;
+      const progress = () => call(OPERATOR, 'GET', `/admin/statusmessage/requeueStatus/${ID.SDS_ADS}?requeue-id=${id}`);
+      await until(
+        async () => (JSON.parse((await progress()).text) as { status: string }[])[0]?.status === 'Completed',
+        'the requeue completes',
+      );
+      const status = await progress();
+      assert.equal(status.status, 200, status.text);
+      assert.deepEqual(
+        JSON.parse(status.text),
+        JSON.parse((await call(ID.SDS_ADS, 'GET', `/statusmessage/requeueStatus/${ID.SDS_ADS}?requeue-id=${id}`)).text),
+      );
+    } finally {
+      await statusSink.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ReplayQuery, Requeue } from '../../src/domain/replay.js';
+import type { ReplayQuery, Requeue, StatusReplayQuery } from '../../src/domain/replay.js';
 import type { Store } from '../../src/storage/ports.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
@@ -102,6 +102,58 @@ export function behalfContract(backend: Backend): void {
         (await other.journalOf(again[0]!)).map((e) => e.status),
         ['GoodToGo'],
         'a requeue without a journal reason journals nothing: only the inbound entry',
+      );
+    });
+
+    test('a status message requeued with a journal reason is journaled on the message it is about', async () => {
+      const store = await fresh();
+      const [seq] = await archive(store);
+      const about = (await store.messageBySeq(seq!))!;
+      const at = T0 + 5 * 60_000;
+      await store.addStatusMessages(
+        [
+          {
+            recipientId: about.senderId,
+            role: about.senderRole,
+            messageSeq: seq!,
+            item: {
+              transactionID: about.transactionId,
+              senderUniqueReference: about.senderUniqueReference,
+              correlationID: null,
+              sentTimestamp: '2026-10-01T12:00:00+00:00',
+              senderID: '0000000000',
+              recipientID: about.senderId,
+              DIPConnectionProviderID: null,
+              message: 'MSG1037 - Cannot Resolve Secondary Recipient(s) for Missing MPAN',
+              help: null,
+              serviceTicketURL: null,
+            },
+          },
+        ],
+        at,
+      );
+      const q: StatusReplayQuery = {
+        recipientId: about.senderId,
+        roles: ['', about.senderRole],
+        from: T0,
+        to: at,
+        transactionId: null,
+        senderUniqueReference: null,
+        correlationId: null,
+        notBefore: 0,
+      };
+      const reason = `requeued by operator ${OPERATOR} for ${about.senderId}`;
+      const r: Requeue = {
+        ...requeue(`${about.senderId}-20261001-s1`, at + 1, reason),
+        recipientId: about.senderId,
+        channel: 'STATUS',
+        roles: q.roles,
+      };
+      assert.equal(await store.startRequeue(r, q), 1);
+      const requeued = (await store.journalOf(seq!)).filter((e) => e.status === 'Requeued');
+      assert.deepEqual(
+        requeued.map((e) => [e.stage, e.channel, e.recipient, e.role, e.reason, e.transactionId]),
+        [['StatusMessage', 'STATUS', about.senderId, about.senderRole, reason, about.transactionId]],
       );
     });
   });

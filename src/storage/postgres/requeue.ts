@@ -12,7 +12,7 @@ import {
   type RequeueProgress,
   type StatusReplayQuery,
 } from '../../domain/replay.js';
-import { queueJournalSql } from '../queue-sql.js';
+import { requeueJournalSql } from '../requeue-sql.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { notifyDue } from './due.js';
 import { Params, transaction, type Postgres, type Queryable } from './pool.js';
@@ -54,11 +54,7 @@ export async function startRequeue(
       ],
     );
     // One journal entry `Requeued` per copy, saying who asked (an operator, for whom), in the same transaction.
-    if (r.journalReason)
-      await t.query(
-        queueJournalSql('SELECT id FROM deliveries WHERE requeue_id = $1', '$2::bigint', "'Requeued'", '$3::text'),
-        [r.id, now, r.journalReason],
-      );
+    if (r.journalReason) await t.query(requeueJournalSql('$1', '$2::bigint', '$3::text'), [r.id, now, r.journalReason]);
     if (total > 0) await notifyDue(t);
     return total;
   });

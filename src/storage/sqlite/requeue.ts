@@ -12,7 +12,7 @@ import {
   type RequeueProgress,
   type StatusReplayQuery,
 } from '../../domain/replay.js';
-import { queueJournalSql } from '../queue-sql.js';
+import { requeueJournalSql } from '../requeue-sql.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { immediate, statement, type Sqlite } from './context.js';
 import { touchEndpoint } from './deliveries.js';
@@ -53,7 +53,7 @@ export async function startRequeue(c: Sqlite, r: Requeue, q: ReplayQuery | Statu
 /** One journal entry `Requeued` per copy the requeue made, saying who asked (an operator, for whom). */
 function journalCopies(c: Sqlite, r: Requeue): void {
   c.db
-    .prepare(queueJournalSql('SELECT id FROM deliveries WHERE requeue_id = @requeue', '@now', "'Requeued'", '@reason'))
+    .prepare(requeueJournalSql('@requeue', '@now', '@reason'))
     .run({ requeue: r.id, now: r.createdAt, reason: r.journalReason });
 }
 
