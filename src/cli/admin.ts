@@ -3,6 +3,7 @@
  * operator's certificate exactly as `opendip send` signs. The DIP refuses them to anyone not holding OPERATOR.
  */
 import type { Command } from 'commander';
+import { registerAdminReplay } from './admin-replay.js';
 import { createDipClient, identityFrom, identityOptions, type IdentityOptions } from './dip-client.js';
 
 type Options = IdentityOptions & {
@@ -60,11 +61,11 @@ const line = (c: Copy): string =>
   `attempts ${c.attempts}  ${c.lastStatus ?? ''} ${c.lastError ?? ''}  created ${c.createdAt}`;
 
 export function registerAdmin(program: Command): void {
-  const deliveries = program
+  const admin = program
     .command('admin')
-    .description('operate the DIP through its operator API (needs an OPERATOR certificate)')
-    .command('deliveries')
-    .description('copies waiting, held or dead: count, list, redrive');
+    .description('operate the DIP through its operator API (needs an OPERATOR certificate)');
+  registerAdminReplay(admin);
+  const deliveries = admin.command('deliveries').description('copies waiting, held or dead: count, list, redrive');
   const filtered = (cmd: Command) =>
     identityOptions(cmd)
       .option('--recipient <dipId>', 'the recipient')

@@ -15,9 +15,12 @@ import {
   type IdentityOptions,
 } from './dip-client.js';
 
-interface FilterOptions extends IdentityOptions {
+export interface FilterOptions extends IdentityOptions {
   channel?: string;
   recipient?: string;
+  /** `opendip admin replay|requeue`: the participant the operator acts for, and optionally one of its roles. */
+  for?: string;
+  role?: string;
   from?: string;
   to?: string;
   eventCode?: string;
@@ -35,20 +38,47 @@ const date = (v: string | undefined, name: string): string | null => {
   return v;
 };
 
+/**
+ * Who a command acts for: a participant for itself (or a DCP for one it serves) on the DIP's own paths, or an
+ * operator for a participant on the same paths under /admin (docs/decisions.md#on-a-participants-behalf).
+ */
+export interface Acting {
+  /** Adds the option naming whose messages. */
+  option(cmd: Command): Command;
+  /** The recipient, the prefix of its paths and the query every call carries ('' or `?role=…`). */
+  target(o: FilterOptions): { recipient: string; prefix: string; query: string };
+}
+
+const AS_PARTICIPANT: Acting = {
+  option: (cmd) =>
+    cmd.option('--recipient <dipId>', 'whose messages (default: --as); a DCP names a participant it acts for'),
+  target(o) {
+    const recipient = o.recipient ?? o.as;
+    if (!recipient) throw new Error('give --recipient <dipId> (or --as, to act for yourself)');
+    return { recipient, prefix: '', query: '' };
+  },
+};
+
 /** The path below the API base for a call on a channel (or on status messages), and the request body. */
 function requestOf(
   kind: 'replay' | 'requeue',
   o: FilterOptions,
-): { path: string; body: Record<string, unknown>; recipient: string } {
-  const recipient = o.recipient ?? o.as;
-  if (!recipient) throw new Error('give --recipient <dipId> (or --as, to act for yourself)');
+  acting: Acting,
+): { path: string; body: Record<string, unknown>; recipient: string; statusPath: string; query: string } {
+  const { recipient, prefix, query } = acting.target(o);
+  const base = `${prefix}${o.channel === undefined ? '/statusmessage' : `/dip-channel/${o.channel.toUpperCase()}`}`;
+  const where = {
+    recipient,
+    query,
+    path: `${base}/${kind}/${recipient}${query}`,
+    statusPath: `${base}/requeueStatus/${recipient}`,
+  };
   if (o.channel === undefined) {
     const from = date(o.from, 'from');
     const to = date(o.to, 'to');
     if (from === null || to === null) throw new Error('status messages need --from and --to');
     return {
-      recipient,
-      path: `/statusmessage/${kind}/${recipient}`,
+      ...where,
       body: {
         datetimeFrom: from,
         datetimeTo: to,
@@ -59,8 +89,7 @@ function requestOf(
     };
   }
   return {
-    recipient,
-    path: `/dip-channel/${o.channel.toUpperCase()}/${kind}/${recipient}`,
+    ...where,
     body: {
       datetimeFrom: date(o.from, 'from'),
       datetimeTo: date(o.to, 'to'),
@@ -83,10 +112,9 @@ const failure = (res: DipResponse): Error => {
   return new Error(`HTTP ${res.status}${detail ? ` ${detail}` : ''}`);
 };
 
-function filterOptions(cmd: Command): Command {
-  return identityOptions(cmd)
-    .option('--channel <id>', 'the channel, e.g. IF-021; without it, status messages')
-    .option('--recipient <dipId>', 'whose messages (default: --as); a DCP names a participant it acts for')
+function filterOptions(cmd: Command, acting: Acting): Command {
+  return acting
+    .option(identityOptions(cmd).option('--channel <id>', 'the channel, e.g. IF-021; without it, status messages'))
     .option('--from <datetime>', 'transaction time from, e.g. 2026-11-01T00:00:00+00:00')
     .option('--to <datetime>', 'transaction time to')
     .option('--event-code <code>', 'e.g. [ActivePower]')
@@ -98,14 +126,22 @@ function filterOptions(cmd: Command): Command {
 }
 
 export function registerReplay(program: Command): void {
+  registerReplayCommands(program, AS_PARTICIPANT, '');
+}
+
+/** `replay` and `requeue` under `parent`, acting as `acting` says; `whose` begins each description. */
+export function registerReplayCommands(parent: Command, acting: Acting, whose: string): void {
   filterOptions(
-    program
+    parent
       .command('replay')
-      .description('replay what the DIP sent a recipient; writes each message (or status message) as a JSON line'),
+      .description(
+        `${whose}replay what the DIP sent a recipient; writes each message (or status message) as a JSON line`,
+      ),
+    acting,
   )
     .option('--out <file>', 'write the JSON lines here (default: standard output)')
     .action(async (o: FilterOptions & { out?: string }) => {
-      const { path, body } = requestOf('replay', o);
+      const { path, body } = requestOf('replay', o, acting);
       const client = createDipClient(identityFrom(o));
       const out = o.out ? createWriteStream(o.out) : process.stdout;
       let count = 0;
@@ -136,16 +172,16 @@ export function registerReplay(program: Command): void {
     });
 
   filterOptions(
-    program
+    parent
       .command('requeue')
       .description(
-        'have the DIP send a recipient its messages (or status messages) again, to its webhook; follows progress to the end',
+        `${whose}have the DIP send a recipient its messages (or status messages) again, to its webhook; follows progress to the end`,
       ),
+    acting,
   )
     .option('--no-wait', 'print the requeue id and return at once')
     .action(async (o: FilterOptions & { wait: boolean }) => {
-      const { path, body, recipient } = requestOf('requeue', o);
-      const statusPath = `${o.channel === undefined ? '/statusmessage' : `/dip-channel/${o.channel.toUpperCase()}`}/requeueStatus/${recipient}`;
+      const { path, body, statusPath, query } = requestOf('requeue', o, acting);
       const client = createDipClient(identityFrom(o));
       try {
         const res = await client.send('POST', path, JSON.stringify(body));
@@ -159,7 +195,10 @@ export function registerReplay(program: Command): void {
         );
         let started = false;
         for (;;) {
-          const s = await client.send('GET', `${statusPath}?requeue-id=${encodeURIComponent(id)}`);
+          const s = await client.send(
+            'GET',
+            `${statusPath}${query ? `${query}&` : '?'}requeue-id=${encodeURIComponent(id)}`,
+          );
           if (s.status !== 200) throw failure(s);
           const [st] = JSON.parse(s.text) as {
             totalTransactions: number;

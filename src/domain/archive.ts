@@ -87,6 +87,11 @@ export interface ApiCall {
    * calls recorded before the DIP kept it). Written in the same transaction as the call's record.
    */
   evidence?: CallEvidence | null;
+  /**
+   * The participant an operator acted for (the operator API's on-behalf routes); null when the caller acted as
+   * itself, and on calls recorded before the DIP kept it.
+   */
+  onBehalfOf?: string | null;
 }
 
 /** Audit search criteria (seed §7); every one given must hold. Times are transaction times, epoch ms. */

@@ -63,6 +63,11 @@ export interface Requeue {
   createdAt: number;
   /** The recipient's roles it requeues; null for a requeue made before roles were kept (the recipient's own). */
   roles: string[] | null;
+  /**
+   * When set, every copy the requeue makes gets a journal entry `Requeued` with this reason, in the requeue's
+   * transaction (an operator's requeue on a participant's behalf: "requeued by operator X for Y").
+   */
+  journalReason?: string | null;
 }
 
 export interface RequeueProgress extends Requeue {

@@ -23,6 +23,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminBehalfRoutes } from './routes/admin-behalf.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -164,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       remote: request.ip,
       outcome: f.outcome ?? (reply.statusCode < 400 ? 'ok' : `refused ${reply.statusCode}`),
       evidence: f.evidence ?? null,
+      onBehalfOf: f.onBehalfOf ?? null,
     });
   });
 
@@ -244,5 +246,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(replayRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(adminBehalfRoutes(deps));
   return app;
 }

@@ -66,6 +66,8 @@ export interface RequestFacts {
   outcome?: string;
   /** What the caller signed, once its signature and body are verified: kept on the call's audit record. */
   evidence?: CallEvidence;
+  /** The participant an operator acts for, on the operator API's on-behalf routes: kept on the audit record. */
+  onBehalfOf?: string;
   /** The MSG code of each message's response item, for the metrics. */
   codes?: string[];
 }

@@ -50,6 +50,7 @@ export function signedGuards(deps: AppDeps) {
       remote: request.ip,
       outcome: `${code}: ${help}`,
       evidence: request.facts.evidence ?? null,
+      onBehalfOf: request.facts.onBehalfOf ?? null,
     });
     return refuse(reply.header('connection', 'close'), deps, status, code, help, request.auth?.caller.dipId ?? null);
   };

@@ -181,7 +181,10 @@ export function createReplay(deps: ReplayDeps) {
      * POST /dip-channel/{id}/requeue/{recipient-id}, or /statusmessage/requeue/{recipient-id} with channel STATUS:
      * the copies of the caller's roles that have a webhook to go to.
      */
-    async requeue(channel: string, call: Call & { requestedBy: string }): Promise<RequeueAnswer> {
+    async requeue(
+      channel: string,
+      call: Call & { requestedBy: string; journalReason?: string | null },
+    ): Promise<RequeueAnswer> {
       const now = deps.clock.now();
       const id = `${call.recipientId}-${formatCompactDate(now)}-${deps.randomHex(8)}`;
       // Copies for a role with no webhook would wait for one, and hold up every later requeue of that role.
@@ -214,7 +217,16 @@ export function createReplay(deps: ReplayDeps) {
         };
       }
       const count = await deps.store.startRequeue(
-        { id, recipientId: call.recipientId, channel, requestedBy: call.requestedBy, request, createdAt: now, roles },
+        {
+          id,
+          recipientId: call.recipientId,
+          channel,
+          requestedBy: call.requestedBy,
+          request,
+          createdAt: now,
+          roles,
+          journalReason: call.journalReason ?? null,
+        },
         query,
       );
       if (count === null) {

@@ -151,7 +151,8 @@ export interface ReplayStore {
   /**
    * Starts a requeue: a new copy, due now, of everything the query matches, in one transaction. Returns the
    * number of copies, or null (and does nothing) while another requeue of this recipient and channel has
-   * copies pending in one of the query's roles.
+   * copies pending in one of the query's roles. With `journalReason`, each copy is journaled `Requeued` with
+   * it in that transaction (a kill -9 leaves all or nothing).
    */
   startRequeue(requeue: Requeue, query: ReplayQuery | StatusReplayQuery): Promise<number | null>;
   /** Requeues of this recipient and channel, newest first (or the one named), with their copies' progress. */

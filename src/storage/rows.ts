@@ -149,6 +149,7 @@ export const toCall = (r: Row): ApiCall => ({
   remote: (r.remote as string | null) ?? null,
   outcome: (r.outcome as string | null) ?? null,
   evidence: toEvidence(r),
+  onBehalfOf: (r.on_behalf_of as string | null) ?? null,
 });
 
 /** A call as a search lists it, with its id for the next page. */

@@ -1,6 +1,7 @@
 /**
  * `opendip admin deliveries` end to end: the commands sign as the operator over the operator API, count and
  * list the copies a 404 webhook left held, redrive them once it is fixed; a participant's certificate is refused.
+ * `opendip admin replay|requeue --for`: the participant's own replay and requeue, run by the operator for it.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink } from '../../src/sink/types.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
-import { copyWhen, MSS, SUP, surOf } from './delivery-support.js';
+import { callsTo, copyWhen, MSS, SUP, surOf } from './delivery-support.js';
 import { failed, runCli } from './support.js';
 
 const OPERATOR = '9000000001';
@@ -26,14 +27,17 @@ after(async () => {
   await mss?.close();
 });
 
-/** `opendip admin deliveries …` signed as `as`. */
-function admin(as: string, ...args: string[]) {
+/** `opendip …` signed as `as`. */
+function signedCli(as: string, ...args: string[]) {
   const cert = join(t.dataDir, `${as}.pem`);
   const key = join(t.dataDir, `${as}-key.pem`);
   writeFileSync(cert, t.pki.participants[as]!.certificatePem);
   writeFileSync(key, t.pki.participants[as]!.privateKeyPem);
-  return runCli(['admin', 'deliveries', ...args, '--url', `${t.origin}/1.1`, '--cert', cert, '--key', key]);
+  return runCli([...args, '--url', `${t.origin}/1.1`, '--cert', cert, '--key', key]);
 }
+
+/** `opendip admin deliveries …` signed as `as`. */
+const admin = (as: string, ...args: string[]) => signedCli(as, 'admin', 'deliveries', ...args);
 
 test('an operator counts, lists and redrives held copies from the command line', async () => {
   mss.setBehaviour({ failWith: { status: 404, times: 1_000 } });
@@ -67,4 +71,55 @@ test('the commands fail, saying why, for a participant that is not an operator',
   const r = await admin(SUP, 'count');
   assert.ok(failed(r), `exit ${r.code}`);
   assert.match(r.stderr, /HTTP 403: MSG1000 - .*: 1000000001 is not an operator of this DIP/);
+});
+
+test('an operator replays and requeues for a participant from the command line, as the participant would itself', async () => {
+  const batch = t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 2);
+  assert.equal((await t.send({ as: SUP, channel: 'IF-004', body: batch })).status, 201);
+  for (const m of batch) await copyWhen(t, surOf(m), MSS, (c) => c.state === 'delivered', 'delivered');
+
+  const payloads = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { payload: unknown }).payload);
+  const own = await signedCli(MSS, 'replay', '--recipient', MSS, '--channel', 'IF-004');
+  assert.equal(own.code, 0, own.stderr);
+  const behalf = await signedCli(OPERATOR, 'admin', 'replay', '--for', MSS, '--channel', 'IF-004', '--role', 'MSS');
+  assert.equal(behalf.code, 0, behalf.stderr);
+  assert.deepEqual(payloads(behalf.stdout), payloads(own.stdout));
+  assert.equal(payloads(behalf.stdout).length, 4, 'the two redriven earlier and these two');
+  assert.match(behalf.stderr, /replayed 4 item\(s\) in 1 page\(s\)/);
+
+  const archived = await t.dip.store.messageByReference(surOf(batch[0]!));
+  assert.ok(archived);
+  const before = callsTo(mss, '/mss').length;
+  const requeue = await signedCli(
+    OPERATOR,
+    'admin',
+    'requeue',
+    '--for',
+    MSS,
+    '--channel',
+    'IF-004',
+    '--transaction',
+    archived.transactionId,
+  );
+  assert.equal(requeue.code, 0, requeue.stderr);
+  assert.match(requeue.stdout, /^requeue 1300000001-\d{8}-[0-9a-f]{16}\n[\s\S]*Completed: 1 of 1\n$/);
+  assert.ok(callsTo(mss, '/mss').length > before, 'the webhook was called again');
+  const journal = await t.dip.store.journalOfReference(surOf(batch[0]!));
+  assert.ok(journal.some((e) => e.status === 'Requeued' && e.reason === `requeued by operator ${OPERATOR} for ${MSS}`));
+});
+
+test('replay and requeue for a participant fail, saying why, without --for, for a role it lacks, or for a non-operator', async () => {
+  const none = await signedCli(OPERATOR, 'admin', 'replay', '--channel', 'IF-004');
+  assert.ok(failed(none), `exit ${none.code}`);
+  assert.match(none.stderr, /required option '--for <dipId>' not specified/);
+  const role = await signedCli(OPERATOR, 'admin', 'requeue', '--for', MSS, '--channel', 'IF-004', '--role', 'SUP');
+  assert.ok(failed(role), `exit ${role.code}`);
+  assert.match(role.stderr, /HTTP 400 MSG1000 - .*: 1300000001 does not hold the role SUP: it holds MSS/);
+  const participant = await signedCli(SUP, 'admin', 'replay', '--for', MSS, '--channel', 'IF-004');
+  assert.ok(failed(participant), `exit ${participant.code}`);
+  assert.match(participant.stderr, /HTTP 403 MSG1000 - .*: 1000000001 is not an operator of this DIP/);
 });

@@ -13,12 +13,16 @@ import { createReplay, type ReplayAnswer } from '../../replay/replay.js';
 import type { AppDeps } from '../context.js';
 import { signedGuards } from '../guards.js';
 
-type Params = { version: string; id?: string; recipient: string };
-type Query = { 'requeue-id'?: string };
+export type Params = { version: string; id?: string; recipient: string };
+export type Query = { 'requeue-id'?: string };
 
-export function replayRoutes(deps: AppDeps) {
+/**
+ * The handlers of replay, requeue and requeueStatus for the recipient in the path, in the roles preParsing put
+ * on request.roles: the participant's own paths use them, and so do the operator's on-behalf paths
+ * (admin-behalf.ts), which set request.facts.onBehalfOf and so journal a requeue as the operator's.
+ */
+export function replayHandlers(deps: AppDeps, signed: ReturnType<typeof signedGuards>) {
   const { config, catalogue, store, clock } = deps;
-  const signed = signedGuards(deps);
   const replay = createReplay({
     store,
     catalogue,
@@ -31,7 +35,6 @@ export function replayRoutes(deps: AppDeps) {
     webhookInForce: (recipientId) => webhookInForce(deps.registry.view(), config.dipId, recipientId),
   });
 
-  const preParsing = signed.recipientPreParsing;
   const continuation = (request: FastifyRequest): string | null => {
     const v = request.headers['x-continuation-token'];
     return (Array.isArray(v) ? v[0] : v) ?? null;
@@ -65,11 +68,14 @@ export function replayRoutes(deps: AppDeps) {
   const requeueHandler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const body = signed.signedBody(request, reply);
     if (!body) return reply;
+    const requestedBy = request.auth!.caller.dipId;
+    const forWhom = request.facts.onBehalfOf;
     const a = await replay.requeue(request.facts.channel!, {
       recipientId: request.params.recipient,
       roles: request.roles!,
       body,
-      requestedBy: request.auth!.caller.dipId,
+      requestedBy,
+      journalReason: forWhom ? `requeued by operator ${requestedBy} for ${forWhom}` : null,
     });
     if (a.status !== 202) return signed.refuseCall(request, reply, a.status, a.code, a.help);
     request.facts.messages = a.count;
@@ -96,6 +102,13 @@ export function replayRoutes(deps: AppDeps) {
     return reply.code(200).type('application/json').send(list);
   };
 
+  return { replayHandler, requeueHandler, statusHandler };
+}
+
+export function replayRoutes(deps: AppDeps) {
+  const signed = signedGuards(deps);
+  const { replayHandler, requeueHandler, statusHandler } = replayHandlers(deps, signed);
+  const preParsing = signed.recipientPreParsing;
   return async function routes(app: FastifyInstance): Promise<void> {
     for (const base of ['/:version/dip-channel/:id', '/:version/statusmessage']) {
       app.post<{ Params: Params }>(`${base}/replay/:recipient`, { preParsing }, replayHandler);

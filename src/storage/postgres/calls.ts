@@ -6,8 +6,8 @@ import { CHUNK, type Postgres, type Queryable } from './pool.js';
 export async function insertCalls(t: Queryable, calls: ApiCall[]): Promise<void> {
   for (const k of chunks(calls, CHUNK)) {
     await t.query(
-      `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::text[])`,
+      `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[])`,
       [
         k.map((x) => x.at),
         k.map((x) => x.requestId),
@@ -21,6 +21,7 @@ export async function insertCalls(t: Queryable, calls: ApiCall[]): Promise<void>
         k.map((x) => Math.round(x.durationMs)),
         k.map((x) => x.remote),
         k.map((x) => x.outcome),
+        k.map((x) => x.onBehalfOf ?? null),
       ],
     );
   }

@@ -1,6 +1,8 @@
 /**
  * Requeues on PostgreSQL: a new copy, due now, of everything a replay query matches, in one transaction;
- * one requeue at a time per recipient, channel and role, across processes.
+ * one requeue at a time per recipient, channel and role, across processes. A requeue with a journal reason
+ * (an operator's, on a participant's behalf) journals each copy in the same transaction: a kill -9 leaves
+ * the requeue, its copies and their journal entries all there or none of them.
  */
 import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import {
@@ -10,6 +12,7 @@ import {
   type RequeueProgress,
   type StatusReplayQuery,
 } from '../../domain/replay.js';
+import { requeueJournalSql } from '../requeue-sql.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { notifyDue } from './due.js';
 import { Params, transaction, type Postgres, type Queryable } from './pool.js';
@@ -50,6 +53,8 @@ export async function startRequeue(
         r.roles && JSON.stringify(r.roles),
       ],
     );
+    // One journal entry `Requeued` per copy, saying who asked (an operator, for whom), in the same transaction.
+    if (r.journalReason) await t.query(requeueJournalSql('$1', '$2::bigint', '$3::text'), [r.id, now, r.journalReason]);
     if (total > 0) await notifyDue(t);
     return total;
   });

@@ -4,8 +4,8 @@ import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, toCall, type Row
 import { statement, type Sqlite } from './context.js';
 
 const insertCall = statement(
-  `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
 // A call's evidence rides with its record. The same request recorded twice has the same evidence.
 const insertEvidence = statement(
@@ -27,6 +27,7 @@ export function writeCall(c: Sqlite, call: ApiCall): void {
     call.durationMs,
     call.remote,
     call.outcome,
+    call.onBehalfOf ?? null,
   );
   if (call.evidence) insertEvidence(c).run(...evidenceValues(call.requestId, call.evidence));
 }

@@ -1,6 +1,8 @@
 /**
  * Requeues on SQLite: a new copy, due now, of everything a replay query matches, in one transaction; one
- * requeue at a time per recipient, channel and role.
+ * requeue at a time per recipient, channel and role. A requeue with a journal reason (an operator's, on a
+ * participant's behalf) journals each copy in the same transaction: a kill -9 leaves the requeue, its
+ * copies and their journal entries all there or none of them.
  */
 import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import {
@@ -10,6 +12,7 @@ import {
   type RequeueProgress,
   type StatusReplayQuery,
 } from '../../domain/replay.js';
+import { requeueJournalSql } from '../requeue-sql.js';
 import { toRequeueProgress, type Row } from '../rows.js';
 import { immediate, statement, type Sqlite } from './context.js';
 import { touchEndpoint } from './deliveries.js';
@@ -42,8 +45,16 @@ export async function startRequeue(c: Sqlite, r: Requeue, q: ReplayQuery | Statu
       now,
       r.roles && JSON.stringify(r.roles),
     );
+    if (r.journalReason) journalCopies(c, r);
     return total;
   });
+}
+
+/** One journal entry `Requeued` per copy the requeue made, saying who asked (an operator, for whom). */
+function journalCopies(c: Sqlite, r: Requeue): void {
+  c.db
+    .prepare(requeueJournalSql('@requeue', '@now', '@reason'))
+    .run({ requeue: r.id, now: r.createdAt, reason: r.journalReason });
 }
 
 /** New copies of the messages the query matches; how many. */
