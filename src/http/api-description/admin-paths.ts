@@ -1,5 +1,6 @@
 /** The operator API's paths (src/http/routes/admin.ts), described like OpenDIP's other additions. */
 import { json, query, schema, SIGNED, SIGNED_ANSWERS } from './additions.js';
+import { ADMIN_PAUSE_PATHS } from './admin-pause-paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -99,4 +100,5 @@ export const ADMIN_PATHS: Record<string, Json> = {
       responses: ACTION_RESULT('redriven'),
     },
   },
+  ...ADMIN_PAUSE_PATHS,
 };

@@ -17,6 +17,9 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/deliveries/count'],
   ['GET', '/admin/deliveries'],
   ['POST', '/admin/deliveries/redrive'],
+  ['POST', '/admin/pause'],
+  ['POST', '/admin/resume'],
+  ['GET', '/admin/pauses'],
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {
