@@ -135,6 +135,23 @@ export const SETTINGS = {
     into: 'registryRefreshMs',
     parse: (v) => number(text(v), 'registry refresh interval in ms', 100, 3_600_000),
   }),
+  pauseRetryAfter: setting({
+    flag: '--pause-retry-after <seconds>',
+    env: 'OPENDIP_PAUSE_RETRY_AFTER',
+    default: '300',
+    meaning: 'the `Retry-After` of a send refused `503` while ingress is paused, unless the pause gave its own',
+    into: 'pauseRetryAfterSeconds',
+    parse: (v) => number(text(v), 'pause Retry-After in seconds', 1, 86_400),
+  }),
+  pauseRefreshMs: setting({
+    flag: '--pause-refresh-ms <ms>',
+    env: 'OPENDIP_PAUSE_REFRESH_MS',
+    default: '1000',
+    meaning:
+      'how often, in milliseconds, the pauses are read again, so a pause taken through another process reaches this one',
+    into: 'pauseRefreshMs',
+    parse: (v) => number(text(v), 'pause refresh interval in ms', 100, 60_000),
+  }),
   environment: setting({
     flag: '--environment <tag>',
     env: 'OPENDIP_ENVIRONMENT',

@@ -58,6 +58,10 @@ export interface Config {
   housekeepingIntervalMs: number;
   /** How often the participant registry is read again, for changes made by other processes. */
   registryRefreshMs: number;
+  /** The Retry-After, seconds, of a send refused while ingress is paused (unless the pause gave its own). */
+  pauseRetryAfterSeconds: number;
+  /** How often the pauses are read again, for pauses taken through other processes. */
+  pauseRefreshMs: number;
   /** Port of the listener that serves only /metrics and /health/*; null: none (the API port serves them). */
   metricsPort: number | null;
   /** /health/ready fails on a delivering process when delivery is overdue by more than this; 0: not checked. */

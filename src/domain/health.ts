@@ -15,6 +15,8 @@ export interface ReadinessFacts {
   overdueMs: number | null;
   /** 0: overdue delivery does not make the process unready. */
   maxOverdueMs: number;
+  /** The ingress pauses in force, described (a paused process takes no sends, so a balancer should look elsewhere). */
+  ingressPaused?: string[];
 }
 
 export interface Readiness {
@@ -37,6 +39,7 @@ export function judgeReadiness(f: ReadinessFacts): Readiness {
     reasons.push(
       `delivery is ${Math.round(overdue / 1000)} s overdue, more than the ${Math.round(f.maxOverdueMs / 1000)} s allowed`,
     );
+  for (const p of f.ingressPaused ?? []) reasons.push(`an operator paused ${p}`);
   return {
     ready: reasons.length === 0,
     reasons,

@@ -24,6 +24,7 @@ import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminBehalfRoutes } from './routes/admin-behalf.js';
+import { adminPauseRoutes } from './routes/admin-pause.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -247,5 +248,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(adminBehalfRoutes(deps));
+  await app.register(adminPauseRoutes(deps));
   return app;
 }

@@ -16,6 +16,7 @@ import type { TicketUrl } from '../domain/ticket.js';
 import type { Clock } from '../domain/time.js';
 import type { AcceptedHandler } from '../ingress/accept.js';
 import type { CallLog } from '../ingress/call-log.js';
+import type { PauseBoard } from '../ingress/pauses.js';
 import { requestFailure } from '../domain/response-items.js';
 import type { Registry } from '../registry/registry.js';
 import type { Store } from '../storage/ports.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   continuationKey: Buffer;
   /** The audit and service-ticket URL of a transaction (null until the DIP knows its address). */
   ticketUrl: TicketUrl;
+  /** The pauses in force (ingress is refused 503 on a paused channel). */
+  pauses: PauseBoard;
   /** Called after messages were committed, to wake the delivery engine. */
   wakeDelivery?: () => void;
   /** Channels the DIP answers itself (IF-015), by channel: see IngressDeps. */

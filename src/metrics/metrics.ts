@@ -7,6 +7,8 @@
  * most, whatever the number of participants.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Pause } from '../domain/pause.js';
+import { pauseGauge } from './pauses.js';
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { ApiObserver, AttemptObservation, DeliveryObserver, SendObservation } from '../domain/observe.js';
 
@@ -187,7 +189,10 @@ export function apiObserver(m: Metrics): ApiObserver {
 }
 
 /** The registry of a thread that serves the API (and delivers, when delivery is not on a thread of its own). */
-export function createApiMetrics(overdue: () => Promise<number | null>): ThreadMetrics & {
+export function createApiMetrics(
+  overdue: () => Promise<number | null>,
+  pauses: () => readonly Pause[] = () => [],
+): ThreadMetrics & {
   api: ApiObserver;
   delivery: DeliveryObserver;
 } {
@@ -202,6 +207,7 @@ export function createApiMetrics(overdue: () => Promise<number | null>): ThreadM
       this.set(Math.max(0, ((await overdue()) ?? 0) / 1000));
     },
   });
+  pauseGauge(registry, pauses);
   const stop = watchEventLoop(registry, 'api');
   return { ...threadMetrics(registry, stop), api: apiObserver(m), delivery: deliveryObserver(m) };
 }

@@ -17,6 +17,7 @@ import { createApiMetrics } from '../metrics/metrics.js';
 import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
 import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
+import { openPauseBoard, type PauseBoard } from '../ingress/pauses.js';
 import type { Runner } from '../delivery/runner.js';
 import {
   demoFilePath,
@@ -82,11 +83,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let metrics: ReturnType<typeof createApiMetrics> | null = null;
   let runner: Runner | null = null;
   let housekeeper: Housekeeper | null = null;
+  let pauses: PauseBoard | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
     const opened = await openStore(config.databaseUrl);
     store = opened;
+    const pauseBoard = await openPauseBoard(opened, config.pauseRefreshMs, logger);
+    pauses = pauseBoard;
     let thread: DeliveryThread | null = null;
     const registry = await openRegistry(store, () => thread?.registryChanged());
     const usesDevPki =
@@ -136,7 +140,10 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketUrl: TicketUrl = () => null;
     const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
-    const openedMetrics = createApiMetrics(() => overdueMs(opened, clock).catch(() => null));
+    const openedMetrics = createApiMetrics(
+      () => overdueMs(opened, clock).catch(() => null),
+      () => pauseBoard.all(),
+    );
     metrics = openedMetrics;
     const ops = operations({
       store,
@@ -145,6 +152,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       thread: () => thread,
       delivers,
       maxOverdueMs: config.readyMaxOverdueMs,
+      pauses: () => pauseBoard.all(),
     });
     app = await buildApp({
       observer: openedMetrics.api,
@@ -162,6 +170,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       tls,
       continuationKey,
       randomHex,
+      pauses: pauseBoard,
       wakeDelivery: () => runner?.wake(),
       onAccepted: new Map([
         [
@@ -257,6 +266,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       demo,
       async close() {
         refresher.stop();
+        pauseBoard.stop();
         await openOps?.close();
         await openApp.close();
         await openHousekeeper?.stop();
@@ -270,6 +280,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     };
   } catch (e) {
     metrics?.stop();
+    pauses?.stop();
     await opsApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await housekeeper?.stop().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../domain/time.js';
 import { judgeReadiness, type Readiness } from '../domain/health.js';
+import { describePause, type Pause } from '../domain/pause.js';
 import type { OpsDeps } from '../http/routes/ops.js';
 import type { ThreadMetrics } from '../metrics/metrics.js';
 import { METRICS_CONTENT_TYPE, scrapeText } from '../metrics/scrape.js';
@@ -19,6 +20,8 @@ export interface OperationsDeps {
   /** Whether this process delivers (role all or worker). */
   delivers: boolean;
   maxOverdueMs: number;
+  /** The pauses in force, as this process applies them. */
+  pauses: () => readonly Pause[];
 }
 
 /**
@@ -48,6 +51,10 @@ async function readiness(d: OperationsDeps): Promise<Readiness> {
     deliveryThreadAlive: thread ? thread.alive() : null,
     overdueMs: overdue,
     maxOverdueMs: d.maxOverdueMs,
+    ingressPaused: d
+      .pauses()
+      .filter((p) => p.kind === 'ingress')
+      .map((p) => `${describePause(p)}${p.reason ? ` (${p.reason})` : ''}`),
   });
 }
 

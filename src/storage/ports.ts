@@ -23,6 +23,7 @@ import type {
 } from '../domain/delivery.js';
 import type { AuditScope } from '../domain/entitlement.js';
 import type { CallEvidence } from '../domain/evidence.js';
+import type { Pause, PauseScope } from '../domain/pause.js';
 import type { CertificateRecord, DcpGrant, Participant, RegistryData, Role } from '../domain/model.js';
 import type {
   ReplayCursor,
@@ -139,6 +140,19 @@ export interface QueueStore {
   redriveCopies(selector: CopySelector, now: number, operatorId: string): Promise<QueueActionResult>;
 }
 
+/**
+ * Pauses of ingress and delivery (the operator API's pause routes), persisted so that they survive a restart
+ * and reach every process. Each operation is one transaction: a kill -9 leaves it done or not done.
+ */
+export interface PauseStore {
+  /** Saves the pause, replacing one of the same scope (its reason, Retry-After, who and when). */
+  savePause(pause: Pause): Promise<void>;
+  /** Ends the pause of exactly this scope; false when there was none. Ending a delivery pause wakes workers. */
+  deletePause(scope: PauseScope): Promise<boolean>;
+  /** Every pause in force. */
+  listPauses(): Promise<Pause[]>;
+}
+
 export interface ReplayStore {
   /** The recipient's original copies matching the query, by message then role, after `after`; at most `limit`. */
   replayKeys(query: ReplayQuery, after: ReplayCursor | null, limit: number): Promise<ReplayKey[]>;
@@ -220,6 +234,7 @@ export interface Store
     WebhookStore,
     DeliveryStore,
     QueueStore,
+    PauseStore,
     HousekeepingStore,
     ReplayStore,
     AuditStore {

@@ -123,3 +123,72 @@ test('replay and requeue for a participant fail, saying why, without --for, for 
   assert.ok(failed(participant), `exit ${participant.code}`);
   assert.match(participant.stderr, /HTTP 403 MSG1000 - .*: 1000000001 is not an operator of this DIP/);
 });
+
+/** `opendip admin <command> …` signed as the operator. */
+const adminCommand = (...args: string[]) => signedCli(OPERATOR, 'admin', ...args);
+
+test('an operator pauses and resumes ingress and delivery from the command line', async () => {
+  const pause = await adminCommand(
+    'pause',
+    '--ingress',
+    '--channel',
+    'IF-004',
+    '--retry-after',
+    '90',
+    '--reason',
+    'upgrade',
+  );
+  assert.equal(pause.code, 0, pause.stderr);
+  assert.match(pause.stdout, /^paused ingress on IF-004 \(upgrade\), Retry-After 90 s, by 9000000001 at /);
+  const refused = await t.send({
+    as: SUP,
+    channel: 'IF-004',
+    body: t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 1),
+  });
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers['retry-after'], '90');
+
+  const delivery = await adminCommand(
+    'pause',
+    '--delivery',
+    '--channel',
+    'IF-004',
+    '--recipient',
+    MSS,
+    '--role',
+    'MSS',
+  );
+  assert.equal(delivery.code, 0, delivery.stderr);
+  const listed = await adminCommand('pauses');
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/, by .*/, '')),
+    ['delivery on IF-004 to 1300000001 as MSS', 'ingress on IF-004 (upgrade), Retry-After 90 s'],
+  );
+
+  const resume = await adminCommand('resume', '--ingress', '--channel', 'IF-004');
+  assert.equal(resume.code, 0, resume.stderr);
+  assert.equal(resume.stdout.trim(), 'resumed ingress on IF-004; 1 pause(s) still in force');
+  const again = await adminCommand('resume', '--ingress', '--channel', 'IF-004');
+  assert.ok(failed(again));
+  assert.match(again.stderr, /HTTP 404: MSG1000 - .*: no pause of ingress on IF-004 is in force/);
+  const both = await adminCommand('pause', '--ingress', '--delivery');
+  assert.ok(failed(both));
+  assert.match(both.stderr, /say --ingress or --delivery/);
+  const end = await adminCommand(
+    'resume',
+    '--delivery',
+    '--channel',
+    'IF-004',
+    '--recipient',
+    MSS,
+    '--role',
+    'MSS',
+    '--json',
+  );
+  assert.equal(end.code, 0, end.stderr);
+  assert.deepEqual(JSON.parse(end.stdout), { resumed: 'delivery on IF-004 to 1300000001 as MSS', pauses: [] });
+});

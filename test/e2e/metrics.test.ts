@@ -15,7 +15,7 @@ const MSS = '1300000001';
 const REGS = '1100000001';
 const LDSO = '1600000001';
 const MPAN = '1900000000013';
-const LABELS = new Set(['channel', 'role', 'code', 'state', 'status', 'thread', 'quantile', 'le']);
+const LABELS = new Set(['channel', 'role', 'code', 'state', 'status', 'thread', 'kind', 'quantile', 'le']);
 
 let t: TestDip;
 let sink: Sink;

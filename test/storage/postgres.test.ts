@@ -16,6 +16,7 @@ import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { behalfContract } from './behalf-contract.js';
+import { pauseContract } from './pause-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -36,6 +37,7 @@ if (unavailable) {
   evidenceContract(backend);
   queueContract(backend);
   behalfContract(backend);
+  pauseContract(backend);
   postgresOnly();
 }
 

@@ -1,6 +1,7 @@
 /** The operator API's paths (src/http/routes/admin.ts), described like OpenDIP's other additions. */
 import { json, query, schema, SIGNED, SIGNED_ANSWERS } from './additions.js';
 import { ADMIN_BEHALF_PATHS } from './admin-behalf-paths.js';
+import { ADMIN_PAUSE_PATHS } from './admin-pause-paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -101,4 +102,5 @@ export const ADMIN_PATHS: Record<string, Json> = {
     },
   },
   ...ADMIN_BEHALF_PATHS,
+  ...ADMIN_PAUSE_PATHS,
 };

@@ -19,6 +19,9 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/deliveries'],
   ['POST', '/admin/deliveries/redrive'],
   ...BEHALF_ROUTES,
+  ['POST', '/admin/pause'],
+  ['POST', '/admin/resume'],
+  ['GET', '/admin/pauses'],
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {

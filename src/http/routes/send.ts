@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptBatch } from '../../ingress/accept.js';
 import type { AppDeps } from '../context.js';
+import { refusedWhilePaused } from '../paused.js';
 import { signedGuards } from '../guards.js';
 
 type Params = { version: string; id: string };
@@ -47,7 +48,7 @@ export function sendRoutes(deps: AppDeps) {
         'MSG1002',
         `'${request.params.id}' is not a DIP channel; channels are ${[...catalogue.channels.keys()].join(', ')}`,
       );
-    } else {
+    } else if (!refusedWhilePaused(deps, signed, request, reply, channel)) {
       signed.authenticateHeaders(request, reply);
     }
   };

@@ -3,6 +3,7 @@
  * `FOR UPDATE SKIP LOCKED` under a lease, and every write that ends a claim names the lease's holder.
  */
 import type { AttemptRecord, Endpoint } from '../../domain/delivery.js';
+import { notPausedSql } from '../pause-sql.js';
 import { toEndpoint, optionalNumber, type Row } from '../rows.js';
 import { endpointKey } from './deliveries.js';
 import { notifyDue } from './due.js';
@@ -20,7 +21,9 @@ const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE 
 
 export async function earliestDue(c: Postgres): Promise<number | null> {
   const r = await c.pool.query(
-    'SELECT min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints WHERE next_due_at IS NOT NULL',
+    // A paused endpoint (pause-sql.ts) is neither due nor claimed: its copies wait, pending, for the resume.
+    `SELECT min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints
+       WHERE next_due_at IS NOT NULL AND ${notPausedSql('endpoints')}`,
   );
   return optionalNumber((r.rows[0] as Row).due);
 }
@@ -38,6 +41,7 @@ export async function claimDueEndpoints(
       `UPDATE endpoints e SET lease_owner = $3, lease_until = $4
          FROM (SELECT recipient_id, channel, role, next_due_at FROM endpoints
                WHERE next_due_at IS NOT NULL AND next_due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+                 AND ${notPausedSql('endpoints')}
                ORDER BY next_due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
          WHERE e.recipient_id = due.recipient_id AND e.channel = due.channel AND e.role = due.role
          RETURNING e.recipient_id, e.channel, e.role, e.breaker, due.next_due_at`,

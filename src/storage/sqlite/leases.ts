@@ -3,6 +3,7 @@
  * leases renewed by their holder and taken back from dead ones.
  */
 import type { AttemptRecord, Endpoint } from '../../domain/delivery.js';
+import { notPausedSql } from '../pause-sql.js';
 import { toEndpoint, type Row } from '../rows.js';
 import { immediate, statement, type Sqlite } from './context.js';
 import { writeJournal } from './journal.js';
@@ -15,13 +16,16 @@ const NEXT_DUE = `(SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL ELSE 
 const HELD = 'recipient_id = @recipient AND channel = @channel AND role = @role AND lease_owner = @owner';
 const keyOf = (e: Endpoint) => ({ recipient: e.recipientId, channel: e.channel, role: e.role, owner: e.owner });
 
+// A paused endpoint (pause-sql.ts) is neither due nor claimed: its copies wait, pending, for the resume.
 const earliest = statement(
-  'SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints WHERE next_due_at IS NOT NULL',
+  `SELECT min(max(next_due_at, coalesce(lease_until, 0))) FROM endpoints
+     WHERE next_due_at IS NOT NULL AND ${notPausedSql('endpoints')}`,
   'pluck',
 );
 const due = statement(
   `SELECT recipient_id, channel, role, breaker FROM endpoints
        WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+         AND ${notPausedSql('endpoints')}
        ORDER BY next_due_at LIMIT ?`,
 );
 const lease = statement(

@@ -28,6 +28,7 @@ import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
+import { deletePause, listPauses, savePause } from './pauses.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -87,6 +88,10 @@ const operations = {
   countQueue,
   listQueue,
   redriveCopies,
+  // PauseStore
+  savePause,
+  deletePause,
+  listPauses,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
