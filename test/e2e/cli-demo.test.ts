@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DemoMarketFile } from '../../src/demo/market.js';
 import { logStyle } from '../../src/runtime/log.js';
 import { failed, readMarket, removeDir, runCli, startServer, tempDir, type ServerProcess } from './support.js';
+import { seedDemoPki } from './demo-pki.js';
 
 /** Roles that send IF-021, consumption: a demo MPAN's data service sends it in the one of them it holds. */
 const CONSUMPTION_SENDERS = ['SDS', 'ADS', 'UMSDS'];
@@ -36,6 +37,7 @@ describe('the demo market, found from its banner and participants.json', () => {
   let server: ServerProcess;
   let market: DemoMarketFile;
   before(async () => {
+    await seedDemoPki(dataDir);
     server = await startServer(['--data-dir', dataDir, '--port', '0']);
     market = readMarket(dataDir);
   });
