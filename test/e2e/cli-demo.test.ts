@@ -138,7 +138,7 @@ describe('the demo market, found from its banner and participants.json', () => {
       );
     };
     const deadline = Date.now() + 20_000;
-    while (missing().length > 0 && Date.now() < deadline) await sleep(200);
+    while (missing().length > 0 && Date.now() < deadline) await sleep(25);
     assert.deepEqual(missing(), [], 'every message delivered to the supplier and distributor of its MPAN');
   });
 
@@ -162,7 +162,7 @@ describe('the demo market, found from its banner and participants.json', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    while (!logLines().some((l) => l.msg === 'delivery attempt') && Date.now() < deadline) await sleep(200);
+    while (!logLines().some((l) => l.msg === 'delivery attempt') && Date.now() < deadline) await sleep(25);
     const lines = logLines();
     assert.ok(
       lines.some((l) => l.msg === 'api request' && l.channel === 'IF-021'),
@@ -209,7 +209,7 @@ describe('the log format', () => {
     const server = await startServer(['--data-dir', dataDir, '--port', '0', '--no-demo', '--log-format', 'pretty']);
     try {
       const deadline = Date.now() + 10_000;
-      while (!/listening/.test(server.stdout()) && Date.now() < deadline) await sleep(100);
+      while (!/listening/.test(server.stdout()) && Date.now() < deadline) await sleep(25);
       assert.match(
         server.stdout(),
         /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at https:\/\/127\.0\.0\.1:\d+$/m,
