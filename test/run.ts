@@ -11,9 +11,14 @@
  * Files start slowest first, by how long each took last time (dist/test/durations.json; a file not timed
  * yet counts as slow): the long ones then run beside each other and the quick ones fill the gaps at the end,
  * instead of one long file starting last and running alone.
+ *
+ * Each file's CPU (its process and the processes it started) is printed beside its wall time, and the whole
+ * run's at the end: on a machine shared with other runs, CPU is the figure that says what a file costs.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
@@ -99,6 +104,30 @@ const files = [...selected]
 const unbuilt = files.filter((f) => !existsSync(f));
 if (unbuilt.length > 0) usage(`not built (run npm run build): ${unbuilt.map((f) => relative(ROOT, f)).join(', ')}`);
 
+/** Source path (test/...) → seconds of CPU its process and its children used, from the reports in `dir`. */
+function readCpu(dir: string): Map<string, number> {
+  const cpu = new Map<string, number>();
+  for (const name of readdirSync(dir)) {
+    const r = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { file: string; self: number; children: number };
+    cpu.set(sourceOf(r.file), (cpu.get(sourceOf(r.file)) ?? 0) + r.self + r.children);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return cpu;
+}
+
+/** CPU seconds of this runner and every process it started and reaped (Linux /proc; elsewhere its own). */
+function runCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime: fields 14 to 17, counted from the pid, in clock ticks of 1/100 s.
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) / 100;
+  } catch {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  }
+}
+
 let executed = 0;
 let failed = false;
 /** Source path (test/...) → milliseconds. */
@@ -106,6 +135,11 @@ const durations = new Map<string, number>();
 const sourceOf = (built: string): string =>
   relative(join(ROOT, 'dist'), built).split(sep).join('/').replace(/\.js$/, '.ts');
 const started = Date.now();
+// Every test file's process reports its CPU there when it ends (test/helpers/cpu-usage.ts).
+const cpuDir = mkdtempSync(join(tmpdir(), 'opendip-test-cpu-'));
+process.env.OPENDIP_TEST_CPU_DIR = cpuDir;
+const cpuHook = pathToFileURL(join(ROOT, 'dist', 'test', 'helpers', 'cpu-usage.js')).href;
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${cpuHook}`.trim();
 const stream = run({ files, concurrency, ...(names.length > 0 ? { testNamePatterns: names } : {}) });
 stream.on('test:fail', (data) => {
   if (!data.todo) failed = true;
@@ -124,11 +158,16 @@ report.pipe(process.stdout, { end: false });
 // After the reporter's own summary, the last thing it writes.
 report.once('end', () => {
   writeFileSync(TIMINGS, `${JSON.stringify({ ...timings, ...Object.fromEntries(durations) }, null, 1)}\n`);
+  const cpu = readCpu(cpuDir);
   const slowest = [...durations].sort((a, b) => b[1] - a[1]).slice(0, SLOWEST_SHOWN);
-  const lines = slowest.map(([file, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file}`);
+  const cpuOf = (file: string): string => (cpu.has(file) ? `${cpu.get(file)!.toFixed(1).padStart(6)} s CPU` : '');
+  const lines = slowest.map(([file, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${cpuOf(file)}  ${file}`);
+  const costliest = [...cpu].sort((a, b) => b[1] - a[1]).slice(0, SLOWEST_SHOWN);
+  const cpuLines = costliest.map(([file, s]) => `  ${s.toFixed(1).padStart(6)} s CPU  ${file}`);
   const took = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `\n${files.length} file(s), ${concurrency} at a time, in ${took} s; slowest:\n${lines.join('\n')}\n`,
+    `\n${files.length} file(s), ${concurrency} at a time, in ${took} s, ${runCpuSeconds().toFixed(1)} s CPU; ` +
+      `slowest:\n${lines.join('\n')}\nmost CPU:\n${cpuLines.join('\n')}\n`,
   );
   if (executed === 0) {
     process.stdout.write('\nno test was executed: a run that checks nothing does not pass\n');

@@ -3,7 +3,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { startSink } from '../sink/sink.js';
 import { type ReceivedCall, type SinkBehaviour, type SinkOptions } from '../sink/types.js';
 
 export interface SinkFlags {
@@ -160,6 +159,8 @@ export function registerSink(program: Command): void {
       } catch (e) {
         program.error(`opendip sink: ${(e as Error).message}`);
       }
+      // Loaded here: the receiver's server and validators are this command's alone, not every `opendip` start's.
+      const { startSink } = await import('../sink/sink.js');
       const sink = await startSink({ ...options, onCall: (c) => process.stdout.write(`${formatCall(c)}\n`) });
       const checks =
         options.verifySignature === false

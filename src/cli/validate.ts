@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { leafKey } from '../catalogue/catalogue.js';
 import { loadCatalogue } from '../catalogue/load.js';
-import { findValidateTarget, validateMessages, type ValidateTarget } from '../ingress/dry-run.js';
+import type { ValidateTarget } from '../ingress/dry-run.js';
 import { readHeader } from '../validation/message.js';
-import { createSchemaRegistry } from '../validation/schemas.js';
 import { readMessages } from './send.js';
+
+/** The validators (Ajv and its compiled schemas), loaded by this command alone rather than by every `opendip` start. */
+const validation = () => Promise.all([import('../ingress/dry-run.js'), import('../validation/schemas.js')]);
 
 export function registerValidate(program: Command): void {
   program
@@ -20,6 +22,7 @@ export function registerValidate(program: Command): void {
     .option('--environment <tag>', 'environment tag the messages must carry', 'DEV')
     .option('--openapi <files>', 'newer published OpenAPI documents, comma-separated')
     .action(async (files: string[], opts: { environment: string; openapi?: string }) => {
+      const [{ findValidateTarget, validateMessages }, { createSchemaRegistry }] = await validation();
       const catalogue = loadCatalogue(opts.openapi ? opts.openapi.split(',') : []);
       const schemas = createSchemaRegistry(catalogue);
       const messages = readMessages(files);

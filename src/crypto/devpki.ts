@@ -5,9 +5,17 @@
  */
 import { generateKeyPair as generateKeyPairCb, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 const generateKeyPair = promisify(generateKeyPairCb);
+
+type Forge = typeof forge;
+let loaded: Forge | undefined;
+/** node-forge on first use: most `opendip` commands never make a certificate, and it costs each a tenth of a second to load. */
+async function loadForge(): Promise<Forge> {
+  loaded ??= (await import('node-forge')).default;
+  return loaded;
+}
 
 export interface KeyAndCertificate {
   certificatePem: string;
@@ -24,6 +32,7 @@ async function rsaKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: stri
 }
 
 function baseCertificate(
+  forge: Forge,
   publicKeyPem: string,
   commonName: string,
   notBefore: Date,
@@ -48,7 +57,7 @@ function baseCertificate(
  * Signs the certificate as forge's cert.sign would (sha256WithRSAEncryption over the DER TBSCertificate),
  * but with node:crypto: forge's pure-JS RSA takes a tenth of a second per signature.
  */
-function signWith(cert: forge.pki.Certificate, keyPem: string): void {
+function signWith(forge: Forge, cert: forge.pki.Certificate, keyPem: string): void {
   const oid = forge.pki.oids.sha256WithRSAEncryption!;
   const c = cert as forge.pki.Certificate & {
     siginfo: { algorithmOid: string };
@@ -80,16 +89,16 @@ export async function createCertificateAuthority(
   commonName: string,
   validity: Validity = {},
 ): Promise<KeyAndCertificate> {
-  const { publicKeyPem, privateKeyPem } = await rsaKeyPair();
+  const [forge, { publicKeyPem, privateKeyPem }] = await Promise.all([loadForge(), rsaKeyPair()]);
   const { notBefore, notAfter } = defaults(validity, 3650);
-  const cert = baseCertificate(publicKeyPem, commonName, notBefore, notAfter);
+  const cert = baseCertificate(forge, publicKeyPem, commonName, notBefore, notAfter);
   cert.setIssuer(cert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  signWith(cert, privateKeyPem);
+  signWith(forge, cert, privateKeyPem);
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem };
 }
 
@@ -102,9 +111,9 @@ export interface LeafRequest extends Validity {
 }
 
 export async function issueCertificate(ca: KeyAndCertificate, request: LeafRequest): Promise<KeyAndCertificate> {
-  const { publicKeyPem, privateKeyPem } = await rsaKeyPair();
+  const [forge, { publicKeyPem, privateKeyPem }] = await Promise.all([loadForge(), rsaKeyPair()]);
   const { notBefore, notAfter } = defaults(request, 825);
-  const cert = baseCertificate(publicKeyPem, request.commonName, notBefore, notAfter);
+  const cert = baseCertificate(forge, publicKeyPem, request.commonName, notBefore, notAfter);
   const caCert = forge.pki.certificateFromPem(ca.certificatePem);
   cert.setIssuer(caCert.subject.attributes);
   const altNames = [
@@ -118,6 +127,6 @@ export async function issueCertificate(ca: KeyAndCertificate, request: LeafReque
     ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  signWith(cert, ca.privateKeyPem);
+  signWith(forge, cert, ca.privateKeyPem);
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem };
 }

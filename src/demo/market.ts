@@ -9,6 +9,7 @@ import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } 
 import type { Role } from '../domain/model.js';
 import type { Registry } from '../registry/registry.js';
 import type { DemoMpan } from './mpans.js';
+import { participantPair } from './participant-keys.js';
 
 export interface DemoParticipantSpec {
   dipId: string;
@@ -130,7 +131,10 @@ export async function ensureDevPki(
   return { paths, ca };
 }
 
-/** Registers the demo participants with their certificates, API keys and DCP grants. */
+/**
+ * Registers the demo participants with their certificates, API keys and DCP grants. A participant whose key
+ * and certificate are already in pki/participants/ and still good for this CA keeps them (participant-keys.ts).
+ */
 export async function createDemoMarket(
   registry: Registry,
   dataDir: string,
@@ -138,12 +142,15 @@ export async function createDemoMarket(
   specs: DemoParticipantSpec[] = DEMO_PARTICIPANTS,
 ): Promise<DemoParticipant[]> {
   const paths = pkiPaths(dataDir);
-  const certs = await Promise.all(specs.map((p) => issueCertificate(ca, { commonName: p.dipId, usage: 'client' })));
+  const files = (dipId: string) => ({
+    certificatePath: join(paths.dir, 'participants', `${dipId}.pem`),
+    privateKeyPath: join(paths.dir, 'participants', `${dipId}-key.pem`),
+  });
+  const certs = await Promise.all(specs.map((p) => participantPair(ca, p.dipId, files(p.dipId))));
   const participants: DemoParticipant[] = [];
   for (const [i, spec] of specs.entries()) {
     await registry.saveParticipant({ dipId: spec.dipId, name: spec.name, roles: spec.roles });
-    const certificatePath = join(paths.dir, 'participants', `${spec.dipId}.pem`);
-    const privateKeyPath = join(paths.dir, 'participants', `${spec.dipId}-key.pem`);
+    const { certificatePath, privateKeyPath } = files(spec.dipId);
     writeFileSync(certificatePath, certs[i]!.certificatePem);
     writePrivate(privateKeyPath, certs[i]!.privateKeyPem);
     await registry.registerCertificate(spec.dipId, certs[i]!.certificatePem);

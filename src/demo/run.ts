@@ -129,23 +129,23 @@ export async function startDemoSinks(
       if (p.roles.some((r) => roles.has(r))) subscriptions.push({ recipientId: p.dipId, channel });
   }
   for (const p of participants) subscriptions.push({ recipientId: p.dipId, channel: STATUS_CHANNEL });
+  const repointed = [];
   for (const { recipientId, channel } of subscriptions) {
     const existing = (await store.webhooks(recipientId, channel)).find((w) => w.role === WHOLE);
     if (existing && existing.configuredBy !== options.dipId) continue;
-    await store.saveWebhooks(
-      [
-        {
-          recipientId,
-          channel,
-          role: WHOLE,
-          callbackUrl: `${sink.url}/${recipientId}/${channel}`,
-          maxMessageCount: 1000,
-          maxPayloadKb: 10_240,
-          configuredBy: options.dipId,
-        },
-      ],
-      options.now,
-    );
+    repointed.push({
+      recipientId,
+      channel,
+      role: WHOLE,
+      callbackUrl: `${sink.url}/${recipientId}/${channel}`,
+      maxMessageCount: 1000,
+      maxPayloadKb: 10_240,
+      configuredBy: options.dipId,
+    });
   }
+  // One transaction for the few hundred webhooks rather than one each: a commit is a disk flush, and one
+  // each held every demo start up for a second or more. A kill -9 meanwhile leaves all of them pointing at
+  // the last start's receiver or all at this one's; the next start re-points them either way.
+  if (repointed.length > 0) await store.saveWebhooks(repointed, options.now);
   return { sink, inbox };
 }

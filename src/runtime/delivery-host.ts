@@ -10,6 +10,7 @@ import type { RegistryJson } from '../metrics/scrape.js';
 import type { DeliverySetup } from './delivery.js';
 import { logStyle } from './log.js';
 
+/** How long a dead thread's successor waits by default: a thread that dies at once on start does not spin. */
 const RESTART_DELAY_MS = 1_000;
 /** A scrape does not wait longer than this for a thread busy beyond it; it answers without the thread's part. */
 const METRICS_WAIT_MS = 2_000;
@@ -27,11 +28,17 @@ type FromThread = 'ready' | 'stopped' | { metrics: number; json: RegistryJson };
 
 const SCRIPT = new URL('./delivery-thread.js', import.meta.url);
 
-/** `script` is the thread's entry (the delivery engine; another only to test this supervision). */
+export interface DeliveryThreadOptions {
+  /** The thread's entry: the delivery engine; another only to test this supervision. */
+  script?: URL;
+  /** How long after a thread dies its successor starts (default 1 s). */
+  restartDelayMs?: number;
+}
+
 export async function startDeliveryThread(
   setup: DeliverySetup,
   logger: Logger,
-  script: URL = SCRIPT,
+  { script = SCRIPT, restartDelayMs = RESTART_DELAY_MS }: DeliveryThreadOptions = {},
 ): Promise<DeliveryThread> {
   let worker: Worker | null = null;
   let stopping = false;
@@ -68,7 +75,7 @@ export async function startDeliveryThread(
         restart = setTimeout(
           () =>
             void spawn().catch((e: unknown) => logger.error({ err: e }, 'the delivery thread could not be started')),
-          RESTART_DELAY_MS,
+          restartDelayMs,
         );
       });
     });

@@ -2,9 +2,14 @@
  * The process's logger: JSON lines for machines, readable lines for a person at a terminal. `auto` decides
  * by whether standard output is a terminal, so `opendip serve | collector` and a redirect stay JSON.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty } from 'pino-pretty';
 import type { LogFormat } from '../config/types.js';
+
+/** pino-pretty only where lines are pretty: JSON logging (every process not at a terminal) never loads it. */
+const loadPretty = (): typeof PinoPretty =>
+  (createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PinoPretty }).PinoPretty;
 
 export interface LogStyle {
   pretty: boolean;
@@ -28,7 +33,7 @@ export function createLogger(
   // synchronous, so the last lines before a stop reach the terminal.
   return pino(
     { level },
-    PinoPretty({
+    loadPretty()({
       colorize: style.colour,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',

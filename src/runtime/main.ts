@@ -1,4 +1,9 @@
-/** The `opendip` process entry: the command line, with the composition root handed to `serve`. */
+/**
+ * The `opendip` process entry: the command line, with the composition root handed to `serve`. The
+ * composition root and the storage backends (fastify, the drivers, the schema compiler: most of a start's
+ * half second of module loading) are imported only by the commands that use them, so `send`, `replay`,
+ * `admin` and `--help` start without them.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -15,9 +20,6 @@ import { registerSink } from '../cli/sink.js';
 import { registerServe } from '../cli/serve.js';
 import { registerValidate } from '../cli/validate.js';
 import { loadConfig } from '../config/config.js';
-import { openRegistry } from '../registry/registry.js';
-import { openStore } from '../storage/open.js';
-import { startDip } from './compose.js';
 
 const root = packageRoot();
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -25,7 +27,11 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const program = new Command('opendip')
   .description('OpenDIP: an open-source MHHS Data Integration Platform')
   .version(version);
-registerServe(program, { version, binPath: join(root, 'bin', 'opendip.js'), start: startDip });
+registerServe(program, {
+  version,
+  binPath: join(root, 'bin', 'opendip.js'),
+  start: async (config, options) => (await import('./compose.js')).startDip(config, options),
+});
 registerSend(program);
 registerValidate(program);
 registerSample(program);
@@ -34,6 +40,10 @@ registerReplay(program);
 registerCatalogue(program);
 registerRegistry(program, {
   async open(flags) {
+    const [{ openStore }, { openRegistry }] = await Promise.all([
+      import('../storage/open.js'),
+      import('../registry/registry.js'),
+    ]);
     const store = await openStore(loadConfig(flags).databaseUrl);
     return { registry: await openRegistry(store), mpans: store, close: () => store.close() };
   },
@@ -41,6 +51,7 @@ registerRegistry(program, {
 
 registerAudit(program, {
   async open(flags) {
+    const { openStore } = await import('../storage/open.js');
     const store = await openStore(loadConfig(flags).databaseUrl);
     return { store, close: () => store.close() };
   },

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { DemoMarketFile } from '../../src/demo/market.js';
 import { logStyle } from '../../src/runtime/log.js';
 import { failed, readMarket, removeDir, runCli, startServer, tempDir, type ServerProcess } from './support.js';
+import { seedDemoPki } from './demo-pki.js';
 
 /** Roles that send IF-021, consumption: a demo MPAN's data service sends it in the one of them it holds. */
 const CONSUMPTION_SENDERS = ['SDS', 'ADS', 'UMSDS'];
@@ -36,6 +37,7 @@ describe('the demo market, found from its banner and participants.json', () => {
   let server: ServerProcess;
   let market: DemoMarketFile;
   before(async () => {
+    await seedDemoPki(dataDir);
     server = await startServer(['--data-dir', dataDir, '--port', '0']);
     market = readMarket(dataDir);
   });
@@ -136,7 +138,7 @@ describe('the demo market, found from its banner and participants.json', () => {
       );
     };
     const deadline = Date.now() + 20_000;
-    while (missing().length > 0 && Date.now() < deadline) await sleep(200);
+    while (missing().length > 0 && Date.now() < deadline) await sleep(25);
     assert.deepEqual(missing(), [], 'every message delivered to the supplier and distributor of its MPAN');
   });
 
@@ -160,7 +162,7 @@ describe('the demo market, found from its banner and participants.json', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    while (!logLines().some((l) => l.msg === 'delivery attempt') && Date.now() < deadline) await sleep(200);
+    while (!logLines().some((l) => l.msg === 'delivery attempt') && Date.now() < deadline) await sleep(25);
     const lines = logLines();
     assert.ok(
       lines.some((l) => l.msg === 'api request' && l.channel === 'IF-021'),
@@ -207,7 +209,7 @@ describe('the log format', () => {
     const server = await startServer(['--data-dir', dataDir, '--port', '0', '--no-demo', '--log-format', 'pretty']);
     try {
       const deadline = Date.now() + 10_000;
-      while (!/listening/.test(server.stdout()) && Date.now() < deadline) await sleep(100);
+      while (!/listening/.test(server.stdout()) && Date.now() < deadline) await sleep(25);
       assert.match(
         server.stdout(),
         /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at https:\/\/127\.0\.0\.1:\d+$/m,

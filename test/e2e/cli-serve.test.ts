@@ -8,12 +8,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FLAG_ENV } from '../../src/config/config.js';
+import { seedDemoPki } from './demo-pki.js';
 import { failed, removeDir, runCli, runCommand, startServer, tempDir, type ServerProcess } from './support.js';
 
 describe('a DIP whose data directory has a space in its path', () => {
   const dataDir = join(tempDir('cli'), 'My Projects', 'data');
   let server: ServerProcess;
   before(async () => {
+    await seedDemoPki(dataDir);
     server = await startServer(['--data-dir', dataDir, '--port', '0', '--log-level', 'warn']);
   });
   after(async () => {
@@ -35,6 +37,7 @@ describe('a demo market an earlier version made, about an MPAN whose check digit
   after(() => removeDir(dataDir));
 
   test('its samples are written again on the next start, and the banner’s send command is accepted', async () => {
+    await seedDemoPki(dataDir);
     const first = await startServer(['--data-dir', dataDir, '--port', '0', '--no-tls', '--log-level', 'warn']);
     await first.stop();
     const sample = join(dataDir, 'demo', 'samples', 'IF-021.json');

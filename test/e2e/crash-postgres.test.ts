@@ -24,6 +24,7 @@ import {
   trafficFor,
 } from './crash-run.js';
 import { readMarket, removeDir, startServer, tempDir, type ServerProcess } from './support.js';
+import { seedDemoPki } from './demo-pki.js';
 
 const unavailable = await postgresUnavailable();
 describe('kill -9 of API and worker processes, on PostgreSQL', { skip: unavailable ?? false }, () => {
@@ -34,7 +35,7 @@ describe('kill -9 of API and worker processes, on PostgreSQL', { skip: unavailab
   const LEASE_S = 4;
 
   test('every acknowledged message reaches every recipient at least once; a dead worker’s endpoints are served again', async (t) => {
-    const dataDir = tempDir('crash-pg');
+    const dataDir = await seedDemoPki(tempDir('crash-pg'));
     const url = await freshSchemaUrl();
     const common = (database: string) => [
       '--data-dir',

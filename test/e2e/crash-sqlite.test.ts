@@ -21,6 +21,7 @@ import {
   sdsOf,
   trafficFor,
 } from './crash-run.js';
+import { seedDemoPki } from './demo-pki.js';
 import { readMarket, removeDir, startServer, tempDir } from './support.js';
 
 describe('kill -9 while sending, on SQLite', () => {
@@ -36,6 +37,7 @@ describe('kill -9 while sending, on SQLite', () => {
     let ledger: Ledger | undefined;
     let traffic: Traffic | undefined;
     try {
+      await seedDemoPki(dataDir);
       await dip.start();
       const prepared = await prepare(dip, dataDir);
       ledger = prepared.ledger;

@@ -33,7 +33,10 @@ test('a delivery thread that dies is started again and told what the old one was
     webhookCaFiles: [],
     ticketBase: null,
   };
-  const thread = await startDeliveryThread(setup, logger, new URL('./fake-delivery-thread.js', import.meta.url));
+  const thread = await startDeliveryThread(setup, logger, {
+    script: new URL('./fake-delivery-thread.js', import.meta.url),
+    restartDelayMs: 0,
+  });
   assert.equal(count('starts'), 1);
   thread.registryChanged();
   await eventually('registry changes reach the thread', () => count('registry') === 1);
@@ -48,8 +51,12 @@ test('a delivery thread that dies is started again and told what the old one was
     thread.registryChanged();
     return count('registry') >= 2;
   });
+  // A restart is a timer set when a thread exits; the stopped thread has exited once stop returns.
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
   await thread.stop();
   thread.wake();
-  await new Promise((r) => setTimeout(r, 1_200));
+  assert.equal(timers(), before, 'a stopped thread schedules no restart');
+  assert.equal(thread.alive(), false);
   assert.equal(count('starts'), 2, 'a stopped thread is not started again');
 });

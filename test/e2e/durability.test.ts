@@ -32,6 +32,7 @@ import {
   type Message,
   type ServerProcess,
 } from './support.js';
+import { seedDemoPki } from './demo-pki.js';
 
 const SDS = '1200000001';
 
@@ -130,6 +131,7 @@ describe('kill -9 of a serving process', () => {
   };
 
   before(async () => {
+    await seedDemoPki(dataDir);
     const first = await serve();
     const market = readMarket(dataDir);
     assert.equal(first.baseUrl, market.baseUrl, 'the banner and participants.json agree on the URL');

@@ -19,6 +19,7 @@ import { startSink } from '../../src/sink/sink.js';
 import { type Sink } from '../../src/sink/types.js';
 import { dropSchemas, freshSchemaUrl, postgresUnavailable } from '../helpers/postgres.js';
 import { participantSignature } from '../helpers/signer.js';
+import { seedDemoPki } from './demo-pki.js';
 
 const SENDER = '1200000001';
 const RECIPIENTS = ['1000000001', '1600000001', '1700000001', '1700000002'];
@@ -38,7 +39,7 @@ interface Cluster {
 }
 
 async function cluster(apis: number, workers: number, workerArgs: string[] = []): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'opendip-multinode-'));
+  const dir = await seedDemoPki(mkdtempSync(join(tmpdir(), 'opendip-multinode-')));
   const url = await freshSchemaUrl();
   const common = ['--database', url, '--log-level', 'warn'];
   // The first process creates the demo market (participants, dev PKI) in the database and the shared directory.

@@ -22,8 +22,8 @@ const registry = (...args: string[]) => runCli(['registry', ...args, '--data-dir
 /** The DIP reads its registry again every interval; poll until the change shows, with a generous bound. */
 async function eventually(send: () => Promise<Reply>, status: number): Promise<Reply> {
   let last = await send();
-  for (let i = 0; i < 60 && last.status !== status; i++) {
-    await sleep(250);
+  for (let i = 0; i < 600 && last.status !== status; i++) {
+    await sleep(25);
     last = await send();
   }
   return last;

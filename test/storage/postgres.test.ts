@@ -76,6 +76,32 @@ function postgresOnly(): void {
       }
     });
 
+    test('migrations of one schema wait for that schema’s lock only, not for other schemas’', async () => {
+      const [held, other] = [await freshSchemaUrl(), await freshSchemaUrl()];
+      // The lock a migrating process of the `held` schema takes (src/storage/postgres/migrate.ts), held here.
+      const LOCK = 0x0d1b_0001;
+      const holder = new pg.Client({ connectionString: held });
+      await holder.connect();
+      const waiters = async () =>
+        (
+          await holder.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::oid`,
+            [LOCK],
+          )
+        ).rows[0]!.n;
+      try {
+        await holder.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [LOCK]);
+        // Another schema migrates while the lock is held (under one lock for all, this would never return).
+        await (await openStore(other)).close();
+        const waiting = openStore(held);
+        await until(async () => (await waiters()) > 0, 'a store on the held schema waiting for its lock');
+        await holder.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [LOCK]);
+        await (await waiting).close();
+      } finally {
+        await holder.end();
+      }
+    });
+
     test('the same SUR sent through two processes at the same moment is archived once', async () => {
       const url = await freshSchemaUrl();
       const [a, b] = await Promise.all([openStore(url), openStore(url)]);

@@ -18,6 +18,8 @@ const imports = new Map(
     const specs = [
       ...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm),
       ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+      // A module loaded on first use is still a dependency, and the table applies to it as to any other.
+      ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
     ].map((m) => m[1]!);
     return [
       relative(src, f),

@@ -1,12 +1,13 @@
 /**
  * Migrations on PostgreSQL: on one connection of the pool, under an advisory lock, safe when many processes start at
- * once.
+ * once. The lock is keyed by the schema the tables go in (as housekeeping's election is): DIPs in schemas of their
+ * own on one database never share tables, so they need not wait for each other's migrations.
  */
 import type pg from 'pg';
 import { runMigrations, type Migration, type MigrationDialect } from '../migrate.js';
 import type { Row } from '../rows.js';
 
-/** Any fixed number: the advisory lock every starting process takes before looking at migrations. */
+/** Any fixed number: with the schema's hash, the advisory lock every starting process takes before looking at migrations. */
 const MIGRATION_LOCK = 0x0d1b_0001;
 
 function dialect(client: pg.PoolClient): MigrationDialect {
@@ -16,10 +17,12 @@ function dialect(client: pg.PoolClient): MigrationDialect {
     placeholder: (n) => `$${n}`,
     async exclusively(fn) {
       try {
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await client.query(`SELECT pg_advisory_lock($1, hashtext(coalesce(current_schema(), '')))`, [MIGRATION_LOCK]);
         await fn();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        await client
+          .query(`SELECT pg_advisory_unlock($1, hashtext(coalesce(current_schema(), '')))`, [MIGRATION_LOCK])
+          .catch(() => undefined);
       }
     },
     async exec(sql) {
