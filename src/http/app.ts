@@ -23,6 +23,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminReleaseRoutes } from './routes/admin-release.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -244,5 +245,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(replayRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(adminReleaseRoutes(deps));
   return app;
 }

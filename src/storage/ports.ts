@@ -4,6 +4,7 @@
  * The records they speak (messages, journal entries, copies, webhooks, queries) are the domain's vocabulary.
  */
 import type { CopySelector, QueueActionResult, QueueCursor, QueueFilter, QueuedCopy } from '../domain/queue.js';
+import type { ReleaseNotice } from '../domain/release.js';
 import type {
   AcceptedBatch,
   ApiCall,
@@ -137,6 +138,17 @@ export interface QueueStore {
    * endpoints due now with the breaker closed, each copy journaled `Redriven` by the operator; one transaction.
    */
   redriveCopies(selector: CopySelector, now: number, operatorId: string): Promise<QueueActionResult>;
+  /**
+   * Held and pending copies the selector takes (at most QUEUE_ACTION_BATCH), on endpoints no delivery runner
+   * holds, end `dead`, each journaled `Released` by the operator; each message copy's sender gets `notice` as a
+   * status message (status copies get none). One transaction: a kill -9 leaves all of it or none.
+   */
+  releaseCopies(
+    selector: CopySelector,
+    now: number,
+    operatorId: string,
+    notice: ReleaseNotice,
+  ): Promise<QueueActionResult>;
 }
 
 export interface ReplayStore {

@@ -17,6 +17,7 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/deliveries/count'],
   ['GET', '/admin/deliveries'],
   ['POST', '/admin/deliveries/redrive'],
+  ['POST', '/admin/deliveries/release'],
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {

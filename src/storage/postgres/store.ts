@@ -29,6 +29,7 @@ import { applyMpanChanges, appointments } from './mpans.js';
 import { createPool, type Postgres } from './pool.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
+import { releaseCopies } from './release.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -89,6 +90,7 @@ const operations = {
   countQueue,
   listQueue,
   redriveCopies,
+  releaseCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,

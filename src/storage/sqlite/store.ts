@@ -28,6 +28,7 @@ import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
+import { releaseCopies } from './release.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -87,6 +88,7 @@ const operations = {
   countQueue,
   listQueue,
   redriveCopies,
+  releaseCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
