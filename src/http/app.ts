@@ -24,6 +24,7 @@ import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminReleaseRoutes } from './routes/admin-release.js';
+import { adminEndpointRoutes } from './routes/admin-endpoints.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -246,5 +247,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(adminReleaseRoutes(deps));
+  await app.register(adminEndpointRoutes(deps));
   return app;
 }

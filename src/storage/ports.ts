@@ -5,6 +5,7 @@
  */
 import type { CopySelector, QueueActionResult, QueueCursor, QueueFilter, QueuedCopy } from '../domain/queue.js';
 import type { ReleaseNotice } from '../domain/release.js';
+import type { EndpointCursor, EndpointFilter, EndpointView } from '../domain/endpoint-view.js';
 import type {
   AcceptedBatch,
   ApiCall,
@@ -149,6 +150,8 @@ export interface QueueStore {
     operatorId: string,
     notice: ReleaseNotice,
   ): Promise<QueueActionResult>;
+  /** A page of endpoints matching the filter, by recipient, channel and role, after the cursor. */
+  listEndpoints(filter: EndpointFilter, after: EndpointCursor | null, limit: number): Promise<EndpointView[]>;
 }
 
 export interface ReplayStore {

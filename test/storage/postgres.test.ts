@@ -16,6 +16,7 @@ import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { releaseContract } from './release-contract.js';
+import { endpointsContract } from './endpoints-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -36,6 +37,7 @@ if (unavailable) {
   evidenceContract(backend);
   queueContract(backend);
   releaseContract(backend);
+  endpointsContract(backend);
   postgresOnly();
 }
 

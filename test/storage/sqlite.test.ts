@@ -11,6 +11,7 @@ import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { releaseContract } from './release-contract.js';
+import { endpointsContract } from './endpoints-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,4 +37,5 @@ for (const backend of [file, memory]) {
   evidenceContract(backend);
   queueContract(backend);
   releaseContract(backend);
+  endpointsContract(backend);
 }

@@ -18,6 +18,7 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/deliveries'],
   ['POST', '/admin/deliveries/redrive'],
   ['POST', '/admin/deliveries/release'],
+  ['GET', '/admin/endpoints'],
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {

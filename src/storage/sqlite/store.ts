@@ -29,6 +29,7 @@ import { applyMpanChanges, appointments } from './mpans.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { releaseCopies } from './release.js';
+import { listEndpoints } from './endpoints.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -89,6 +90,7 @@ const operations = {
   listQueue,
   redriveCopies,
   releaseCopies,
+  listEndpoints,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
