@@ -3,9 +3,10 @@
  * operator's certificate exactly as `opendip send` signs. The DIP refuses them to anyone not holding OPERATOR.
  */
 import type { Command } from 'commander';
+import { registerAdminOps } from './admin-ops.js';
 import { createDipClient, identityFrom, identityOptions, type IdentityOptions } from './dip-client.js';
 
-type Options = IdentityOptions & {
+export type Options = IdentityOptions & {
   state?: string;
   recipient?: string;
   role?: string;
@@ -17,7 +18,7 @@ type Options = IdentityOptions & {
   json?: boolean;
 };
 
-const filterOf = (o: Options): Record<string, string> =>
+export const filterOf = (o: Options): Record<string, string> =>
   Object.fromEntries(
     Object.entries({
       state: o.state,
@@ -28,7 +29,7 @@ const filterOf = (o: Options): Record<string, string> =>
     }).filter((e): e is [string, string] => e[1] !== undefined),
   );
 
-async function call(o: Options, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+export async function call(o: Options, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const client = createDipClient(identityFrom(o));
   try {
     const res = await client.send(method, `/admin${path}`, body === undefined ? '' : JSON.stringify(body));
@@ -60,11 +61,12 @@ const line = (c: Copy): string =>
   `attempts ${c.attempts}  ${c.lastStatus ?? ''} ${c.lastError ?? ''}  created ${c.createdAt}`;
 
 export function registerAdmin(program: Command): void {
-  const deliveries = program
+  const admin = program
     .command('admin')
-    .description('operate the DIP through its operator API (needs an OPERATOR certificate)')
+    .description('operate the DIP through its operator API (needs an OPERATOR certificate)');
+  const deliveries = admin
     .command('deliveries')
-    .description('copies waiting, held or dead: count, list, redrive');
+    .description('copies waiting, held or dead: count, list, redrive, release');
   const filtered = (cmd: Command) =>
     identityOptions(cmd)
       .option('--recipient <dipId>', 'the recipient')
@@ -122,4 +124,5 @@ export function registerAdmin(program: Command): void {
       }
       print(o, { redriven: total }, `${total} copies redriven`);
     });
+  registerAdminOps(admin, deliveries);
 }
