@@ -14,5 +14,8 @@ export const RELEASABLE_STATES = ['held', 'pending'] as const;
 /** What a release ends a copy as: a dead letter, which a redrive can still bring back. */
 export const RELEASED_STATE = 'dead';
 
+/** The status message telling `m`'s sender about its copy to `recipientId` in `role`. */
+export type CopyNotice = (m: ArchivedMessage, recipientId: string, role: string) => StandardResponseItem;
+
 /** The status message telling `m`'s sender that its copy to `recipientId` in `role` was given up. */
-export type ReleaseNotice = (m: ArchivedMessage, recipientId: string, role: string) => StandardResponseItem;
+export type ReleaseNotice = CopyNotice;

@@ -34,6 +34,7 @@ import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { createLogger, logStyle } from './log.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
+import { sweepWaiting } from '../delivery/waiting-notice.js';
 import { operations, overdueMs } from './operations.js';
 import { retentionPlan } from '../domain/retention.js';
 import type { Store } from '../storage/ports.js';
@@ -48,6 +49,8 @@ export interface RunningDip {
   callLog: CallLog;
   /** The delivery engine, wake() makes it look for due work now; null in an api process. */
   delivery: Runner | null;
+  /** Housekeeping (and the waiting sweep) on a delivering process; runOnce() runs a round now. */
+  housekeeping: Housekeeper | null;
   /** What this process does (config.role). */
   role: Config['role'];
   /** http://host:port of the `--metrics-port` listener; null without one. */
@@ -208,12 +211,18 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
           })
         : null);
     runner?.start();
+    const waitingDeps = { dipId: config.dipId, ticketUrl, noticeMs: config.waitingNoticeMs };
+    const sweptStore = store;
     housekeeper = delivers
       ? startHousekeeping(store, {
           intervalMs: config.housekeepingIntervalMs,
           retention: retentionPlan(config.retention, catalogue.channels.keys()),
           clock,
           logger,
+          alsoEachRound: async (now) => {
+            const noticed = await sweepWaiting(sweptStore, waitingDeps, now);
+            if (noticed > 0) logger.info({ noticed }, 'senders told of copies waiting for a webhook');
+          },
         })
       : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
@@ -251,6 +260,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       catalogue,
       callLog,
       delivery: openRunner,
+      housekeeping: openHousekeeper,
       role: config.role,
       metricsOrigin,
       baseUrl,

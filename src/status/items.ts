@@ -87,3 +87,21 @@ export function releasedNotice(
     ),
   };
 }
+
+/** The message's copy has waited longer than the notice setting for a webhook the recipient has not configured. */
+export function waitingNotice(
+  m: ArchivedMessage,
+  dipId: string,
+  recipientId: string,
+  role: string | null,
+  minutes: number,
+  now: number,
+): StandardResponseItem {
+  return {
+    ...about(m, dipId, now),
+    message: msgText('MSG1000'),
+    help: clampHelp(
+      `not delivered to ${recipientId}${role ? ` (${role})` : ''} for more than ${minutes} minutes: it has no webhook configured for ${m.channel}; the DIP keeps the message and delivers it once one is`,
+    ),
+  };
+}

@@ -34,7 +34,7 @@ describe('the operator’s release and endpoints', () => {
   let sink: Sink;
   let failing: Sink;
   before(async () => {
-    t = await startTestDip({ flags: { batchLingerMs: '0' }, clock });
+    t = await startTestDip({ flags: { batchLingerMs: '0', waitingNoticeMinutes: '30' }, clock });
     const ca = [t.pki.ca.certificatePem];
     [sink, failing] = await Promise.all([
       startSink({ trustedCa: ca }),
@@ -103,18 +103,60 @@ describe('the operator’s release and endpoints', () => {
     assert.match(s.json.messageArray[0]!.help!, /state must be one of held, pending, waiting/);
   });
 
-  test('the endpoint listing shows the breaker that repeated failures opened', async () => {
-    assert.equal((await subscribeAt(t, clock, SUP2, 'IF-004', `${failing.url}/sup2`)).status, 201);
+  test('a copy waiting for a webhook past the notice setting tells its sender once', async () => {
     const [m] = if004(t, clock, [SUP2], 1);
+    const txn = (await accept(t, clock, SUP, 'IF-004', [m])).json.messageArray[0]!.transactionID!;
+    const seq = (await t.dip.store.messageByReference(surOf(m!)))!.seq;
+    await until(async () => {
+      const r = await admin('GET', `/admin/deliveries/count?state=waiting&recipient=${SUP2}`);
+      return JSON.parse(r.text).count === 1;
+    }, 'the copy waiting for a webhook');
+    await t.dip.housekeeping!.runOnce();
+    assert.equal((await t.dip.store.statusMessagesOf(seq)).length, 0, 'not yet: it has waited no time');
+
+    clock.advance(31 * MINUTE);
+    await t.dip.housekeeping!.runOnce();
+    await until(() => noticesOf(txn).length === 1, 'the sender told of the waiting copy');
+    const [notice] = noticesOf(txn);
+    assert.match(notice!.message!, /^MSG1000 /);
+    assert.match(
+      notice!.help!,
+      new RegExp(
+        `not delivered to ${SUP2} \\(SUP\\) for more than 30 minutes: it has no webhook configured for IF-004`,
+      ),
+    );
+    const journal = await t.dip.store.journalOfReference(surOf(m!));
+    assert.equal(journal.filter((e) => e.status === 'WaitingForWebhook').length, 1);
+
+    clock.advance(31 * MINUTE);
+    await t.dip.housekeeping!.runOnce();
+    await t.dip.housekeeping!.runOnce();
+    assert.equal((await t.dip.store.statusMessagesOf(seq)).length, 1, 'told once, however long it waits');
+    const listed = await admin('GET', `/admin/endpoints?recipient=${SUP2}&channel=IF-004`);
+    assert.deepEqual(
+      (JSON.parse(listed.text) as { endpoints: Record<string, unknown>[] }).endpoints.map((e) => [
+        e.webhook,
+        e.waiting,
+        e.pending,
+        e.nextAttemptAt,
+      ]),
+      [[false, true, 1, null]],
+    );
+    assert.equal((await copiesOf(t, surOf(m!)))[0]!.state, 'pending', 'the copy is kept for when a webhook comes');
+  });
+
+  test('the endpoint listing shows the breaker that repeated failures opened', async () => {
+    assert.equal((await subscribeAt(t, clock, MSS, 'IF-004', `${failing.url}/mss`)).status, 201);
+    const [m] = if004(t, clock, [MSS], 1);
     await accept(t, clock, SUP, 'IF-004', [m]);
     for (let n = 1; n <= 5; n++) {
-      await copyWhen(t, surOf(m!), SUP2, (c) => c.attempts >= n, `failure ${n}`);
+      await copyWhen(t, surOf(m!), MSS, (c) => c.attempts >= n, `failure ${n}`);
       if (n < 5) {
         clock.advance(20 * MINUTE);
         t.dip.delivery!.wake();
       }
     }
-    const r = await admin('GET', `/admin/endpoints?recipient=${SUP2}&breaker=open`);
+    const r = await admin('GET', `/admin/endpoints?recipient=${MSS}&breaker=open`);
     assert.equal(r.status, 200, r.text);
     const { endpoints, next } = JSON.parse(r.text) as { endpoints: Record<string, unknown>[]; next: string | null };
     assert.equal(next, null);
@@ -129,12 +171,13 @@ describe('the operator’s release and endpoints', () => {
         e.pending,
         e.lastStatus,
       ]),
-      [[SUP2, 'IF-004', 'SUP', 'open', true, false, 1, 503]],
+      [[MSS, 'IF-004', 'MSS', 'open', true, false, 1, 503]],
     );
-    const closed = await admin('GET', `/admin/endpoints?recipient=${MSS}&breaker=closed`);
+    const closed = await admin('GET', `/admin/endpoints?recipient=${SUP}&breaker=closed`);
     assert.deepEqual(
       (JSON.parse(closed.text) as { endpoints: { channel: string }[] }).endpoints.map((e) => e.channel),
-      ['IF-004'],
+      ['STATUS'],
+      'the sender’s status endpoint, delivering',
     );
     const bad = await admin('GET', '/admin/endpoints?breaker=broken');
     assert.equal(bad.status, 400);

@@ -17,6 +17,7 @@ import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { releaseContract } from './release-contract.js';
 import { endpointsContract } from './endpoints-contract.js';
+import { waitingContract } from './waiting-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -38,6 +39,7 @@ if (unavailable) {
   queueContract(backend);
   releaseContract(backend);
   endpointsContract(backend);
+  waitingContract(backend);
   postgresOnly();
 }
 

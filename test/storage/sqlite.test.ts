@@ -12,6 +12,7 @@ import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { releaseContract } from './release-contract.js';
 import { endpointsContract } from './endpoints-contract.js';
+import { waitingContract } from './waiting-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,4 +39,5 @@ for (const backend of [file, memory]) {
   queueContract(backend);
   releaseContract(backend);
   endpointsContract(backend);
+  waitingContract(backend);
 }

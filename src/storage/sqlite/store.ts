@@ -30,6 +30,7 @@ import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, 
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { releaseCopies } from './release.js';
 import { listEndpoints } from './endpoints.js';
+import { noticeWaitingCopies } from './waiting.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -91,6 +92,7 @@ const operations = {
   redriveCopies,
   releaseCopies,
   listEndpoints,
+  noticeWaitingCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
