@@ -28,11 +28,16 @@ after(async () => {
 
 /** `opendip admin deliveries …` signed as `as`. */
 function admin(as: string, ...args: string[]) {
+  return adminCommand(as, 'deliveries', ...args);
+}
+
+/** `opendip admin …` signed as `as`. */
+function adminCommand(as: string, ...args: string[]) {
   const cert = join(t.dataDir, `${as}.pem`);
   const key = join(t.dataDir, `${as}-key.pem`);
   writeFileSync(cert, t.pki.participants[as]!.certificatePem);
   writeFileSync(key, t.pki.participants[as]!.privateKeyPem);
-  return runCli(['admin', 'deliveries', ...args, '--url', `${t.origin}/1.1`, '--cert', cert, '--key', key]);
+  return runCli(['admin', ...args, '--url', `${t.origin}/1.1`, '--cert', cert, '--key', key]);
 }
 
 test('an operator counts, lists and redrives held copies from the command line', async () => {
@@ -61,6 +66,33 @@ test('an operator counts, lists and redrives held copies from the command line',
   assert.equal(redrive.stdout.trim(), '2 copies redriven');
   for (const m of batch) await copyWhen(t, surOf(m), MSS, (c) => c.state === 'delivered', 'delivered');
   assert.equal((await admin(OPERATOR, 'count', '--recipient', MSS)).stdout.trim(), '0 held');
+});
+
+test('an operator releases held copies and sees the endpoint from the command line', async () => {
+  mss.setBehaviour({ failWith: { status: 404, times: 1_000 } });
+  const batch = t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 1);
+  assert.equal((await t.send({ as: SUP, channel: 'IF-004', body: batch })).status, 201);
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'held', 'held');
+  mss.setBehaviour({});
+
+  const released = await admin(OPERATOR, 'release', '--recipient', MSS, '--state', 'held');
+  assert.equal(released.code, 0, released.stderr);
+  assert.equal(released.stdout.trim(), '1 copies released');
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'dead', 'released as a dead letter');
+  assert.equal((await admin(OPERATOR, 'release', '--recipient', MSS)).stdout.trim(), '0 copies released');
+
+  const listed = await adminCommand(OPERATOR, 'endpoints', '--recipient', MSS, '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  const page = JSON.parse(listed.stdout) as { endpoints: Record<string, unknown>[]; next: string | null };
+  assert.deepEqual(
+    page.endpoints.map((e) => [e.recipientId, e.channel, e.role, e.breaker, e.webhook, e.pending]),
+    [[MSS, 'IF-004', 'MSS', 'closed', true, 0]],
+  );
+  const text = await adminCommand(OPERATOR, 'endpoints', '--recipient', MSS);
+  assert.match(text.stdout, new RegExp(`^${MSS} MSS +IF-004 +breaker closed .* webhook yes +pending 0`));
+  const bad = await adminCommand(OPERATOR, 'endpoints', '--breaker', 'broken');
+  assert.ok(failed(bad), `exit ${bad.code}`);
+  assert.match(bad.stderr, /HTTP 400: MSG1000 - .*: breaker must be one of closed, open, half-open/);
 });
 
 test('the commands fail, saying why, for a participant that is not an operator', async () => {
