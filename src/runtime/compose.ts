@@ -14,6 +14,10 @@ import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { buildOpsApp } from '../http/ops-app.js';
 import { createApiMetrics } from '../metrics/metrics.js';
+import { startQueueSampler, type QueueSampler } from '../metrics/queue-gauges.js';
+import { storeTiming } from '../metrics/store-timing.js';
+import { timedStore, type StoreTiming } from '../storage/timed.js';
+import { QUEUE_SAMPLE_MS, sampleQueue } from './queue-sample.js';
 import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
 import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
@@ -51,6 +55,8 @@ export interface RunningDip {
   delivery: Runner | null;
   /** Housekeeping (and the waiting sweep) on a delivering process; runOnce() runs a round now. */
   housekeeping: Housekeeper | null;
+  /** The queue gauges' background sampler; sampleNow() refreshes them. */
+  queueSampler: QueueSampler;
   /** What this process does (config.role). */
   role: Config['role'];
   /** http://host:port of the `--metrics-port` listener; null without one. */
@@ -85,11 +91,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let metrics: ReturnType<typeof createApiMetrics> | null = null;
   let runner: Runner | null = null;
   let housekeeper: Housekeeper | null = null;
+  let sampler: QueueSampler | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
     const opened = await openStore(config.databaseUrl);
-    store = opened;
+    // Timed from the start; the histogram exists once the metrics do, a few lines on.
+    let observeStore: StoreTiming = () => undefined;
+    store = timedStore(opened, (operation, seconds) => observeStore(operation, seconds));
     let thread: DeliveryThread | null = null;
     const registry = await openRegistry(store, () => thread?.registryChanged());
     const usesDevPki =
@@ -140,7 +149,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     let ticketUrl: TicketUrl = () => null;
     const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
     const openedMetrics = createApiMetrics(() => overdueMs(opened, clock).catch(() => null));
+    observeStore = storeTiming(openedMetrics.registry);
     metrics = openedMetrics;
+    const sampledStore = store;
+    sampler = startQueueSampler(
+      openedMetrics.registry,
+      () => sampleQueue(sampledStore, config.waitingNoticeMs, clock),
+      { intervalMs: QUEUE_SAMPLE_MS, onError: (err) => logger.warn({ err }, 'sampling the delivery queue failed') },
+    );
     const ops = operations({
       store,
       clock,
@@ -253,6 +269,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
     const refresher = keepFresh(registry, config.registryRefreshMs, logger);
     const [openStoreRef, openApp, openRunner, openHousekeeper, openOps] = [store, app, runner, housekeeper, opsApp];
+    const openSampler = sampler;
     return {
       app: openApp,
       store,
@@ -261,6 +278,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       callLog,
       delivery: openRunner,
       housekeeping: openHousekeeper,
+      queueSampler: openSampler,
       role: config.role,
       metricsOrigin,
       baseUrl,
@@ -270,6 +288,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         await openOps?.close();
         await openApp.close();
         await openHousekeeper?.stop();
+        await openSampler.stop();
         await openRunner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
@@ -283,6 +302,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     await opsApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await housekeeper?.stop().catch(() => undefined);
+    await sampler?.stop().catch(() => undefined);
     await runner?.stop().catch(() => undefined);
     await store?.close();
     release();
