@@ -33,7 +33,10 @@ const line = (e: EndpointRow): string =>
   `webhook ${e.webhook ? 'yes' : 'no'}  pending ${e.pendingAtLeast ? 'more than ' : ''}${e.pending}` +
   `${e.lastStatus !== null || e.lastError ? `  last ${e.lastStatus ?? ''} ${e.lastError ?? ''}` : ''}`;
 
-export function registerAdminOps(admin: Command, deliveries: Command): void {
+/** Adds to the `admin` and `admin deliveries` commands registerAdmin made. */
+export function registerAdminOps(program: Command): void {
+  const admin = program.commands.find((c) => c.name() === 'admin')!;
+  const deliveries = admin.commands.find((c) => c.name() === 'deliveries')!;
   identityOptions(
     deliveries
       .command('release')

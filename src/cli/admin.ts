@@ -3,7 +3,6 @@
  * operator's certificate exactly as `opendip send` signs. The DIP refuses them to anyone not holding OPERATOR.
  */
 import type { Command } from 'commander';
-import { registerAdminOps } from './admin-ops.js';
 import { createDipClient, identityFrom, identityOptions, type IdentityOptions } from './dip-client.js';
 
 export type Options = IdentityOptions & {
@@ -61,10 +60,9 @@ const line = (c: Copy): string =>
   `attempts ${c.attempts}  ${c.lastStatus ?? ''} ${c.lastError ?? ''}  created ${c.createdAt}`;
 
 export function registerAdmin(program: Command): void {
-  const admin = program
+  const deliveries = program
     .command('admin')
-    .description('operate the DIP through its operator API (needs an OPERATOR certificate)');
-  const deliveries = admin
+    .description('operate the DIP through its operator API (needs an OPERATOR certificate)')
     .command('deliveries')
     .description('copies waiting, held or dead: count, list, redrive, release');
   const filtered = (cmd: Command) =>
@@ -124,5 +122,4 @@ export function registerAdmin(program: Command): void {
       }
       print(o, { redriven: total }, `${total} copies redriven`);
     });
-  registerAdminOps(admin, deliveries);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
 import { registerAdmin } from '../cli/admin.js';
+import { registerAdminOps } from '../cli/admin-ops.js';
 import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
@@ -46,6 +47,7 @@ registerAudit(program, {
 });
 
 registerAdmin(program);
+registerAdminOps(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);
