@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { registerAdminReplay } from './admin-replay.js';
 import { createDipClient, identityFrom, identityOptions, type IdentityOptions } from './dip-client.js';
 
-type Options = IdentityOptions & {
+export type Options = IdentityOptions & {
   state?: string;
   recipient?: string;
   role?: string;
@@ -18,7 +18,7 @@ type Options = IdentityOptions & {
   json?: boolean;
 };
 
-const filterOf = (o: Options): Record<string, string> =>
+export const filterOf = (o: Options): Record<string, string> =>
   Object.fromEntries(
     Object.entries({
       state: o.state,
@@ -66,7 +66,9 @@ export function registerAdmin(program: Command): void {
     .command('admin')
     .description('operate the DIP through its operator API (needs an OPERATOR certificate)');
   registerAdminReplay(admin);
-  const deliveries = admin.command('deliveries').description('copies waiting, held or dead: count, list, redrive');
+  const deliveries = admin
+    .command('deliveries')
+    .description('copies waiting, held or dead: count, list, redrive, release');
   const filtered = (cmd: Command) =>
     identityOptions(cmd)
       .option('--recipient <dipId>', 'the recipient')

@@ -371,6 +371,15 @@ export const SETTINGS = {
     into: 'delivery.retryPeriodMs',
     parse: (v) => number(text(v), 'retry period in hours', 0.001, 24 * 365) * 3_600_000,
   }),
+  waitingNoticeMinutes: setting({
+    flag: '--waiting-notice-minutes <minutes>',
+    env: 'OPENDIP_WAITING_NOTICE_MINUTES',
+    default: '1440',
+    meaning:
+      'how long a copy waits for a webhook its recipient has not configured before its sender is told (once, `MSG1000`), in minutes; 0: never',
+    into: 'waitingNoticeMs',
+    parse: (v) => number(text(v), 'waiting notice in minutes', 0, 525_600) * 60_000,
+  }),
   metricsPort: setting({
     flag: '--metrics-port <port>',
     env: 'OPENDIP_METRICS_PORT',

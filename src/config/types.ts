@@ -56,6 +56,8 @@ export interface Config {
   retention: Retention;
   /** How often housekeeping runs on the node that leads it. */
   housekeepingIntervalMs: number;
+  /** A copy waiting this long for a webhook tells its sender once; 0: never. */
+  waitingNoticeMs: number;
   /** How often the participant registry is read again, for changes made by other processes. */
   registryRefreshMs: number;
   /** The Retry-After, seconds, of a send refused while ingress is paused (unless the pause gave its own). */

@@ -25,6 +25,8 @@ import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminBehalfRoutes } from './routes/admin-behalf.js';
 import { adminPauseRoutes } from './routes/admin-pause.js';
+import { adminReleaseRoutes } from './routes/admin-release.js';
+import { adminEndpointRoutes } from './routes/admin-endpoints.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -249,5 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes(deps));
   await app.register(adminBehalfRoutes(deps));
   await app.register(adminPauseRoutes(deps));
+  await app.register(adminReleaseRoutes(deps));
+  await app.register(adminEndpointRoutes(deps));
   return app;
 }

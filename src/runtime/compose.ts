@@ -14,6 +14,10 @@ import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { buildOpsApp } from '../http/ops-app.js';
 import { createApiMetrics } from '../metrics/metrics.js';
+import { startQueueSampler, type QueueSampler } from '../metrics/queue-gauges.js';
+import { storeTiming } from '../metrics/store-timing.js';
+import { timedStore, type StoreTiming } from '../storage/timed.js';
+import { QUEUE_SAMPLE_MS, sampleQueue } from './queue-sample.js';
 import { ticketBase, ticketUrls, type TicketUrl } from '../domain/ticket.js';
 import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.js';
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
@@ -35,6 +39,7 @@ import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { createLogger, logStyle } from './log.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
+import { sweepWaiting } from '../delivery/waiting-notice.js';
 import { operations, overdueMs } from './operations.js';
 import { retentionPlan } from '../domain/retention.js';
 import type { Store } from '../storage/ports.js';
@@ -49,6 +54,10 @@ export interface RunningDip {
   callLog: CallLog;
   /** The delivery engine, wake() makes it look for due work now; null in an api process. */
   delivery: Runner | null;
+  /** Housekeeping (and the waiting sweep) on a delivering process; runOnce() runs a round now. */
+  housekeeping: Housekeeper | null;
+  /** The queue gauges' background sampler; sampleNow() refreshes them. */
+  queueSampler: QueueSampler;
   /** What this process does (config.role). */
   role: Config['role'];
   /** http://host:port of the `--metrics-port` listener; null without one. */
@@ -84,11 +93,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let runner: Runner | null = null;
   let housekeeper: Housekeeper | null = null;
   let pauses: PauseBoard | null = null;
+  let sampler: QueueSampler | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
     const schemas = createSchemaRegistry(catalogue);
     const opened = await openStore(config.databaseUrl);
-    store = opened;
+    // Timed from the start; the histogram exists once the metrics do, a few lines on.
+    let observeStore: StoreTiming = () => undefined;
+    store = timedStore(opened, (operation, seconds) => observeStore(operation, seconds));
     const pauseBoard = await openPauseBoard(opened, config.pauseRefreshMs, logger);
     pauses = pauseBoard;
     let thread: DeliveryThread | null = null;
@@ -144,7 +156,14 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       () => overdueMs(opened, clock).catch(() => null),
       () => pauseBoard.all(),
     );
+    observeStore = storeTiming(openedMetrics.registry);
     metrics = openedMetrics;
+    const sampledStore = store;
+    sampler = startQueueSampler(
+      openedMetrics.registry,
+      () => sampleQueue(sampledStore, config.waitingNoticeMs, clock),
+      { intervalMs: QUEUE_SAMPLE_MS, onError: (err) => logger.warn({ err }, 'sampling the delivery queue failed') },
+    );
     const ops = operations({
       store,
       clock,
@@ -217,12 +236,18 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
           })
         : null);
     runner?.start();
+    const waitingDeps = { dipId: config.dipId, ticketUrl, noticeMs: config.waitingNoticeMs };
+    const sweptStore = store;
     housekeeper = delivers
       ? startHousekeeping(store, {
           intervalMs: config.housekeepingIntervalMs,
           retention: retentionPlan(config.retention, catalogue.channels.keys()),
           clock,
           logger,
+          alsoEachRound: async (now) => {
+            const noticed = await sweepWaiting(sweptStore, waitingDeps, now);
+            if (noticed > 0) logger.info({ noticed }, 'senders told of copies waiting for a webhook');
+          },
         })
       : null;
     const baseUrl = `${origin}/${config.apiVersion}`;
@@ -253,6 +278,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     const demo = market && demoSinks ? { file, market, inbox: demoSinks.inbox } : null;
     const refresher = keepFresh(registry, config.registryRefreshMs, logger);
     const [openStoreRef, openApp, openRunner, openHousekeeper, openOps] = [store, app, runner, housekeeper, opsApp];
+    const openSampler = sampler;
     return {
       app: openApp,
       store,
@@ -260,6 +286,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       catalogue,
       callLog,
       delivery: openRunner,
+      housekeeping: openHousekeeper,
+      queueSampler: openSampler,
       role: config.role,
       metricsOrigin,
       baseUrl,
@@ -270,6 +298,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         await openOps?.close();
         await openApp.close();
         await openHousekeeper?.stop();
+        await openSampler.stop();
         await openRunner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
@@ -284,6 +313,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     await opsApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await housekeeper?.stop().catch(() => undefined);
+    await sampler?.stop().catch(() => undefined);
     await runner?.stop().catch(() => undefined);
     await store?.close();
     release();

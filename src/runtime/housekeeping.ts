@@ -16,7 +16,14 @@ export interface Housekeeper {
 
 export function startHousekeeping(
   store: HousekeepingStore,
-  options: { intervalMs: number; retention: RetentionPlan; clock: Clock; logger: Logger },
+  options: {
+    intervalMs: number;
+    retention: RetentionPlan;
+    clock: Clock;
+    logger: Logger;
+    /** More work for the leader each round (the waiting sweep); its failure is logged like the round's. */
+    alsoEachRound?: (now: number) => Promise<void>;
+  },
 ): Housekeeper {
   let current: Promise<void> = Promise.resolve();
   let leading = false;
@@ -34,6 +41,7 @@ export function startHousekeeping(
       if (report.leasesRescued + report.partitionsCreated + report.partitionsDropped + report.messagesPurged > 0) {
         options.logger.info(report, 'housekeeping');
       }
+      await options.alsoEachRound?.(options.clock.now());
     } catch (e) {
       options.logger.error({ err: e }, 'housekeeping failed');
     }

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
 import { registerAdmin } from '../cli/admin.js';
 import { registerAdminPause } from '../cli/admin-pause.js';
+import { registerAdminOps } from '../cli/admin-ops.js';
 import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
@@ -59,6 +60,7 @@ registerAudit(program, {
 
 registerAdmin(program);
 registerAdminPause(program.commands.find((c) => c.name() === 'admin')!);
+registerAdminOps(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -69,3 +69,39 @@ export function routingFailure(
 export function withTicket(item: StandardResponseItem, ticketUrl: TicketUrl | undefined): StandardResponseItem {
   return { ...item, serviceTicketURL: item.transactionID ? (ticketUrl?.(item.transactionID) ?? null) : null };
 }
+
+/** An operator gave up on the message's copy to a recipient (POST /admin/deliveries/release), as a dead letter. */
+export function releasedNotice(
+  m: ArchivedMessage,
+  dipId: string,
+  recipientId: string,
+  role: string | null,
+  operatorId: string,
+  now: number,
+): StandardResponseItem {
+  return {
+    ...about(m, dipId, now),
+    message: msgText('MSG1000'),
+    help: clampHelp(
+      `not delivered to ${recipientId}${role ? ` (${role})` : ''}: the DIP's operator ${operatorId} gave up on it, so it was moved to the dead-letter queue`,
+    ),
+  };
+}
+
+/** The message's copy has waited longer than the notice setting for a webhook the recipient has not configured. */
+export function waitingNotice(
+  m: ArchivedMessage,
+  dipId: string,
+  recipientId: string,
+  role: string | null,
+  minutes: number,
+  now: number,
+): StandardResponseItem {
+  return {
+    ...about(m, dipId, now),
+    message: msgText('MSG1000'),
+    help: clampHelp(
+      `not delivered to ${recipientId}${role ? ` (${role})` : ''} for more than ${minutes} minutes: it has no webhook configured for ${m.channel}; the DIP keeps the message and delivers it once one is`,
+    ),
+  };
+}

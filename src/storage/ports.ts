@@ -4,6 +4,9 @@
  * The records they speak (messages, journal entries, copies, webhooks, queries) are the domain's vocabulary.
  */
 import type { CopySelector, QueueActionResult, QueueCursor, QueueFilter, QueuedCopy } from '../domain/queue.js';
+import type { CopyNotice, ReleaseNotice } from '../domain/release.js';
+import type { WaitingSweepResult } from '../domain/waiting.js';
+import type { EndpointCursor, EndpointFilter, EndpointView } from '../domain/endpoint-view.js';
 import type {
   AcceptedBatch,
   ApiCall,
@@ -138,6 +141,25 @@ export interface QueueStore {
    * endpoints due now with the breaker closed, each copy journaled `Redriven` by the operator; one transaction.
    */
   redriveCopies(selector: CopySelector, now: number, operatorId: string): Promise<QueueActionResult>;
+  /**
+   * Held and pending copies the selector takes (at most QUEUE_ACTION_BATCH), on endpoints no delivery runner
+   * holds, end `dead`, each journaled `Released` by the operator; each message copy's sender gets `notice` as a
+   * status message (status copies get none). One transaction: a kill -9 leaves all of it or none.
+   */
+  releaseCopies(
+    selector: CopySelector,
+    now: number,
+    operatorId: string,
+    notice: ReleaseNotice,
+  ): Promise<QueueActionResult>;
+  /** A page of endpoints matching the filter, by recipient, channel and role, after the cursor. */
+  listEndpoints(filter: EndpointFilter, after: EndpointCursor | null, limit: number): Promise<EndpointView[]>;
+  /**
+   * The waiting sweep: message copies of parked endpoints (no webhook) due at or before `cutoff` and not told
+   * before get `notice` sent to their sender, are marked told and journaled `WaitingForWebhook` with `reason`;
+   * at most WAITING_SWEEP_BATCH copies walked, in one transaction (a kill -9 leaves all of it or none).
+   */
+  noticeWaitingCopies(cutoff: number, now: number, reason: string, notice: CopyNotice): Promise<WaitingSweepResult>;
 }
 
 /**

@@ -11,7 +11,7 @@ const PARKED = `EXISTS (SELECT 1 FROM endpoints e WHERE e.recipient_id = d.recip
     AND e.role = d.role AND e.next_due_at IS NULL)`;
 const ORDER = 'd.recipient_id, d.channel, d.role, d.next_attempt_at, d.id';
 
-function filterSql(f: QueueFilter, param: Param): string[] {
+export function filterSql(f: QueueFilter, param: Param): string[] {
   const where: string[] = [];
   if (f.state === 'pending') where.push(`d.state = 'pending' AND NOT ${PARKED}`);
   else if (f.state === 'waiting') where.push(`d.state = 'pending' AND ${PARKED}`);

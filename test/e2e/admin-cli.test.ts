@@ -36,8 +36,12 @@ function signedCli(as: string, ...args: string[]) {
   return runCli([...args, '--url', `${t.origin}/1.1`, '--cert', cert, '--key', key]);
 }
 
+/** `opendip admin …` signed as `as`. */
+const adminCommand = (as: string, ...args: string[]) => signedCli(as, 'admin', ...args);
 /** `opendip admin deliveries …` signed as `as`. */
-const admin = (as: string, ...args: string[]) => signedCli(as, 'admin', 'deliveries', ...args);
+const admin = (as: string, ...args: string[]) => adminCommand(as, 'deliveries', ...args);
+/** `opendip admin …` signed as the operator. */
+const asOperator = (...args: string[]) => adminCommand(OPERATOR, ...args);
 
 test('an operator counts, lists and redrives held copies from the command line', async () => {
   mss.setBehaviour({ failWith: { status: 404, times: 1_000 } });
@@ -67,6 +71,33 @@ test('an operator counts, lists and redrives held copies from the command line',
   assert.equal((await admin(OPERATOR, 'count', '--recipient', MSS)).stdout.trim(), '0 held');
 });
 
+test('an operator releases held copies and sees the endpoint from the command line', async () => {
+  mss.setBehaviour({ failWith: { status: 404, times: 1_000 } });
+  const batch = t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 1);
+  assert.equal((await t.send({ as: SUP, channel: 'IF-004', body: batch })).status, 201);
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'held', 'held');
+  mss.setBehaviour({});
+
+  const released = await admin(OPERATOR, 'release', '--recipient', MSS, '--state', 'held');
+  assert.equal(released.code, 0, released.stderr);
+  assert.equal(released.stdout.trim(), '1 copies released');
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'dead', 'released as a dead letter');
+  assert.equal((await admin(OPERATOR, 'release', '--recipient', MSS)).stdout.trim(), '0 copies released');
+
+  const listed = await adminCommand(OPERATOR, 'endpoints', '--recipient', MSS, '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  const page = JSON.parse(listed.stdout) as { endpoints: Record<string, unknown>[]; next: string | null };
+  assert.deepEqual(
+    page.endpoints.map((e) => [e.recipientId, e.channel, e.role, e.breaker, e.webhook, e.pending]),
+    [[MSS, 'IF-004', 'MSS', 'closed', true, 0]],
+  );
+  const text = await adminCommand(OPERATOR, 'endpoints', '--recipient', MSS);
+  assert.match(text.stdout, new RegExp(`^${MSS} MSS +IF-004 +breaker closed .* webhook yes +pending 0`));
+  const bad = await adminCommand(OPERATOR, 'endpoints', '--breaker', 'broken');
+  assert.ok(failed(bad), `exit ${bad.code}`);
+  assert.match(bad.stderr, /HTTP 400: MSG1000 - .*: breaker must be one of closed, open, half-open/);
+});
+
 test('the commands fail, saying why, for a participant that is not an operator', async () => {
   const r = await admin(SUP, 'count');
   assert.ok(failed(r), `exit ${r.code}`);
@@ -88,8 +119,8 @@ test('an operator replays and requeues for a participant from the command line, 
   const behalf = await signedCli(OPERATOR, 'admin', 'replay', '--for', MSS, '--channel', 'IF-004', '--role', 'MSS');
   assert.equal(behalf.code, 0, behalf.stderr);
   assert.deepEqual(payloads(behalf.stdout), payloads(own.stdout));
-  assert.equal(payloads(behalf.stdout).length, 4, 'the two redriven earlier and these two');
-  assert.match(behalf.stderr, /replayed 4 item\(s\) in 1 page\(s\)/);
+  assert.equal(payloads(behalf.stdout).length, 5, 'the two redriven earlier, the one released and these two');
+  assert.match(behalf.stderr, /replayed 5 item\(s\) in 1 page\(s\)/);
 
   const archived = await t.dip.store.messageByReference(surOf(batch[0]!));
   assert.ok(archived);
@@ -124,11 +155,8 @@ test('replay and requeue for a participant fail, saying why, without --for, for 
   assert.match(participant.stderr, /HTTP 403 MSG1000 - .*: 1000000001 is not an operator of this DIP/);
 });
 
-/** `opendip admin <command> …` signed as the operator. */
-const adminCommand = (...args: string[]) => signedCli(OPERATOR, 'admin', ...args);
-
 test('an operator pauses and resumes ingress and delivery from the command line', async () => {
-  const pause = await adminCommand(
+  const pause = await asOperator(
     'pause',
     '--ingress',
     '--channel',
@@ -148,18 +176,9 @@ test('an operator pauses and resumes ingress and delivery from the command line'
   assert.equal(refused.status, 503);
   assert.equal(refused.headers['retry-after'], '90');
 
-  const delivery = await adminCommand(
-    'pause',
-    '--delivery',
-    '--channel',
-    'IF-004',
-    '--recipient',
-    MSS,
-    '--role',
-    'MSS',
-  );
+  const delivery = await asOperator('pause', '--delivery', '--channel', 'IF-004', '--recipient', MSS, '--role', 'MSS');
   assert.equal(delivery.code, 0, delivery.stderr);
-  const listed = await adminCommand('pauses');
+  const listed = await asOperator('pauses');
   assert.equal(listed.code, 0, listed.stderr);
   assert.deepEqual(
     listed.stdout
@@ -169,16 +188,16 @@ test('an operator pauses and resumes ingress and delivery from the command line'
     ['delivery on IF-004 to 1300000001 as MSS', 'ingress on IF-004 (upgrade), Retry-After 90 s'],
   );
 
-  const resume = await adminCommand('resume', '--ingress', '--channel', 'IF-004');
+  const resume = await asOperator('resume', '--ingress', '--channel', 'IF-004');
   assert.equal(resume.code, 0, resume.stderr);
   assert.equal(resume.stdout.trim(), 'resumed ingress on IF-004; 1 pause(s) still in force');
-  const again = await adminCommand('resume', '--ingress', '--channel', 'IF-004');
+  const again = await asOperator('resume', '--ingress', '--channel', 'IF-004');
   assert.ok(failed(again));
   assert.match(again.stderr, /HTTP 404: MSG1000 - .*: no pause of ingress on IF-004 is in force/);
-  const both = await adminCommand('pause', '--ingress', '--delivery');
+  const both = await asOperator('pause', '--ingress', '--delivery');
   assert.ok(failed(both));
   assert.match(both.stderr, /say --ingress or --delivery/);
-  const end = await adminCommand(
+  const end = await asOperator(
     'resume',
     '--delivery',
     '--channel',

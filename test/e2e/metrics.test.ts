@@ -8,14 +8,16 @@ import { after, before, test } from 'node:test';
 import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink } from '../../src/sink/types.js';
+import type { QueueState } from '../../src/domain/queue.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
 import { get, parseMetrics, total, until } from '../helpers/metrics.js';
 
 const MSS = '1300000001';
+const SUP = '1000000001';
 const REGS = '1100000001';
 const LDSO = '1600000001';
 const MPAN = '1900000000013';
-const LABELS = new Set(['channel', 'role', 'code', 'state', 'status', 'thread', 'kind', 'quantile', 'le']);
+const LABELS = new Set(['channel', 'role', 'code', 'state', 'status', 'thread', 'kind', 'quantile', 'le', 'operation']);
 
 let t: TestDip;
 let sink: Sink;
@@ -75,6 +77,30 @@ test('a batch sent and delivered by the delivery thread moves the send and deliv
   assert.ok(s.some((x) => x.name === 'opendip_event_loop_lag_seconds' && x.labels.thread === 'delivery'));
   assert.ok(s.some((x) => x.name === 'opendip_event_loop_lag_seconds' && x.labels.thread === 'api'));
   assert.equal(total(s, 'opendip_delivery_overdue_seconds'), 0);
+});
+
+test('the queue gauges count copies by state from a background sample; store operations are timed by name', async () => {
+  // The metering service has no IF-004 webhook here: its copy waits for one.
+  const batch = t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 1);
+  const sent = await t.send({ as: SUP, channel: 'IF-004', body: batch, transport: 'socket' });
+  assert.equal(sent.status, 201, sent.text);
+  const all = (state: QueueState) => ({ state, recipientId: null, role: null, channel: null, createdBefore: null });
+  await until('a copy waits for the metering service’s webhook', async () => {
+    return (await t.dip.store.countQueue(all('waiting'), 10)) > 0;
+  });
+  await t.dip.queueSampler.sampleNow();
+  const s = await scrape();
+  for (const state of ['waiting', 'held', 'dead'] as const) {
+    assert.equal(
+      total(s, 'opendip_queue_copies', { state }),
+      await t.dip.store.countQueue(all(state), 100_000),
+      `${state} copies`,
+    );
+  }
+  assert.ok(total(s, 'opendip_queue_copies', { state: 'waiting' }) > 0);
+  assert.equal(total(s, 'opendip_queue_waiting_past_notice_copies'), 0, 'none has waited the default day');
+  assert.ok(total(s, 'opendip_store_operation_seconds_count', { operation: 'acceptBatch' }) >= 1);
+  assert.ok(total(s, 'opendip_store_operation_seconds_count', { operation: 'countQueue' }) >= 4, 'the sample’s own');
 });
 
 test('no label names a participant, and labels are only the bounded ones', async () => {

@@ -17,6 +17,9 @@ import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { behalfContract } from './behalf-contract.js';
 import { pauseContract } from './pause-contract.js';
+import { releaseContract } from './release-contract.js';
+import { endpointsContract } from './endpoints-contract.js';
+import { waitingContract } from './waiting-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -38,6 +41,9 @@ if (unavailable) {
   queueContract(backend);
   behalfContract(backend);
   pauseContract(backend);
+  releaseContract(backend);
+  endpointsContract(backend);
+  waitingContract(backend);
   postgresOnly();
 }
 

@@ -12,6 +12,9 @@ import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { behalfContract } from './behalf-contract.js';
 import { pauseContract } from './pause-contract.js';
+import { releaseContract } from './release-contract.js';
+import { endpointsContract } from './endpoints-contract.js';
+import { waitingContract } from './waiting-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,4 +41,7 @@ for (const backend of [file, memory]) {
   queueContract(backend);
   behalfContract(backend);
   pauseContract(backend);
+  releaseContract(backend);
+  endpointsContract(backend);
+  waitingContract(backend);
 }

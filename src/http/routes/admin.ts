@@ -22,6 +22,8 @@ export const ADMIN_ROUTES = [
   ['POST', '/admin/pause'],
   ['POST', '/admin/resume'],
   ['GET', '/admin/pauses'],
+  ['POST', '/admin/deliveries/release'],
+  ['GET', '/admin/endpoints'],
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {

@@ -30,6 +30,9 @@ import { createPool, type Postgres } from './pool.js';
 import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { deletePause, listPauses, savePause } from './pauses.js';
+import { releaseCopies } from './release.js';
+import { listEndpoints } from './endpoints.js';
+import { noticeWaitingCopies } from './waiting.js';
 import { replayKeys, replayStatuses } from './replay.js';
 import { requeues, startRequeue } from './requeue.js';
 import { addStatusMessages, statusMessagesOf } from './status.js';
@@ -94,6 +97,9 @@ const operations = {
   savePause,
   deletePause,
   listPauses,
+  releaseCopies,
+  listEndpoints,
+  noticeWaitingCopies,
   // ReplayStore, AuditStore
   replayKeys,
   replayStatuses,
