@@ -28,7 +28,7 @@ const filterOf = (o: Options): Record<string, string> =>
     }).filter((e): e is [string, string] => e[1] !== undefined),
   );
 
-async function call(o: Options, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+export async function call(o: IdentityOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
   const client = createDipClient(identityFrom(o));
   try {
     const res = await client.send(method, `/admin${path}`, body === undefined ? '' : JSON.stringify(body));

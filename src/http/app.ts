@@ -23,6 +23,8 @@ import { openApiRoutes } from './routes/openapi.js';
 import { opsRoutes } from './routes/ops.js';
 import { sendRoutes } from './routes/send.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminRegistryRoutes } from './routes/admin-registry.js';
+import { mpanRoutes } from './routes/mpans.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -244,5 +246,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(replayRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(adminRegistryRoutes(deps));
+  await app.register(mpanRoutes(deps));
   return app;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../catalogue/load.js';
 import { registerAdmin } from '../cli/admin.js';
+import { registerAdminRegistry } from '../cli/admin-registry.js';
+import { registerPki } from '../cli/pki.js';
 import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
@@ -46,6 +48,8 @@ registerAudit(program, {
 });
 
 registerAdmin(program);
+registerAdminRegistry(program);
+registerPki(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countCopies, listCopies, listingFrom, redrive, selectorsFrom } from '../../delivery/operator-queue.js';
 import type { AppDeps } from '../context.js';
+import { ADMIN_REGISTRY_ROUTES } from './admin-registry.js';
 import { signedGuards } from '../guards.js';
 
 type Query = Record<string, unknown>;
@@ -17,6 +18,7 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/deliveries/count'],
   ['GET', '/admin/deliveries'],
   ['POST', '/admin/deliveries/redrive'],
+  ...ADMIN_REGISTRY_ROUTES,
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {
