@@ -15,6 +15,7 @@ import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
+import { registryAdminContract } from './registry-admin-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -34,6 +35,7 @@ if (unavailable) {
   auditContract(backend);
   evidenceContract(backend);
   queueContract(backend);
+  registryAdminContract(backend);
   postgresOnly();
 }
 

@@ -10,6 +10,7 @@ import { replayContract } from './replay-contract.js';
 import { auditContract } from './audit-contract.js';
 import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
+import { registryAdminContract } from './registry-admin-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,4 +35,5 @@ for (const backend of [file, memory]) {
   auditContract(backend);
   evidenceContract(backend);
   queueContract(backend);
+  registryAdminContract(backend);
 }
