@@ -6,6 +6,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { fingerprintOf } from '../crypto/certificates.js';
 import { issueCertificate } from '../crypto/devpki.js';
 import { installSigningKey } from '../crypto/signing-keys.js';
 import { CONTINUATION_LIFETIME_MS } from '../domain/continuation.js';
@@ -67,7 +68,7 @@ export function registerPki(program: Command): void {
       const done = installSigningKey(files, next, Date.now());
       const hours = CONTINUATION_LIFETIME_MS / 3_600_000;
       process.stdout.write(
-        `new signing certificate ${fresh.fingerprint256} in ${files.certFile}; the old key is kept in ${done.retired} ` +
+        `new signing certificate ${fingerprintOf(fresh)} in ${files.certFile}; the old key is kept in ${done.retired} ` +
           `for ${hours} h to open continuation tokens it sealed${done.removed ? ` (${done.removed} expired retired keys removed)` : ''}. ` +
           'Restart every DIP process to sign with the new key.\n',
       );
