@@ -33,11 +33,7 @@ export function registerPki(program: Command): void {
     .description(
       "replace the DIP's signing key and certificate (issued from the CA, or --new-key/--new-cert), keeping the old key for outstanding continuation tokens",
     )
-    .option(
-      '--data-dir <dir>',
-      'data directory whose pki/ holds the keys [OPENDIP_DATA_DIR]',
-      process.env.OPENDIP_DATA_DIR,
-    )
+    .option('--data-dir <dir>', 'data directory whose pki/ holds the keys [OPENDIP_DATA_DIR]')
     .option('--dip-key <pem>', "the DIP's signing key (default: the data directory's pki/dip-key.pem)")
     .option('--dip-cert <pem>', "the DIP's certificate (default: the data directory's pki/dip.pem)")
     .option('--ca-cert <pem>', "the CA's certificate (default: the data directory's pki/ca.pem)")
