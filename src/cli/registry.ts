@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { issueCertificate } from '../crypto/devpki.js';
 import { isRole, type Role } from '../domain/model.js';
 import { pkiPaths } from '../demo/market.js';
+import { parseInstant } from '../registry/admin-view.js';
 import { importMpans } from '../registry/mpan-import.js';
 import type { Registry } from '../registry/registry.js';
 import type { MpanStore } from '../storage/ports.js';
@@ -22,6 +23,23 @@ export interface RegistryDeps {
 }
 
 type Flags = { dataDir?: string; database?: string };
+
+const NOT_BEFORE =
+  'refuse it until this time (DT-003 or ISO 8601), for a rotation: the certificate it replaces serves until deactivated';
+
+/** A --not-before or --at value as epoch ms (undefined: none given). */
+function instantOf(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const at = parseInstant(value);
+  if (at === null)
+    throw new Error(
+      `${flag} is a date-time, DT-003 (2026-07-01T09:00:00+01:00) or ISO 8601 (2026-07-01T08:00:00Z): '${value}'`,
+    );
+  return at;
+}
+const activationOf = (value: string | undefined): number | null => instantOf(value, '--not-before') ?? null;
+const activeText = (from: number | null): string =>
+  from === null ? '' : `, active from ${new Date(from).toISOString()}`;
 
 function roles(list: string): Role[] {
   const out = list.split(',').map((r) => r.trim().toUpperCase());
@@ -90,11 +108,13 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       .command('add-certificate')
       .description("register a participant's signing / mTLS certificate")
       .requiredOption('--id <dipId>', 'owner')
+      .option('--not-before <time>', NOT_BEFORE)
       .argument('<pem>', 'certificate file (PEM)'),
   ).action(
     run(async (r, o, args) => {
-      const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'));
-      return `registered certificate ${fingerprint} to ${o.id}`;
+      const from = activationOf(o.notBefore);
+      const fingerprint = await r.registerCertificate(o.id!, readFileSync(args[0]!, 'utf8'), from);
+      return `registered certificate ${fingerprint} to ${o.id}${activeText(from)}`;
     }),
   );
 
@@ -105,9 +125,11 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       .requiredOption('--id <dipId>', 'owner')
       .requiredOption('--out <dir>', 'where to write <dipId>.pem and <dipId>-key.pem')
       .option('--ca-cert <pem>', "the CA's certificate (default: the data directory's pki/ca.pem)")
-      .option('--ca-key <pem>', "the CA's private key (default: the data directory's pki/ca-key.pem)"),
+      .option('--ca-key <pem>', "the CA's private key (default: the data directory's pki/ca-key.pem)")
+      .option('--not-before <time>', NOT_BEFORE),
   ).action(
     run(async (r, o) => {
+      const from = activationOf(o.notBefore);
       const defaults = pkiPaths(o.dataDir ?? 'data');
       const ca = {
         certificatePem: readFileSync(o.caCert ?? defaults.caCert, 'utf8'),
@@ -120,8 +142,8 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       const key = join(o.out!, `${o.id}-key.pem`);
       writeFileSync(certificate, issued.certificatePem);
       writeFileSync(key, issued.privateKeyPem, { mode: 0o600 });
-      const fingerprint = await r.registerCertificate(o.id!, issued.certificatePem);
-      return `issued and registered certificate ${fingerprint} to ${o.id}: ${certificate}, ${key}`;
+      const fingerprint = await r.registerCertificate(o.id!, issued.certificatePem, from);
+      return `issued and registered certificate ${fingerprint} to ${o.id}${activeText(from)}: ${certificate}, ${key}`;
     }),
   );
 
@@ -167,6 +189,38 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       for (const r of result.rejected) lines.push(`  line ${r.line}: ${r.problem}`);
       if (result.rejected.length > 0) process.exitCode = 1;
       return lines.join('\n');
+    }),
+  );
+
+  const credential = (cmd: Command) =>
+    withStore(cmd)
+      .option('--certificate <fingerprint>', 'a certificate, by the SHA-256 fingerprint registering it printed')
+      .option('--api-key <hash>', 'an API key, by its hash (opendip admin certificates lists them)');
+  const named = (o: Record<string, string>): { kind: 'certificate' | 'api-key'; id: string } => {
+    if (Boolean(o.certificate) === Boolean(o.apiKey)) throw new Error('name one of --certificate or --api-key');
+    return o.certificate
+      ? { kind: 'certificate', id: o.certificate.toLowerCase() }
+      : { kind: 'api-key', id: o.apiKey! };
+  };
+  credential(
+    registry
+      .command('deactivate')
+      .description('retire a certificate or an API key in the normal course (a rotation), now or --at a later time'),
+  )
+    .option('--at <time>', 'from when it is refused (DT-003 or ISO 8601; default now)')
+    .action(
+      run(async (r, o) => {
+        const { kind, id } = named(o);
+        const at = instantOf(o.at, '--at') ?? Date.now();
+        await r.retire(kind, id, 'deactivated', at);
+        return `${kind} ${id} deactivated from ${new Date(at).toISOString()}`;
+      }),
+    );
+  credential(registry.command('revoke').description('refuse a compromised certificate or API key from now on')).action(
+    run(async (r, o) => {
+      const { kind, id } = named(o);
+      await r.retire(kind, id, 'revoked', Date.now());
+      return `${kind} ${id} revoked`;
     }),
   );
 

@@ -1,4 +1,5 @@
 /** Core vocabulary of the DIP, shared by every layer. No behaviour lives here. */
+import type { CredentialLifecycle } from './credentials.js';
 
 /**
  * DIP roles active in the MHHS TOM (seed §3.3), plus the DIP Connection Provider, plus OPERATOR: whoever runs
@@ -75,12 +76,14 @@ export interface CertificateRecord {
   subject: string;
   notAfter: number;
   pem: string;
+  /** When the registry starts accepting it (a certificate added ahead of a rotation); null or absent: at once. */
+  activeFrom?: number | null;
 }
 
 export interface RegistryData {
   participants: Participant[];
   dcpGrants: DcpGrant[];
-  certificates: Omit<CertificateRecord, 'pem'>[];
+  certificates: (Omit<CertificateRecord, 'pem' | 'activeFrom'> & Partial<CredentialLifecycle>)[];
   /** SHA-256 hex of each API key → participant. */
-  apiKeys: { keyHash: string; dipId: string }[];
+  apiKeys: ({ keyHash: string; dipId: string; label?: string } & Partial<CredentialLifecycle>)[];
 }

@@ -27,6 +27,8 @@ import { adminBehalfRoutes } from './routes/admin-behalf.js';
 import { adminPauseRoutes } from './routes/admin-pause.js';
 import { adminReleaseRoutes } from './routes/admin-release.js';
 import { adminEndpointRoutes } from './routes/admin-endpoints.js';
+import { adminRegistryRoutes } from './routes/admin-registry.js';
+import { mpanRoutes } from './routes/mpans.js';
 import { auditRoutes } from './routes/audit.js';
 import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
@@ -253,5 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminPauseRoutes(deps));
   await app.register(adminReleaseRoutes(deps));
   await app.register(adminEndpointRoutes(deps));
+  await app.register(adminRegistryRoutes(deps));
+  await app.register(mpanRoutes(deps));
   return app;
 }

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Config } from '../config/config.js';
+import type { ContinuationKeys } from '../domain/continuation.js';
 import type { CallEvidence } from '../domain/evidence.js';
 import type { ApiObserver } from '../domain/observe.js';
 import type { MsgCode } from '../domain/responses.js';
@@ -39,8 +40,8 @@ export interface AppDeps {
   /** TLS server material, when the DIP serves HTTPS. */
   tls?: { key: string; cert: string; clientCa: string };
   randomHex: (bytes: number) => string;
-  /** Seals replay continuation tokens: derived from the DIP's own key, so every process of one DIP agrees. */
-  continuationKey: Buffer;
+  /** Seal and open replay continuation tokens: derived from the DIP's own keys, so every process of one DIP agrees. */
+  continuationKey: ContinuationKeys;
   /** The audit and service-ticket URL of a transaction (null until the DIP knows its address). */
   ticketUrl: TicketUrl;
   /** The pauses in force (ingress is refused 503 on a paused channel). */

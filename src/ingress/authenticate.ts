@@ -26,6 +26,7 @@ import type { Caller } from '../domain/model.js';
 import type { MsgCode } from '../domain/responses.js';
 import type { RegistryView } from '../registry/registry.js';
 import type { CallEvidence } from '../domain/evidence.js';
+import { credentialRefusal } from './credential-state.js';
 import type { MtlsMode } from '../domain/tls.js';
 
 export interface RequestCredentials {
@@ -165,6 +166,8 @@ function verifiedSigner(
       `the signing certificate (${cert.subject.replace(/\n/g, ', ')}) is not registered to any participant; register it with the DIP operator`,
     );
   }
+  const retired = credentialRefusal('the signing certificate', policy.registry.certificate(fingerprint), policy.now);
+  if (retired) return deny(401, retired);
   const failure = verifySignedString(req, found, verification);
   if (failure) return signatureRefusal(failure, req, policy);
   return { ok: true, found, signer, fingerprint };
@@ -183,6 +186,13 @@ function confirmedVia(
     if (tlsProblem) return certificateRefusal(req.clientCertificate, tlsProblem, 'the TLS client certificate');
     const tlsOwner = policy.registry.certificateOwner(fingerprintOf(req.clientCertificate));
     if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
+    const tlsFingerprint = fingerprintOf(req.clientCertificate);
+    const retired = credentialRefusal(
+      'the TLS client certificate',
+      policy.registry.certificate(tlsFingerprint),
+      policy.now,
+    );
+    if (retired) return deny(401, retired);
     if (tlsOwner !== signer)
       return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
     via.push('mtls');
@@ -210,6 +220,8 @@ export function authenticate(
   const keyOwner = apiKey === undefined ? undefined : registry.apiKeyOwner(apiKey);
   if (apiKey !== undefined && keyOwner === undefined)
     return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
+  const retiredKey = apiKey === undefined ? null : credentialRefusal('X-API-Key', registry.apiKey(apiKey), policy.now);
+  if (retiredKey) return deny(401, retiredKey);
   if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
 
   const verified = verifiedSigner(req, policy, parseCertificate);

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { fingerprintOf, validityOf } from '../crypto/certificates.js';
+import type { CredentialKind, Retirement } from '../domain/credentials.js';
 import { OPERATOR_ROLE, type DcpGrant, type Participant, type Role, type RegistryData } from '../domain/model.js';
 import type { RegistryStore } from '../storage/ports.js';
 
@@ -20,6 +21,12 @@ export interface RegistryView {
   grantsOf(dcpId: string): DcpGrant[];
   certificateOwner(fingerprint: string): string | undefined;
   apiKeyOwner(apiKey: string): string | undefined;
+  /** A registered certificate with its activation and retirement. */
+  certificate(fingerprint: string): RegistryData['certificates'][number] | undefined;
+  /** An issued API key (by the key itself) with its retirement. */
+  apiKey(apiKey: string): RegistryData['apiKeys'][number] | undefined;
+  certificates(): RegistryData['certificates'];
+  apiKeys(): RegistryData['apiKeys'];
 }
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -27,8 +34,8 @@ export const hashApiKey = (key: string): string => createHash('sha256').update(k
 export function buildRegistryView(data: RegistryData): RegistryView {
   const participants = new Map(data.participants.map((p) => [p.dipId, p]));
   const dcp = new Map(data.dcpGrants.map((g) => [`${g.participantId}|${g.role}`, g.dcpId]));
-  const certificates = new Map(data.certificates.map((c) => [c.fingerprint, c.dipId]));
-  const keys = new Map(data.apiKeys.map((k) => [k.keyHash, k.dipId]));
+  const certificates = new Map(data.certificates.map((c) => [c.fingerprint, c]));
+  const keys = new Map(data.apiKeys.map((k) => [k.keyHash, k]));
   const byRole = new Map<string, Participant[]>();
   for (const p of data.participants) for (const r of p.roles) byRole.set(r, [...(byRole.get(r) ?? []), p]);
   return {
@@ -37,8 +44,12 @@ export function buildRegistryView(data: RegistryData): RegistryView {
     holders: (role) => byRole.get(role) ?? [],
     dcpFor: (participantId, role) => dcp.get(`${participantId}|${role}`),
     grantsOf: (dcpId) => data.dcpGrants.filter((g) => g.dcpId === dcpId),
-    certificateOwner: (fp) => certificates.get(fp),
-    apiKeyOwner: (key) => keys.get(hashApiKey(key)),
+    certificateOwner: (fp) => certificates.get(fp)?.dipId,
+    apiKeyOwner: (key) => keys.get(hashApiKey(key))?.dipId,
+    certificate: (fp) => certificates.get(fp),
+    apiKey: (key) => keys.get(hashApiKey(key)),
+    certificates: () => data.certificates,
+    apiKeys: () => data.apiKeys,
   };
 }
 
@@ -48,8 +59,13 @@ export interface Registry {
   saveParticipant(p: Participant): Promise<void>;
   grantDcp(grant: DcpGrant): Promise<void>;
   revokeDcp(participantId: string, role: Role): Promise<void>;
-  /** Registers a signing / mTLS certificate to a participant. */
-  registerCertificate(dipId: string, pem: string): Promise<string>;
+  /**
+   * Registers a signing / mTLS certificate to a participant; with `activeFrom`, it is refused until then
+   * (a rotation: the certificate it replaces serves until it is deactivated).
+   */
+  registerCertificate(dipId: string, pem: string, activeFrom?: number | null): Promise<string>;
+  /** Deactivates (from `at`, perhaps ahead) or revokes a certificate by fingerprint or an API key by hash. */
+  retire(kind: CredentialKind, id: string, how: Retirement, at: number): Promise<void>;
   /** Issues a new API key for a participant and returns it; only its hash is kept. */
   issueApiKey(dipId: string, label: string): Promise<string>;
 }
@@ -93,7 +109,7 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
       await store.revokeDcp(participantId, role);
       await refresh();
     },
-    async registerCertificate(dipId, pem) {
+    async registerCertificate(dipId, pem, activeFrom = null) {
       requireParticipant(dipId);
       const cert = new X509Certificate(pem);
       const fingerprint = fingerprintOf(cert);
@@ -103,9 +119,20 @@ export async function openRegistry(store: RegistryStore, onChange: () => void = 
         subject: cert.subject,
         notAfter: validityOf(cert).notAfter,
         pem,
+        activeFrom,
       });
       await refresh();
       return fingerprint;
+    },
+    async retire(kind, id, how, at) {
+      if (!(await store.retireCredential(kind, id, how, at))) {
+        throw new Error(
+          kind === 'certificate'
+            ? `no certificate with fingerprint ${id} is registered (opendip admin certificates lists them)`
+            : `no API key with hash ${id} was issued (opendip admin certificates lists them)`,
+        );
+      }
+      await refresh();
     },
     async issueApiKey(dipId, label) {
       requireParticipant(dipId);

@@ -11,7 +11,12 @@ import { arrayParts } from '../delivery/egress.js';
 import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { webhookFor } from '../delivery/webhooks.js';
 import { WHOLE } from '../domain/entitlement.js';
-import { openContinuation, requestFingerprint, sealContinuation } from '../domain/continuation.js';
+import {
+  openContinuation,
+  requestFingerprint,
+  sealContinuation,
+  type ContinuationKeys,
+} from '../domain/continuation.js';
 import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
 import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
@@ -36,8 +41,8 @@ export interface ReplayDeps {
   webhookInForce: (recipientId: string) => (configuredBy: string, role: string) => boolean;
   catalogue: Catalogue;
   clock: Clock;
-  /** Seals continuation tokens; the same on every process of one DIP. */
-  continuationKey: Buffer;
+  /** Seal continuation tokens (current) and open them (current and retired); the same on every process of one DIP. */
+  continuationKey: ContinuationKeys;
   /** Nothing older than its channel's retention is replayed or requeued. */
   retention: Retention;
   /** Most items in one replay answer (seed §4.9: 50,000). */
@@ -80,7 +85,7 @@ export function createReplay(deps: ReplayDeps) {
   /** Where a continued request starts, or why its token is refused; undefined for a first request. */
   const resume = (call: Call, fingerprint: string): { after: unknown } | { refused: true } | undefined => {
     if (!call.continuation) return undefined;
-    const c = openContinuation(deps.continuationKey, call.continuation, fingerprint);
+    const c = openContinuation(deps.continuationKey, call.continuation, fingerprint, deps.clock.now());
     return c ? { after: c.after } : { refused: true };
   };
 
@@ -142,7 +147,11 @@ export function createReplay(deps: ReplayDeps) {
         body: body(),
         count: page.length,
         continuation: more
-          ? sealContinuation(deps.continuationKey, { request: fingerprint, after: { seq: last.seq, role: last.role } })
+          ? sealContinuation(
+              deps.continuationKey,
+              { request: fingerprint, after: { seq: last.seq, role: last.role } },
+              deps.clock.now(),
+            )
           : null,
       };
     },
@@ -172,7 +181,7 @@ export function createReplay(deps: ReplayDeps) {
         body: arrayParts(page.map((r) => Buffer.from(JSON.stringify(r.item)))),
         count: page.length,
         continuation: more
-          ? sealContinuation(deps.continuationKey, { request: fingerprint, after: page.at(-1)!.id })
+          ? sealContinuation(deps.continuationKey, { request: fingerprint, after: page.at(-1)!.id }, deps.clock.now())
           : null,
       };
     },

@@ -2,13 +2,14 @@
  * The composition root: reads nothing but the Config it is given, wires every component, starts the
  * HTTP server, and stops it all in order.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { loadCatalogue } from '../catalogue/load.js';
 import type { Config } from '../config/config.js';
+import { continuationKeysFor } from '../crypto/signing-keys.js';
 import { parsePemBundle } from '../crypto/certificates.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
@@ -145,10 +146,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     };
     // Process roles: an api process leaves delivery and housekeeping to the workers sharing its database.
     const delivers = config.role !== 'api';
-    const continuationKey = createHash('sha256')
-      .update('opendip continuation tokens\n')
-      .update(readText(setup.dipKeyFile))
-      .digest();
+    // Tokens sealed with a key a rotation retired still open until they expire (crypto/signing-keys.ts).
+    const continuationKey = continuationKeysFor(setup.dipKeyFile, clock.now());
     // Where the audit record of a transaction is read: known once the port is (it may be chosen at listen).
     let ticketUrl: TicketUrl = () => null;
     const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');

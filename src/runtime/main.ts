@@ -11,6 +11,8 @@ import { packageRoot } from '../catalogue/load.js';
 import { registerAdmin } from '../cli/admin.js';
 import { registerAdminPause } from '../cli/admin-pause.js';
 import { registerAdminOps } from '../cli/admin-ops.js';
+import { registerAdminRegistry } from '../cli/admin-registry.js';
+import { registerPki } from '../cli/pki.js';
 import { registerAudit } from '../cli/audit.js';
 import { registerCatalogue } from '../cli/catalogue.js';
 import { registerRegistry } from '../cli/registry.js';
@@ -61,6 +63,8 @@ registerAudit(program, {
 registerAdmin(program);
 registerAdminPause(program.commands.find((c) => c.name() === 'admin')!);
 registerAdminOps(program);
+registerAdminRegistry(program);
+registerPki(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`opendip: ${e instanceof Error ? e.message : String(e)}\n`);

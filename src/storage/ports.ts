@@ -16,6 +16,8 @@ import type {
   NewStatusMessage,
 } from '../domain/archive.js';
 import type { MpanChange, Service } from '../domain/appointments.js';
+import type { CredentialKind, Retirement } from '../domain/credentials.js';
+import type { AppointmentRecord } from '../domain/mpan-services.js';
 import type {
   AttemptRecord,
   DeliveryState,
@@ -67,6 +69,8 @@ export interface MpanStore {
   ): Promise<{ mpan: string; service: Service; participantId: string; from: number; to: number | null }[]>;
   /** Applies changes in one transaction (the same rules as routing's MpanView), e.g. an operator's bulk import. */
   applyMpanChanges(changes: MpanChange[]): Promise<number>;
+  /** Every appointment on record for one MPAN, by service and start, each with the message that made it. */
+  mpanHistory(mpan: string): Promise<AppointmentRecord[]>;
 }
 
 export interface WebhookStore {
@@ -234,6 +238,11 @@ export interface RegistryStore {
   revokeDcp(participantId: string, role: Role): Promise<void>;
   addCertificate(cert: CertificateRecord): Promise<void>;
   addApiKey(keyHash: string, dipId: string, label: string): Promise<void>;
+  /**
+   * Retires a certificate (by fingerprint) or an API key (by hash) from `at`: one statement, so a kill -9
+   * leaves it retired or not; false when there is no such credential.
+   */
+  retireCredential(kind: CredentialKind, id: string, how: Retirement, at: number): Promise<boolean>;
   isEmpty(): Promise<boolean>;
 }
 

@@ -8,6 +8,8 @@ import type { AcceptedBatch, ApiCall, ArchivedMessage, JournalEntry, StoredRecip
 import type { Service } from '../domain/appointments.js';
 import type { Breaker } from '../domain/breaker.js';
 import type { DeliveryState, Endpoint, WebhookConfig } from '../domain/delivery.js';
+import type { CredentialLifecycle } from '../domain/credentials.js';
+import type { AppointmentRecord } from '../domain/mpan-services.js';
 import type { RegistryData, Role } from '../domain/model.js';
 import type { ReplayKey, RequeueProgress } from '../domain/replay.js';
 import type { QueuedCopy, QueueState } from '../domain/queue.js';
@@ -170,9 +172,18 @@ export const REGISTRY_QUERIES = {
   roles: 'SELECT dip_id, role FROM participant_roles ORDER BY dip_id, role',
   participants: 'SELECT dip_id, name FROM participants ORDER BY dip_id',
   grants: 'SELECT dcp_id, participant_id, role FROM dcp_grants',
-  certificates: 'SELECT fingerprint, dip_id, subject, not_after FROM certificates',
-  apiKeys: 'SELECT key_hash, dip_id FROM api_keys',
+  certificates:
+    'SELECT fingerprint, dip_id, subject, not_after, created_at, active_from, deactivated_at, revoked_at FROM certificates',
+  apiKeys: 'SELECT key_hash, dip_id, label, created_at, deactivated_at, revoked_at FROM api_keys',
 } as const;
+
+/** Migration 0009's columns: when a credential was registered, comes into force and was retired. */
+const lifecycleOf = (r: Row): CredentialLifecycle => ({
+  createdAt: Number(r.created_at),
+  activeFrom: optionalNumber(r.active_from),
+  deactivatedAt: optionalNumber(r.deactivated_at),
+  revokedAt: optionalNumber(r.revoked_at),
+});
 
 export function toRegistry(rows: Record<keyof typeof REGISTRY_QUERIES, Row[]>): RegistryData {
   const roles = new Map<string, Role[]>();
@@ -197,8 +208,14 @@ export function toRegistry(rows: Record<keyof typeof REGISTRY_QUERIES, Row[]>): 
       dipId: r.dip_id as string,
       subject: r.subject as string,
       notAfter: Number(r.not_after),
+      ...lifecycleOf(r),
     })),
-    apiKeys: rows.apiKeys.map((r) => ({ keyHash: r.key_hash as string, dipId: r.dip_id as string })),
+    apiKeys: rows.apiKeys.map((r) => ({
+      keyHash: r.key_hash as string,
+      dipId: r.dip_id as string,
+      label: r.label as string,
+      ...lifecycleOf(r),
+    })),
   };
 }
 
@@ -208,6 +225,21 @@ export const toAppointment = (r: Row): Awaited<ReturnType<MpanStore['appointment
   participantId: r.participant_id as string,
   from: Number(r.effective_from),
   to: optionalNumber(r.effective_to),
+});
+
+export const toAppointmentRecord = (r: Row): AppointmentRecord => ({
+  service: r.service as Service,
+  participantId: r.participant_id as string,
+  from: Number(r.effective_from),
+  to: optionalNumber(r.effective_to),
+  source:
+    r.source_seq === null || r.source_seq === undefined
+      ? null
+      : {
+          seq: Number(r.source_seq),
+          channel: (r.channel as string | null) ?? null,
+          transactionId: (r.transaction_id as string | null) ?? null,
+        },
 });
 
 export const toWebhook = (r: Row): WebhookConfig => ({

@@ -4,7 +4,7 @@
  * data services themselves or by their DCPs), random webhook configurations by entitled callers and by
  * strangers. Then, for every recipient-scoped endpoint, no caller sees, replays, requeues, configures,
  * reports on or is sent anything but what was addressed to (or sent by) a participant in a role the caller
- * acts in. Entitlement is modelled here from the generated market, not asked of the DIP.
+ * acts in, and nobody learns who serves an MPAN it does not serve. Entitlement is modelled here from the generated market, not asked of the DIP.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -135,6 +135,8 @@ interface Tally {
   refused: number;
   dcpReplays: number;
   dcpJournals: number;
+  mpanReads: number;
+  dcpMpanReads: number;
 }
 
 async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<void> {
@@ -336,6 +338,28 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     );
   }
 
+  // Who serves an MPAN: told only to a caller serving it now (itself, or the DCP its supplier or distributor
+  // assigned that role); anyone else gets what an MPAN nobody serves gets. The first MPAN's supplier and its
+  // DCP always ask, so both ways of serving are exercised.
+  const askers = new Set([...m.pairs.map((x) => x.caller), IDS[1]!, m.grants.get(`${IDS[1]}|SUP`)!]);
+  for (const caller of askers) {
+    for (const mpan of MPANS) {
+      const a = m.appointments.find((x) => x.mpan === mpan);
+      const serving = (p: string, role: Role) => p === caller || rolesOf(m, caller, p).includes(role);
+      const serves = a !== undefined && (serving(a.sup, 'SUP') || serving(a.ldso, 'LDSO'));
+      const r = await call(t, caller, 'GET', `/mpans/${mpan}/appointments`);
+      assert.equal(r.status, serves ? 200 : 204, `${caller} asking who serves ${mpan}: ${r.text}`);
+      if (!serves) {
+        assert.equal(r.text, '', 'a refusal tells nothing');
+        continue;
+      }
+      const services = (JSON.parse(r.text) as { services: Record<string, { participantId: string } | null> }).services;
+      assert.deepEqual([services.SUP?.participantId, services.LDSO?.participantId], [a.sup, a.ldso]);
+      if (a.sup !== caller && a.ldso !== caller) tally.dcpMpanReads++;
+      else tally.mpanReads++;
+    }
+  }
+
   // Status messages replayed: only those about messages the recipient sent in a role the caller acts in.
   const statuses = new Map(
     await Promise.all(sent.map(async (s) => [s.seq, await t.dip.store.statusMessagesOf(s.seq)] as const)),
@@ -381,7 +405,15 @@ function isolation(backend: string, database: () => Promise<string | undefined>)
     { timeout: 240_000 },
     async (ctx) => {
       const seed = Number(process.env.OPENDIP_PROPERTY_SEED ?? Date.now() % 1_000_000);
-      const tally: Tally = { calls: 0, callsToDcpWebhooks: 0, refused: 0, dcpReplays: 0, dcpJournals: 0 };
+      const tally: Tally = {
+        calls: 0,
+        callsToDcpWebhooks: 0,
+        refused: 0,
+        dcpReplays: 0,
+        dcpJournals: 0,
+        mpanReads: 0,
+        dcpMpanReads: 0,
+      };
       await fc.assert(
         fc.asyncProperty(marketArb, async (market) => {
           const url = await database();
@@ -398,8 +430,12 @@ function isolation(backend: string, database: () => Promise<string | undefined>)
       );
       ctx.diagnostic(`seed ${seed} (OPENDIP_PROPERTY_SEED replays it): ${JSON.stringify(tally)}`);
       assert.ok(
-        tally.calls > 0 && tally.callsToDcpWebhooks > 0 && tally.dcpReplays > 0,
-        'DCPs configured, received and replayed',
+        tally.calls > 0 &&
+          tally.callsToDcpWebhooks > 0 &&
+          tally.dcpReplays > 0 &&
+          tally.mpanReads > 0 &&
+          tally.dcpMpanReads > 0,
+        'DCPs configured, received and replayed; MPANs were read by their servers and their DCPs',
       );
     },
   );

@@ -272,10 +272,37 @@ export function storageContract(backend: Backend): void {
         { dipId: '1900000001', name: 'Provider', roles: ['DCP'] },
       ]);
       assert.deepEqual(r.dcpGrants, [{ dcpId: '1900000001', participantId: '1000000001', role: 'SUP' }]);
-      assert.deepEqual(r.certificates, [
-        { fingerprint: 'ab'.repeat(32), dipId: '1000000001', subject: 'CN=1000000001', notAfter: 1_900_000_000_000 },
-      ]);
-      assert.deepEqual(r.apiKeys, [{ keyHash: 'cd'.repeat(32), dipId: '1000000001' }]);
+      // In force from registration, never retired (registry-admin-contract.ts has the rest of their life).
+      const life = { activeFrom: null, deactivatedAt: null, revokedAt: null };
+      assert.ok(
+        [...r.certificates, ...r.apiKeys].every((c) => c.createdAt! > 0),
+        'registration times are kept',
+      );
+      assert.deepEqual(
+        r.certificates.map(({ createdAt: _, ...c }) => c),
+        [
+          {
+            fingerprint: 'ab'.repeat(32),
+            dipId: '1000000001',
+            subject: 'CN=1000000001',
+            notAfter: 1_900_000_000_000,
+            ...life,
+          },
+        ],
+      );
+      assert.deepEqual(
+        r.apiKeys.map(({ createdAt: _, ...k }) => k),
+        [
+          {
+            keyHash: 'cd'.repeat(32),
+            dipId: '1000000001',
+            label: 'test',
+            deactivatedAt: null,
+            revokedAt: null,
+            activeFrom: null,
+          },
+        ],
+      );
     });
 
     if (backend.reopen) {

@@ -20,6 +20,7 @@ import { pauseContract } from './pause-contract.js';
 import { releaseContract } from './release-contract.js';
 import { endpointsContract } from './endpoints-contract.js';
 import { waitingContract } from './waiting-contract.js';
+import { registryAdminContract } from './registry-admin-contract.js';
 
 const unavailable = await postgresUnavailable();
 if (unavailable) {
@@ -44,6 +45,7 @@ if (unavailable) {
   releaseContract(backend);
   endpointsContract(backend);
   waitingContract(backend);
+  registryAdminContract(backend);
   postgresOnly();
 }
 

@@ -15,6 +15,7 @@ import { pauseContract } from './pause-contract.js';
 import { releaseContract } from './release-contract.js';
 import { endpointsContract } from './endpoints-contract.js';
 import { waitingContract } from './waiting-contract.js';
+import { registryAdminContract } from './registry-admin-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'opendip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,4 +45,5 @@ for (const backend of [file, memory]) {
   releaseContract(backend);
   endpointsContract(backend);
   waitingContract(backend);
+  registryAdminContract(backend);
 }

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { countCopies, listCopies, listingFrom, redrive, selectorsFrom } from '../../delivery/operator-queue.js';
 import type { AppDeps } from '../context.js';
+import { ADMIN_REGISTRY_ROUTES } from './admin-registry.js';
 import { signedGuards } from '../guards.js';
 import { BEHALF_ROUTES } from './admin-behalf.js';
 
@@ -24,6 +25,7 @@ export const ADMIN_ROUTES = [
   ['GET', '/admin/pauses'],
   ['POST', '/admin/deliveries/release'],
   ['GET', '/admin/endpoints'],
+  ...ADMIN_REGISTRY_ROUTES,
 ] as const;
 
 export function adminRoutes(deps: AppDeps) {

@@ -1,5 +1,5 @@
 /** The participant registry on PostgreSQL: participants and their roles, DCP grants, certificates, API keys. */
-import type { CertificateRecord, DcpGrant, Participant, RegistryData, Role } from '../../domain/model.js';
+import type { DcpGrant, Participant, RegistryData, Role } from '../../domain/model.js';
 import { REGISTRY_QUERIES, toRegistry, type Row } from '../rows.js';
 import { transaction, type Postgres } from './pool.js';
 
@@ -38,14 +38,6 @@ export async function grantDcp(c: Postgres, g: DcpGrant): Promise<void> {
 
 export async function revokeDcp(c: Postgres, participantId: string, role: Role): Promise<void> {
   await c.pool.query('DELETE FROM dcp_grants WHERE participant_id = $1 AND role = $2', [participantId, role]);
-}
-
-export async function addCertificate(c: Postgres, cert: CertificateRecord): Promise<void> {
-  await c.pool.query(
-    `INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-               ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id`,
-    [cert.fingerprint, cert.dipId, cert.subject, cert.notAfter, cert.pem, Date.now()],
-  );
 }
 
 export async function addApiKey(c: Postgres, keyHash: string, dipId: string, label: string): Promise<void> {

@@ -26,8 +26,10 @@ import {
 } from './leases.js';
 import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
+import { mpanHistory } from './mpan-history.js';
+import { addCertificate, retireCredential } from './credentials.js';
 import { createPool, type Postgres } from './pool.js';
-import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
+import { addApiKey, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { deletePause, listPauses, savePause } from './pauses.js';
 import { releaseCopies } from './release.js';
@@ -67,10 +69,12 @@ const operations = {
   revokeDcp,
   addCertificate,
   addApiKey,
+  retireCredential,
   isEmpty,
   // MpanStore, WebhookStore
   appointments,
   applyMpanChanges,
+  mpanHistory,
   webhooks,
   saveWebhooks,
   deleteWebhooks,

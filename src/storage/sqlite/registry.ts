@@ -1,5 +1,5 @@
 /** The participant registry on SQLite: participants and their roles, DCP grants, certificates, API keys. */
-import type { CertificateRecord, DcpGrant, Participant, RegistryData, Role } from '../../domain/model.js';
+import type { DcpGrant, Participant, RegistryData, Role } from '../../domain/model.js';
 import { REGISTRY_QUERIES, toRegistry, type Row } from '../rows.js';
 import { immediate, statement, type Sqlite } from './context.js';
 
@@ -19,9 +19,6 @@ const grant = statement(
   'INSERT INTO dcp_grants (participant_id, role, dcp_id) VALUES (?, ?, ?) ON CONFLICT (participant_id, role) DO UPDATE SET dcp_id = excluded.dcp_id',
 );
 const revoke = statement('DELETE FROM dcp_grants WHERE participant_id = ? AND role = ?');
-const certificate = statement(
-  'INSERT INTO certificates (fingerprint, dip_id, subject, not_after, pem, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET dip_id = excluded.dip_id',
-);
 const apiKey = statement(
   'INSERT INTO api_keys (key_hash, dip_id, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET dip_id = excluded.dip_id',
 );
@@ -51,10 +48,6 @@ export async function grantDcp(c: Sqlite, g: DcpGrant): Promise<void> {
 
 export async function revokeDcp(c: Sqlite, participantId: string, role: Role): Promise<void> {
   revoke(c).run(participantId, role);
-}
-
-export async function addCertificate(c: Sqlite, cert: CertificateRecord): Promise<void> {
-  certificate(c).run(cert.fingerprint, cert.dipId, cert.subject, cert.notAfter, cert.pem, Date.now());
 }
 
 export async function addApiKey(c: Sqlite, keyHash: string, dipId: string, label: string): Promise<void> {

@@ -26,7 +26,9 @@ import {
 } from './leases.js';
 import { migrate } from './migrate.js';
 import { applyMpanChanges, appointments } from './mpans.js';
-import { addApiKey, addCertificate, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
+import { mpanHistory } from './mpan-history.js';
+import { addCertificate, retireCredential } from './credentials.js';
+import { addApiKey, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { deletePause, listPauses, savePause } from './pauses.js';
 import { releaseCopies } from './release.js';
@@ -65,10 +67,12 @@ const operations = {
   revokeDcp,
   addCertificate,
   addApiKey,
+  retireCredential,
   isEmpty,
   // MpanStore, WebhookStore
   appointments,
   applyMpanChanges,
+  mpanHistory,
   webhooks,
   saveWebhooks,
   deleteWebhooks,
