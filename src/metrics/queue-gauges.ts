@@ -13,6 +13,8 @@ export interface QueueSample {
   copies: Record<SampledState, number>;
   /** Copies waiting for a webhook longer than --waiting-notice-minutes. */
   waitingPastNotice: number;
+  /** Per channel with an endpoint waiting: how long its most overdue endpoint is past due (ms, 0 if none is yet). */
+  overdueByChannel: { channel: string; overdueMs: number }[];
 }
 
 export interface QueueSampler {
@@ -39,12 +41,21 @@ export function startQueueSampler(
     registers: [registry],
     aggregator: 'max',
   });
+  const backlog = new Gauge({
+    name: 'opendip_backlog_age_seconds',
+    help: 'Per channel: how long its most overdue endpoint has waited past its due time (0: none overdue), sampled in the background',
+    labelNames: ['channel'],
+    registers: [registry],
+    aggregator: 'max',
+  });
   let current: Promise<void> = Promise.resolve();
   const round = async (): Promise<void> => {
     try {
       const s = await sample();
       for (const state of SAMPLED_STATES) copies.set({ state }, s.copies[state]);
       pastNotice.set(s.waitingPastNotice);
+      backlog.reset();
+      for (const { channel, overdueMs } of s.overdueByChannel) backlog.set({ channel }, overdueMs / 1000);
     } catch (e) {
       options.onError(e);
     }

@@ -85,6 +85,8 @@ export interface WebhookStore {
 export interface DeliveryStore {
   /** When the next endpoint falls due (unleased, or its lease expired), or null when none is waiting. */
   earliestDue(): Promise<number | null>;
+  /** The same, per channel: when each channel's earliest endpoint fell or falls due (channels with none left out). */
+  earliestDueByChannel(): Promise<{ channel: string; due: number }[]>;
   /** Claims up to `limit` endpoints due at `now` (a lease of `leaseMs` for `owner`), earliest due first. */
   claimDueEndpoints(now: number, limit: number, owner: string, leaseMs: number): Promise<Endpoint[]>;
   /** The endpoint's copies due at `now`, oldest first. */

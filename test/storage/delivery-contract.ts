@@ -75,8 +75,10 @@ export function deliveryContract(backend: Backend): void {
     test('routed copies make their endpoints due; a claim leases an endpoint to one owner until it is released', async () => {
       const store = await fresh();
       assert.equal(await store.earliestDue(), null);
+      assert.deepEqual(await store.earliestDueByChannel(), []);
       const seqs = await routed(store, 3);
       assert.equal(await store.earliestDue(), T0);
+      assert.deepEqual(await store.earliestDueByChannel(), [{ channel: 'IF-021', due: T0 }]);
       assert.deepEqual(
         await store.claimDueEndpoints(T0 - 1, 10, 'a', 60_000),
         [],
@@ -91,6 +93,11 @@ export function deliveryContract(backend: Backend): void {
         await store.claimDueEndpoints(T0 + 1, 10, 'b', 60_000),
         [],
         'a leased endpoint is nobody else’s',
+      );
+      assert.deepEqual(
+        await store.earliestDueByChannel(),
+        [{ channel: 'IF-021', due: T0 + 60_000 }],
+        'a leased endpoint waits for its lease',
       );
       assert.equal(
         (await store.claimDueEndpoints(T0 + 60_001, 10, 'b', 60_000)).length,

@@ -126,6 +126,11 @@ export function pauseContract(backend: Backend): void {
       const wholeChannel = pause({});
       await store.savePause(wholeChannel);
       assert.deepEqual(await claimable(store), [`${SUP}/IF-004/SUP`], 'the other channel is served');
+      assert.deepEqual(
+        (await store.earliestDueByChannel()).map((d) => d.channel),
+        ['IF-004'],
+        'a paused channel has no backlog age',
+      );
       await store.savePause(pause({ channel: 'IF-004', recipientId: SUP }));
       assert.deepEqual(await claimable(store), [], 'a recipient on a channel, every role');
       assert.equal(await store.earliestDue(), null, 'nothing is due while everything is paused');

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { judgeReadiness } from '../../src/domain/health.js';
 import type { AttemptObservation } from '../../src/domain/observe.js';
 import { createApiMetrics, createDeliveryMetrics } from '../../src/metrics/metrics.js';
+import { startQueueSampler, type QueueSample } from '../../src/metrics/queue-gauges.js';
 import { scrapeText } from '../../src/metrics/scrape.js';
 import { parseMetrics, total } from '../helpers/metrics.js';
 
@@ -95,4 +96,38 @@ test('readiness fails with a reason for each failed check, and overdue delivery 
   const dead = judgeReadiness({ ...ok, deliveryThreadAlive: false, storeError: 'connection refused' });
   assert.equal(dead.reasons.length, 2);
   assert.equal(judgeReadiness({ ...ok, deliveryThreadAlive: null }).ready, true, 'a process that does not deliver');
+});
+
+test('the backlog age gauge shows each channel from the last sample, and a drained channel leaves it', async () => {
+  const { registry } = createApiMetrics(async () => 0);
+  const copies = { pending: 3, waiting: 0, held: 0, dead: 0 };
+  const samples: QueueSample[] = [
+    { copies, waitingPastNotice: 0, overdueByChannel: [{ channel: 'IF-004', overdueMs: 0 }] },
+    {
+      copies,
+      waitingPastNotice: 0,
+      overdueByChannel: [
+        { channel: 'IF-004', overdueMs: 90_000 },
+        { channel: 'STATUS', overdueMs: 1_500 },
+      ],
+    },
+    { copies, waitingPastNotice: 0, overdueByChannel: [{ channel: 'STATUS', overdueMs: 2_000 }] },
+  ];
+  let n = 0;
+  const sampler = startQueueSampler(registry, async () => samples[Math.min(n++, samples.length - 1)]!, {
+    intervalMs: 3_600_000,
+    onError: (e) => assert.fail(String(e)),
+  });
+  const age = async (channel: string) =>
+    parseMetrics(await registry.metrics()).find(
+      (m) => m.name === 'opendip_backlog_age_seconds' && m.labels.channel === channel,
+    )?.value;
+  // The sampler takes its first sample (IF-004 waiting, not yet overdue) as it starts; each call takes the next.
+  await sampler.sampleNow();
+  assert.equal(await age('IF-004'), 90);
+  assert.equal(await age('STATUS'), 1.5);
+  await sampler.sampleNow();
+  assert.equal(await age('IF-004'), undefined, 'a channel with nothing waiting is no longer shown');
+  assert.equal(await age('STATUS'), 2);
+  await sampler.stop();
 });

@@ -28,6 +28,14 @@ export async function earliestDue(c: Postgres): Promise<number | null> {
   return optionalNumber((r.rows[0] as Row).due);
 }
 
+export async function earliestDueByChannel(c: Postgres): Promise<{ channel: string; due: number }[]> {
+  const r = await c.pool.query(
+    `SELECT channel, min(GREATEST(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints
+       WHERE next_due_at IS NOT NULL AND ${notPausedSql('endpoints')} GROUP BY channel ORDER BY channel`,
+  );
+  return (r.rows as Row[]).map((row) => ({ channel: row.channel as string, due: Number(row.due) }));
+}
+
 export async function claimDueEndpoints(
   c: Postgres,
   now: number,

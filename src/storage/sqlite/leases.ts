@@ -22,6 +22,10 @@ const earliest = statement(
      WHERE next_due_at IS NOT NULL AND ${notPausedSql('endpoints')}`,
   'pluck',
 );
+const earliestByChannel = statement(
+  `SELECT channel, min(max(next_due_at, coalesce(lease_until, 0))) AS due FROM endpoints
+     WHERE next_due_at IS NOT NULL AND ${notPausedSql('endpoints')} GROUP BY channel ORDER BY channel`,
+);
 const due = statement(
   `SELECT recipient_id, channel, role, breaker FROM endpoints
        WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
@@ -56,6 +60,13 @@ const releaseHeldBy = statement(
 export async function earliestDue(c: Sqlite): Promise<number | null> {
   const v = earliest(c).get() as number | null;
   return v === null ? null : Number(v);
+}
+
+export async function earliestDueByChannel(c: Sqlite): Promise<{ channel: string; due: number }[]> {
+  return (earliestByChannel(c).all() as { channel: string; due: number }[]).map((r) => ({
+    channel: r.channel,
+    due: Number(r.due),
+  }));
 }
 
 export async function claimDueEndpoints(

@@ -18,6 +18,7 @@ import { journalOf, journalOfReference } from './journal.js';
 import {
   claimDueEndpoints,
   earliestDue,
+  earliestDueByChannel,
   leaseHolders,
   recordAttempt,
   releaseEndpoint,
@@ -78,6 +79,7 @@ const operations = {
   deleteWebhooks,
   // DeliveryStore
   earliestDue,
+  earliestDueByChannel,
   claimDueEndpoints,
   pendingDeliveries,
   messagesBySeq,
