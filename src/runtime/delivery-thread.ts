@@ -11,6 +11,8 @@ import { systemClock } from '../domain/time.js';
 import { createDeliveryMetrics } from '../metrics/metrics.js';
 import { keepFresh, openRegistry } from '../registry/registry.js';
 import { openStore } from '../storage/open.js';
+import { timedStore } from '../storage/timed.js';
+import { storeTiming } from '../metrics/store-timing.js';
 import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
 import { createLogger, type LogStyle } from './log.js';
 
@@ -18,9 +20,10 @@ const setup = workerData as DeliverySetup & { logLevel: string; logStyle: LogSty
 const port = parentPort!;
 const destination = pino.destination({ dest: 1, sync: false });
 const logger = createLogger(setup.logLevel, setup.logStyle, destination);
-const store = await openStore(setup.config.databaseUrl);
-const registry = await openRegistry(store);
 const metrics = createDeliveryMetrics();
+// This thread's store calls are timed into the same histogram as the API thread's; a scrape adds the two.
+const store = timedStore(await openStore(setup.config.databaseUrl), storeTiming(metrics.registry));
+const registry = await openRegistry(store);
 const engine = createDeliveryEngine(setup, {
   observer: metrics.delivery,
   store,

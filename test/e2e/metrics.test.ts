@@ -74,6 +74,10 @@ test('a batch sent and delivered by the delivery thread moves the send and deliv
   assert.equal(total(s, 'opendip_delivery_copies_total', { channel: 'IF-005', role: 'REGS', state: 'delivered' }), 3);
   assert.equal(total(s, 'opendip_delivery_latency_seconds_count', { channel: 'IF-005' }), 3);
   assert.equal(total(s, 'opendip_delivery_copies_total', { state: 'dead' }), 0);
+  assert.ok(
+    total(s, 'opendip_store_operation_seconds_count', { operation: 'claimDueEndpoints' }) >= 1,
+    'the delivery thread times its own store: only it claims endpoints here',
+  );
   assert.ok(s.some((x) => x.name === 'opendip_event_loop_lag_seconds' && x.labels.thread === 'delivery'));
   assert.ok(s.some((x) => x.name === 'opendip_event_loop_lag_seconds' && x.labels.thread === 'api'));
   assert.equal(total(s, 'opendip_delivery_overdue_seconds'), 0);
