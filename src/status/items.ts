@@ -45,12 +45,29 @@ export function deadLetterNotice(
   reason: string,
   now: number,
 ): StandardResponseItem {
+  return notDelivered(
+    m,
+    dipId,
+    recipientId,
+    role,
+    ` within the retry period, so moved to the dead-letter queue; last failure: ${reason}`,
+    now,
+  );
+}
+
+/** MSG1000 to the sender: its message has not reached `recipientId`, and why (`why` follows the recipient). */
+function notDelivered(
+  m: ArchivedMessage,
+  dipId: string,
+  recipientId: string,
+  role: string | null,
+  why: string,
+  now: number,
+): StandardResponseItem {
   return {
     ...about(m, dipId, now),
     message: msgText('MSG1000'),
-    help: clampHelp(
-      `not delivered to ${recipientId}${role ? ` (${role})` : ''} within the retry period, so moved to the dead-letter queue; last failure: ${reason}`,
-    ),
+    help: clampHelp(`not delivered to ${recipientId}${role ? ` (${role})` : ''}${why}`),
   };
 }
 
@@ -79,13 +96,14 @@ export function releasedNotice(
   operatorId: string,
   now: number,
 ): StandardResponseItem {
-  return {
-    ...about(m, dipId, now),
-    message: msgText('MSG1000'),
-    help: clampHelp(
-      `not delivered to ${recipientId}${role ? ` (${role})` : ''}: the DIP's operator ${operatorId} gave up on it, so it was moved to the dead-letter queue`,
-    ),
-  };
+  return notDelivered(
+    m,
+    dipId,
+    recipientId,
+    role,
+    `: the DIP's operator ${operatorId} gave up on it, so it was moved to the dead-letter queue`,
+    now,
+  );
 }
 
 /** The message's copy has waited longer than the notice setting for a webhook the recipient has not configured. */
@@ -97,11 +115,12 @@ export function waitingNotice(
   minutes: number,
   now: number,
 ): StandardResponseItem {
-  return {
-    ...about(m, dipId, now),
-    message: msgText('MSG1000'),
-    help: clampHelp(
-      `not delivered to ${recipientId}${role ? ` (${role})` : ''} for more than ${minutes} minutes: it has no webhook configured for ${m.channel}; the DIP keeps the message and delivers it once one is`,
-    ),
-  };
+  return notDelivered(
+    m,
+    dipId,
+    recipientId,
+    role,
+    ` for more than ${minutes} minutes: it has no webhook configured for ${m.channel}; the DIP keeps the message and delivers it once one is`,
+    now,
+  );
 }
