@@ -3,6 +3,7 @@
  * request body asks for, as the store's filters and selectors, and the answers. Parsing is strict: an
  * operator's typo must not widen a redrive to copies it did not mean.
  */
+import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { parseJsonBody } from '../domain/json.js';
 import {
   cursorOf,
@@ -42,6 +43,11 @@ function filterOf(
   if (recipientId === undefined || role === undefined || channel === undefined) {
     return { ok: false, help: 'recipient, role and channel are strings, each given once' };
   }
+  // Status copies are kept under the role the recipient sent in, on the STATUS channel: role STATUS names them all.
+  const statusRole = role?.toUpperCase() === STATUS_CHANNEL;
+  if (statusRole && channel !== null && channel.toUpperCase() !== STATUS_CHANNEL) {
+    return { ok: false, help: 'role STATUS names the status messages, on channel STATUS: give one or the other' };
+  }
   const age = fields.olderThanMinutes;
   const minutes = age === undefined || age === null ? null : Number(age);
   if (minutes !== null && (!Number.isSafeInteger(minutes) || minutes < 0)) {
@@ -52,8 +58,8 @@ function filterOf(
     value: {
       state: state as QueueState,
       recipientId,
-      role: role === null ? null : role.toUpperCase() === 'STATUS' ? '' : role.toUpperCase(),
-      channel: channel?.toUpperCase() ?? null,
+      role: role === null || statusRole ? null : role.toUpperCase(),
+      channel: statusRole ? STATUS_CHANNEL : (channel?.toUpperCase() ?? null),
       createdBefore: minutes === null ? null : now - minutes * 60_000,
     },
   };

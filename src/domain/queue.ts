@@ -13,7 +13,7 @@ export type QueueState = (typeof QUEUE_STATES)[number];
 export interface QueueFilter {
   state: QueueState;
   recipientId: string | null;
-  /** The recipient's role; '' names status copies. */
+  /** The recipient's role (status copies keep the role their recipient sent in, on channel STATUS). */
   role: string | null;
   channel: string | null;
   /** Only copies created at or before this time (epoch ms). */
