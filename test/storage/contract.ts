@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import type { ApiCall, ArchivedMessage, JournalEntry } from '../../src/domain/archive.js';
+import type { ApiCall, ArchivedMessage, JournalEntry, NewDelivery } from '../../src/domain/archive.js';
 import type { Store } from '../../src/storage/ports.js';
 
 export interface Backend {
@@ -318,4 +318,28 @@ export function storageContract(backend: Backend): void {
       });
     }
   });
+}
+
+/**
+ * Archives `n` IF-021 messages received at `at + i`, each routed to the supplier and the distributor (the
+ * endpoints the queue contracts act on), in one accepted batch; returns their sequence numbers.
+ */
+export async function routeToSupplierAndDistributor(
+  store: Store,
+  n: number,
+  { at, supplier, distributor }: { at: number; supplier: string; distributor: string },
+): Promise<number[]> {
+  const first = await store.reserveSequence(n);
+  const msgs = Array.from({ length: n }, (_, i) => ({ ...message(first + i), receivedAt: at + i }));
+  const deliveries: NewDelivery[] = msgs.flatMap((m) => [
+    { messageSeq: m.seq, recipientId: supplier, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
+    { messageSeq: m.seq, recipientId: distributor, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' },
+  ]);
+  await store.acceptBatch({
+    messages: msgs,
+    journal: msgs.map(inbound),
+    call: call({ at, messages: n, accepted: n }),
+    deliveries,
+  });
+  return msgs.map((m) => m.seq);
 }

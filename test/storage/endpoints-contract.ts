@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NewDelivery } from '../../src/domain/archive.js';
 import type { EndpointFilter, EndpointView } from '../../src/domain/endpoint-view.js';
 import type { Store } from '../../src/storage/ports.js';
-import { call, freshStores, inbound, message, type Backend } from './contract.js';
+import { freshStores, routeToSupplierAndDistributor, type Backend } from './contract.js';
 
 const SUP = '1000000001';
 const LDSO = '1600000001';
@@ -19,18 +18,7 @@ export function endpointsContract(backend: Backend): void {
     const fresh = freshStores(backend);
 
     async function routed(store: Store, n: number): Promise<void> {
-      const first = await store.reserveSequence(n);
-      const msgs = Array.from({ length: n }, (_, i) => ({ ...message(first + i), receivedAt: T0 + i }));
-      const deliveries: NewDelivery[] = msgs.flatMap((m) => [
-        { messageSeq: m.seq, recipientId: SUP, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
-        { messageSeq: m.seq, recipientId: LDSO, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' },
-      ]);
-      await store.acceptBatch({
-        messages: msgs,
-        journal: msgs.map(inbound),
-        call: call({ at: T0, messages: n, accepted: n }),
-        deliveries,
-      });
+      await routeToSupplierAndDistributor(store, n, { at: T0, supplier: SUP, distributor: LDSO });
     }
 
     test('each endpoint shows its breaker, next attempt, webhook and copies pending; pages meet', async () => {

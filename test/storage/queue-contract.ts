@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NewDelivery } from '../../src/domain/archive.js';
 import type { DeliveryState, Endpoint } from '../../src/domain/delivery.js';
 import { cursorOf, type QueueFilter, type QueuedCopy } from '../../src/domain/queue.js';
 import type { Store } from '../../src/storage/ports.js';
-import { call, freshStores, inbound, message, type Backend } from './contract.js';
+import { freshStores, routeToSupplierAndDistributor, type Backend } from './contract.js';
 
 const SUP = '1000000001';
 const LDSO = '1600000001';
@@ -29,19 +28,7 @@ export function queueContract(backend: Backend): void {
 
     /** Archives `n` IF-021 messages at T0 + i, each to the supplier and the distributor. */
     async function routed(store: Store, n: number): Promise<number[]> {
-      const first = await store.reserveSequence(n);
-      const msgs = Array.from({ length: n }, (_, i) => ({ ...message(first + i), receivedAt: T0 + i }));
-      const deliveries: NewDelivery[] = msgs.flatMap((m) => [
-        { messageSeq: m.seq, recipientId: SUP, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
-        { messageSeq: m.seq, recipientId: LDSO, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' },
-      ]);
-      await store.acceptBatch({
-        messages: msgs,
-        journal: msgs.map(inbound),
-        call: call({ at: T0, messages: n, accepted: n }),
-        deliveries,
-      });
-      return msgs.map((m) => m.seq);
+      return routeToSupplierAndDistributor(store, n, { at: T0, supplier: SUP, distributor: LDSO });
     }
 
     /** Gives the endpoint's first `n` pending copies `state`, and opens its breaker. */

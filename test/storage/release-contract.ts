@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ArchivedMessage, NewDelivery } from '../../src/domain/archive.js';
+import type { ArchivedMessage } from '../../src/domain/archive.js';
 import type { Endpoint } from '../../src/domain/delivery.js';
 import type { QueueFilter } from '../../src/domain/queue.js';
 import type { ReleaseNotice } from '../../src/domain/release.js';
 import type { Store } from '../../src/storage/ports.js';
-import { call, freshStores, inbound, message, type Backend } from './contract.js';
+import { freshStores, routeToSupplierAndDistributor, type Backend } from './contract.js';
 
 const SUP = '1000000001';
 const LDSO = '1600000001';
@@ -46,22 +46,11 @@ export function releaseContract(backend: Backend): void {
 
     /** `n` IF-021 messages, each to the supplier and the distributor; both endpoints claimed by 'engine'. */
     async function routed(store: Store, n: number): Promise<{ seqs: number[]; sup: Endpoint; ldso: Endpoint }> {
-      const first = await store.reserveSequence(n);
-      const msgs = Array.from({ length: n }, (_, i) => ({ ...message(first + i), receivedAt: T0 + i }));
-      const deliveries: NewDelivery[] = msgs.flatMap((m) => [
-        { messageSeq: m.seq, recipientId: SUP, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
-        { messageSeq: m.seq, recipientId: LDSO, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' },
-      ]);
-      await store.acceptBatch({
-        messages: msgs,
-        journal: msgs.map(inbound),
-        call: call({ at: T0, messages: n, accepted: n }),
-        deliveries,
-      });
+      const seqs = await routeToSupplierAndDistributor(store, n, { at: T0, supplier: SUP, distributor: LDSO });
       const claimed = await store.claimDueEndpoints(T0 + 10_000, 10, 'engine', 60_000);
       const sup = claimed.find((e) => e.role === 'SUP')!;
       const ldso = claimed.find((e) => e.role === 'LDSO')!;
-      return { seqs: msgs.map((m) => m.seq), sup, ldso };
+      return { seqs, sup, ldso };
     }
 
     /** Holds the endpoint's first copy (its claim ends) and returns its id. */

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ArchivedMessage, NewDelivery } from '../../src/domain/archive.js';
+import type { ArchivedMessage } from '../../src/domain/archive.js';
 import type { CopyNotice } from '../../src/domain/release.js';
 import type { Store } from '../../src/storage/ports.js';
-import { call, freshStores, inbound, message, type Backend } from './contract.js';
+import { freshStores, routeToSupplierAndDistributor, type Backend } from './contract.js';
 
 const SUP = '1000000001';
 const LDSO = '1600000001';
@@ -34,19 +34,7 @@ export function waitingContract(backend: Backend): void {
     const fresh = freshStores(backend);
 
     async function routed(store: Store, n: number): Promise<number[]> {
-      const first = await store.reserveSequence(n);
-      const msgs = Array.from({ length: n }, (_, i) => ({ ...message(first + i), receivedAt: T0 + i }));
-      const deliveries: NewDelivery[] = msgs.flatMap((m) => [
-        { messageSeq: m.seq, recipientId: SUP, role: 'SUP', channel: 'IF-021', publicationId: 'PUB-021' },
-        { messageSeq: m.seq, recipientId: LDSO, role: 'LDSO', channel: 'IF-021', publicationId: 'PUB-021' },
-      ]);
-      await store.acceptBatch({
-        messages: msgs,
-        journal: msgs.map(inbound),
-        call: call({ at: T0, messages: n, accepted: n }),
-        deliveries,
-      });
-      return msgs.map((m) => m.seq);
+      return routeToSupplierAndDistributor(store, n, { at: T0, supplier: SUP, distributor: LDSO });
     }
 
     test('a parked endpoint’s copies past the cutoff tell their sender once; nothing else tells anyone', async () => {
