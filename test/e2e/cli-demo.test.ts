@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { isService, SERVICES } from '../../src/domain/appointments.js';
 import type { DemoMarketFile } from '../../src/demo/market.js';
 import { logStyle } from '../../src/runtime/log.js';
 import { failed, readMarket, removeDir, runCli, startServer, tempDir, type ServerProcess } from './support.js';
@@ -49,14 +50,6 @@ describe('the demo market, found from its banner and participants.json', () => {
   test('participants.json lists the demo MPANs, each served by demo participants in the roles of the service', () => {
     const mpans = market.mpans ?? [];
     assert.ok(mpans.length >= 2, 'more than one demo MPAN');
-    const roleOfService: Record<string, string[]> = {
-      SUP: ['SUP'],
-      LDSO: ['LDSO'],
-      MS: ['MSS', 'MSA', 'UMSO'],
-      DS: ['SDS', 'ADS', 'UMSDS'],
-      MDR: ['MDR'],
-      REGS: ['REGS'],
-    };
     for (const m of mpans) {
       assert.match(m.mpan, /^\d{13}$/);
       for (const service of ['SUP', 'LDSO', 'MS', 'DS', 'REGS'])
@@ -66,7 +59,7 @@ describe('the demo market, found from its banner and participants.json', () => {
         assert.ok(p, `${m.mpan}'s ${service} ${who.dipId} is a demo participant`);
         assert.equal(who.name, p.name);
         assert.ok(
-          p.roles.some((r) => roleOfService[service]!.includes(r)),
+          p.roles.some((r) => isService(service) && (SERVICES[service] as readonly string[]).includes(r)),
           `${who.dipId} holds a ${service} role`,
         );
       }
