@@ -34,8 +34,7 @@ const line = (e: EndpointRow): string =>
   `${e.lastStatus !== null || e.lastError ? `  last ${e.lastStatus ?? ''} ${e.lastError ?? ''}` : ''}`;
 
 /** Adds to the `admin` and `admin deliveries` commands registerAdmin made. */
-export function registerAdminOps(program: Command): void {
-  const admin = program.commands.find((c) => c.name() === 'admin')!;
+export function registerAdminOps(admin: Command): void {
   const deliveries = admin.commands.find((c) => c.name() === 'deliveries')!;
   identityOptions(
     deliveries

@@ -31,9 +31,8 @@ const appointmentLine = (a: Appointment): string =>
   `${a.service.padEnd(4)}  ${a.participantId}  from ${a.from}${a.to ? ` to ${a.to}` : ''}  ` +
   `${a.appointedBy ? `by ${a.appointedBy.channel ?? '?'} ${a.appointedBy.transactionId ?? '(message purged)'}` : 'by import'}`;
 
-/** Adds the commands to `opendip admin` (registered by cli/admin.ts). */
-export function registerAdminRegistry(program: Command): void {
-  const admin = program.commands.find((c) => c.name() === 'admin') ?? program.command('admin');
+/** Adds the registry commands to `opendip admin` (made by cli/admin.ts). */
+export function registerAdminRegistry(admin: Command): void {
   const withIdentity = (cmd: Command) => identityOptions(cmd).option('--json', 'print JSON');
 
   withIdentity(admin.command('participants').description('participants with their roles and DCP grants')).action(

@@ -61,7 +61,8 @@ const line = (c: Copy): string =>
   `${c.id}  ${c.state.padEnd(7)}  ${c.recipientId} ${(c.role ?? 'STATUS').padEnd(5)} ${c.channel.padEnd(7)}  ${c.transactionId ?? '-'}  ` +
   `attempts ${c.attempts}  ${c.lastStatus ?? ''} ${c.lastError ?? ''}  created ${c.createdAt}`;
 
-export function registerAdmin(program: Command): void {
+/** Makes `opendip admin` with its replay and deliveries commands; returns it for the other admin modules. */
+export function registerAdmin(program: Command): Command {
   const admin = program
     .command('admin')
     .description('operate the DIP through its operator API (needs an OPERATOR certificate)');
@@ -126,4 +127,5 @@ export function registerAdmin(program: Command): void {
       }
       print(o, { redriven: total }, `${total} copies redriven`);
     });
+  return admin;
 }

@@ -60,10 +60,10 @@ registerAudit(program, {
   },
 });
 
-registerAdmin(program);
-registerAdminPause(program.commands.find((c) => c.name() === 'admin')!);
-registerAdminOps(program);
-registerAdminRegistry(program);
+const admin = registerAdmin(program);
+registerAdminPause(admin);
+registerAdminOps(admin);
+registerAdminRegistry(admin);
 registerPki(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
