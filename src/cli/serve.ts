@@ -35,7 +35,11 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
   const lines = [`OpenDIP ${version}  environment ${environment}  store ${dip.store.backend}  role ${dip.role}`];
   if (dip.role !== 'worker') {
     const origin = dip.baseUrl.slice(0, dip.baseUrl.lastIndexOf('/'));
-    lines.push(`API     ${dip.baseUrl}/dip-channel/{IF-xxx}`, `Docs    ${origin}/docs  (${dip.baseUrl}/openapi.json)`);
+    lines.push(
+      `API     ${dip.baseUrl}/dip-channel/{IF-xxx}`,
+      `Docs    ${origin}/docs  (${dip.baseUrl}/openapi.json)`,
+      `Portal  ${origin}/portal  (sign in with a participant's DIP id and one of its API keys)`,
+    );
   }
   if (dip.role !== 'api') lines.push('Worker  delivery, status relay and housekeeping');
   if (dip.demo) {
@@ -44,6 +48,7 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
     lines.push(
       `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
       `        what the DIP delivers to them, as JSON lines: ${dip.demo.inbox}`,
+      `        portal: sign in as ${sender?.dipId ?? '<dipId>'} with its apiKey from that file`,
       '',
       ...mpanTable(market.mpans ?? []),
       '',

@@ -34,6 +34,7 @@ import { replayRoutes } from './routes/replay.js';
 import { statusRoutes } from './routes/status.js';
 import { validateRoutes } from './routes/validate.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { portalRoutes } from './routes/portal.js';
 
 /** The methods a known DIP path accepts, for 405 answers. */
 function allowedMethods(path: string): string[] | null {
@@ -257,5 +258,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminEndpointRoutes(deps));
   await app.register(adminRegistryRoutes(deps));
   await app.register(mpanRoutes(deps));
+  await app.register(portalRoutes(deps));
   return app;
 }

@@ -128,6 +128,32 @@ const call = (
   body?: unknown,
 ): Promise<Reply> => t.send({ as, channel: 'x', method, path: `/1.1${path}`, body, apiKey: null });
 
+/** Signs `id` in to the portal with its API key; returns a GET of a portal path in that session. */
+async function portalSession(
+  t: TestDip,
+  id: string,
+): Promise<(path: string) => Promise<{ status: number; text: string }>> {
+  const form = await t.dip.app.inject({ method: 'GET', url: '/portal/sign-in' });
+  const token = /name="token" value="([^"]+)"/.exec(form.body)![1]!;
+  const signIn = String([form.headers['set-cookie']].flat()[0]).split(';')[0]!;
+  const done = await t.dip.app.inject({
+    method: 'POST',
+    url: '/portal/sign-in',
+    headers: { cookie: signIn, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token, participant: id, apiKey: t.apiKeys[id]! }).toString(),
+  });
+  assert.equal(done.statusCode, 303, done.body);
+  const cookie = [done.headers['set-cookie']]
+    .flat()
+    .map(String)
+    .find((c) => c.startsWith('opendip_portal='))!
+    .split(';')[0]!;
+  return async (url) => {
+    const r = await t.dip.app.inject({ method: 'GET', url, headers: { cookie } });
+    return { status: r.statusCode, text: r.body };
+  };
+}
+
 /** What a run checked, so that a report shows the property was exercised and not passed vacuously. */
 interface Tally {
   calls: number;
@@ -320,6 +346,14 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
         copies.get(s.seq)!.some((c) => rolesOf(m, caller, c.recipientId).includes(c.role!)),
     );
     assert.deepEqual(got, visible.map((s) => s.transactionId).sort(), `${caller}'s audit search`);
+    const portal = await portalSession(t, caller);
+    assert.deepEqual(
+      [...(await portal('/portal/messages?limit=1000')).text.matchAll(/href="\/portal\/messages\/([^"]+)"/g)]
+        .map((x) => decodeURIComponent(x[1]!))
+        .sort(),
+      visible.map((s) => s.transactionId).sort(),
+      `${caller}'s portal search`,
+    );
     for (const s of sent.slice(0, 3)) {
       const record = await call(t, caller, 'GET', `/audit/messages/${s.transactionId}`);
       assert.equal(
@@ -327,6 +361,11 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
         visible.includes(s) ? 200 : 204,
         `${caller} reading the record of ${s.transactionId}`,
       );
+      const page = await portal(`/portal/messages/${s.transactionId}`);
+      assert.equal(page.status, visible.includes(s) ? 200 : 404, `${caller} opening ${s.transactionId} in the portal`);
+      // The payload as sent is shown to whoever sees the message as its sender only.
+      const asSender = s.callerId === caller || rolesOf(m, caller, s.senderId).includes(s.senderRole);
+      if (page.status === 200) assert.equal(page.text.includes('aria-label="Payload"'), asSender, caller);
     }
     const calls = JSON.parse((await call(t, caller, 'GET', '/audit/calls?limit=1000')).text) as {
       calls: { callerId: string }[];

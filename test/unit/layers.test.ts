@@ -56,7 +56,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   ingress: ['domain', 'crypto', 'catalogue', 'validation', 'routing', 'registry', 'status', 'storage'],
   // A participant's webhook receiver: it shares the wire format with the DIP, never the DIP's stages.
   sink: ['domain', 'crypto', 'validation'],
+  // The portal's markup and sessions: pure, over nothing but node:crypto.
+  portal: [],
   http: [
+    'portal',
     'domain',
     'crypto',
     'catalogue',
@@ -85,6 +88,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'demo',
   ],
   runtime: [
+    'portal',
     'domain',
     'crypto',
     'catalogue',

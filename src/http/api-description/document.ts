@@ -9,6 +9,7 @@ import { ADMIN_PATHS } from './admin-paths.js';
 import { ADMIN_OPS_PATHS } from './admin-ops-paths.js';
 import { REGISTRY_PATHS } from './registry-paths.js';
 import { COMPONENT_SCHEMAS, ROLE_PARAMETER, ROOT_PATHS, VERSIONED_PATHS } from './additions.js';
+import { PORTAL_PATHS } from './portal-paths.js';
 
 type Json = Record<string, unknown>;
 
@@ -77,7 +78,14 @@ export function describeApi(published: readonly OpenApiDoc[], apiVersion: string
   if (!latest) throw new Error('no published OpenAPI document to describe');
   const { paths, components } = layer(published);
   addRoleParameter(paths);
-  addPaths(paths, { ...VERSIONED_PATHS, ...ADMIN_PATHS, ...ADMIN_OPS_PATHS, ...REGISTRY_PATHS, ...ROOT_PATHS });
+  addPaths(paths, {
+    ...VERSIONED_PATHS,
+    ...ADMIN_PATHS,
+    ...ADMIN_OPS_PATHS,
+    ...REGISTRY_PATHS,
+    ...ROOT_PATHS,
+    ...PORTAL_PATHS,
+  });
   const schemas = { ...(components.schemas ?? {}) };
   for (const [name, s] of Object.entries(COMPONENT_SCHEMAS)) schemas[name] ??= s;
   const top = Object.fromEntries(

@@ -14,6 +14,7 @@ import { entitlementsOf } from '../../registry/entitlement.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { AppDeps } from '../context.js';
 import { signedGuards } from '../guards.js';
+import { isBrowserVisit } from './portal.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -29,6 +30,22 @@ export function auditRoutes(deps: AppDeps) {
   ) => {
     if (signed.versionServed(request, reply)) signed.authenticateHeaders(request, reply);
     return payload;
+  };
+  /** The audit URL opened in a browser: the message's portal page, where the browser signs in. */
+  const recordPreParsing = async (
+    request: FastifyRequest<{ Params: { version: string; transaction: string } }>,
+    reply: FastifyReply,
+    payload: unknown,
+  ) => {
+    if (isBrowserVisit(request) && signed.versionServed(request, reply)) {
+      request.facts.outcome = 'sent to the portal';
+      reply
+        .code(303)
+        .header('location', `/portal/messages/${encodeURIComponent(request.params.transaction)}`)
+        .send();
+      return payload;
+    }
+    return preParsing(request, reply, payload);
   };
   /**
    * What the caller sees: what it sent, and the traffic of the roles it acts in (its own, and those assigned to it as a
@@ -56,7 +73,7 @@ export function auditRoutes(deps: AppDeps) {
 
     app.get<{ Params: { version: string; transaction: string } }>(
       '/:version/audit/messages/:transaction',
-      { preParsing },
+      { preParsing: recordPreParsing },
       async (request, reply) => {
         if (!signed.signedBody(request, reply)) return reply;
         const record = await audit.record(request.params.transaction, scopeOf(request));

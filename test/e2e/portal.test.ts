@@ -1,0 +1,256 @@
+/**
+ * The portal over inject and a real socket: sign-in with a DIP id and an API key, CSRF on every form,
+ * message search and the message page, the audit URL opened in a browser, and no page showing a
+ * participant what the signed audit API would not show it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { request } from 'undici';
+import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
+import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
+
+const SDS = '1200000001';
+const SUP = '1000000001';
+const SUP2 = '1000000002';
+const LDSO = '1600000001';
+const MPAN_A = '1900000000013';
+const MPAN_B = '1900000000022';
+
+let t: TestDip;
+let forA: Reply;
+let forB: Reply;
+
+interface Page {
+  status: number;
+  text: string;
+  location: string | undefined;
+  cookies: string[];
+}
+
+async function call(method: 'GET' | 'POST', url: string, cookie = '', form?: Record<string, string>): Promise<Page> {
+  const res = await t.dip.app.inject({
+    method,
+    url,
+    headers: {
+      ...(cookie ? { cookie } : {}),
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+  });
+  const set = res.headers['set-cookie'];
+  return {
+    status: res.statusCode,
+    text: res.body,
+    location: res.headers.location as string | undefined,
+    cookies: set === undefined ? [] : [set].flat().map(String),
+  };
+}
+
+const pair = (setCookie: string): string => setCookie.split(';')[0]!;
+const hidden = (text: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(text)![1]!;
+
+/** Signs in as a participant; returns the session's Cookie header and the CSRF token of its forms. */
+async function signIn(dipId: string, apiKey = t.apiKeys[dipId]!): Promise<{ cookie: string; csrf: string }> {
+  const form = await call('GET', '/portal/sign-in');
+  const token = hidden(form.text, 'token');
+  const done = await call('POST', '/portal/sign-in', pair(form.cookies[0]!), {
+    token,
+    next: '/portal/messages',
+    participant: dipId,
+    apiKey,
+  });
+  assert.equal(done.status, 303, done.text);
+  const cookie = pair(done.cookies.find((c) => c.startsWith('opendip_portal='))!);
+  const page = await call('GET', '/portal/messages', cookie);
+  return { cookie, csrf: hidden(page.text, 'csrf') };
+}
+
+const listed = (text: string): string[] => [...text.matchAll(/href="\/portal\/messages\/([^"]+)"/g)].map((m) => m[1]!);
+
+before(async () => {
+  t = await startTestDip({ flags: { batchLingerMs: '0' } });
+  await t.appoint(MPAN_A, 'SUP', SUP);
+  await t.appoint(MPAN_B, 'SUP', SUP2);
+  const send = (mpan: string, count: number) =>
+    t.send({
+      as: SDS,
+      channel: 'IF-021',
+      body: t.batch({ channel: 'IF-021', sender: SDS, role: 'SDS', distributor: LDSO, mpan }, count),
+    });
+  forA = await send(MPAN_A, 3);
+  forB = await send(MPAN_B, 2);
+  assert.equal(forA.status, 201, forA.text);
+  assert.equal(forB.status, 201, forB.text);
+});
+
+after(() => t.close());
+
+test('a browser is sent to sign in, signs in with its DIP id and API key, and lands on its messages', async () => {
+  const home = await call('GET', '/portal');
+  assert.equal(home.status, 303);
+  assert.equal(home.location, '/portal/sign-in');
+  const guarded = await call('GET', '/portal/messages?MPAN=1900000000013');
+  assert.equal(guarded.status, 303);
+  assert.equal(guarded.location, `/portal/sign-in?next=${encodeURIComponent('/portal/messages?MPAN=1900000000013')}`);
+
+  const form = await call('GET', guarded.location);
+  assert.equal(form.status, 200);
+  assert.match(form.text, /<form method="post" action="\/portal\/sign-in">/);
+  assert.equal(hidden(form.text, 'next'), '/portal/messages?MPAN=1900000000013');
+  const cookie = form.cookies[0]!;
+  assert.match(cookie, /^opendip_portal_signin=[^;]+; Path=\/portal; HttpOnly; SameSite=Strict/);
+
+  const done = await call('POST', '/portal/sign-in', pair(cookie), {
+    token: hidden(form.text, 'token'),
+    next: '/portal/messages?MPAN=1900000000013',
+    participant: SDS,
+    apiKey: t.apiKeys[SDS]!,
+  });
+  assert.equal(done.status, 303);
+  assert.equal(done.location, '/portal/messages?MPAN=1900000000013');
+  const session = done.cookies.find((c) => c.startsWith('opendip_portal='))!;
+  assert.match(session, /HttpOnly; SameSite=Strict; Max-Age=28800/);
+  const page = await call('GET', done.location, pair(session));
+  assert.equal(page.status, 200);
+  assert.match(page.text, /\(1200000001\)/);
+  assert.deepEqual(listed(page.text).sort(), forA.json.messageArray.map((m) => m.transactionID!).sort());
+});
+
+test("a wrong API key, another participant's key, or a missing form token does not sign in", async () => {
+  const form = await call('GET', '/portal/sign-in');
+  const token = hidden(form.text, 'token');
+  const cookie = pair(form.cookies[0]!);
+  const wrong = await call('POST', '/portal/sign-in', cookie, { token, participant: SDS, apiKey: 'not-a-key' });
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.text, /do not match/);
+  assert.equal(
+    wrong.cookies.some((c) => c.startsWith('opendip_portal=')),
+    false,
+  );
+  const others = await call('POST', '/portal/sign-in', cookie, { token, participant: SDS, apiKey: t.apiKeys[SUP]! });
+  assert.equal(others.status, 401);
+  const noToken = await call('POST', '/portal/sign-in', '', { participant: SDS, apiKey: t.apiKeys[SDS]! });
+  assert.equal(noToken.status, 403);
+  assert.equal(
+    noToken.cookies.some((c) => c.startsWith('opendip_portal=')),
+    false,
+  );
+  // A cookie altered by hand is no session.
+  const { cookie: good } = await signIn(SDS);
+  const forged = good.replace(/^opendip_portal=([^.]+)/, (_all, body: string) => {
+    const s = JSON.parse(Buffer.from(body, 'base64url').toString()) as { dipId: string };
+    return `opendip_portal=${Buffer.from(JSON.stringify({ ...s, dipId: SUP })).toString('base64url')}`;
+  });
+  assert.equal((await call('GET', '/portal/messages', forged)).status, 303);
+});
+
+test("sign-out needs the session's form token and ends the session", async () => {
+  const { cookie, csrf } = await signIn(SUP);
+  assert.equal((await call('POST', '/portal/sign-out', cookie, { csrf: 'wrong' })).status, 403);
+  assert.equal((await call('GET', '/portal/messages', cookie)).status, 200);
+  const out = await call('POST', '/portal/sign-out', cookie, { csrf });
+  assert.equal(out.status, 303);
+  assert.match(out.cookies[0]!, /^opendip_portal=; .*Max-Age=0/);
+});
+
+test('the search filters by MPAN, correlation id and channel, and pages by keyset', async () => {
+  const { cookie } = await signIn(SDS);
+  const b = forB.json.messageArray.map((m) => m.transactionID!);
+  assert.deepEqual(listed((await call('GET', `/portal/messages?MPAN=${MPAN_B}`, cookie)).text).sort(), b.sort());
+  assert.deepEqual(listed((await call('GET', '/portal/messages?channel=IF-013', cookie)).text), []);
+  const a = forA.json.messageArray.map((m) => m.transactionID!);
+  const first = await call('GET', `/portal/messages?MPAN=${MPAN_A}&limit=2`, cookie);
+  const older = /<a href="([^"]+)" rel="next">/.exec(first.text)![1]!.replace(/&amp;/g, '&');
+  assert.match(older, /^\/portal\/messages\?MPAN=1900000000013&limit=2&after=\d+$/);
+  const second = await call('GET', older, cookie);
+  assert.doesNotMatch(second.text, /rel="next"/);
+  assert.deepEqual([...listed(first.text), ...listed(second.text)].sort(), [...a].sort());
+  const bad = await call('GET', '/portal/messages?datetimeFrom=yesterday', cookie);
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /role="alert"/);
+  // The form keeps what was asked, escaped.
+  const odd = await call(
+    'GET',
+    `/portal/messages?senderUniqueReference=${encodeURIComponent('"><script>x</script>')}`,
+    cookie,
+  );
+  assert.equal(odd.status, 200);
+  assert.ok(!odd.text.includes('<script>x'));
+  assert.ok(odd.text.includes('&quot;&gt;&lt;script&gt;x&lt;/script&gt;'));
+});
+
+test('the message page shows the routing, the journal and, to its sender only, the payload', async () => {
+  const id = forA.json.messageArray[0]!.transactionID!;
+  const sender = await signIn(SDS);
+  const page = await call('GET', `/portal/messages/${id}`, sender.cookie);
+  assert.equal(page.status, 200);
+  assert.match(page.text, new RegExp(`<h1>Message ${id}</h1>`));
+  assert.match(page.text, /<td>1000000001<\/td>\s*<td>SUP<\/td>\s*<td>Secondary: serves the MPAN/);
+  assert.match(page.text, /<td>Inbound<\/td>/);
+  assert.match(page.text, /<pre aria-label="Payload">[^]*&quot;MPANCore&quot;: &quot;1900000000013&quot;/);
+  const recipient = await signIn(SUP);
+  const seen = await call('GET', `/portal/messages/${id}`, recipient.cookie);
+  assert.equal(seen.status, 200);
+  assert.match(seen.text, /Shown to its sender only/);
+  // SUP2 serves the other MPAN: it neither finds nor opens this message.
+  const other = await signIn(SUP2);
+  assert.equal((await call('GET', `/portal/messages/${id}`, other.cookie)).status, 404);
+});
+
+test('the audit URL opened in a browser leads to the message page; a signed client still gets JSON', async () => {
+  const item = forA.json.messageArray[0]!;
+  const url = new URL(item.serviceTicketURL as string);
+  const browser = await request(`${t.origin}${url.pathname}`, { headers: { accept: 'text/html,*/*' } });
+  await browser.body.dump();
+  assert.equal(browser.statusCode, 303);
+  assert.equal(browser.headers.location, `/portal/messages/${item.transactionID}`);
+  const signed = await t.send({ as: SDS, method: 'GET', channel: 'AUDIT', path: url.pathname, body: undefined });
+  assert.equal(signed.status, 200);
+  assert.equal(
+    (JSON.parse(signed.text) as { message: { transactionID: string } }).message.transactionID,
+    item.transactionID,
+  );
+});
+
+test('over a real socket: sign in, search and open a message', async () => {
+  const form = await request(`${t.origin}/portal/sign-in`);
+  const text = await form.body.text();
+  const signinCookie = pair(String([form.headers['set-cookie']].flat()[0]));
+  const done = await request(`${t.origin}/portal/sign-in`, {
+    method: 'POST',
+    headers: { cookie: signinCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: hidden(text, 'token'), participant: SUP, apiKey: t.apiKeys[SUP]! }).toString(),
+  });
+  await done.body.dump();
+  assert.equal(done.statusCode, 303);
+  const cookie = pair(String([done.headers['set-cookie']].flat().find((c) => String(c).startsWith('opendip_portal='))));
+  const page = await request(`${t.origin}/portal/messages?MPAN=${MPAN_A}`, { headers: { cookie } });
+  assert.equal(page.statusCode, 200);
+  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(page.headers['cache-control'], 'no-store');
+  assert.equal(listed(await page.body.text()).length, 3);
+});
+
+test('isolation: every participant finds and opens exactly the messages the signed audit API shows it', async () => {
+  const all = [...forA.json.messageArray, ...forB.json.messageArray].map((m) => m.transactionID!);
+  for (const p of DEMO_PARTICIPANTS) {
+    const api = await t.send({
+      as: p.dipId,
+      method: 'GET',
+      channel: 'AUDIT',
+      path: '/1.1/audit/messages',
+      body: undefined,
+    });
+    assert.equal(api.status, 200, api.text);
+    const entitled = (JSON.parse(api.text) as { messages: { transactionID: string }[] }).messages.map(
+      (m) => m.transactionID,
+    );
+    const { cookie } = await signIn(p.dipId);
+    const page = await call('GET', '/portal/messages', cookie);
+    assert.deepEqual(listed(page.text).sort(), [...entitled].sort(), p.dipId);
+    for (const id of all) {
+      const opened = await call('GET', `/portal/messages/${id}`, cookie);
+      assert.equal(opened.status, entitled.includes(id) ? 200 : 404, `${p.dipId} opening ${id}`);
+    }
+  }
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { escapeHtml, html, queryString, trusted } from '../../src/portal/html.js';
+import { cookie, openSession, parseCookies, sameToken, sealSession } from '../../src/portal/session.js';
+
+const KEY = Buffer.alloc(32, 7);
+
+test('html escapes every interpolated value, nested lists included, and keeps fragments as built', () => {
+  const name = '<img src=x onerror="alert(1)">&\'';
+  const out = html`<p title="${name}">${[name, html`<b>${name}</b>`]}${null}${undefined}${false}${3}</p>`.html;
+  assert.equal(
+    out,
+    '<p title="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;">' +
+      '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;<b>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;</b>3</p>',
+  );
+  assert.equal(html`${trusted('<hr>')}`.html, '<hr>');
+  // An object that merely looks like a fragment from data is still text when it is a string.
+  assert.equal(html`${'{"html":"<x>"}'}`.html, '{&quot;html&quot;:&quot;&lt;x&gt;&quot;}');
+});
+
+test('property: escaped text carries no markup characters and decodes back to itself', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), (s) => {
+      const e = escapeHtml(s);
+      assert.ok(!/[<>"']/.test(e));
+      const back = e.replace(
+        /&(lt|gt|quot|#39|amp);/g,
+        (_m, n: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[n]!,
+      );
+      assert.equal(back, s);
+    }),
+  );
+});
+
+test('queryString leaves out empty filters and encodes the rest', () => {
+  assert.equal(
+    queryString({ MPAN: '1900000000013', channel: '', after: null, q: 'a b&c' }),
+    '?MPAN=1900000000013&q=a+b%26c',
+  );
+  assert.equal(queryString({ x: undefined }), '');
+});
+
+test('a sealed session opens until it expires; an altered, re-keyed or truncated one never does', () => {
+  const s = { dipId: '1000000001', csrf: 'token', expires: 2_000 };
+  const sealed = sealSession(KEY, s);
+  assert.deepEqual(openSession(KEY, sealed, 1_999), s);
+  assert.equal(openSession(KEY, sealed, 2_000), null);
+  assert.equal(openSession(Buffer.alloc(32, 8), sealed, 0), null);
+  assert.equal(openSession(KEY, sealed.slice(0, -2), 0), null);
+  assert.equal(openSession(KEY, `${sealed}.x`, 0), null);
+  assert.equal(openSession(KEY, undefined, 0), null);
+  const body = Buffer.from(JSON.stringify({ ...s, dipId: '1000000002' })).toString('base64url');
+  assert.equal(openSession(KEY, `${body}.${sealed.split('.')[1]}`, 0), null);
+});
+
+test('cookies are HTTP-only, same-site strict and scoped to the portal; Secure over TLS', () => {
+  assert.equal(
+    cookie('a', 'b', { secure: false, maxAgeSeconds: 60 }),
+    'a=b; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=60',
+  );
+  assert.match(cookie('a', 'b', { secure: true, maxAgeSeconds: 0 }), /; Secure$/);
+  assert.deepEqual(
+    [...parseCookies('x=1; opendip_portal=a.b;junk; y = 2')],
+    [
+      ['x', '1'],
+      ['opendip_portal', 'a.b'],
+      ['y', '2'],
+    ],
+  );
+  assert.equal(sameToken('abc', 'abc'), true);
+  assert.equal(sameToken('abd', 'abc'), false);
+  assert.equal(sameToken(undefined, 'abc'), false);
+});
