@@ -47,7 +47,9 @@ export function layout(chrome: Chrome, body: Html): Html {
           <strong>OpenDIP portal</strong><span class="muted" style="color:#cfd8e3">${chrome.environment}</span>
           ${
             who
-              ? html`<nav aria-label="Main"><a href="/portal/messages">Messages</a></nav>
+              ? html`<nav aria-label="Main">
+                    <a href="/portal/messages">Messages</a> <a href="/portal/webhooks">Webhooks</a>
+                  </nav>
                   <span class="who">${who.name} (${who.dipId})</span>
                   <form method="post" action="/portal/sign-out">
                     <input type="hidden" name="csrf" value="${who.csrf}" /><button type="submit">Sign out</button>

@@ -39,7 +39,7 @@ after(async () => {
   await t?.close();
 });
 
-test('without JavaScript a participant signs in, searches by MPAN, opens a message and signs out', async () => {
+test('without JavaScript a participant signs in, searches by MPAN, opens a message, sets a webhook and signs out', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${t.origin}/portal`);
@@ -66,6 +66,17 @@ test('without JavaScript a participant signs in, searches by MPAN, opens a messa
   assert.match(await page.getByLabel('Payload').innerText(), /"MPANCore": "1900000000013"/);
   assert.match(await page.locator('table').nth(1).innerText(), /1000000001\s+SUP\s+Secondary/);
   if (shots) await page.screenshot({ path: join(shots, 'portal-message.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByLabel('Channel').selectOption('STATUS');
+  await page.getByLabel('Callback URL').fill('https://sds.example/status');
+  await page.getByRole('button', { name: 'Save webhook' }).click();
+  assert.match(await page.getByRole('status').innerText(), /Saved the STATUS webhook/);
+  assert.match(
+    await page.locator('tbody').innerText(),
+    /STATUS \(status messages\)\s+all \(channel-wide\)\s+https:\/\/sds.example\/status/,
+  );
+  if (shots) await page.screenshot({ path: join(shots, 'portal-webhooks.png'), fullPage: true });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   assert.equal(new URL(page.url()).pathname, '/portal/sign-in');

@@ -254,3 +254,42 @@ test('isolation: every participant finds and opens exactly the messages the sign
     }
   }
 });
+
+test('the webhook page sets, shows and removes its own webhook, refuses a bad URL, and needs the form token', async () => {
+  const { cookie, csrf } = await signIn(SUP2);
+  const empty = await call('GET', '/portal/webhooks', cookie);
+  assert.equal(empty.status, 200);
+  assert.match(empty.text, /No webhook yet/);
+  assert.match(empty.text, /<option value="STATUS"/);
+  const form = {
+    csrf,
+    channel: 'IF-021',
+    callbackURL: 'https://sup2.example/hook',
+    maxMessageCount: '25',
+    maxPayloadSize: '',
+  };
+  assert.equal((await call('POST', '/portal/webhooks', cookie, { ...form, csrf: 'stale' })).status, 403);
+  const bad = await call('POST', '/portal/webhooks', cookie, { ...form, callbackURL: 'ftp://x' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /callbackURL must be an absolute https:\/\//);
+  assert.match(bad.text, /value="ftp:\/\/x"/);
+  assert.equal((await call('POST', '/portal/webhooks', cookie, { ...form, channel: 'IF-999' })).status, 400);
+  const saved = await call('POST', '/portal/webhooks', cookie, form);
+  assert.equal(saved.status, 303);
+  assert.equal(saved.location, '/portal/webhooks?saved=IF-021');
+  // The same configuration the signed API and the delivery engine read.
+  const [stored] = await t.dip.store.webhooks(SUP2, 'IF-021');
+  assert.deepEqual(
+    { url: stored!.callbackUrl, count: stored!.maxMessageCount, role: stored!.role, by: stored!.configuredBy },
+    { url: 'https://sup2.example/hook', count: 25, role: '', by: SUP2 },
+  );
+  const listed = await call('GET', saved.location, cookie);
+  assert.match(listed.text, /Saved the IF-021 webhook/);
+  assert.match(listed.text, /<td>https:\/\/sup2.example\/hook<\/td>/);
+  // Another participant's page shows none of it.
+  const other = await signIn(SUP);
+  assert.doesNotMatch((await call('GET', '/portal/webhooks', other.cookie)).text, /sup2\.example/);
+  const removed = await call('POST', '/portal/webhooks/remove', cookie, { csrf, channel: 'IF-021' });
+  assert.equal(removed.status, 303);
+  assert.deepEqual(await t.dip.store.webhooks(SUP2, 'IF-021'), []);
+});

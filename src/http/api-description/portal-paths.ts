@@ -54,4 +54,26 @@ export const PORTAL_PATHS: Record<string, Json> = {
     parameters: [{ name: 'transactionID', in: 'path', required: true, schema: { type: 'string' } }],
     responses: { '200': page('The message page'), '303': seeOther['303'], '404': page('Not found or not yours') },
   }),
+  '/portal/webhooks': {
+    ...item("The participant's own webhooks, per channel and for status messages", 'portalWebhooks', 'get', {
+      responses: { '200': page('The webhooks and the form to set one'), '303': seeOther['303'] },
+    }),
+    ...(item('Set its channel-wide webhook on a channel (or STATUS)', 'portalSaveWebhook', 'post', {
+      requestBody: form(
+        {
+          csrf: "the session's form token",
+          channel: 'IF-xxx or STATUS',
+          callbackURL: 'https:// (or http://) URL',
+          maxMessageCount: 'messages a call, 1 to 50,000 (the default)',
+          maxPayloadSize: 'KB a call',
+        },
+        ['csrf', 'channel', 'callbackURL'],
+      ),
+      responses: { ...seeOther, '400': page('What is wrong with the form'), '403': page('The form token is wrong') },
+    }) as Json),
+  },
+  '/portal/webhooks/remove': item('Remove its channel-wide webhook on a channel', 'portalRemoveWebhook', 'post', {
+    requestBody: form({ csrf: "the session's form token", channel: 'IF-xxx or STATUS' }, ['csrf', 'channel']),
+    responses: { ...seeOther, '403': page('The form token is wrong') },
+  }),
 };

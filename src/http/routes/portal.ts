@@ -4,16 +4,15 @@
  * issued. Sessions are sealed cookies (src/portal/session.ts); every POST carries the session's CSRF token
  * (the sign-in form a double-submit token). Each page view is an audited call of the participant.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createAudit, criteriaFrom, viewerOf } from '../../audit/audit.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
-import { trusted, type Html } from '../../portal/html.js';
-import { layout, messagePage, notFoundPage, searchPage, signInPage, SEARCH_FIELDS } from '../../portal/pages.js';
+import { trusted } from '../../portal/html.js';
+import { messagePage, notFoundPage, searchPage, signInPage, SEARCH_FIELDS } from '../../portal/pages.js';
 import {
   cookie,
-  openSession,
   parseCookies,
   sameToken,
   sealSession,
@@ -23,6 +22,8 @@ import {
   type PortalSession,
 } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
+import { createPortalKit, formOf } from './portal-kit.js';
+import { portalWebhookRoutes } from './portal-webhooks.js';
 
 const PAGE_SIZE = 50;
 
@@ -30,47 +31,14 @@ const PAGE_SIZE = 50;
 const safeNext = (next: unknown): string =>
   typeof next === 'string' && /^\/portal\/[^/\\]/.test(next) && !next.includes('//') ? next : '/portal/messages';
 
-const formOf = (body: unknown): URLSearchParams =>
-  new URLSearchParams(Buffer.isBuffer(body) ? body.toString('utf8') : '');
-
 export function portalRoutes(deps: AppDeps) {
   const audit = createAudit({ store: deps.store, ticketUrl: deps.ticketUrl });
-  // Derived from the DIP's signing key: every process of one DIP opens the others' sessions.
-  const key = createHash('sha256')
-    .update('opendip portal sessions\n')
-    .update(deps.continuationKey.current.key)
-    .digest();
-  const secure = deps.config.tls.enabled;
-  const environment = deps.config.environment;
-
-  const sessionOf = (request: FastifyRequest): PortalSession | null => {
-    const s = openSession(key, parseCookies(request.headers.cookie).get(SESSION_COOKIE), deps.clock.now());
-    // A participant removed from the registry is signed out.
-    if (!s || !deps.registry.view().participant(s.dipId)) return null;
-    request.facts.callerId = s.dipId;
-    return s;
-  };
+  const kit = createPortalKit(deps);
+  const { sessionOf, page, toSignIn, key, secure } = kit;
   const scopeOf = (s: PortalSession): AuditScope => ({
     callerId: s.dipId,
     entitlements: entitlementsOf(deps.registry.view(), s.dipId),
   });
-
-  const page = (reply: FastifyReply, status: number, title: string, s: PortalSession | null, body: Html) => {
-    const name = s ? (deps.registry.view().participant(s.dipId)?.name ?? s.dipId) : '';
-    const signedIn = s ? { dipId: s.dipId, name, csrf: s.csrf } : null;
-    return reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'DENY')
-      .header('content-security-policy', "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .type('text/html; charset=utf-8')
-      .send(layout({ title, signedIn, environment }, body).html);
-  };
-  const toSignIn = (request: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(303)
-      .header('location', `/portal/sign-in?next=${encodeURIComponent(request.url)}`)
-      .send();
 
   const showSignIn = (reply: FastifyReply, status: number, next: string, error: string | null, participant = '') => {
     const token = randomBytes(18).toString('base64url');
@@ -79,6 +47,7 @@ export function portalRoutes(deps: AppDeps) {
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
+    await app.register(portalWebhookRoutes(deps, kit));
     app.get('/portal', async (request, reply) =>
       reply
         .code(303)

@@ -1,0 +1,57 @@
+/** What every portal route is built from: the session of a request and the page around a body. */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Html } from '../../portal/html.js';
+import { layout } from '../../portal/pages.js';
+import { openSession, parseCookies, SESSION_COOKIE, type PortalSession } from '../../portal/session.js';
+import type { AppDeps } from '../context.js';
+
+export const formOf = (body: unknown): URLSearchParams =>
+  new URLSearchParams(Buffer.isBuffer(body) ? body.toString('utf8') : '');
+
+/** What every portal route is built from: the session of a request and the page around a body. */
+export interface PortalKit {
+  /** The key sessions are sealed with. */
+  key: Buffer;
+  /** Cookies are Secure: the DIP serves HTTPS. */
+  secure: boolean;
+  sessionOf(request: FastifyRequest): PortalSession | null;
+  page(reply: FastifyReply, status: number, title: string, s: PortalSession | null, body: Html): FastifyReply;
+  toSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+}
+
+export function createPortalKit(deps: AppDeps): PortalKit {
+  // Derived from the DIP's signing key: every process of one DIP opens the others' sessions.
+  const key = createHash('sha256')
+    .update('opendip portal sessions\n')
+    .update(deps.continuationKey.current.key)
+    .digest();
+  const secure = deps.config.tls.enabled;
+  const environment = deps.config.environment;
+
+  const sessionOf = (request: FastifyRequest): PortalSession | null => {
+    const s = openSession(key, parseCookies(request.headers.cookie).get(SESSION_COOKIE), deps.clock.now());
+    // A participant removed from the registry is signed out.
+    if (!s || !deps.registry.view().participant(s.dipId)) return null;
+    request.facts.callerId = s.dipId;
+    return s;
+  };
+  const page = (reply: FastifyReply, status: number, title: string, s: PortalSession | null, body: Html) => {
+    const name = s ? (deps.registry.view().participant(s.dipId)?.name ?? s.dipId) : '';
+    const signedIn = s ? { dipId: s.dipId, name, csrf: s.csrf } : null;
+    return reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .header('x-frame-options', 'DENY')
+      .header('content-security-policy', "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .type('text/html; charset=utf-8')
+      .send(layout({ title, signedIn, environment }, body).html);
+  };
+  const toSignIn = (request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(303)
+      .header('location', `/portal/sign-in?next=${encodeURIComponent(request.url)}`)
+      .send();
+
+  return { key, secure, sessionOf, page, toSignIn };
+}
