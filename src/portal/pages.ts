@@ -8,8 +8,10 @@ import { html, queryString, trusted, type Html } from './html.js';
 export interface Chrome {
   title: string;
   /** The participant signed in, with the CSRF token its forms carry; null on the sign-in page. */
-  signedIn: { dipId: string; name: string; csrf: string } | null;
+  signedIn: { dipId: string; name: string; csrf: string; operator: boolean } | null;
   environment: string;
+  /** The page reloads itself after this many seconds (progress that is still running). */
+  refreshSeconds?: number | null;
 }
 
 const STYLE = `
@@ -38,6 +40,7 @@ export function layout(chrome: Chrome, body: Html): Html {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${chrome.title} · OpenDIP portal</title>
+        ${chrome.refreshSeconds ? html`<meta http-equiv="refresh" content="${chrome.refreshSeconds}" />` : ''}
         <style>
           ${trusted(STYLE)}
         </style>
@@ -49,6 +52,13 @@ export function layout(chrome: Chrome, body: Html): Html {
             who
               ? html`<nav aria-label="Main">
                     <a href="/portal/messages">Messages</a> <a href="/portal/webhooks">Webhooks</a>
+                    <a href="/portal/requeue">Requeue</a>
+                    ${
+                      who.operator
+                        ? html`<a href="/portal/operator/deliveries">Deliveries</a>
+                            <a href="/portal/operator/endpoints">Endpoints</a>`
+                        : ''
+                    }
                   </nav>
                   <span class="who">${who.name} (${who.dipId})</span>
                   <form method="post" action="/portal/sign-out">

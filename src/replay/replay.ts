@@ -21,7 +21,14 @@ import { replayCorrelationId, replayTransactionId } from '../domain/ids.js';
 import type { MsgCode } from '../domain/responses.js';
 import { retentionFor, retentionPlan, type Retention } from '../domain/retention.js';
 import { formatCompactDate, formatDateTime, type Clock } from '../domain/time.js';
-import type { ReplayCursor, ReplayQuery, Requeue, RequeueProgress, StatusReplayQuery } from '../domain/replay.js';
+import {
+  isMessageQuery,
+  type ReplayCursor,
+  type ReplayQuery,
+  type Requeue,
+  type RequeueProgress,
+  type StatusReplayQuery,
+} from '../domain/replay.js';
 import type { Store } from '../storage/ports.js';
 import { parseMessageRequest, parseStatusMessageRequest } from './request.js';
 import type { TicketUrl } from '../domain/ticket.js';
@@ -87,6 +94,46 @@ export function createReplay(deps: ReplayDeps) {
     if (!call.continuation) return undefined;
     const c = openContinuation(deps.continuationKey, call.continuation, fingerprint, deps.clock.now());
     return c ? { after: c.after } : { refused: true };
+  };
+
+  /**
+   * The query a requeue of this body runs, in the caller's roles that have a webhook: copies for a role with
+   * none would wait for one, and hold up every later requeue of that role.
+   */
+  const requeueQuery = async (
+    channel: string,
+    call: Call,
+  ): Promise<
+    | { query: ReplayQuery | StatusReplayQuery; request: unknown; roles: string[] }
+    | { status: 400; code: MsgCode; help: string }
+  > => {
+    const hooks = await deps.store.webhooks(call.recipientId, channel);
+    const roles = call.roles.filter((role) => webhookFor(hooks, role, deps.webhookInForce(call.recipientId)) !== null);
+    let query: ReplayQuery | StatusReplayQuery;
+    let request: unknown;
+    if (channel === STATUS_CHANNEL) {
+      const parsed = parseStatusMessageRequest(call.body);
+      if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
+      query = { recipientId: call.recipientId, roles, notBefore: notBefore(null), ...parsed.filter };
+      request = parsed.request;
+    } else {
+      const parsed = parseMessageRequest(call.body);
+      if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
+      query = { recipientId: call.recipientId, roles, channel, notBefore: notBefore(channel), ...parsed.filter };
+      request = parsed.request;
+    }
+    if (roles.length === 0) {
+      const path =
+        channel === STATUS_CHANNEL
+          ? `statusmessage/config/${call.recipientId}`
+          : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
+      return {
+        status: 400,
+        code: 'MSG1000',
+        help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to, in the roles you act in: configure one (${path}), or replay instead`,
+      };
+    }
+    return { query, request, roles };
   };
 
   return {
@@ -187,6 +234,23 @@ export function createReplay(deps: ReplayDeps) {
     },
 
     /**
+     * How many copies a requeue of this body would make, counted up to `cap` (the portal shows it before the
+     * requeue starts): the same query and webhook check as the requeue itself.
+     */
+    async requeuePreview(
+      channel: string,
+      call: Call,
+      cap: number,
+    ): Promise<{ status: 200; count: number; atLeast: boolean } | { status: 400; code: MsgCode; help: string }> {
+      const asked = await requeueQuery(channel, call);
+      if ('status' in asked) return asked;
+      const n = isMessageQuery(asked.query)
+        ? (await deps.store.replayKeys(asked.query, null, cap + 1)).length
+        : (await deps.store.replayStatuses(asked.query, null, cap + 1)).length;
+      return { status: 200, count: Math.min(n, cap), atLeast: n > cap };
+    },
+
+    /**
      * POST /dip-channel/{id}/requeue/{recipient-id}, or /statusmessage/requeue/{recipient-id} with channel STATUS:
      * the copies of the caller's roles that have a webhook to go to.
      */
@@ -196,35 +260,9 @@ export function createReplay(deps: ReplayDeps) {
     ): Promise<RequeueAnswer> {
       const now = deps.clock.now();
       const id = `${call.recipientId}-${formatCompactDate(now)}-${deps.randomHex(8)}`;
-      // Copies for a role with no webhook would wait for one, and hold up every later requeue of that role.
-      const hooks = await deps.store.webhooks(call.recipientId, channel);
-      const roles = call.roles.filter(
-        (role) => webhookFor(hooks, role, deps.webhookInForce(call.recipientId)) !== null,
-      );
-      let query: ReplayQuery | StatusReplayQuery;
-      let request: unknown;
-      if (channel === STATUS_CHANNEL) {
-        const parsed = parseStatusMessageRequest(call.body);
-        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, roles, notBefore: notBefore(null), ...parsed.filter };
-        request = parsed.request;
-      } else {
-        const parsed = parseMessageRequest(call.body);
-        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
-        query = { recipientId: call.recipientId, roles, channel, notBefore: notBefore(channel), ...parsed.filter };
-        request = parsed.request;
-      }
-      if (roles.length === 0) {
-        const path =
-          channel === STATUS_CHANNEL
-            ? `statusmessage/config/${call.recipientId}`
-            : `dip-channel/${channel}/pubconfig/${call.recipientId}`;
-        return {
-          status: 400,
-          code: 'MSG1000',
-          help: `${call.recipientId} has no webhook for ${channel === STATUS_CHANNEL ? 'status messages' : channel} to requeue to, in the roles you act in: configure one (${path}), or replay instead`,
-        };
-      }
+      const asked = await requeueQuery(channel, call);
+      if ('status' in asked) return asked;
+      const { query, request, roles } = asked;
       const count = await deps.store.startRequeue(
         {
           id,

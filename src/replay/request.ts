@@ -3,6 +3,7 @@
  * MessageRequest's five keys are required but nullable; transactionIDs is optional, 1 to 100 ids;
  * StatusMessageRequest needs both times. Pure: the result is a query for the store, or what is wrong.
  */
+import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { CORRELATION_PATTERN, SUR_PATTERN } from '../domain/ids.js';
 import { mpanCoreProblem } from '../domain/mpan.js';
 import type { MsgCode } from '../domain/responses.js';
@@ -131,4 +132,20 @@ export function parseStatusMessageRequest(body: Buffer): Parsed<StatusFilter> {
       correlationId: correlationId as string | null,
     },
   };
+}
+
+/**
+ * The MessageRequest (or, on channel STATUS, StatusMessageRequest) body a form's fields stand for (the portal's
+ * requeue form: empty fields left out), or what is wrong with them.
+ */
+export function requeueBody(fields: Record<string, string>): { body: Buffer } | { help: string } {
+  const { channel, datetimeFrom = null, datetimeTo = null, MPAN = null, eventCode = null } = fields;
+  if (channel === STATUS_CHANNEL) {
+    if (MPAN !== null || eventCode !== null) {
+      return { help: 'MPAN and event code choose channel messages; status messages are chosen by time only' };
+    }
+    if (datetimeFrom === null || datetimeTo === null) return { help: 'status messages need both From and To' };
+    return { body: Buffer.from(JSON.stringify({ datetimeFrom, datetimeTo })) };
+  }
+  return { body: Buffer.from(JSON.stringify({ datetimeFrom, datetimeTo, eventCode, MPAN, version: null })) };
 }

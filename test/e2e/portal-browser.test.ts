@@ -1,6 +1,8 @@
 /**
  * The portal in headless Chromium (Debian's chromium, driven by playwright-core), with JavaScript off to
- * show every page works without it: sign in, search, open a message from the results, sign out.
+ * show every page works without it: sign in, search, open a message from the results, set a webhook, sign
+ * out; requeue what was delivered and follow its progress; as the operator, release a held copy and redrive
+ * the dead letter.
  * OPENDIP_SCREENSHOTS=<dir> also saves the pages the README shows.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { startSink } from '../../src/sink/sink.js';
+import type { Sink } from '../../src/sink/types.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
+import { copyWhen, MSS, surOf, until } from './delivery-support.js';
 
 const SDS = '1200000001';
 const SUP = '1000000001';
@@ -20,10 +25,15 @@ const shots = process.env.OPENDIP_SCREENSHOTS;
 let t: TestDip;
 let browser: Browser;
 let sent: Reply;
+let sink: Sink;
+const OPERATOR = '9000000001';
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   t = await startTestDip({ flags: { batchLingerMs: '0' } });
+  sink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
+  assert.equal((await t.subscribe(SUP, 'IF-021', `${sink.url}/sup`)).status, 201);
+  assert.equal((await t.subscribe(MSS, 'IF-004', `${sink.url}/mss`)).status, 201);
   await t.appoint(MPAN, 'SUP', SUP);
   sent = await t.send({
     as: SDS,
@@ -37,6 +47,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  await sink?.close();
 });
 
 test('without JavaScript a participant signs in, searches by MPAN, opens a message, sets a webhook and signs out', async () => {
@@ -108,4 +119,71 @@ test("the audit URL of a message opens its page after sign-in, and another suppl
   assert.equal(await own.getByRole('heading', { level: 1 }).innerText(), `Message ${id}`);
   assert.match(await own.locator('main').innerText(), /Shown to its sender only/);
   await mine.close();
+});
+
+/** Signs a new JavaScript-less browser in as `dipId`. */
+async function signedIn(dipId: string) {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${t.origin}/portal/sign-in`);
+  await page.getByLabel('DIP id').fill(dipId);
+  await page.getByLabel('API key').fill(t.apiKeys[dipId]!);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return { context, page };
+}
+
+test('a supplier counts its deliveries, requeues them and follows the requeue to Completed', async () => {
+  await until(() => sink.calls().some((c) => c.path === '/sup'), 'the first delivery to the supplier');
+  const { context, page } = await signedIn(SUP);
+  await page.getByRole('link', { name: 'Requeue' }).click();
+  await page.getByLabel('Channel').selectOption('IF-021');
+  await page.getByLabel('MPAN (not for STATUS)').fill(MPAN);
+  await page.getByRole('button', { name: 'Count messages' }).click();
+  assert.match(await page.getByLabel('Count').innerText(), /^3 IF-021 messages match/);
+  await page.getByRole('button', { name: 'Requeue 3 messages' }).click();
+  assert.match(new URL(page.url()).pathname, /^\/portal\/requeue\/1000000001-/);
+  await until(async () => {
+    await page.reload();
+    return /Completed: 3 of 3 done/.test(await page.getByRole('status').innerText());
+  }, 'the requeue completed');
+  if (shots) await page.screenshot({ path: join(shots, 'portal-requeue.png'), fullPage: true });
+  const replays = sink
+    .messages()
+    .filter(
+      (m) =>
+        (m as { payload: { CommonBlock: { D0: { replayIndicator: boolean } } } }).payload.CommonBlock.D0
+          .replayIndicator,
+    );
+  assert.equal(replays.length, 3);
+  await context.close();
+});
+
+test('the operator finds a held copy, releases it as a dead letter and redrives it once the webhook is fixed', async () => {
+  sink.setBehaviour({ failWith: { status: 404, times: 1_000 } });
+  const batch = t.batch({ channel: 'IF-004', sender: SUP, role: 'SUP', primaryRecipients: [MSS] }, 1);
+  assert.equal((await t.send({ as: SUP, channel: 'IF-004', body: batch })).status, 201);
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'held', 'held');
+
+  const { context, page } = await signedIn(OPERATOR);
+  await page.getByRole('link', { name: 'Deliveries' }).click();
+  await page.getByLabel('State').selectOption('held');
+  await page.getByLabel('Recipient').fill(MSS);
+  await page.getByRole('button', { name: 'Show copies' }).click();
+  assert.match(await page.getByLabel('Count').innerText(), /^1 copy held/);
+  await page.getByRole('button', { name: 'Release 1 copy' }).click();
+  assert.match(await page.getByRole('status').innerText(), /1 copy released/);
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'dead', 'a dead letter');
+
+  await page.getByLabel('State').selectOption('dead');
+  await page.getByRole('button', { name: 'Show copies' }).click();
+  assert.match(await page.getByLabel('Count').innerText(), /^1 copy dead/);
+  if (shots) await page.screenshot({ path: join(shots, 'portal-deliveries.png'), fullPage: true });
+  sink.setBehaviour({});
+  await page.getByRole('button', { name: 'Redrive 1 copy' }).click();
+  assert.match(await page.getByRole('status').innerText(), /1 copy redriven/);
+  await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'delivered', 'delivered after the redrive');
+
+  await page.getByRole('link', { name: 'Endpoints' }).click();
+  assert.match(await page.locator('tbody').innerText(), new RegExp(`${MSS}\\s+IF-004\\s+MSS\\s+closed`));
+  await context.close();
 });

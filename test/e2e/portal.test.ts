@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
+import { hidden, pair, portalClient } from '../helpers/portal.js';
 
 const SDS = '1200000001';
 const SUP = '1000000001';
@@ -19,56 +20,14 @@ const MPAN_B = '1900000000022';
 let t: TestDip;
 let forA: Reply;
 let forB: Reply;
-
-interface Page {
-  status: number;
-  text: string;
-  location: string | undefined;
-  cookies: string[];
-}
-
-async function call(method: 'GET' | 'POST', url: string, cookie = '', form?: Record<string, string>): Promise<Page> {
-  const res = await t.dip.app.inject({
-    method,
-    url,
-    headers: {
-      ...(cookie ? { cookie } : {}),
-      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-    },
-    ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-  });
-  const set = res.headers['set-cookie'];
-  return {
-    status: res.statusCode,
-    text: res.body,
-    location: res.headers.location as string | undefined,
-    cookies: set === undefined ? [] : [set].flat().map(String),
-  };
-}
-
-const pair = (setCookie: string): string => setCookie.split(';')[0]!;
-const hidden = (text: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(text)![1]!;
-
-/** Signs in as a participant; returns the session's Cookie header and the CSRF token of its forms. */
-async function signIn(dipId: string, apiKey = t.apiKeys[dipId]!): Promise<{ cookie: string; csrf: string }> {
-  const form = await call('GET', '/portal/sign-in');
-  const token = hidden(form.text, 'token');
-  const done = await call('POST', '/portal/sign-in', pair(form.cookies[0]!), {
-    token,
-    next: '/portal/messages',
-    participant: dipId,
-    apiKey,
-  });
-  assert.equal(done.status, 303, done.text);
-  const cookie = pair(done.cookies.find((c) => c.startsWith('opendip_portal='))!);
-  const page = await call('GET', '/portal/messages', cookie);
-  return { cookie, csrf: hidden(page.text, 'csrf') };
-}
+let call: ReturnType<typeof portalClient>['call'];
+let signIn: ReturnType<typeof portalClient>['signIn'];
 
 const listed = (text: string): string[] => [...text.matchAll(/href="\/portal\/messages\/([^"]+)"/g)].map((m) => m[1]!);
 
 before(async () => {
   t = await startTestDip({ flags: { batchLingerMs: '0' } });
+  ({ call, signIn } = portalClient(t));
   await t.appoint(MPAN_A, 'SUP', SUP);
   await t.appoint(MPAN_B, 'SUP', SUP2);
   const send = (mpan: string, count: number) =>

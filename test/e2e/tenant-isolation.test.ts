@@ -128,11 +128,14 @@ const call = (
   body?: unknown,
 ): Promise<Reply> => t.send({ as, channel: 'x', method, path: `/1.1${path}`, body, apiKey: null });
 
-/** Signs `id` in to the portal with its API key; returns a GET of a portal path in that session. */
+/**
+ * Signs `id` in to the portal with its API key; returns a GET of a portal path in that session, or a POST of
+ * a form with the session's CSRF token.
+ */
 async function portalSession(
   t: TestDip,
   id: string,
-): Promise<(path: string) => Promise<{ status: number; text: string }>> {
+): Promise<(path: string, form?: Record<string, string>) => Promise<{ status: number; text: string }>> {
   const form = await t.dip.app.inject({ method: 'GET', url: '/portal/sign-in' });
   const token = /name="token" value="([^"]+)"/.exec(form.body)![1]!;
   const signIn = String([form.headers['set-cookie']].flat()[0]).split(';')[0]!;
@@ -148,8 +151,17 @@ async function portalSession(
     .map(String)
     .find((c) => c.startsWith('opendip_portal='))!
     .split(';')[0]!;
-  return async (url) => {
-    const r = await t.dip.app.inject({ method: 'GET', url, headers: { cookie } });
+  const home = await t.dip.app.inject({ method: 'GET', url: '/portal/messages', headers: { cookie } });
+  const csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1]!;
+  return async (url, form) => {
+    const r = form
+      ? await t.dip.app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ csrf, ...form }).toString(),
+        })
+      : await t.dip.app.inject({ method: 'GET', url, headers: { cookie } });
     return { status: r.statusCode, text: r.body };
   };
 }
@@ -265,6 +277,25 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     'requeues done',
     30_000,
   );
+
+  // The portal follows a requeue for its recipient only, and opens the operator's pages and actions to
+  // operators only.
+  const requeues = (await Promise.all(IDS.map((id) => t.dip.store.requeues(id, 'IF-021', null)))).flat();
+  for (const caller of new Set(m.pairs.map((x) => x.caller))) {
+    const portal = await portalSession(t, caller);
+    for (const q of requeues) {
+      const page = await portal(`/portal/requeue/${q.id}?channel=IF-021`);
+      assert.equal(page.status, q.recipientId === caller ? 200 : 404, `${caller} following ${q.id} in the portal`);
+    }
+    const operator = (m.roles.get(caller) ?? []).includes('OPERATOR' as Role);
+    for (const path of ['/portal/operator/deliveries', '/portal/operator/endpoints']) {
+      assert.equal((await portal(path)).status, operator ? 200 : 403, `${caller} opening ${path}`);
+    }
+    for (const action of ['redrive', 'release']) {
+      const r = await portal(`/portal/operator/deliveries/${action}`, { state: 'held', recipient: caller });
+      assert.equal(r.status, operator ? 200 : 403, `${caller} posting a ${action}`);
+    }
+  }
 
   // Sent: every webhook call went where someone acting for that recipient in that role asked it to go.
   const bySeq = new Map(sent.map((s) => [s.transactionId, s]));

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { escapeHtml, html, queryString, trusted } from '../../src/portal/html.js';
+import { deliveriesPage } from '../../src/portal/operator-pages.js';
+import { layout } from '../../src/portal/pages.js';
+import { requeueBody } from '../../src/replay/request.js';
 import { cookie, openSession, parseCookies, sameToken, sealSession } from '../../src/portal/session.js';
 
 const KEY = Buffer.alloc(32, 7);
@@ -71,4 +74,55 @@ test('cookies are HTTP-only, same-site strict and scoped to the portal; Secure o
   assert.equal(sameToken('abc', 'abc'), true);
   assert.equal(sameToken('abd', 'abc'), false);
   assert.equal(sameToken(undefined, 'abc'), false);
+});
+
+test('a page refreshes itself only while asked to, and only the operator sees the operator menu', () => {
+  const who = { dipId: '1000000001', name: 'Supplier', csrf: 't', operator: false };
+  const running = layout({ title: 'Requeue', signedIn: who, environment: 'DEV', refreshSeconds: 2 }, html``).html;
+  assert.match(running, /<meta http-equiv="refresh" content="2" \/>/);
+  const done = layout({ title: 'Requeue', signedIn: who, environment: 'DEV', refreshSeconds: null }, html``).html;
+  assert.doesNotMatch(done, /http-equiv/);
+  assert.doesNotMatch(done, /\/portal\/operator\//);
+  const operator = layout({ title: 'x', signedIn: { ...who, operator: true }, environment: 'DEV' }, html``).html;
+  assert.match(operator, /href="\/portal\/operator\/deliveries"/);
+});
+
+test('the requeue form becomes the published request bodies; status messages are chosen by time only', () => {
+  const body = (fields: Record<string, string>) => {
+    const r = requeueBody(fields);
+    return 'body' in r ? JSON.parse(r.body.toString()) : r.help;
+  };
+  assert.deepEqual(body({ channel: 'IF-021', MPAN: '1900000000013' }), {
+    datetimeFrom: null,
+    datetimeTo: null,
+    eventCode: null,
+    MPAN: '1900000000013',
+    version: null,
+  });
+  const window = { datetimeFrom: '2026-12-04T00:00:00Z', datetimeTo: '2026-12-04T12:00:00Z' };
+  assert.deepEqual(body({ channel: 'STATUS', ...window }), window);
+  assert.match(body({ channel: 'STATUS', datetimeFrom: window.datetimeFrom }), /need both From and To/);
+  assert.match(body({ channel: 'STATUS', ...window, eventCode: '[X]' }), /by time only/);
+});
+
+test('the deliveries page offers an action only for a state it takes and a named recipient, with the count on it', () => {
+  const view = (query: Record<string, string>, count: number) =>
+    deliveriesPage({
+      csrf: 't',
+      states: ['pending', 'waiting', 'held', 'dead'],
+      query,
+      count: { count, atLeast: false },
+      copies: [],
+      next: null,
+      notice: null,
+      error: null,
+    }).html;
+  const dead = view({ state: 'dead', recipient: '1300000001' }, 4);
+  assert.match(dead, />Redrive 4 copies</);
+  assert.doesNotMatch(dead, /Release/);
+  const pending = view({ state: 'pending', recipient: '1300000001' }, 1);
+  assert.match(pending, />Release 1 copy</);
+  assert.doesNotMatch(pending, /Redrive/);
+  assert.doesNotMatch(view({ state: 'held' }, 3), /<button type="submit">(Redrive|Release)/);
+  assert.doesNotMatch(view({ state: 'held', recipient: '1300000001' }, 0), /<button type="submit">(Redrive|Release)/);
 });

@@ -76,4 +76,106 @@ export const PORTAL_PATHS: Record<string, Json> = {
     requestBody: form({ csrf: "the session's form token", channel: 'IF-xxx or STATUS' }, ['csrf', 'channel']),
     responses: { ...seeOther, '403': page('The form token is wrong') },
   }),
+  '/portal/operator': item("The operator's pages: to the deliveries", 'portalOperator', 'get', {
+    responses: seeOther,
+  }),
+  '/portal/operator/deliveries': item('Delivery copies by state and filter, counted first', 'portalDeliveries', 'get', {
+    parameters: ['state', 'recipient', 'channel', 'role', 'olderThanMinutes', 'after'].map((name) => ({
+      name,
+      in: 'query',
+      schema: { type: 'string' },
+    })),
+    responses: {
+      '200': page('The count, the redrive and release forms, 50 copies a page'),
+      '303': seeOther['303'],
+      '400': page('What is wrong with the filter'),
+      '403': page('Not an operator'),
+    },
+  }),
+  ...Object.fromEntries(
+    (
+      [
+        ['redrive', 'Redrive the held or dead copies of a filter: due now, attempts reset', 'portalRedrive'],
+        ['release', 'Release the held, pending or waiting copies of a filter, telling their senders', 'portalRelease'],
+      ] as const
+    ).map(([action, summary, operationId]) => [
+      `/portal/operator/deliveries/${action}`,
+      item(summary, operationId, 'post', {
+        requestBody: form(
+          {
+            csrf: "the session's form token",
+            state: 'the state to act on',
+            recipient: 'DIP id of the recipient (required)',
+            channel: 'IF-xxx or STATUS',
+            role: 'the recipient role',
+            olderThanMinutes: 'only copies older than this',
+          },
+          ['csrf', 'recipient'],
+        ),
+        responses: {
+          '200': page('The deliveries page, saying how many copies changed'),
+          '400': page('What is wrong with the filter; nothing changed'),
+          '403': page('Not an operator, or the form token is wrong; nothing changed'),
+        },
+      }),
+    ]),
+  ),
+  '/portal/operator/endpoints': item(
+    'Delivery endpoints with breaker, pending copies and webhook',
+    'portalEndpoints',
+    'get',
+    {
+      parameters: ['recipient', 'channel', 'role', 'breaker', 'after'].map((name) => ({
+        name,
+        in: 'query',
+        schema: { type: 'string' },
+      })),
+      responses: { '200': page('50 endpoints a page'), '303': seeOther['303'], '403': page('Not an operator') },
+    },
+  ),
+  '/portal/requeue': {
+    ...item('The requeue form; with a channel, the count of what a requeue would send', 'portalRequeueForm', 'get', {
+      parameters: ['channel', 'datetimeFrom', 'datetimeTo', 'MPAN', 'eventCode'].map((name) => ({
+        name,
+        in: 'query',
+        schema: { type: 'string' },
+      })),
+      responses: {
+        '200': page('The form, the count (up to 100,000, then "at least") and recent requeues'),
+        '303': seeOther['303'],
+        '400': page('What is wrong with the filter'),
+      },
+    }),
+    ...(item('Requeue its own copies that match, to its webhook', 'portalRequeue', 'post', {
+      requestBody: form(
+        {
+          csrf: "the session's form token",
+          channel: 'IF-xxx or STATUS',
+          datetimeFrom: 'DT-003 date-time (required for STATUS)',
+          datetimeTo: 'DT-003 date-time (required for STATUS)',
+          MPAN: '13-digit MPAN core (channels only)',
+          eventCode: 'e.g. [ActivePower] (channels only)',
+        },
+        ['csrf', 'channel'],
+      ),
+      responses: {
+        '303': { description: 'To the progress page of the requeue it started (Location)' },
+        '400': page('What is wrong, e.g. no webhook to requeue to'),
+        '403': page('The form token is wrong; nothing was requeued'),
+        '429': page('A requeue of the channel is still in progress'),
+      },
+    }) as Json),
+  },
+  '/portal/requeue/{requeueId}': item(
+    "A requeue's progress, refreshing while it runs",
+    'portalRequeueProgress',
+    'get',
+    {
+      parameters: [
+        { name: 'requeueId', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'channel', in: 'query', required: true, schema: { type: 'string' } },
+      ],
+      responses: { '200': page('Progress'), '303': seeOther['303'], '404': page('No such requeue of yours') },
+    },
+  ),
 };

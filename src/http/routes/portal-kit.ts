@@ -1,6 +1,7 @@
 /** What every portal route is built from: the session of a request and the page around a body. */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OPERATOR_ROLE } from '../../domain/model.js';
 import type { Html } from '../../portal/html.js';
 import { layout } from '../../portal/pages.js';
 import { openSession, parseCookies, SESSION_COOKIE, type PortalSession } from '../../portal/session.js';
@@ -16,7 +17,16 @@ export interface PortalKit {
   /** Cookies are Secure: the DIP serves HTTPS. */
   secure: boolean;
   sessionOf(request: FastifyRequest): PortalSession | null;
-  page(reply: FastifyReply, status: number, title: string, s: PortalSession | null, body: Html): FastifyReply;
+  /** The session's participant holds the OPERATOR role (now: the registry may have changed). */
+  isOperator(s: PortalSession): boolean;
+  page(
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    s: PortalSession | null,
+    body: Html,
+    options?: { refreshSeconds?: number | null },
+  ): FastifyReply;
   toSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply;
 }
 
@@ -36,16 +46,18 @@ export function createPortalKit(deps: AppDeps): PortalKit {
     request.facts.callerId = s.dipId;
     return s;
   };
-  const page = (reply: FastifyReply, status: number, title: string, s: PortalSession | null, body: Html) => {
+  const isOperator = (s: PortalSession): boolean =>
+    deps.registry.view().participant(s.dipId)?.roles.includes(OPERATOR_ROLE) ?? false;
+  const page: PortalKit['page'] = (reply, status, title, s, body, options = {}) => {
     const name = s ? (deps.registry.view().participant(s.dipId)?.name ?? s.dipId) : '';
-    const signedIn = s ? { dipId: s.dipId, name, csrf: s.csrf } : null;
+    const signedIn = s ? { dipId: s.dipId, name, csrf: s.csrf, operator: isOperator(s) } : null;
     return reply
       .code(status)
       .header('cache-control', 'no-store')
       .header('x-frame-options', 'DENY')
       .header('content-security-policy', "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
       .type('text/html; charset=utf-8')
-      .send(layout({ title, signedIn, environment }, body).html);
+      .send(layout({ title, signedIn, environment, refreshSeconds: options.refreshSeconds ?? null }, body).html);
   };
   const toSignIn = (request: FastifyRequest, reply: FastifyReply) =>
     reply
@@ -53,5 +65,5 @@ export function createPortalKit(deps: AppDeps): PortalKit {
       .header('location', `/portal/sign-in?next=${encodeURIComponent(request.url)}`)
       .send();
 
-  return { key, secure, sessionOf, page, toSignIn };
+  return { key, secure, sessionOf, isOperator, page, toSignIn };
 }

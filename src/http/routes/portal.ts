@@ -23,6 +23,8 @@ import {
 } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
 import { createPortalKit, formOf } from './portal-kit.js';
+import { portalOperatorRoutes } from './portal-operator.js';
+import { portalRequeueRoutes } from './portal-requeue.js';
 import { portalWebhookRoutes } from './portal-webhooks.js';
 
 const PAGE_SIZE = 50;
@@ -48,6 +50,8 @@ export function portalRoutes(deps: AppDeps) {
 
   return async function routes(app: FastifyInstance): Promise<void> {
     await app.register(portalWebhookRoutes(deps, kit));
+    await app.register(portalOperatorRoutes(deps, kit));
+    await app.register(portalRequeueRoutes(deps, kit));
     app.get('/portal', async (request, reply) =>
       reply
         .code(303)

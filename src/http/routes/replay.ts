@@ -16,14 +16,10 @@ import { signedGuards } from '../guards.js';
 export type Params = { version: string; id?: string; recipient: string };
 export type Query = { 'requeue-id'?: string };
 
-/**
- * The handlers of replay, requeue and requeueStatus for the recipient in the path, in the roles preParsing put
- * on request.roles: the participant's own paths use them, and so do the operator's on-behalf paths
- * (admin-behalf.ts), which set request.facts.onBehalfOf and so journal a requeue as the operator's.
- */
-export function replayHandlers(deps: AppDeps, signed: ReturnType<typeof signedGuards>) {
+/** Replay and requeue over this DIP's store, catalogue, keys and registry: the signed API's and the portal's. */
+export function replayOf(deps: AppDeps) {
   const { config, catalogue, store, clock } = deps;
-  const replay = createReplay({
+  return createReplay({
     store,
     catalogue,
     clock,
@@ -34,6 +30,15 @@ export function replayHandlers(deps: AppDeps, signed: ReturnType<typeof signedGu
     ticketUrl: deps.ticketUrl,
     webhookInForce: (recipientId) => webhookInForce(deps.registry.view(), config.dipId, recipientId),
   });
+}
+
+/**
+ * The handlers of replay, requeue and requeueStatus for the recipient in the path, in the roles preParsing put
+ * on request.roles: the participant's own paths use them, and so do the operator's on-behalf paths
+ * (admin-behalf.ts), which set request.facts.onBehalfOf and so journal a requeue as the operator's.
+ */
+export function replayHandlers(deps: AppDeps, signed: ReturnType<typeof signedGuards>) {
+  const replay = replayOf(deps);
 
   const continuation = (request: FastifyRequest): string | null => {
     const v = request.headers['x-continuation-token'];

@@ -1,0 +1,160 @@
+/**
+ * The operator's pages of the portal, open only to a participant holding the OPERATOR role, over the same
+ * parsing and store operations as the operator API (routes/admin.ts, admin-release.ts, admin-endpoints.ts):
+ *   GET  /portal/operator/deliveries?state=&recipient=&channel=&role=&olderThanMinutes=&after=
+ *   POST /portal/operator/deliveries/redrive|release   the filter of the page, with the session's CSRF token
+ *   GET  /portal/operator/endpoints?recipient=&channel=&role=&breaker=&after=
+ * An action runs its store batches until none is left, as `opendip admin redrive` does, then shows the page
+ * again with what it changed. Each is an audited call of the operator.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BREAKER_STATES } from '../../domain/endpoint-view.js';
+import { OPERATOR_ROLE } from '../../domain/model.js';
+import { QUEUE_STATES } from '../../domain/queue.js';
+import { endpointListingFrom, listEndpoints } from '../../delivery/operator-endpoints.js';
+import { countCopies, listCopies, listingFrom, redrive, selectorsFrom } from '../../delivery/operator-queue.js';
+import { release, RELEASE_FILTER_STATES } from '../../delivery/operator-release.js';
+import { trusted } from '../../portal/html.js';
+import { deliveriesPage, endpointsPage, ENDPOINT_FIELDS, QUEUE_FIELDS } from '../../portal/operator-pages.js';
+import { sameToken, type PortalSession } from '../../portal/session.js';
+import type { AppDeps } from '../context.js';
+import { formOf, type PortalKit } from './portal-kit.js';
+
+const PAGE_SIZE = 50;
+const FILTER_NAMES = ['state', ...QUEUE_FIELDS.map(([n]) => n)];
+
+/** The named, non-empty fields of a query or form, trimmed. */
+function fieldsOf(source: Iterable<[string, unknown]>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of source) if (names.includes(k) && typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
+  return out;
+}
+
+export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
+  const { store, clock } = deps;
+
+  /** The operator's session, or the reply already sent (sign-in, or 403 for a participant). */
+  const operatorOf = (request: FastifyRequest, reply: FastifyReply): PortalSession | null => {
+    const s = kit.sessionOf(request);
+    if (!s) {
+      kit.toSignIn(request, reply);
+      return null;
+    }
+    if (kit.isOperator(s)) return s;
+    request.facts.outcome = 'portal: not an operator';
+    kit.page(
+      reply,
+      403,
+      'Operators only',
+      s,
+      trusted(`<p class="error">These pages are open only to participants holding the ${OPERATOR_ROLE} role.</p>`),
+    );
+    return null;
+  };
+
+  const showDeliveries = async (
+    reply: FastifyReply,
+    s: PortalSession,
+    status: number,
+    query: Record<string, string>,
+    after: string | undefined,
+    said: { notice?: string; error?: string } = {},
+  ) => {
+    const notice = said.notice ?? null;
+    const view = { csrf: s.csrf, states: QUEUE_STATES, query, count: null, copies: [], next: null, notice };
+    const asked = listingFrom(
+      { state: 'dead', ...query, ...(after ? { after } : {}), limit: String(PAGE_SIZE) },
+      clock.now(),
+    );
+    if (!asked.ok) return kit.page(reply, 400, 'Deliveries', s, deliveriesPage({ ...view, error: asked.help }));
+    const [count, page] = await Promise.all([countCopies(store, asked.value.filter), listCopies(store, asked.value)]);
+    return kit.page(
+      reply,
+      status,
+      'Deliveries',
+      s,
+      deliveriesPage({ ...view, count, copies: page.copies, next: page.next, error: said.error ?? null }),
+    );
+  };
+
+  const action = (kind: 'redrive' | 'release') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const s = operatorOf(request, reply);
+    if (!s) return reply;
+    const form = formOf(request.body);
+    const query = fieldsOf(form.entries(), FILTER_NAMES);
+    if (!sameToken(form.get('csrf'), s.csrf)) {
+      return showDeliveries(reply, s, 403, query, undefined, {
+        error: 'The form expired: nothing changed. Send it again.',
+      });
+    }
+    const now = clock.now();
+    const states = kind === 'redrive' ? (['held', 'dead'] as const) : RELEASE_FILTER_STATES;
+    const selectors = selectorsFrom(Buffer.from(JSON.stringify(query)), now, states);
+    if (!selectors.ok)
+      return showDeliveries(reply, s, 400, query, undefined, { error: `Nothing changed: ${selectors.help}` });
+    let changed = 0;
+    for (let more = true; more;) {
+      const r =
+        kind === 'redrive'
+          ? await redrive(store, selectors.value, now, s.dipId)
+          : await release(
+              store,
+              { dipId: deps.config.dipId, ticketUrl: deps.ticketUrl },
+              selectors.value,
+              now,
+              s.dipId,
+            );
+      const n = 'redriven' in r ? r.redriven : r.released;
+      changed += n;
+      more = r.more && n > 0;
+    }
+    if (changed > 0) deps.wakeDelivery?.();
+    request.facts.messages = changed;
+    request.facts.channel = query.channel ?? null;
+    request.facts.outcome = `portal: ${changed} copies ${kind === 'redrive' ? 'redriven' : 'released'}`;
+    const notice = `${changed} ${changed === 1 ? 'copy' : 'copies'} ${kind === 'redrive' ? 'redriven: due now' : 'released: their senders are told'}.`;
+    return showDeliveries(reply, s, 200, query, undefined, { notice });
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get('/portal/operator', async (request, reply) =>
+      reply.code(303).header('location', '/portal/operator/deliveries').send(),
+    );
+
+    app.get<{ Querystring: Record<string, string | undefined> }>(
+      '/portal/operator/deliveries',
+      async (request, reply) => {
+        const s = operatorOf(request, reply);
+        if (!s) return reply;
+        const query = fieldsOf(Object.entries(request.query), FILTER_NAMES);
+        return showDeliveries(reply, s, 200, query, request.query.after);
+      },
+    );
+    app.post('/portal/operator/deliveries/redrive', action('redrive'));
+    app.post('/portal/operator/deliveries/release', action('release'));
+
+    app.get<{ Querystring: Record<string, string | undefined> }>(
+      '/portal/operator/endpoints',
+      async (request, reply) => {
+        const s = operatorOf(request, reply);
+        if (!s) return reply;
+        const query = fieldsOf(Object.entries(request.query), [...ENDPOINT_FIELDS.map(([n]) => n), 'breaker']);
+        const view = { breakers: BREAKER_STATES, query, endpoints: [], next: null };
+        const asked = endpointListingFrom({
+          ...query,
+          ...(request.query.after ? { after: request.query.after } : {}),
+          limit: String(PAGE_SIZE),
+        });
+        if (!asked.ok) return kit.page(reply, 400, 'Endpoints', s, endpointsPage({ ...view, error: asked.help }));
+        const found = await listEndpoints(store, asked.value);
+        return kit.page(
+          reply,
+          200,
+          'Endpoints',
+          s,
+          endpointsPage({ ...view, endpoints: found.endpoints, next: found.next, error: null }),
+        );
+      },
+    );
+  };
+}

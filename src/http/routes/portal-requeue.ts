@@ -1,0 +1,131 @@
+/**
+ * The portal's requeue, over the same use case as the signed API (routes/replay.ts): the participant's own
+ * copies, in its own roles, to its own webhooks.
+ *   GET  /portal/requeue?channel=&datetimeFrom=&datetimeTo=&MPAN=&eventCode=   the form; with a channel, the
+ *        count of what a requeue would send (counted up to PREVIEW_CAP) and its recent requeues
+ *   POST /portal/requeue   the same fields and the session's CSRF token: starts it, then its progress page
+ *   GET  /portal/requeue/{requeueId}?channel=   progress, refreshed every two seconds while it runs
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CHANNEL } from '../../domain/delivery.js';
+import { rolesFor } from '../../registry/entitlement.js';
+import { requeuePage, requeueProgressPage, REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
+import { sameToken, type PortalSession } from '../../portal/session.js';
+import type { AppDeps } from '../context.js';
+import { formOf, type PortalKit } from './portal-kit.js';
+import { replayOf } from './replay.js';
+import { requeueBody } from '../../replay/request.js';
+
+/** A preview counts this far and then says "at least". */
+export const PREVIEW_CAP = 100_000;
+const NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
+
+/** The fields a form or query gives, trimmed, empty ones left out. */
+function fieldsOf(source: Iterable<[string, unknown]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of source) if (NAMES.includes(k) && typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
+  return out;
+}
+
+export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
+  const replay = replayOf(deps);
+  const channels = [...[...deps.catalogue.channels.keys()].sort(), STATUS_CHANNEL];
+  const rolesOf = (s: PortalSession) => rolesFor(deps.registry.view(), s.dipId, s.dipId);
+
+  const show = async (
+    reply: FastifyReply,
+    s: PortalSession,
+    status: number,
+    query: Record<string, string>,
+    error: string | null,
+  ) => {
+    const channel = query.channel;
+    const recent =
+      channel && channels.includes(channel)
+        ? (await replay.requeueStatus(channel, s.dipId, null, rolesOf(s))).slice(0, 10)
+        : [];
+    let preview = null;
+    if (channel && !error) {
+      const asked = channels.includes(channel) ? requeueBody(query) : { help: `${channel} is not a DIP channel` };
+      if ('help' in asked) {
+        status = 400;
+        error = asked.help;
+      } else {
+        const counted = await replay.requeuePreview(
+          channel,
+          { recipientId: s.dipId, roles: rolesOf(s), body: asked.body },
+          PREVIEW_CAP,
+        );
+        if (counted.status === 400) {
+          status = 400;
+          error = counted.help;
+        } else preview = counted;
+      }
+    }
+    return kit.page(
+      reply,
+      status,
+      'Requeue',
+      s,
+      requeuePage({ csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, preview, recent, error }),
+    );
+  };
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.get<{ Querystring: Record<string, string | undefined> }>('/portal/requeue', async (request, reply) => {
+      const s = kit.sessionOf(request);
+      if (!s) return kit.toSignIn(request, reply);
+      return show(reply, s, 200, fieldsOf(Object.entries(request.query)), null);
+    });
+
+    app.post('/portal/requeue', async (request, reply) => {
+      const s = kit.sessionOf(request);
+      if (!s) return kit.toSignIn(request, reply);
+      const form = formOf(request.body);
+      const fields = fieldsOf(form.entries());
+      if (!sameToken(form.get('csrf'), s.csrf)) {
+        return show(reply, s, 403, fields, 'The form expired: nothing was requeued. Count again.');
+      }
+      const channel = fields.channel ?? '';
+      const asked = channels.includes(channel) ? requeueBody(fields) : { help: `${channel} is not a DIP channel` };
+      if ('help' in asked) return show(reply, s, 400, fields, asked.help);
+      request.facts.channel = channel;
+      const started = await replay.requeue(channel, {
+        recipientId: s.dipId,
+        roles: rolesOf(s),
+        body: asked.body,
+        requestedBy: s.dipId,
+      });
+      if (started.status !== 202) return show(reply, s, started.status, fields, started.help);
+      request.facts.messages = started.count;
+      request.facts.outcome = `portal: requeue ${started.requeueId}`;
+      deps.observer?.requeued(channel, started.count);
+      if (started.count > 0) deps.wakeDelivery?.();
+      return reply
+        .code(303)
+        .header(
+          'location',
+          `/portal/requeue/${encodeURIComponent(started.requeueId)}?channel=${encodeURIComponent(channel)}`,
+        )
+        .send();
+    });
+
+    app.get<{ Params: { requeueId: string }; Querystring: { channel?: string } }>(
+      '/portal/requeue/:requeueId',
+      async (request, reply) => {
+        const s = kit.sessionOf(request);
+        if (!s) return kit.toSignIn(request, reply);
+        const channel = typeof request.query.channel === 'string' ? request.query.channel : '';
+        const [found] = channels.includes(channel)
+          ? await replay.requeueStatus(channel, s.dipId, request.params.requeueId, rolesOf(s))
+          : [];
+        if (!found) {
+          return show(reply, s, 404, channels.includes(channel) ? { channel } : {}, 'No such requeue of yours.');
+        }
+        return kit.page(reply, 200, `Requeue ${found.requeueId}`, s, requeueProgressPage({ channel, requeue: found }), {
+          refreshSeconds: found.status === 'Processing' ? 2 : null,
+        });
+      },
+    );
+  };
+}
