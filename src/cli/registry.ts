@@ -12,14 +12,18 @@ import { pkiPaths } from '../demo/market.js';
 import { parseInstant } from '../registry/admin-view.js';
 import { importMpans } from '../registry/mpan-import.js';
 import type { Registry } from '../registry/registry.js';
-import type { MpanStore } from '../storage/ports.js';
+import { issuePortalLink, userState } from '../registry/portal-users.js';
+import type { MpanStore, PortalUserStore } from '../storage/ports.js';
 
 export interface RegistryDeps {
   /** Opens the registry of the store named by --data-dir/--database (or the environment). */
-  open(flags: {
-    dataDir?: string;
-    database?: string;
-  }): Promise<{ registry: Registry; mpans: MpanStore; close(): Promise<void> }>;
+  open(flags: { dataDir?: string; database?: string }): Promise<{
+    registry: Registry;
+    store: MpanStore & PortalUserStore;
+    /** Where the DIP is reached (--public-url, else this machine's port), for the links it prints. */
+    origin: string;
+    close(): Promise<void>;
+  }>;
 }
 
 type Flags = { dataDir?: string; database?: string };
@@ -56,17 +60,28 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       .option('--data-dir <dir>', 'data directory of an embedded store [OPENDIP_DATA_DIR]')
       .option('--database <url>', 'database URL [OPENDIP_DATABASE_URL]');
   const run =
-    (action: (r: Registry, opts: Record<string, string>, args: string[], mpans: MpanStore) => Promise<string>) =>
+    (
+      action: (
+        r: Registry,
+        opts: Record<string, string>,
+        args: string[],
+        opened: { store: MpanStore & PortalUserStore; origin: string },
+      ) => Promise<string>,
+    ) =>
     async (...params: unknown[]) => {
       const cmd = params.at(-1) as Command;
       const opts = cmd.opts<Record<string, string>>();
       const {
         registry: r,
-        mpans,
+        store,
+        origin,
         close,
-      } = await deps.open({ dataDir: opts.dataDir, database: opts.database } as Flags);
+      } = await deps.open({
+        dataDir: opts.dataDir,
+        database: opts.database,
+      } as Flags);
       try {
-        process.stdout.write(`${await action(r, opts, cmd.args, mpans)}\n`);
+        process.stdout.write(`${await action(r, opts, cmd.args, { store, origin })}\n`);
       } finally {
         await close();
       }
@@ -157,6 +172,52 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
 
   withStore(
     registry
+      .command('portal-user')
+      .description(
+        'issue a one-time portal sign-in link for a new user of a participant, or to reset one (its password stops working)',
+      )
+      .requiredOption('--id <dipId>', 'the participant the user signs in for')
+      .requiredOption('--user <username>', '3 to 64 letters, digits and . _ @ - (an email address fits)'),
+  ).action(
+    run(async (r, o, _args, { store, origin }) => {
+      const issued = await issuePortalLink(store, r.view(), {
+        username: o.user!,
+        dipId: o.id!,
+        issuedBy: 'opendip registry',
+        now: Date.now(),
+      });
+      if (!issued.ok) throw new Error(issued.problem);
+      return `${origin}${issued.path}\n(opens once, until ${new Date(issued.expiresAt).toISOString()}; ${o.user} sets a password there)`;
+    }),
+  );
+
+  withStore(
+    registry
+      .command('portal-users')
+      .description('list portal users and how each signs in')
+      .option('--id <dipId>', "only this participant's"),
+  ).action(
+    run(async (_r, o, _args, { store }) => {
+      const now = Date.now();
+      const users = await store.portalUsers(o.id ?? null);
+      return users.map((u) => `${u.dipId}  ${u.username}  ${userState(u, now)}`).join('\n') || '(no portal users)';
+    }),
+  );
+
+  withStore(
+    registry
+      .command('remove-portal-user')
+      .description('remove a portal user; its sessions end at once')
+      .requiredOption('--user <username>', 'the user'),
+  ).action(
+    run(async (_r, o, _args, { store }) => {
+      if (!(await store.removePortalUser(o.user!))) throw new Error(`no portal user ${o.user}`);
+      return `removed ${o.user}`;
+    }),
+  );
+
+  withStore(
+    registry
       .command('grant-dcp')
       .description("let a DIP Connection Provider act for a participant's role")
       .requiredOption('--dcp <dipId>', 'the DCP')
@@ -175,7 +236,7 @@ export function registerRegistry(program: Command, deps: RegistryDeps): void {
       .description('import who serves each MPAN from CSV rows: mpan,service,participant,effective_from[,effective_to]')
       .argument('<csv>', 'CSV file; service is SUP, LDSO, MS, DS, MDR or REGS; dates YYYY-MM-DD or DT-003'),
   ).action(
-    run(async (_r, _o, args, mpans) => {
+    run(async (_r, _o, args, { store: mpans }) => {
       const started = Date.now();
       const bar = process.stderr.isTTY
         ? new SingleBar({ format: 'importing {value} rows', etaBuffer: 1 }, Presets.shades_classic)

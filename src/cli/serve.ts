@@ -38,7 +38,7 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
     lines.push(
       `API     ${dip.baseUrl}/dip-channel/{IF-xxx}`,
       `Docs    ${origin}/docs  (${dip.baseUrl}/openapi.json)`,
-      `Portal  ${origin}/portal  (sign in with a participant's DIP id and one of its API keys)`,
+      `Portal  ${origin}/portal  (portal users, browser client certificates, or a DIP id and API key)`,
     );
   }
   if (dip.role !== 'api') lines.push('Worker  delivery, status relay and housekeeping');
@@ -48,7 +48,7 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
     lines.push(
       `Demo    ${market.participants.length} participants; ids, roles, API keys, certificates and keys in ${file}`,
       `        what the DIP delivers to them, as JSON lines: ${dip.demo.inbox}`,
-      `        portal: sign in as ${sender?.dipId ?? '<dipId>'} with its apiKey from that file`,
+      ...portalUsers(market.participants),
       '',
       ...mpanTable(market.mpans ?? []),
       '',
@@ -58,6 +58,15 @@ export function banner(dip: StartedDip, version: string, environment: string, bi
     );
   }
   return lines.join('\n');
+}
+
+/** The demo's ready portal users the banner names: the sender of the sample, and the operator. */
+function portalUsers(participants: DemoMarketFile['participants']): string[] {
+  const shown = participants.filter((p) => p.portalUser && (p.roles.includes('SDS') || p.roles.includes('OPERATOR')));
+  return [
+    '        portal users (one per participant, with passwords, in that file):',
+    ...shown.map((p) => `          ${p.portalUser!.username}  password ${p.portalUser!.password}  (${p.name})`),
+  ];
 }
 
 /** One row per demo MPAN: who serves it in each service, by DIP id (names and roles in participants.json). */

@@ -3,11 +3,14 @@
  * so a newcomer can send a message within a minute. Everything a client needs is written to
  * DATA_DIR/demo/participants.json.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } from '../crypto/devpki.js';
 import type { Role } from '../domain/model.js';
+import { addPortalUser } from '../registry/portal-users.js';
 import type { Registry } from '../registry/registry.js';
+import type { PortalUserStore } from '../storage/ports.js';
 import type { DemoMpan } from './mpans.js';
 import { participantPair } from './participant-keys.js';
 
@@ -49,11 +52,16 @@ export const DEMO_PARTICIPANTS: DemoParticipantSpec[] = [
   },
 ];
 
+/** The demo portal user of a participant: its first role and its DIP id, e.g. sup-1000000001. */
+export const demoUsername = (spec: DemoParticipantSpec): string => `${spec.roles[0]!.toLowerCase()}-${spec.dipId}`;
+
 export interface DemoParticipant {
   dipId: string;
   name: string;
   roles: Role[];
   apiKey: string;
+  /** A ready portal user of the participant, and its password (absent in files of older versions). */
+  portalUser?: { username: string; password: string };
   certificatePath: string;
   privateKeyPath: string;
   actsFor?: { participant: string; role: Role }[];
@@ -137,6 +145,7 @@ export async function ensureDevPki(
  */
 export async function createDemoMarket(
   registry: Registry,
+  users: Pick<PortalUserStore, 'issuePortalLink' | 'redeemPortalLink'>,
   dataDir: string,
   ca: KeyAndCertificate,
   specs: DemoParticipantSpec[] = DEMO_PARTICIPANTS,
@@ -160,11 +169,18 @@ export async function createDemoMarket(
       name: spec.name,
       roles: spec.roles,
       apiKey,
+      portalUser: { username: demoUsername(spec), password: randomBytes(12).toString('base64url') },
       certificatePath,
       privateKeyPath,
       ...(spec.actsFor ? { actsFor: spec.actsFor } : {}),
     });
   }
+  // Passwords are hashed in parallel: scrypt is slow on purpose.
+  await Promise.all(
+    participants.map((p) =>
+      addPortalUser(users, registry.view(), { ...p.portalUser!, dipId: p.dipId, issuedBy: 'demo', now: Date.now() }),
+    ),
+  );
   for (const spec of specs) {
     for (const grant of spec.actsFor ?? [])
       await registry.grantDcp({ dcpId: spec.dipId, participantId: grant.participant, role: grant.role });
@@ -179,6 +195,7 @@ export async function createDemoMarket(
  */
 export async function ensureDemoMarket(
   registry: Registry,
+  users: Pick<PortalUserStore, 'issuePortalLink' | 'redeemPortalLink'>,
   dataDir: string,
   ca: KeyAndCertificate,
 ): Promise<DemoParticipant[] | null> {
@@ -186,7 +203,7 @@ export async function ensureDemoMarket(
   if (registered.length > 0 && existsSync(demoFilePath(dataDir))) return null;
   const demoIds = new Set(DEMO_PARTICIPANTS.map((p) => p.dipId));
   if (!registered.every((p) => demoIds.has(p.dipId))) return null;
-  return createDemoMarket(registry, dataDir, ca);
+  return createDemoMarket(registry, users, dataDir, ca);
 }
 
 export function writeDemoFile(dataDir: string, file: DemoMarketFile): void {

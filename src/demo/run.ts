@@ -26,7 +26,7 @@ import {
 } from './market.js';
 import { DEMO_MPAN, DEMO_MPANS, demoAppointments, describeDemoMpans } from './mpans.js';
 import type { Registry } from '../registry/registry.js';
-import type { MpanStore, WebhookStore } from '../storage/ports.js';
+import type { MpanStore, PortalUserStore, WebhookStore } from '../storage/ports.js';
 import { startSink } from '../sink/sink.js';
 import { type Sink } from '../sink/types.js';
 import { eventCodesOf } from '../catalogue/catalogue.js';
@@ -62,10 +62,10 @@ function isCurrent(dataDir: string, mpan: string): boolean {
 export async function prepareDemo(
   catalogue: Catalogue,
   registry: Registry,
-  store: MpanStore,
+  store: MpanStore & PortalUserStore,
   o: { dataDir: string; ca: KeyAndCertificate; environment: string; now: number },
 ): Promise<DemoParticipant[] | null> {
-  const participants = await ensureDemoMarket(registry, o.dataDir, o.ca);
+  const participants = await ensureDemoMarket(registry, store, o.dataDir, o.ca);
   // A demo market an earlier version made may name another demo MPAN (one whose check digit was wrong),
   // or fewer of them: its samples are written again and the MPANs appointed, so the banner's commands work.
   if (!participants && isCurrent(o.dataDir, DEMO_MPAN)) return null;

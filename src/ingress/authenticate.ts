@@ -173,6 +173,37 @@ function verifiedSigner(
   return { ok: true, found, signer, fingerprint };
 }
 
+/**
+ * The participant a TLS client certificate identifies: issued by a CA the DIP trusts for mTLS, valid now,
+ * registered and not retired. The API's confirmation of a signer, and the portal's certificate sign-in.
+ */
+export function clientCertificateOwner(
+  cert: X509Certificate,
+  policy: Pick<AuthPolicy, 'clientAnchors' | 'registry' | 'now'>,
+): { ok: true; dipId: string } | Refusal {
+  const tlsProblem = certificateProblem(cert, policy.clientAnchors, policy.now);
+  if (tlsProblem) return certificateRefusal(cert, tlsProblem, 'the TLS client certificate');
+  const fingerprint = fingerprintOf(cert);
+  const owner = policy.registry.certificateOwner(fingerprint);
+  if (owner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
+  const retired = credentialRefusal('the TLS client certificate', policy.registry.certificate(fingerprint), policy.now);
+  if (retired) return deny(401, retired);
+  return { ok: true, dipId: owner };
+}
+
+/** The participant an API key was issued to, if it is one this DIP issued and has not retired. */
+export function apiKeyHolder(
+  apiKey: string,
+  registry: RegistryView,
+  now: number,
+): { ok: true; dipId: string } | Refusal {
+  const owner = registry.apiKeyOwner(apiKey);
+  if (owner === undefined)
+    return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
+  const retired = credentialRefusal('X-API-Key', registry.apiKey(apiKey), now);
+  return retired ? deny(401, retired) : { ok: true, dipId: owner };
+}
+
 /** The TLS client certificate and the API key, each when present (or required), must be the signer's. */
 function confirmedVia(
   req: RequestCredentials,
@@ -182,17 +213,9 @@ function confirmedVia(
 ): { ok: true; via: Caller['via'] } | Refusal {
   const via: Caller['via'] = ['signature'];
   if (req.clientCertificate) {
-    const tlsProblem = certificateProblem(req.clientCertificate, policy.clientAnchors, policy.now);
-    if (tlsProblem) return certificateRefusal(req.clientCertificate, tlsProblem, 'the TLS client certificate');
-    const tlsOwner = policy.registry.certificateOwner(fingerprintOf(req.clientCertificate));
-    if (tlsOwner === undefined) return deny(401, 'the TLS client certificate is not registered to any participant');
-    const tlsFingerprint = fingerprintOf(req.clientCertificate);
-    const retired = credentialRefusal(
-      'the TLS client certificate',
-      policy.registry.certificate(tlsFingerprint),
-      policy.now,
-    );
-    if (retired) return deny(401, retired);
+    const tls = clientCertificateOwner(req.clientCertificate, policy);
+    if (!tls.ok) return tls;
+    const tlsOwner = tls.dipId;
     if (tlsOwner !== signer)
       return deny(403, `the TLS client certificate belongs to ${tlsOwner} but the request is signed by ${signer}`);
     via.push('mtls');
@@ -217,11 +240,9 @@ export function authenticate(
   if (repeated.length > 0)
     return deny(401, `credential header(s) sent more than once: ${repeated.join(', ')}; send each once`);
   const apiKey = header(req.headers, HEADER.apiKey);
-  const keyOwner = apiKey === undefined ? undefined : registry.apiKeyOwner(apiKey);
-  if (apiKey !== undefined && keyOwner === undefined)
-    return deny(401, 'X-API-Key is not a key this DIP issued; check the key or ask the operator for a new one');
-  const retiredKey = apiKey === undefined ? null : credentialRefusal('X-API-Key', registry.apiKey(apiKey), policy.now);
-  if (retiredKey) return deny(401, retiredKey);
+  const key = apiKey === undefined ? undefined : apiKeyHolder(apiKey, registry, policy.now);
+  if (key && !key.ok) return key;
+  const keyOwner = key?.dipId;
   if (apiKey === undefined && policy.requireApiKey) return deny(401, 'X-API-Key header is required by this DIP');
 
   const verified = verifiedSigner(req, policy, parseCertificate);

@@ -1,7 +1,7 @@
 /**
  * The operator's pages of the portal: the delivery queue by state with bulk redrive and release (the count
- * of what a filter takes is shown on the button before anything changes), and the delivery endpoints with
- * their breakers. Pure: what the operator use cases return in, markup out.
+ * of what a filter takes is shown on the button before anything changes), the delivery endpoints with
+ * their breakers, and the portal users of every participant. Pure: what the operator use cases return in, markup out.
  */
 import { html, queryString, type Html } from './html.js';
 
@@ -216,4 +216,90 @@ export function endpointsPage(o: {
           </table>`
     }
     ${nextLink ? html`<p><a href="${nextLink}" rel="next">More endpoints</a></p>` : ''}`;
+}
+
+export interface UserRow {
+  username: string;
+  dipId: string;
+  participant: string;
+  /** How the user signs in now (registry/portal-users.ts userState). */
+  state: string;
+}
+
+/** The portal users of every participant, and the form that issues a one-time sign-in link. */
+export function usersPage(o: {
+  csrf: string;
+  participants: { dipId: string; name: string }[];
+  users: UserRow[];
+  /** A link just issued: shown this once, never stored. */
+  issued: { username: string; url: string; expiresAt: string } | null;
+  notice: string | null;
+  error: string | null;
+  draft: { username: string; participant: string };
+}): Html {
+  return html`${o.notice ? html`<p role="status">${o.notice}</p>` : ''}
+    ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+    ${
+      o.issued
+        ? html`<section aria-labelledby="issued">
+            <h2 id="issued">New link for ${o.issued.username}</h2>
+            <p>
+              Send it to them; it opens once, until ${o.issued.expiresAt}, and is not shown again:
+              <code aria-label="Sign-in link">${o.issued.url}</code>
+            </p>
+          </section>`
+        : ''
+    }
+    <h2>Issue a sign-in link</h2>
+    <p>For a new user, or to reset one: their password stops working until they follow the new link.</p>
+    <form method="post" action="/portal/operator/users" class="search">
+      <input type="hidden" name="csrf" value="${o.csrf}" />
+      <label
+        >Participant
+        <select name="participant">
+          ${o.participants.map(
+            (p) =>
+              html`<option value="${p.dipId}" ${p.dipId === o.draft.participant ? 'selected' : ''}>
+                ${p.name} (${p.dipId})
+              </option>`,
+          )}
+        </select></label
+      >
+      <label>Username <input name="username" required value="${o.draft.username}" /></label>
+      <div><button type="submit">Issue link</button></div>
+    </form>
+    <h2>Users</h2>
+    ${
+      o.users.length === 0
+        ? html`<p>No portal users yet.</p>`
+        : html`<table>
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Participant</th>
+                <th scope="col">State</th>
+                <th scope="col"><span class="muted">Remove</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${o.users.map(
+                (u) =>
+                  html`<tr>
+                    <td>${u.username}</td>
+                    <td>${u.participant} (${u.dipId})</td>
+                    <td>${u.state}</td>
+                    <td>
+                      <form method="post" action="/portal/operator/users/remove">
+                        <input type="hidden" name="csrf" value="${o.csrf}" /><input
+                          type="hidden"
+                          name="username"
+                          value="${u.username}"
+                        /><button type="submit" aria-label="Remove ${u.username}">Remove</button>
+                      </form>
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
 }

@@ -8,7 +8,7 @@ import { html, queryString, trusted, type Html } from './html.js';
 export interface Chrome {
   title: string;
   /** The participant signed in, with the CSRF token its forms carry; null on the sign-in page. */
-  signedIn: { dipId: string; name: string; csrf: string; operator: boolean } | null;
+  signedIn: { dipId: string; user: string | null; name: string; csrf: string; operator: boolean } | null;
   environment: string;
   /** The page reloads itself after this many seconds (progress that is still running). */
   refreshSeconds?: number | null;
@@ -56,11 +56,12 @@ export function layout(chrome: Chrome, body: Html): Html {
                     ${
                       who.operator
                         ? html`<a href="/portal/operator/deliveries">Deliveries</a>
-                            <a href="/portal/operator/endpoints">Endpoints</a>`
+                            <a href="/portal/operator/endpoints">Endpoints</a>
+                            <a href="/portal/operator/users">Users</a>`
                         : ''
                     }
                   </nav>
-                  <span class="who">${who.name} (${who.dipId})</span>
+                  <span class="who">${who.user ? `${who.user}, ` : ''}${who.name} (${who.dipId})</span>
                   <form method="post" action="/portal/sign-out">
                     <input type="hidden" name="csrf" value="${who.csrf}" /><button type="submit">Sign out</button>
                   </form>`
@@ -73,25 +74,6 @@ export function layout(chrome: Chrome, body: Html): Html {
         </main>
       </body>
     </html>`;
-}
-
-export function signInPage(o: { token: string; next: string; error: string | null; participant: string }): Html {
-  return html`${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
-    <p>
-      Sign in as a participant with its DIP id and one of the API keys the operator issued for it (<code
-        >opendip admin</code
-      >, or the demo market's <code>participants.json</code>).
-    </p>
-    <form method="post" action="/portal/sign-in">
-      <input type="hidden" name="token" value="${o.token}" /><input type="hidden" name="next" value="${o.next}" />
-      <p>
-        <label>DIP id <input name="participant" autocomplete="username" required value="${o.participant}" /></label>
-      </p>
-      <p>
-        <label>API key <input name="apiKey" type="password" autocomplete="current-password" required /></label>
-      </p>
-      <button type="submit">Sign in</button>
-    </form>`;
 }
 
 export const SEARCH_FIELDS = [

@@ -1,6 +1,6 @@
 /**
  * Portal sessions: a cookie the DIP seals with an HMAC (so every process holding the DIP's key agrees
- * and no session table is needed), naming the participant, an expiry and the CSRF token every form must
+ * and no session table is needed), naming the participant (and the portal user, if one signed in), an expiry and the CSRF token every form must
  * carry. Pure: keys, randomness and the time are given.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -8,6 +8,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface PortalSession {
   /** The participant signed in. */
   dipId: string;
+  /** The portal user signed in for it; null when signed in with an API key or a client certificate. */
+  user: string | null;
+  /** Epoch ms of the sign-in: a password set later (a reset) ends the session. */
+  since: number;
   /** Carried by every form of the session and compared with this on every POST. */
   csrf: string;
   /** Epoch ms after which the cookie is refused. */
@@ -37,7 +41,8 @@ export function openSession(key: Buffer, value: string | undefined, now: number)
   try {
     const s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<PortalSession>;
     if (typeof s.dipId !== 'string' || typeof s.csrf !== 'string' || typeof s.expires !== 'number') return null;
-    return s.expires > now ? { dipId: s.dipId, csrf: s.csrf, expires: s.expires } : null;
+    if ((s.user !== null && typeof s.user !== 'string') || typeof s.since !== 'number') return null;
+    return s.expires > now ? { dipId: s.dipId, user: s.user, since: s.since, csrf: s.csrf, expires: s.expires } : null;
   } catch {
     return null;
   }

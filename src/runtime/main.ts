@@ -47,8 +47,10 @@ registerRegistry(program, {
       import('../storage/open.js'),
       import('../registry/registry.js'),
     ]);
-    const store = await openStore(loadConfig(flags).databaseUrl);
-    return { registry: await openRegistry(store), mpans: store, close: () => store.close() };
+    const config = loadConfig(flags);
+    const store = await openStore(config.databaseUrl);
+    const origin = config.publicUrl ?? `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.port}`;
+    return { registry: await openRegistry(store), store, origin, close: () => store.close() };
   },
 });
 

@@ -29,6 +29,7 @@ import type {
 import type { AuditScope } from '../domain/entitlement.js';
 import type { CallEvidence } from '../domain/evidence.js';
 import type { Pause, PauseScope } from '../domain/pause.js';
+import type { PortalLink, PortalUser } from '../domain/portal-user.js';
 import type { CertificateRecord, DcpGrant, Participant, RegistryData, Role } from '../domain/model.js';
 import type {
   ReplayCursor,
@@ -258,6 +259,26 @@ export interface HousekeepingStore {
   housekeeping(now: number, retention: RetentionPlan): Promise<HousekeepingReport>;
 }
 
+/**
+ * Portal users (migration 0011): people who sign in to the portal for a participant. An operator issues a
+ * one-time link; following it sets the password and spends the link in one statement.
+ */
+export interface PortalUserStore {
+  /**
+   * Creates the user with this link, or gives an existing user of the same participant a new one and clears
+   * its password (a reset); false when the username belongs to another participant (nothing changes).
+   */
+  issuePortalLink(link: PortalLink): Promise<boolean>;
+  /** The user an unexpired link names, its password now set and the link spent; null when there is none. */
+  redeemPortalLink(linkHash: string, passwordHash: string, now: number): Promise<PortalUser | null>;
+  portalUser(username: string): Promise<PortalUser | null>;
+  /** The user an unexpired, unspent link names. */
+  portalUserByLink(linkHash: string, now: number): Promise<PortalUser | null>;
+  /** A participant's users (null: everyone's), by username. */
+  portalUsers(dipId: string | null): Promise<PortalUser[]>;
+  removePortalUser(username: string): Promise<boolean>;
+}
+
 export interface Store
   extends
     IngestStore,
@@ -268,6 +289,7 @@ export interface Store
     DeliveryStore,
     QueueStore,
     PauseStore,
+    PortalUserStore,
     HousekeepingStore,
     ReplayStore,
     AuditStore {

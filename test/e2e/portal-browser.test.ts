@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { addPortalUser } from '../../src/registry/portal-users.js';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink } from '../../src/sink/types.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
@@ -27,6 +28,7 @@ let browser: Browser;
 let sent: Reply;
 let sink: Sink;
 const OPERATOR = '9000000001';
+const SDS_PASSWORD = 'a password for the browser test';
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
@@ -35,6 +37,8 @@ before(async () => {
   assert.equal((await t.subscribe(SUP, 'IF-021', `${sink.url}/sup`)).status, 201);
   assert.equal((await t.subscribe(MSS, 'IF-004', `${sink.url}/mss`)).status, 201);
   await t.appoint(MPAN, 'SUP', SUP);
+  const user = { username: 'sds-user', dipId: SDS, password: SDS_PASSWORD, issuedBy: OPERATOR, now: Date.now() };
+  await addPortalUser(t.dip.store, t.dip.registry.view(), user);
   sent = await t.send({
     as: SDS,
     channel: 'IF-021',
@@ -55,14 +59,15 @@ test('without JavaScript a participant signs in, searches by MPAN, opens a messa
   const page = await context.newPage();
   await page.goto(`${t.origin}/portal`);
   assert.equal(new URL(page.url()).pathname, '/portal/sign-in');
-  await page.getByLabel('DIP id').fill(SDS);
-  await page.getByLabel('API key').fill('wrong');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Username').fill('sds-user');
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   assert.match(await page.getByRole('alert').innerText(), /do not match/);
-  if (shots) await page.screenshot({ path: join(shots, 'portal-sign-in.png') });
-  await page.getByLabel('API key').fill(t.apiKeys[SDS]!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (shots) await page.screenshot({ path: join(shots, 'portal-sign-in.png'), fullPage: true });
+  await page.getByLabel('Password').fill(SDS_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   assert.equal(new URL(page.url()).pathname, '/portal/messages');
+  assert.match(await page.locator('header').innerText(), /sds-user, Demo Data Services/);
 
   await page.getByLabel('MPAN').fill(MPAN);
   await page.getByRole('button', { name: 'Search' }).click();
@@ -105,7 +110,7 @@ test("the audit URL of a message opens its page after sign-in, and another suppl
   assert.equal(new URL(page.url()).pathname, '/portal/sign-in');
   await page.getByLabel('DIP id').fill('1000000002');
   await page.getByLabel('API key').fill(t.apiKeys['1000000002']!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with the API key' }).click();
   assert.equal(new URL(page.url()).pathname, `/portal/messages/${id}`);
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Message not found');
   await context.close();
@@ -115,7 +120,7 @@ test("the audit URL of a message opens its page after sign-in, and another suppl
   await own.goto(`${t.origin}${ticket.pathname}`);
   await own.getByLabel('DIP id').fill(SUP);
   await own.getByLabel('API key').fill(t.apiKeys[SUP]!);
-  await own.getByRole('button', { name: 'Sign in' }).click();
+  await own.getByRole('button', { name: 'Sign in with the API key' }).click();
   assert.equal(await own.getByRole('heading', { level: 1 }).innerText(), `Message ${id}`);
   assert.match(await own.locator('main').innerText(), /Shown to its sender only/);
   await mine.close();
@@ -128,7 +133,7 @@ async function signedIn(dipId: string) {
   await page.goto(`${t.origin}/portal/sign-in`);
   await page.getByLabel('DIP id').fill(dipId);
   await page.getByLabel('API key').fill(t.apiKeys[dipId]!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with the API key' }).click();
   return { context, page };
 }
 
@@ -186,4 +191,66 @@ test('the operator finds a held copy, releases it as a dead letter and redrives 
   await page.getByRole('link', { name: 'Endpoints' }).click();
   assert.match(await page.locator('tbody').innerText(), new RegExp(`${MSS}\\s+IF-004\\s+MSS\\s+closed`));
   await context.close();
+});
+
+test('the operator issues a sign-in link; its user follows it, sets a password and is signed in', async () => {
+  const { context, page } = await signedIn(OPERATOR);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Participant').selectOption(SUP);
+  await page.getByLabel('Username').fill('dana@supplier.example');
+  await page.getByRole('button', { name: 'Issue link' }).click();
+  const link = await page.getByLabel('Sign-in link').innerText();
+  assert.match(link, /\/portal\/welcome\?link=/);
+  assert.match(
+    await page.locator('tbody').innerText(),
+    /dana@supplier.example\s+Demo Supplier One \(1000000001\)\s+sign-in link not yet followed/,
+  );
+  if (shots) await page.screenshot({ path: join(shots, 'portal-users.png'), fullPage: true });
+  await context.close();
+
+  const fresh = await browser.newContext({ javaScriptEnabled: false });
+  const user = await fresh.newPage();
+  await user.goto(`${t.origin}${new URL(link).pathname}${new URL(link).search}`);
+  assert.match(
+    await user.locator('main').innerText(),
+    /You are dana@supplier.example, signing in to the portal for Demo Supplier One/,
+  );
+  await user.getByLabel('New password').fill('dana chooses a long one');
+  await user.getByLabel('The same again').fill('dana chooses a long one');
+  await user.getByRole('button', { name: 'Set password and sign in' }).click();
+  assert.equal(new URL(user.url()).pathname, '/portal/messages');
+  assert.match(await user.locator('header').innerText(), /dana@supplier.example, Demo Supplier One \(1000000001\)/);
+  // The link is spent.
+  await user.goto(link.replace(/^https?:\/\/[^/]+/, t.origin));
+  assert.equal(await user.getByRole('heading', { level: 1 }).innerText(), 'Sign-in link not valid');
+  await fresh.close();
+});
+
+describe('over TLS', () => {
+  let tls: TestDip;
+  before(async () => {
+    tls = await startTestDip({ flags: { tls: 'true', mtls: 'optional' } });
+  });
+  after(() => tls?.close());
+
+  test('a browser holding its participant’s client certificate signs in with it', async () => {
+    const own = tls.pki.participants[SUP]!;
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      ignoreHTTPSErrors: true,
+      clientCertificates: [
+        { origin: tls.origin, cert: Buffer.from(own.certificatePem), key: Buffer.from(own.privateKeyPem) },
+      ],
+    });
+    const page = await context.newPage();
+    await page.goto(`${tls.origin}/portal`);
+    assert.match(
+      await page.locator('main').innerText(),
+      /Your browser presented the client certificate of Demo Supplier One/,
+    );
+    await page.getByRole('button', { name: 'Sign in with your certificate' }).click();
+    assert.equal(new URL(page.url()).pathname, '/portal/messages');
+    assert.match(await page.locator('header').innerText(), /Demo Supplier One \(1000000001\)/);
+    await context.close();
+  });
 });

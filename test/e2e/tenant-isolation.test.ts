@@ -288,13 +288,19 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
       assert.equal(page.status, q.recipientId === caller ? 200 : 404, `${caller} following ${q.id} in the portal`);
     }
     const operator = (m.roles.get(caller) ?? []).includes('OPERATOR' as Role);
-    for (const path of ['/portal/operator/deliveries', '/portal/operator/endpoints']) {
+    for (const path of ['/portal/operator/deliveries', '/portal/operator/endpoints', '/portal/operator/users']) {
       assert.equal((await portal(path)).status, operator ? 200 : 403, `${caller} opening ${path}`);
     }
     for (const action of ['redrive', 'release']) {
       const r = await portal(`/portal/operator/deliveries/${action}`, { state: 'held', recipient: caller });
       assert.equal(r.status, operator ? 200 : 403, `${caller} posting a ${action}`);
     }
+    const link = await portal('/portal/operator/users', {
+      username: `by-${caller}`,
+      participant: IDS.find((id) => id !== caller)!,
+    });
+    assert.equal(link.status, operator ? 200 : 403, `${caller} issuing a sign-in link`);
+    if (!operator) assert.equal(await t.dip.store.portalUser(`by-${caller}`), null);
   }
 
   // Sent: every webhook call went where someone acting for that recipient in that role asked it to go.

@@ -7,6 +7,7 @@ export interface Page {
   text: string;
   location: string | undefined;
   cookies: string[];
+  headers: Record<string, unknown>;
 }
 
 /** The name=value part of a Set-Cookie header. */
@@ -32,6 +33,7 @@ export function portalClient(t: TestDip) {
       text: res.body,
       location: res.headers.location as string | undefined,
       cookies: set === undefined ? [] : [set].flat().map(String),
+      headers: res.headers,
     };
   }
 

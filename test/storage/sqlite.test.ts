@@ -12,6 +12,7 @@ import { evidenceContract } from './evidence-contract.js';
 import { queueContract } from './queue-contract.js';
 import { behalfContract } from './behalf-contract.js';
 import { pauseContract } from './pause-contract.js';
+import { portalUserContract } from './portal-user-contract.js';
 import { releaseContract } from './release-contract.js';
 import { endpointsContract } from './endpoints-contract.js';
 import { waitingContract } from './waiting-contract.js';
@@ -42,6 +43,7 @@ for (const backend of [file, memory]) {
   queueContract(backend);
   behalfContract(backend);
   pauseContract(backend);
+  portalUserContract(backend);
   releaseContract(backend);
   endpointsContract(backend);
   waitingContract(backend);

@@ -45,9 +45,13 @@ test('queryString leaves out empty filters and encodes the rest', () => {
 });
 
 test('a sealed session opens until it expires; an altered, re-keyed or truncated one never does', () => {
-  const s = { dipId: '1000000001', csrf: 'token', expires: 2_000 };
+  const s = { dipId: '1000000001', user: 'alice', since: 1_000, csrf: 'token', expires: 2_000 };
   const sealed = sealSession(KEY, s);
   assert.deepEqual(openSession(KEY, sealed, 1_999), s);
+  const byKey = { ...s, user: null };
+  assert.deepEqual(openSession(KEY, sealSession(KEY, byKey), 1_999), byKey);
+  // A cookie sealed before sessions named their user and start opens to nothing.
+  assert.equal(openSession(KEY, sealSession(KEY, { dipId: s.dipId, csrf: 't', expires: 2_000 } as never), 0), null);
   assert.equal(openSession(KEY, sealed, 2_000), null);
   assert.equal(openSession(Buffer.alloc(32, 8), sealed, 0), null);
   assert.equal(openSession(KEY, sealed.slice(0, -2), 0), null);
@@ -77,7 +81,7 @@ test('cookies are HTTP-only, same-site strict and scoped to the portal; Secure o
 });
 
 test('a page refreshes itself only while asked to, and only the operator sees the operator menu', () => {
-  const who = { dipId: '1000000001', name: 'Supplier', csrf: 't', operator: false };
+  const who = { dipId: '1000000001', user: null, name: 'Supplier', csrf: 't', operator: false };
   const running = layout({ title: 'Requeue', signedIn: who, environment: 'DEV', refreshSeconds: 2 }, html``).html;
   assert.match(running, /<meta http-equiv="refresh" content="2" \/>/);
   const done = layout({ title: 'Requeue', signedIn: who, environment: 'DEV', refreshSeconds: null }, html``).html;

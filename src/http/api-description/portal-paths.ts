@@ -35,12 +35,51 @@ export const PORTAL_PATHS: Record<string, Json> = {
       ],
       responses: { '200': page('The sign-in form') },
     }),
-    ...(item('Sign in with a DIP id and an API key', 'portalSignIn', 'post', {
+    ...(item('Sign in as a portal user (username, password) or with a DIP id and API key', 'portalSignIn', 'post', {
       requestBody: form(
-        { participant: 'DIP id', apiKey: 'one of its API keys', token: "the form's token", next: 'where to go after' },
-        ['participant', 'apiKey', 'token'],
+        {
+          username: 'a portal user',
+          password: 'its password',
+          participant: 'DIP id (with apiKey, instead of a user)',
+          apiKey: 'one of its API keys',
+          token: "the form's token",
+          next: 'where to go after',
+        },
+        ['token'],
       ),
-      responses: { ...seeOther, '401': page('The id and key do not match'), '403': page('The form expired') },
+      responses: { ...seeOther, '401': page('The credentials do not match'), '403': page('The form expired') },
+    }) as Json),
+  },
+  '/portal/sign-in/certificate': item(
+    'Sign in as the participant whose registered client certificate this TLS connection presented',
+    'portalCertificateSignIn',
+    'post',
+    {
+      requestBody: form({ token: "the form's token", next: 'where to go after' }, ['token']),
+      responses: { ...seeOther, '401': page('No registered certificate presented'), '403': page('The form expired') },
+    },
+  ),
+  '/portal/welcome': {
+    ...item('A one-time sign-in link: the form where its user sets a password', 'portalWelcome', 'get', {
+      parameters: [{ name: 'link', in: 'query', required: true, schema: { type: 'string' } }],
+      responses: { '200': page('The password form'), '404': page('The link expired, was used or never issued') },
+    }),
+    ...(item('Set the password, spend the link and sign in', 'portalSetPassword', 'post', {
+      requestBody: form(
+        {
+          link: "the link's token",
+          password: 'at least 12 characters',
+          confirmation: 'the same again',
+          token: "the form's token",
+        },
+        ['link', 'password', 'confirmation', 'token'],
+      ),
+      responses: {
+        ...seeOther,
+        '400': page('The password is too short or the two differ'),
+        '403': page('The form expired'),
+        '404': page('The link expired, was used or never issued'),
+      },
     }) as Json),
   },
   '/portal/sign-out': item('End the session', 'portalSignOut', 'post', {
@@ -178,4 +217,36 @@ export const PORTAL_PATHS: Record<string, Json> = {
       responses: { '200': page('Progress'), '303': seeOther['303'], '404': page('No such requeue of yours') },
     },
   ),
+  '/portal/operator/users': {
+    ...item("Every participant's portal users and how each signs in", 'portalUsers', 'get', {
+      responses: {
+        '200': page('The users and the form to issue a link'),
+        '303': seeOther['303'],
+        '403': page('Not an operator'),
+      },
+    }),
+    ...(item('Issue a one-time sign-in link for a new user, or to reset one', 'portalIssueLink', 'post', {
+      requestBody: form(
+        {
+          csrf: "the session's form token",
+          participant: 'the DIP id the user signs in for',
+          username: '3 to 64 of A-Z a-z 0-9 . _ @ -',
+        },
+        ['csrf', 'participant', 'username'],
+      ),
+      responses: {
+        '200': page('The link, shown once'),
+        '400': page('The username is not valid or belongs to another participant'),
+        '403': page('Not an operator, or the form token is wrong'),
+      },
+    }) as Json),
+  },
+  '/portal/operator/users/remove': item('Remove a portal user; its sessions end', 'portalRemoveUser', 'post', {
+    requestBody: form({ csrf: "the session's form token", username: 'the user' }, ['csrf', 'username']),
+    responses: {
+      '200': page('The users page'),
+      '403': page('Not an operator, or the form token is wrong'),
+      '404': page('No such user'),
+    },
+  }),
 };

@@ -16,7 +16,8 @@ export interface PortalKit {
   key: Buffer;
   /** Cookies are Secure: the DIP serves HTTPS. */
   secure: boolean;
-  sessionOf(request: FastifyRequest): PortalSession | null;
+  /** The session of the request, while its participant (and its portal user, unchanged since) exists. */
+  sessionOf(request: FastifyRequest): Promise<PortalSession | null>;
   /** The session's participant holds the OPERATOR role (now: the registry may have changed). */
   isOperator(s: PortalSession): boolean;
   page(
@@ -39,10 +40,14 @@ export function createPortalKit(deps: AppDeps): PortalKit {
   const secure = deps.config.tls.enabled;
   const environment = deps.config.environment;
 
-  const sessionOf = (request: FastifyRequest): PortalSession | null => {
+  const sessionOf = async (request: FastifyRequest): Promise<PortalSession | null> => {
     const s = openSession(key, parseCookies(request.headers.cookie).get(SESSION_COOKIE), deps.clock.now());
-    // A participant removed from the registry is signed out.
+    // A participant removed from the registry is signed out; so is a user removed, or reset since.
     if (!s || !deps.registry.view().participant(s.dipId)) return null;
+    if (s.user !== null) {
+      const u = await deps.store.portalUser(s.user);
+      if (!u || u.dipId !== s.dipId || u.passwordSetAt === null || u.passwordSetAt > s.since) return null;
+    }
     request.facts.callerId = s.dipId;
     return s;
   };
@@ -50,14 +55,18 @@ export function createPortalKit(deps: AppDeps): PortalKit {
     deps.registry.view().participant(s.dipId)?.roles.includes(OPERATOR_ROLE) ?? false;
   const page: PortalKit['page'] = (reply, status, title, s, body, options = {}) => {
     const name = s ? (deps.registry.view().participant(s.dipId)?.name ?? s.dipId) : '';
-    const signedIn = s ? { dipId: s.dipId, name, csrf: s.csrf, operator: isOperator(s) } : null;
-    return reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'DENY')
-      .header('content-security-policy', "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .type('text/html; charset=utf-8')
-      .send(layout({ title, signedIn, environment, refreshSeconds: options.refreshSeconds ?? null }, body).html);
+    const signedIn = s ? { dipId: s.dipId, user: s.user, name, csrf: s.csrf, operator: isOperator(s) } : null;
+    return (
+      reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .header('x-frame-options', 'DENY')
+        // A one-time link's token is in its URL: no page tells another site where it came from.
+        .header('referrer-policy', 'no-referrer')
+        .header('content-security-policy', "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+        .type('text/html; charset=utf-8')
+        .send(layout({ title, signedIn, environment, refreshSeconds: options.refreshSeconds ?? null }, body).html)
+    );
   };
   const toSignIn = (request: FastifyRequest, reply: FastifyReply) =>
     reply

@@ -4,6 +4,9 @@
  *   GET  /portal/operator/deliveries?state=&recipient=&channel=&role=&olderThanMinutes=&after=
  *   POST /portal/operator/deliveries/redrive|release   the filter of the page, with the session's CSRF token
  *   GET  /portal/operator/endpoints?recipient=&channel=&role=&breaker=&after=
+ *   GET  /portal/operator/users          every participant's portal users
+ *   POST /portal/operator/users          username, participant: a one-time sign-in link, shown once
+ *   POST /portal/operator/users/remove   username: the user and its sessions end
  * An action runs its store batches until none is left, as `opendip admin redrive` does, then shows the page
  * again with what it changed. Each is an audited call of the operator.
  */
@@ -15,9 +18,16 @@ import { endpointListingFrom, listEndpoints } from '../../delivery/operator-endp
 import { countCopies, listCopies, listingFrom, redrive, selectorsFrom } from '../../delivery/operator-queue.js';
 import { release, RELEASE_FILTER_STATES } from '../../delivery/operator-release.js';
 import { trusted } from '../../portal/html.js';
-import { deliveriesPage, endpointsPage, ENDPOINT_FIELDS, QUEUE_FIELDS } from '../../portal/operator-pages.js';
+import {
+  deliveriesPage,
+  endpointsPage,
+  usersPage,
+  ENDPOINT_FIELDS,
+  QUEUE_FIELDS,
+} from '../../portal/operator-pages.js';
+import { issuePortalLink, userState } from '../../registry/portal-users.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
-import type { AppDeps } from '../context.js';
+import { publicUrlOf, type AppDeps } from '../context.js';
 import { formOf, type PortalKit } from './portal-kit.js';
 
 const PAGE_SIZE = 50;
@@ -34,8 +44,8 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
   const { store, clock } = deps;
 
   /** The operator's session, or the reply already sent (sign-in, or 403 for a participant). */
-  const operatorOf = (request: FastifyRequest, reply: FastifyReply): PortalSession | null => {
-    const s = kit.sessionOf(request);
+  const operatorOf = async (request: FastifyRequest, reply: FastifyReply): Promise<PortalSession | null> => {
+    const s = await kit.sessionOf(request);
     if (!s) {
       kit.toSignIn(request, reply);
       return null;
@@ -78,7 +88,7 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
   };
 
   const action = (kind: 'redrive' | 'release') => async (request: FastifyRequest, reply: FastifyReply) => {
-    const s = operatorOf(request, reply);
+    const s = await operatorOf(request, reply);
     if (!s) return reply;
     const form = formOf(request.body);
     const query = fieldsOf(form.entries(), FILTER_NAMES);
@@ -116,7 +126,85 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
     return showDeliveries(reply, s, 200, query, undefined, { notice });
   };
 
+  const showUsers = async (
+    reply: FastifyReply,
+    s: PortalSession,
+    status: number,
+    more: Partial<Pick<Parameters<typeof usersPage>[0], 'issued' | 'notice' | 'error' | 'draft'>> = {},
+  ) => {
+    const view = deps.registry.view();
+    const participants = view.participants().map((p) => ({ dipId: p.dipId, name: p.name }));
+    const nameOf = (id: string) => view.participant(id)?.name ?? id;
+    const now = clock.now();
+    const users = (await store.portalUsers(null)).map((u) => ({
+      username: u.username,
+      dipId: u.dipId,
+      participant: nameOf(u.dipId),
+      state: userState(u, now),
+    }));
+    const body = usersPage({
+      csrf: s.csrf,
+      participants,
+      users,
+      issued: null,
+      notice: null,
+      error: null,
+      draft: { username: '', participant: participants[0]?.dipId ?? '' },
+      ...more,
+    });
+    return kit.page(reply, status, 'Portal users', s, body);
+  };
+
   return async function routes(app: FastifyInstance): Promise<void> {
+    app.get('/portal/operator/users', async (request, reply) => {
+      const s = await operatorOf(request, reply);
+      return s ? showUsers(reply, s, 200) : reply;
+    });
+
+    app.post('/portal/operator/users', async (request, reply) => {
+      const s = await operatorOf(request, reply);
+      if (!s) return reply;
+      const form = formOf(request.body);
+      const draft = { username: (form.get('username') ?? '').trim(), participant: form.get('participant') ?? '' };
+      if (!sameToken(form.get('csrf'), s.csrf)) {
+        return showUsers(reply, s, 403, { draft, error: 'The form expired: no link was issued. Send it again.' });
+      }
+      const issued = await issuePortalLink(store, deps.registry.view(), {
+        username: draft.username,
+        dipId: draft.participant,
+        issuedBy: s.dipId,
+        now: clock.now(),
+      });
+      if (!issued.ok) return showUsers(reply, s, 400, { draft, error: `No link issued: ${issued.problem}.` });
+      request.facts.outcome = `portal: sign-in link issued for ${draft.username} of ${draft.participant}`;
+      const origin = publicUrlOf(request, deps.config).slice(0, -request.url.length);
+      return showUsers(reply, s, 200, {
+        issued: {
+          username: draft.username,
+          url: `${origin}${issued.path}`,
+          expiresAt: new Date(issued.expiresAt).toISOString(),
+        },
+      });
+    });
+
+    app.post('/portal/operator/users/remove', async (request, reply) => {
+      const s = await operatorOf(request, reply);
+      if (!s) return reply;
+      const form = formOf(request.body);
+      if (!sameToken(form.get('csrf'), s.csrf)) {
+        return showUsers(reply, s, 403, { error: 'The form expired: nobody was removed. Send it again.' });
+      }
+      const username = form.get('username') ?? '';
+      const removed = await store.removePortalUser(username);
+      if (removed) request.facts.outcome = `portal: user ${username} removed`;
+      return showUsers(
+        reply,
+        s,
+        removed ? 200 : 404,
+        removed ? { notice: `Removed ${username}: their sessions end now.` } : { error: `No user ${username}.` },
+      );
+    });
+
     app.get('/portal/operator', async (request, reply) =>
       reply.code(303).header('location', '/portal/operator/deliveries').send(),
     );
@@ -124,7 +212,7 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Record<string, string | undefined> }>(
       '/portal/operator/deliveries',
       async (request, reply) => {
-        const s = operatorOf(request, reply);
+        const s = await operatorOf(request, reply);
         if (!s) return reply;
         const query = fieldsOf(Object.entries(request.query), FILTER_NAMES);
         return showDeliveries(reply, s, 200, query, request.query.after);
@@ -136,7 +224,7 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Record<string, string | undefined> }>(
       '/portal/operator/endpoints',
       async (request, reply) => {
-        const s = operatorOf(request, reply);
+        const s = await operatorOf(request, reply);
         if (!s) return reply;
         const query = fieldsOf(Object.entries(request.query), [...ENDPOINT_FIELDS.map(([n]) => n), 'breaker']);
         const view = { breakers: BREAKER_STATES, query, endpoints: [], next: null };

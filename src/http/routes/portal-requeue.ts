@@ -73,13 +73,13 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
 
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: Record<string, string | undefined> }>('/portal/requeue', async (request, reply) => {
-      const s = kit.sessionOf(request);
+      const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       return show(reply, s, 200, fieldsOf(Object.entries(request.query)), null);
     });
 
     app.post('/portal/requeue', async (request, reply) => {
-      const s = kit.sessionOf(request);
+      const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
       const fields = fieldsOf(form.entries());
@@ -113,7 +113,7 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Params: { requeueId: string }; Querystring: { channel?: string } }>(
       '/portal/requeue/:requeueId',
       async (request, reply) => {
-        const s = kit.sessionOf(request);
+        const s = await kit.sessionOf(request);
         if (!s) return kit.toSignIn(request, reply);
         const channel = typeof request.query.channel === 'string' ? request.query.channel : '';
         const [found] = channels.includes(channel)

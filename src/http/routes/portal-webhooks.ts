@@ -23,7 +23,7 @@ export function portalWebhookRoutes(deps: AppDeps, kit: PortalKit) {
 
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: { saved?: string; removed?: string } }>('/portal/webhooks', async (request, reply) => {
-      const s = kit.sessionOf(request);
+      const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const { saved, removed } = request.query;
       const notice =
@@ -43,7 +43,7 @@ export function portalWebhookRoutes(deps: AppDeps, kit: PortalKit) {
     });
 
     app.post('/portal/webhooks', async (request, reply) => {
-      const s = kit.sessionOf(request);
+      const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
       const draft = {
@@ -96,7 +96,7 @@ export function portalWebhookRoutes(deps: AppDeps, kit: PortalKit) {
     });
 
     app.post('/portal/webhooks/remove', async (request, reply) => {
-      const s = kit.sessionOf(request);
+      const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
       const channel = form.get('channel') ?? '';

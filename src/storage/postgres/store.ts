@@ -33,6 +33,14 @@ import { createPool, type Postgres } from './pool.js';
 import { addApiKey, grantDcp, isEmpty, loadRegistry, revokeDcp, saveParticipant } from './registry.js';
 import { countQueue, listQueue, redriveCopies } from './queue.js';
 import { deletePause, listPauses, savePause } from './pauses.js';
+import {
+  issuePortalLink,
+  portalUser,
+  portalUserByLink,
+  portalUsers,
+  redeemPortalLink,
+  removePortalUser,
+} from './portal-users.js';
 import { releaseCopies } from './release.js';
 import { listEndpoints } from './endpoints.js';
 import { noticeWaitingCopies } from './waiting.js';
@@ -103,6 +111,13 @@ const operations = {
   savePause,
   deletePause,
   listPauses,
+  // PortalUserStore
+  issuePortalLink,
+  redeemPortalLink,
+  portalUser,
+  portalUserByLink,
+  portalUsers,
+  removePortalUser,
   releaseCopies,
   listEndpoints,
   noticeWaitingCopies,
