@@ -104,6 +104,46 @@ export function criteriaFrom(
   };
 }
 
+export interface CallQuery {
+  criteria: { from: number | null; to: number | null; channel: string | null; callerId: string | null };
+  before: number | null;
+  limit: number;
+}
+
+/**
+ * An API-call search from query parameters: datetimeFrom, datetimeTo, channel, before (a call id), limit,
+ * and (for the operator, `byCaller`) callerID.
+ */
+export function callQueryFrom(q: Record<string, unknown>, byCaller: boolean): Parsed<CallQuery> {
+  if (Object.values(q).some((v) => v !== undefined && typeof v !== 'string')) {
+    return { ok: false, help: 'give each search parameter once' };
+  }
+  const text = q as Record<string, string | undefined>;
+  const time = (v: string | undefined): number | null | undefined => (v ? (parseDateTime(v) ?? undefined) : null);
+  const [from, to] = [time(text.datetimeFrom), time(text.datetimeTo)];
+  const before = text.before ? Number(text.before) : null;
+  const limit = text.limit ? Number(text.limit) : 100;
+  const callerId = byCaller ? (text.callerID ?? null) : null;
+  if (
+    from === undefined ||
+    to === undefined ||
+    (before !== null && !Number.isSafeInteger(before)) ||
+    !Number.isSafeInteger(limit) ||
+    limit < 1 ||
+    limit > MAX_AUDIT_PAGE ||
+    (callerId !== null && !/^[0-9A-Fa-f]{10}$/.test(callerId))
+  ) {
+    return {
+      ok: false,
+      help: `datetimeFrom and datetimeTo are date-times like 2026-11-28T00:00:00+00:00; before a call id; limit 1 to ${MAX_AUDIT_PAGE}${byCaller ? '; callerID a DIP id' : ''}`,
+    };
+  }
+  return {
+    ok: true,
+    value: { criteria: { from, to, channel: text.channel?.toUpperCase() ?? null, callerId }, before, limit },
+  };
+}
+
 export interface AuditDeps {
   store: Pick<
     Store,

@@ -68,6 +68,17 @@ export interface JournalEntry {
   durationMs: number;
 }
 
+/** Sends of one channel, hour and HTTP status: what a dashboard draws its traffic from. */
+export interface SendTotal {
+  channel: string | null;
+  /** The hour's start, epoch ms (UTC). */
+  hourStart: number;
+  status: number;
+  calls: number;
+  messages: number;
+  accepted: number;
+}
+
 /** One API call, for the audit trail (seed §7). */
 export interface ApiCall {
   at: number;

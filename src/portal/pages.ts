@@ -51,12 +51,19 @@ export function layout(chrome: Chrome, body: Html): Html {
           ${
             who
               ? html`<nav aria-label="Main">
-                    <a href="/portal/messages">Messages</a> <a href="/portal/webhooks">Webhooks</a>
-                    <a href="/portal/requeue">Requeue</a>
+                    <a href="/portal/dashboard">Dashboard</a> <a href="/portal/messages">Messages</a>
+                    <a href="/portal/webhooks">Webhooks</a> <a href="/portal/requeue">Requeue</a>
+                    <a href="/portal/calls">Calls</a>
+                    <a href="/portal/account">Account</a>
                     ${
                       who.operator
-                        ? html`<a href="/portal/operator/deliveries">Deliveries</a>
+                        ? html`<a href="/portal/operator">Overview</a>
+                            <a href="/portal/operator/deliveries">Deliveries</a>
                             <a href="/portal/operator/endpoints">Endpoints</a>
+                            <a href="/portal/operator/participants">Participants</a>
+                            <a href="/portal/operator/certificates">Certificates</a>
+                            <a href="/portal/operator/mpans">MPANs</a>
+                            <a href="/portal/operator/calls">All calls</a>
                             <a href="/portal/operator/users">Users</a>`
                         : ''
                     }

@@ -104,10 +104,8 @@ export async function mpanForParticipant(
 }
 
 /** Participants with their roles, whom each acts for as a DCP, and to which DCP each assigned which role. */
-export function participantsListing(view: RegistryView, query: Record<string, unknown>): Parsed<unknown> {
-  const extra = unknownKeys(query, []);
-  if (extra) return { ok: false, code: 'MSG1000', help: extra };
-  const participants = view.participants().map((p) => ({
+export function participantRows(view: RegistryView) {
+  return view.participants().map((p) => ({
     dipId: p.dipId,
     name: p.name,
     roles: p.roles,
@@ -117,7 +115,12 @@ export function participantsListing(view: RegistryView, query: Record<string, un
       return dcpId ? [{ role, dcpId }] : [];
     }),
   }));
-  return { ok: true, value: { participants } };
+}
+
+export function participantsListing(view: RegistryView, query: Record<string, unknown>): Parsed<unknown> {
+  const extra = unknownKeys(query, []);
+  if (extra) return { ok: false, code: 'MSG1000', help: extra };
+  return { ok: true, value: { participants: participantRows(view) } };
 }
 
 const lifecycleShown = (c: Partial<CredentialLifecycle>) => ({
@@ -129,16 +132,10 @@ const lifecycleShown = (c: Partial<CredentialLifecycle>) => ({
 
 /**
  * Certificates (with expiry) and API keys (which do not expire), each with its state at `now`: active,
- * not-yet-active, deactivated, revoked, or (certificates) expired. `expiringWithinDays=N` keeps the
- * certificates whose validity ends within N days (those already expired included) and drops API keys.
+ * not-yet-active, deactivated, revoked, or (certificates) expired. `days`: only the certificates whose
+ * validity ends within that many days (those already expired included), and no API keys.
  */
-export function credentialsListing(view: RegistryView, query: Record<string, unknown>, now: number): Parsed<unknown> {
-  const extra = unknownKeys(query, ['expiringWithinDays']);
-  if (extra) return { ok: false, code: 'MSG1000', help: extra };
-  const raw = query.expiringWithinDays;
-  const days = raw === undefined ? null : typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (Number.isNaN(days))
-    return { ok: false, code: 'MSG1000', help: 'expiringWithinDays is a whole number of days, 0 to 99999' };
+export function credentialRows(view: RegistryView, now: number, days: number | null) {
   const certificates = view
     .certificates()
     .filter((c) => days === null || c.notAfter <= now + days * DAY)
@@ -165,5 +162,22 @@ export function credentialsListing(view: RegistryView, query: Record<string, unk
           state: credentialState(k, now),
           ...lifecycleShown(k),
         }));
-  return { ok: true, value: { certificates, apiKeys } };
+  return { certificates, apiKeys };
+}
+
+/** `expiringWithinDays`, when given: a whole number of days; undefined when it is not one. */
+export function expiryDaysOf(raw: unknown): number | null | undefined {
+  if (raw === undefined || raw === '') return null;
+  return typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : undefined;
+}
+
+export const EXPIRY_DAYS_HELP = 'expiringWithinDays is a whole number of days, 0 to 99999';
+
+/** GET /admin/certificates: credentialRows, `expiringWithinDays=N` choosing the days. */
+export function credentialsListing(view: RegistryView, query: Record<string, unknown>, now: number): Parsed<unknown> {
+  const extra = unknownKeys(query, ['expiringWithinDays']);
+  if (extra) return { ok: false, code: 'MSG1000', help: extra };
+  const days = expiryDaysOf(query.expiringWithinDays);
+  if (days === undefined) return { ok: false, code: 'MSG1000', help: EXPIRY_DAYS_HELP };
+  return { ok: true, value: credentialRows(view, now, days) };
 }

@@ -5,8 +5,8 @@
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
-import type { AuditCriteria } from '../domain/archive.js';
-import { CALLS_WITH_EVIDENCE } from './rows.js';
+import type { AuditCriteria, SendTotal } from '../domain/archive.js';
+import { CALLS_WITH_EVIDENCE, type Row } from './rows.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
   m.correlation_id, m.sender_correlation_id, m.mpan, m.received_at, m.request_id, m.recipients`;
@@ -76,3 +76,27 @@ export function callSearchSql(
   if (before !== null) where.push(`c.id < ${param(before)}`);
   return `${CALLS_WITH_EVIDENCE}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id DESC LIMIT ${param(limit)}`;
 }
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Sends (POSTs to /{version}/dip-channel/{IF-xxx}, not its pubconfig, replay or requeue) since a time, by channel, hour and HTTP status, of one caller or all: a
+ * day's traffic is some thousands of calls, read by the index on call time.
+ */
+export function sendTotalsSql(since: number, callerId: string | null, param: (v: unknown) => string): string {
+  return `SELECT channel, at / ${HOUR_MS} AS hour, status, COUNT(*) AS calls, SUM(messages) AS messages, SUM(accepted) AS accepted
+    FROM api_calls WHERE at >= ${param(since)} AND method = 'POST'
+      AND path LIKE '%/dip-channel/%' AND path NOT LIKE '%/dip-channel/%/%'${
+        callerId === null ? '' : ` AND caller_id = ${param(callerId)}`
+      }
+    GROUP BY channel, at / ${HOUR_MS}, status ORDER BY hour, channel, status`;
+}
+
+export const toSendTotal = (r: Row): SendTotal => ({
+  channel: (r.channel as string | null) ?? null,
+  hourStart: Number(r.hour) * HOUR_MS,
+  status: Number(r.status),
+  calls: Number(r.calls),
+  messages: Number(r.messages),
+  accepted: Number(r.accepted),
+});

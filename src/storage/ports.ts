@@ -14,6 +14,7 @@ import type {
   AuditCriteria,
   JournalEntry,
   NewStatusMessage,
+  SendTotal,
 } from '../domain/archive.js';
 import type { MpanChange, Service } from '../domain/appointments.js';
 import type { CredentialKind, Retirement } from '../domain/credentials.js';
@@ -223,6 +224,8 @@ export interface AuditStore {
   ): Promise<(ApiCall & { id: number })[]>;
   /** The evidence kept for these requests (messages carry their request id); requests without any are absent. */
   evidenceOf(requestIds: string[]): Promise<Map<string, CallEvidence>>;
+  /** Sends since `since` by channel, hour and HTTP status: of one caller, or (null) of everyone. */
+  sendTotals(since: number, callerId: string | null): Promise<SendTotal[]>;
 }
 
 export interface ArchiveReader {

@@ -66,8 +66,11 @@ test('without JavaScript a participant signs in, searches by MPAN, opens a messa
   if (shots) await page.screenshot({ path: join(shots, 'portal-sign-in.png'), fullPage: true });
   await page.getByLabel('Password').fill(SDS_PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  assert.equal(new URL(page.url()).pathname, '/portal/messages');
+  assert.equal(new URL(page.url()).pathname, '/portal/dashboard');
   assert.match(await page.locator('header').innerText(), /sds-user, Demo Data Services/);
+  assert.ok(await page.getByRole('img', { name: 'Your sends today' }).isVisible(), 'the throughput chart');
+  if (shots) await page.screenshot({ path: join(shots, 'portal-dashboard.png'), fullPage: true });
+  await page.getByRole('navigation').getByRole('link', { name: 'Messages', exact: true }).click();
 
   await page.getByLabel('MPAN').fill(MPAN);
   await page.getByRole('button', { name: 'Search' }).click();
@@ -170,6 +173,15 @@ test('the operator finds a held copy, releases it as a dead letter and redrives 
   await copyWhen(t, surOf(batch[0]!), MSS, (c) => c.state === 'held', 'held');
 
   const { context, page } = await signedIn(OPERATOR);
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await page.getByLabel('Channel').fill('IF-004');
+  await page.getByLabel('Reason').fill('upgrade');
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  assert.match(await page.getByRole('status').innerText(), /Paused ingress on IF-004/);
+  assert.equal((await t.send({ as: SUP, channel: 'IF-004', body: batch })).status, 503);
+  if (shots) await page.screenshot({ path: join(shots, 'portal-overview.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Resume ingress on IF-004' }).click();
+  assert.match(await page.getByRole('status').innerText(), /Resumed ingress on IF-004/);
   await page.getByRole('link', { name: 'Deliveries' }).click();
   await page.getByLabel('State').selectOption('held');
   await page.getByLabel('Recipient').fill(MSS);
@@ -218,7 +230,7 @@ test('the operator issues a sign-in link; its user follows it, sets a password a
   await user.getByLabel('New password').fill('dana chooses a long one');
   await user.getByLabel('The same again').fill('dana chooses a long one');
   await user.getByRole('button', { name: 'Set password and sign in' }).click();
-  assert.equal(new URL(user.url()).pathname, '/portal/messages');
+  assert.equal(new URL(user.url()).pathname, '/portal/dashboard');
   assert.match(await user.locator('header').innerText(), /dana@supplier.example, Demo Supplier One \(1000000001\)/);
   // The link is spent.
   await user.goto(link.replace(/^https?:\/\/[^/]+/, t.origin));
@@ -249,7 +261,7 @@ describe('over TLS', () => {
       /Your browser presented the client certificate of Demo Supplier One/,
     );
     await page.getByRole('button', { name: 'Sign in with your certificate' }).click();
-    assert.equal(new URL(page.url()).pathname, '/portal/messages');
+    assert.equal(new URL(page.url()).pathname, '/portal/dashboard');
     assert.match(await page.locator('header').innerText(), /Demo Supplier One \(1000000001\)/);
     await context.close();
   });

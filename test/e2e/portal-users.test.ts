@@ -77,7 +77,7 @@ test('a user follows the link the operator issued, sets a password and is signed
   assert.match((await follow(path, PASSWORD, `${PASSWORD}!`)).text, /the two passwords differ/);
   const done = await follow(path, PASSWORD);
   assert.equal(done.status, 303);
-  assert.equal(done.location, '/portal/messages');
+  assert.equal(done.location, '/portal/dashboard');
   const cookie = pair(done.cookies.find((c) => c.startsWith('opendip_portal='))!);
   const page = await portal.call('GET', '/portal/messages', cookie);
   assert.equal(page.status, 200);

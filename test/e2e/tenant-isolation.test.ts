@@ -288,7 +288,16 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
       assert.equal(page.status, q.recipientId === caller ? 200 : 404, `${caller} following ${q.id} in the portal`);
     }
     const operator = (m.roles.get(caller) ?? []).includes('OPERATOR' as Role);
-    for (const path of ['/portal/operator/deliveries', '/portal/operator/endpoints', '/portal/operator/users']) {
+    for (const path of [
+      '/portal/operator',
+      '/portal/operator/deliveries',
+      '/portal/operator/endpoints',
+      '/portal/operator/users',
+      '/portal/operator/participants',
+      '/portal/operator/certificates',
+      '/portal/operator/mpans',
+      '/portal/operator/calls',
+    ]) {
       assert.equal((await portal(path)).status, operator ? 200 : 403, `${caller} opening ${path}`);
     }
     for (const action of ['redrive', 'release']) {

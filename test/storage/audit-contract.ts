@@ -187,5 +187,31 @@ export function auditContract(backend: Backend): void {
         [T0 + 3, T0 + 2],
       );
     });
+
+    test("sends are totalled by channel, hour and status since a time, one caller's or everyone's", async () => {
+      const store = await fresh();
+      const H = 3_600_000;
+      await store.recordCalls([
+        call({ at: T0 - 1, messages: 9, accepted: 9 }), // before the window
+        call({ at: T0, messages: 5, accepted: 5 }),
+        call({ at: T0 + 10, messages: 3, accepted: 1 }),
+        call({ at: T0 + 20, status: 400, messages: 2, accepted: 0 }),
+        call({ at: T0 + H + 5, channel: 'IF-013', path: '/1.1/dip-channel/IF-013', messages: 4, accepted: 4 }),
+        call({ at: T0 + 30, callerId: '1000000001', messages: 7, accepted: 7 }),
+        call({ at: T0 + 40, method: 'GET', path: '/1.1/audit/messages', channel: 'IF-021', messages: 0 }),
+        call({ at: T0 + 50, path: '/1.1/dip-channel/IF-021/pubconfig/1200000001', messages: 0, accepted: 0 }),
+      ]);
+      assert.deepEqual(await store.sendTotals(T0, '1200000001'), [
+        { channel: 'IF-021', hourStart: T0, status: 201, calls: 2, messages: 8, accepted: 6 },
+        { channel: 'IF-021', hourStart: T0, status: 400, calls: 1, messages: 2, accepted: 0 },
+        { channel: 'IF-013', hourStart: T0 + H, status: 201, calls: 1, messages: 4, accepted: 4 },
+      ]);
+      const all = await store.sendTotals(T0, null);
+      assert.equal(
+        all.reduce((n, t) => n + t.messages, 0),
+        21,
+        "everyone's sends, a GET and a webhook configuration not among them",
+      );
+    });
   });
 }

@@ -25,7 +25,7 @@ const item = (summary: string, operationId: string, method: 'get' | 'post', more
 });
 
 export const PORTAL_PATHS: Record<string, Json> = {
-  '/portal': item('The portal: to the messages when signed in, else to sign-in', 'portalHome', 'get', {
+  '/portal': item('The portal: to the dashboard when signed in, else to sign-in', 'portalHome', 'get', {
     responses: seeOther,
   }),
   '/portal/sign-in': {
@@ -115,8 +115,122 @@ export const PORTAL_PATHS: Record<string, Json> = {
     requestBody: form({ csrf: "the session's form token", channel: 'IF-xxx or STATUS' }, ['csrf', 'channel']),
     responses: { ...seeOther, '403': page('The form token is wrong') },
   }),
-  '/portal/operator': item("The operator's pages: to the deliveries", 'portalOperator', 'get', {
-    responses: seeOther,
+  '/portal/dashboard': item(
+    "The participant's sends today by channel and hour, refused calls, copies waiting for it and its endpoints' breakers",
+    'portalDashboard',
+    'get',
+    {
+      responses: { '200': page('The dashboard'), '303': seeOther['303'] },
+    },
+  ),
+  '/portal/account': item(
+    "The participant's roles, DCP grants given and held, certificates and API keys with their state, portal users",
+    'portalAccount',
+    'get',
+    {
+      responses: { '200': page('The account'), '303': seeOther['303'] },
+    },
+  ),
+  '/portal/calls': item("The participant's own API calls, newest first, 50 a page", 'portalCalls', 'get', {
+    parameters: ['datetimeFrom', 'datetimeTo', 'channel', 'before'].map((name) => ({
+      name,
+      in: 'query',
+      schema: { type: 'string' },
+    })),
+    responses: { '200': page('The calls'), '303': seeOther['303'], '400': page('What is wrong with the search') },
+  }),
+  '/portal/operator': item(
+    "The operator's overview: ingest rate, today's sends, backlog by state, open breakers, pauses",
+    'portalOperator',
+    'get',
+    {
+      responses: { '200': page('The overview'), '303': seeOther['303'], '403': page('Not an operator') },
+    },
+  ),
+  '/portal/operator/pause': item(
+    'Pause ingress on a channel (or all), or delivery on a channel to a recipient (or all)',
+    'portalPause',
+    'post',
+    {
+      requestBody: form(
+        {
+          csrf: "the session's form token",
+          kind: 'ingress or delivery',
+          channel: 'IF-xxx, or STATUS for delivery',
+          recipient: 'DIP id (delivery)',
+          role: 'role (delivery, with recipient)',
+          retryAfter: 'seconds (ingress)',
+          reason: 'why',
+        },
+        ['csrf', 'kind'],
+      ),
+      responses: {
+        '200': page('The overview, with what was paused'),
+        '400': page('What is wrong with the form'),
+        '403': page('The form token is wrong, or not an operator'),
+      },
+    },
+  ),
+  '/portal/operator/resume': item('End the pause of a scope', 'portalResume', 'post', {
+    requestBody: form(
+      {
+        csrf: "the session's form token",
+        kind: 'ingress or delivery',
+        channel: 'its channel',
+        recipient: 'its recipient',
+        role: 'its role',
+      },
+      ['csrf', 'kind'],
+    ),
+    responses: {
+      '200': page('The overview, with what was resumed'),
+      '404': page('No such pause is in force'),
+      '403': page('The form token is wrong, or not an operator'),
+    },
+  }),
+  '/portal/operator/participants': item(
+    'Every participant with its roles and DCP grants',
+    'portalParticipants',
+    'get',
+    {
+      responses: { '200': page('The participants'), '303': seeOther['303'], '403': page('Not an operator') },
+    },
+  ),
+  '/portal/operator/certificates': item(
+    'Every certificate with its expiry and state, and every API key',
+    'portalCertificates',
+    'get',
+    {
+      parameters: ['expiringWithinDays'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+      responses: {
+        '200': page('The credentials'),
+        '303': seeOther['303'],
+        '400': page('What is wrong with the filter'),
+        '403': page('Not an operator'),
+      },
+    },
+  ),
+  '/portal/operator/mpans': item('Who serves an MPAN at a time, and its appointment history', 'portalMpan', 'get', {
+    parameters: ['mpan', 'at'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+    responses: {
+      '200': page('The MPAN'),
+      '303': seeOther['303'],
+      '400': page('What is wrong with the MPAN or time'),
+      '403': page('Not an operator'),
+    },
+  }),
+  '/portal/operator/calls': item("Everyone's API calls, newest first, 50 a page", 'portalAllCalls', 'get', {
+    parameters: ['datetimeFrom', 'datetimeTo', 'channel', 'callerID', 'before'].map((name) => ({
+      name,
+      in: 'query',
+      schema: { type: 'string' },
+    })),
+    responses: {
+      '200': page('The calls'),
+      '303': seeOther['303'],
+      '400': page('What is wrong with the search'),
+      '403': page('Not an operator'),
+    },
   }),
   '/portal/operator/deliveries': item('Delivery copies by state and filter, counted first', 'portalDeliveries', 'get', {
     parameters: ['state', 'recipient', 'channel', 'role', 'olderThanMinutes', 'after'].map((name) => ({

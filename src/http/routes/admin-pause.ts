@@ -15,7 +15,8 @@ import { ANY, describePause, pauseRequestOf, type Pause, type PauseKind } from '
 import type { AppDeps } from '../context.js';
 import { signedGuards } from '../guards.js';
 
-const shown = (p: Pause) => ({
+/** A pause as the operator API and the portal show it. */
+export const pauseShown = (p: Pause) => ({
   kind: p.kind,
   channel: p.channel === ANY ? null : p.channel,
   recipient: p.recipientId === ANY ? null : p.recipientId,
@@ -58,8 +59,8 @@ export function adminPauseRoutes(deps: AppDeps) {
       };
       await pauses.pause(pause);
       request.facts.outcome = `paused ${describePause(pause)}${pause.reason ? `: ${pause.reason}` : ''}`;
-      request.log.warn({ pause: shown(pause) }, 'paused');
-      return reply.code(200).send({ paused: shown(pause) });
+      request.log.warn({ pause: pauseShown(pause) }, 'paused');
+      return reply.code(200).send({ paused: pauseShown(pause) });
     });
 
     app.post<{ Params: { version: string } }>('/:version/admin/resume', { preParsing }, async (request, reply) => {
@@ -77,7 +78,7 @@ export function adminPauseRoutes(deps: AppDeps) {
       if (a.scope.kind === 'delivery') deps.wakeDelivery?.();
       request.facts.outcome = `resumed ${describePause(a.scope)}${a.reason ? `: ${a.reason}` : ''}`;
       request.log.warn({ scope: describePause(a.scope) }, 'resumed');
-      return reply.code(200).send({ resumed: describePause(a.scope), pauses: pauses.all().map(shown) });
+      return reply.code(200).send({ resumed: describePause(a.scope), pauses: pauses.all().map(pauseShown) });
     });
 
     app.get<{ Params: { version: string }; Querystring: Record<string, unknown> }>(
@@ -97,7 +98,7 @@ export function adminPauseRoutes(deps: AppDeps) {
         }
         // Read afresh: the answer is the store's, not this process's last read.
         await pauses.refresh();
-        return reply.code(200).send({ pauses: pauses.all().map(shown) });
+        return reply.code(200).send({ pauses: pauses.all().map(pauseShown) });
       },
     );
   };

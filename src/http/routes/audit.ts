@@ -8,8 +8,7 @@
  *   GET /{version}/audit/calls?datetimeFrom=&datetimeTo=&channel=&before=&limit=   its own API calls
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createAudit, criteriaFrom, MAX_AUDIT_PAGE } from '../../audit/audit.js';
-import { parseDateTime } from '../../domain/time.js';
+import { callQueryFrom, createAudit, criteriaFrom } from '../../audit/audit.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { AppDeps } from '../context.js';
@@ -88,36 +87,10 @@ export function auditRoutes(deps: AppDeps) {
       { preParsing },
       async (request, reply) => {
         if (!signed.signedBody(request, reply)) return reply;
-        const q = request.query;
-        if (Object.values(q).some((v) => v !== undefined && typeof v !== 'string')) {
-          return signed.refuseCall(request, reply, 400, 'MSG1000', 'give each search parameter once');
-        }
-        const time = (v: string | undefined): number | null | undefined => (v ? (parseDateTime(v) ?? undefined) : null);
-        const [from, to] = [time(q.datetimeFrom), time(q.datetimeTo)];
-        const before = q.before ? Number(q.before) : null;
-        const limit = q.limit ? Number(q.limit) : 100;
-        if (
-          from === undefined ||
-          to === undefined ||
-          (before !== null && !Number.isSafeInteger(before)) ||
-          !Number.isSafeInteger(limit) ||
-          limit < 1 ||
-          limit > MAX_AUDIT_PAGE
-        ) {
-          return signed.refuseCall(
-            request,
-            reply,
-            400,
-            'MSG1000',
-            `datetimeFrom and datetimeTo are date-times like 2026-11-28T00:00:00+00:00; before a call id; limit 1 to ${MAX_AUDIT_PAGE}`,
-          );
-        }
-        const page = await audit.calls(
-          { from, to, channel: q.channel?.toUpperCase() ?? null },
-          [request.auth!.caller.dipId],
-          before,
-          limit,
-        );
+        const asked = callQueryFrom(request.query, false);
+        if (!asked.ok) return signed.refuseCall(request, reply, 400, 'MSG1000', asked.help);
+        const { criteria, before, limit } = asked.value;
+        const page = await audit.calls(criteria, [request.auth!.caller.dipId], before, limit);
         return reply.code(200).type('application/json').send(page);
       },
     );

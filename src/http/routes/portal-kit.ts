@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OPERATOR_ROLE } from '../../domain/model.js';
-import type { Html } from '../../portal/html.js';
+import { trusted, type Html } from '../../portal/html.js';
 import { layout } from '../../portal/pages.js';
 import { openSession, parseCookies, SESSION_COOKIE, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
@@ -29,6 +29,8 @@ export interface PortalKit {
     options?: { refreshSeconds?: number | null },
   ): FastifyReply;
   toSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+  /** The operator's session, or null with the reply already sent (sign-in, or 403 for a participant). */
+  operatorOf(request: FastifyRequest, reply: FastifyReply): Promise<PortalSession | null>;
 }
 
 export function createPortalKit(deps: AppDeps): PortalKit {
@@ -74,5 +76,23 @@ export function createPortalKit(deps: AppDeps): PortalKit {
       .header('location', `/portal/sign-in?next=${encodeURIComponent(request.url)}`)
       .send();
 
-  return { key, secure, sessionOf, isOperator, page, toSignIn };
+  const operatorOf = async (request: FastifyRequest, reply: FastifyReply): Promise<PortalSession | null> => {
+    const s = await sessionOf(request);
+    if (!s) {
+      toSignIn(request, reply);
+      return null;
+    }
+    if (isOperator(s)) return s;
+    request.facts.outcome = 'portal: not an operator';
+    page(
+      reply,
+      403,
+      'Operators only',
+      s,
+      trusted(`<p class="error">These pages are open only to participants holding the ${OPERATOR_ROLE} role.</p>`),
+    );
+    return null;
+  };
+
+  return { key, secure, sessionOf, isOperator, page, toSignIn, operatorOf };
 }

@@ -12,12 +12,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BREAKER_STATES } from '../../domain/endpoint-view.js';
-import { OPERATOR_ROLE } from '../../domain/model.js';
 import { QUEUE_STATES } from '../../domain/queue.js';
 import { endpointListingFrom, listEndpoints } from '../../delivery/operator-endpoints.js';
 import { countCopies, listCopies, listingFrom, redrive, selectorsFrom } from '../../delivery/operator-queue.js';
 import { release, RELEASE_FILTER_STATES } from '../../delivery/operator-release.js';
-import { trusted } from '../../portal/html.js';
 import {
   deliveriesPage,
   endpointsPage,
@@ -43,24 +41,7 @@ function fieldsOf(source: Iterable<[string, unknown]>, names: readonly string[])
 export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
   const { store, clock } = deps;
 
-  /** The operator's session, or the reply already sent (sign-in, or 403 for a participant). */
-  const operatorOf = async (request: FastifyRequest, reply: FastifyReply): Promise<PortalSession | null> => {
-    const s = await kit.sessionOf(request);
-    if (!s) {
-      kit.toSignIn(request, reply);
-      return null;
-    }
-    if (kit.isOperator(s)) return s;
-    request.facts.outcome = 'portal: not an operator';
-    kit.page(
-      reply,
-      403,
-      'Operators only',
-      s,
-      trusted(`<p class="error">These pages are open only to participants holding the ${OPERATOR_ROLE} role.</p>`),
-    );
-    return null;
-  };
+  const { operatorOf } = kit;
 
   const showDeliveries = async (
     reply: FastifyReply,
@@ -204,10 +185,6 @@ export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
         removed ? { notice: `Removed ${username}: their sessions end now.` } : { error: `No user ${username}.` },
       );
     });
-
-    app.get('/portal/operator', async (request, reply) =>
-      reply.code(303).header('location', '/portal/operator/deliveries').send(),
-    );
 
     app.get<{ Querystring: Record<string, string | undefined> }>(
       '/portal/operator/deliveries',

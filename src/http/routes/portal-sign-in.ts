@@ -31,9 +31,12 @@ import { hashLinkToken, passwordSignIn } from '../../registry/portal-users.js';
 import { clientCertificateOf, type AppDeps } from '../context.js';
 import { formOf, type PortalKit } from './portal-kit.js';
 
+/** Where a participant lands after signing in. */
+export const HOME = '/portal/dashboard';
+
 /** Only a path inside the portal may be where sign-in sends the browser next. */
 export const safeNext = (next: unknown): string =>
-  typeof next === 'string' && /^\/portal\/[^/\\]/.test(next) && !next.includes('//') ? next : '/portal/messages';
+  typeof next === 'string' && /^\/portal\/[^/\\]/.test(next) && !next.includes('//') ? next : HOME;
 
 export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
   const { secure } = kit;
@@ -66,7 +69,7 @@ export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
       : null;
     const page = signInPage({
       token: formToken(reply),
-      next: '/portal/messages',
+      next: HOME,
       error: null,
       username: '',
       participant: '',
@@ -194,7 +197,7 @@ export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
         reply,
         { dipId: redeemed.dipId, user: redeemed.username },
         `as ${redeemed.username}, password set`,
-        '/portal/messages',
+        HOME,
       );
     });
 

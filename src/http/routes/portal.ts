@@ -11,10 +11,13 @@ import { entitlementsOf } from '../../registry/entitlement.js';
 import { messagePage, notFoundPage, searchPage, SEARCH_FIELDS } from '../../portal/pages.js';
 import type { PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
+import { portalDashboardRoutes } from './portal-dashboard.js';
 import { createPortalKit } from './portal-kit.js';
 import { portalOperatorRoutes } from './portal-operator.js';
+import { portalOverviewRoutes } from './portal-overview.js';
+import { portalRegistryRoutes } from './portal-registry.js';
 import { portalRequeueRoutes } from './portal-requeue.js';
-import { portalSignInRoutes } from './portal-sign-in.js';
+import { HOME, portalSignInRoutes } from './portal-sign-in.js';
 import { portalWebhookRoutes } from './portal-webhooks.js';
 
 const PAGE_SIZE = 50;
@@ -33,10 +36,13 @@ export function portalRoutes(deps: AppDeps) {
     await app.register(portalWebhookRoutes(deps, kit));
     await app.register(portalOperatorRoutes(deps, kit));
     await app.register(portalRequeueRoutes(deps, kit));
+    await app.register(portalDashboardRoutes(deps, kit));
+    await app.register(portalOverviewRoutes(deps, kit));
+    await app.register(portalRegistryRoutes(deps, kit));
     app.get('/portal', async (request, reply) =>
       reply
         .code(303)
-        .header('location', (await sessionOf(request)) ? '/portal/messages' : '/portal/sign-in')
+        .header('location', (await sessionOf(request)) ? HOME : '/portal/sign-in')
         .send(),
     );
 

@@ -1,8 +1,8 @@
 /** Audit search on PostgreSQL: the shared audit SQL, with PostgreSQL's positional parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria } from '../../domain/archive.js';
+import type { ApiCall, ArchivedMessage, AuditCriteria, SendTotal } from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import { auditSearchSql, callSearchSql } from '../audit-sql.js';
+import { auditSearchSql, callSearchSql, sendTotalsSql, toSendTotal } from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
 import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
 import { Params, type Postgres } from './pool.js';
@@ -36,4 +36,10 @@ export async function evidenceOf(c: Postgres, requestIds: string[]): Promise<Map
     [...new Set(requestIds)],
   ]);
   return evidenceByRequest(r.rows as Row[]);
+}
+
+export async function sendTotals(c: Postgres, since: number, callerId: string | null): Promise<SendTotal[]> {
+  const p = new Params();
+  const sql = sendTotalsSql(since, callerId, (v) => p.add(v));
+  return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toSendTotal);
 }

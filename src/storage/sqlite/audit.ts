@@ -1,8 +1,8 @@
 /** Audit search on SQLite: the shared audit SQL, with SQLite's named parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria } from '../../domain/archive.js';
+import type { ApiCall, ArchivedMessage, AuditCriteria, SendTotal } from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import { auditSearchSql, callSearchSql } from '../audit-sql.js';
+import { auditSearchSql, callSearchSql, sendTotalsSql, toSendTotal } from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
 import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
 import { namedParams, statement, type Sqlite } from './context.js';
@@ -39,4 +39,9 @@ export async function evidenceOf(c: Sqlite, requestIds: string[]): Promise<Map<s
     return r ? [r] : [];
   });
   return evidenceByRequest(rows);
+}
+
+export async function sendTotals(c: Sqlite, since: number, callerId: string | null): Promise<SendTotal[]> {
+  const { param, values } = namedParams();
+  return (c.db.prepare(sendTotalsSql(since, callerId, param)).all(values) as Row[]).map(toSendTotal);
 }
