@@ -7,6 +7,9 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
+/** Midnight UTC at the start of the day of `ms`. */
+export const startOfUtcDay = (ms: number): number => Math.floor(ms / 86_400_000) * 86_400_000;
+
 /** DT-003 in UTC, e.g. `2024-03-21T19:05:00+00:00`. */
 export function formatDateTime(ms: number): string {
   const d = new Date(ms);

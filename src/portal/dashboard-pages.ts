@@ -5,6 +5,7 @@
  * Pure: totals in, markup out.
  */
 import { html, queryString, type Html } from './html.js';
+import type { EndpointRow } from './operator-pages.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -175,18 +176,6 @@ export interface WaitingCount {
   atLeast: boolean;
 }
 
-export interface OwnEndpoint {
-  channel: string;
-  role: string | null;
-  breaker: string;
-  breakerUntil: string | null;
-  pending: number;
-  pendingAtLeast: boolean;
-  webhook: boolean;
-  lastStatus: number | null;
-  lastError: string | null;
-}
-
 const WAITING_MEANS: Record<string, string> = {
   pending: 'due to be sent',
   waiting: 'waiting for a webhook to be configured',
@@ -198,7 +187,7 @@ export function dashboardPage(o: {
   day: string;
   summary: SendSummary;
   waiting: WaitingCount[];
-  endpoints: OwnEndpoint[];
+  endpoints: EndpointRow[];
   moreEndpoints: boolean;
 }): Html {
   const searchLink = (channel: string) =>

@@ -4,6 +4,7 @@
  * §8.5.2). Pure: what the operator use cases return in, markup out.
  */
 import { html, queryString, type Html } from './html.js';
+import type { EndpointRow } from './operator-pages.js';
 import { refusedTable, sendsTable, throughputChart, type SendSummary, type WaitingCount } from './dashboard-pages.js';
 
 export interface PauseRow {
@@ -16,17 +17,6 @@ export interface PauseRow {
   retryAfter: number | null;
   pausedBy: string;
   pausedAt: string;
-}
-
-export interface OpenBreaker {
-  recipientId: string;
-  channel: string;
-  role: string | null;
-  breakerUntil: string | null;
-  pending: number;
-  pendingAtLeast: boolean;
-  lastStatus: number | null;
-  lastError: string | null;
 }
 
 const hidden = (name: string, value: string | number | null): Html =>
@@ -97,7 +87,7 @@ export function overviewPage(o: {
   recent: { minutes: number; messages: number; accepted: number };
   today: SendSummary;
   backlog: WaitingCount[];
-  openBreakers: OpenBreaker[];
+  openBreakers: EndpointRow[];
   moreOpenBreakers: boolean;
   pauses: PauseRow[];
   draft: Record<string, string>;

@@ -167,7 +167,7 @@ export function credentialRows(view: RegistryView, now: number, days: number | n
 
 /** `expiringWithinDays`, when given: a whole number of days; undefined when it is not one. */
 export function expiryDaysOf(raw: unknown): number | null | undefined {
-  if (raw === undefined || raw === '') return null;
+  if (raw === undefined) return null;
   return typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : undefined;
 }
 

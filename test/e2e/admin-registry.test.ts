@@ -146,6 +146,7 @@ describe('the registry for operators and serving participants', () => {
     const days = await get(OPERATOR, '/admin/certificates?expiringWithinDays=soon');
     assert.equal(days.status, 400);
     assert.match(days.json.messageArray[0]!.help!, /expiringWithinDays is a whole number of days/);
+    assert.equal((await get(OPERATOR, '/admin/certificates?expiringWithinDays=')).status, 400, 'empty is not absent');
   });
 
   test('participants are listed with their roles and DCP grants', async () => {

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import { parseJsonBody } from '../../domain/json.js';
-import { ANY, describePause, pauseRequestOf, type Pause, type PauseKind } from '../../domain/pause.js';
+import { ANY, describePause, pauseRequestOf, type Pause, type PauseKind, type PauseScope } from '../../domain/pause.js';
 import type { AppDeps } from '../context.js';
 import { signedGuards } from '../guards.js';
 
@@ -28,12 +28,24 @@ export const pauseShown = (p: Pause) => ({
   pausedAt: new Date(p.pausedAt).toISOString(),
 });
 
+/** Which channels a pause may name: the DIP's channels, and STATUS for a delivery pause. */
+export const pauseChannels =
+  (catalogue: AppDeps['catalogue']) =>
+  (id: string, kind: PauseKind): boolean =>
+    catalogue.channels.has(id) || (kind === 'delivery' && id === STATUS_CHANNEL);
+
+/** Ends the pause of a scope; a delivery pause's copies are sent at once. False: none was in force. */
+export async function resumePause(deps: Pick<AppDeps, 'pauses' | 'wakeDelivery'>, scope: PauseScope) {
+  if (!(await deps.pauses.resume(scope))) return false;
+  if (scope.kind === 'delivery') deps.wakeDelivery?.();
+  return true;
+}
+
 export function adminPauseRoutes(deps: AppDeps) {
   const { catalogue, clock, pauses } = deps;
   const signed = signedGuards(deps);
   const preParsing = signed.operatorPreParsing;
-  const isChannel = (id: string, kind: PauseKind): boolean =>
-    catalogue.channels.has(id) || (kind === 'delivery' && id === STATUS_CHANNEL);
+  const isChannel = pauseChannels(catalogue);
 
   /** The scope a pause or resume body names, or null with the 400 sent. */
   const asked = (request: FastifyRequest, reply: FastifyReply, resume: boolean) => {
@@ -66,7 +78,7 @@ export function adminPauseRoutes(deps: AppDeps) {
     app.post<{ Params: { version: string } }>('/:version/admin/resume', { preParsing }, async (request, reply) => {
       const a = asked(request, reply, true);
       if (!a) return reply;
-      if (!(await pauses.resume(a.scope))) {
+      if (!(await resumePause(deps, a.scope))) {
         return signed.refuseCall(
           request,
           reply,
@@ -75,7 +87,6 @@ export function adminPauseRoutes(deps: AppDeps) {
           `no pause of ${describePause(a.scope)} is in force; GET /${deps.config.apiVersion}/admin/pauses lists those that are`,
         );
       }
-      if (a.scope.kind === 'delivery') deps.wakeDelivery?.();
       request.facts.outcome = `resumed ${describePause(a.scope)}${a.reason ? `: ${a.reason}` : ''}`;
       request.log.warn({ scope: describePause(a.scope) }, 'resumed');
       return reply.code(200).send({ resumed: describePause(a.scope), pauses: pauses.all().map(pauseShown) });

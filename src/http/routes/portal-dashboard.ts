@@ -7,11 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { listEndpoints } from '../../delivery/operator-endpoints.js';
 import { countCopies } from '../../delivery/operator-queue.js';
 import { QUEUE_STATES } from '../../domain/queue.js';
+import { startOfUtcDay } from '../../domain/time.js';
 import { dashboardPage, sendSummary } from '../../portal/dashboard-pages.js';
 import type { AppDeps } from '../context.js';
 import type { PortalKit } from './portal-kit.js';
 
-const DAY_MS = 86_400_000;
 const ENDPOINTS_SHOWN = 100;
 
 export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
@@ -21,7 +21,7 @@ export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const now = clock.now();
-      const midnight = Math.floor(now / DAY_MS) * DAY_MS;
+      const midnight = startOfUtcDay(now);
       const own = { recipientId: s.dipId, role: null, channel: null, createdBefore: null };
       const [totals, waiting, endpoints] = await Promise.all([
         store.sendTotals(midnight, s.dipId),

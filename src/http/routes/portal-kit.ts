@@ -10,6 +10,13 @@ import type { AppDeps } from '../context.js';
 export const formOf = (body: unknown): URLSearchParams =>
   new URLSearchParams(Buffer.isBuffer(body) ? body.toString('utf8') : '');
 
+/** The named, non-empty fields of a query or form, trimmed. */
+export function fieldsOf(source: Iterable<[string, unknown]>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of source) if (names.includes(k) && typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
+  return out;
+}
+
 /** What every portal route is built from: the session of a request and the page around a body. */
 export interface PortalKit {
   /** The key sessions are sealed with. */

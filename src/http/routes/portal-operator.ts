@@ -26,17 +26,10 @@ import {
 import { issuePortalLink, userState } from '../../registry/portal-users.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
 import { publicUrlOf, type AppDeps } from '../context.js';
-import { formOf, type PortalKit } from './portal-kit.js';
+import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
 
 const PAGE_SIZE = 50;
 const FILTER_NAMES = ['state', ...QUEUE_FIELDS.map(([n]) => n)];
-
-/** The named, non-empty fields of a query or form, trimmed. */
-function fieldsOf(source: Iterable<[string, unknown]>, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of source) if (names.includes(k) && typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
-  return out;
-}
 
 export function portalOperatorRoutes(deps: AppDeps, kit: PortalKit) {
   const { store, clock } = deps;

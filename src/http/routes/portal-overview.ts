@@ -10,17 +10,16 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { listEndpoints } from '../../delivery/operator-endpoints.js';
 import { countCopies } from '../../delivery/operator-queue.js';
-import { STATUS_CHANNEL } from '../../domain/delivery.js';
-import { describePause, pauseRequestOf, type PauseKind } from '../../domain/pause.js';
+import { describePause, pauseRequestOf } from '../../domain/pause.js';
 import { QUEUE_STATES } from '../../domain/queue.js';
+import { startOfUtcDay } from '../../domain/time.js';
 import { sendSummary } from '../../portal/dashboard-pages.js';
 import { overviewPage } from '../../portal/overview-pages.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
-import { pauseShown } from './admin-pause.js';
+import { pauseChannels, pauseShown, resumePause } from './admin-pause.js';
 import { formOf, type PortalKit } from './portal-kit.js';
 
-const DAY_MS = 86_400_000;
 const RATE_MINUTES = 15;
 const BREAKERS_SHOWN = 20;
 const PAUSE_FIELDS = ['kind', 'channel', 'recipient', 'role', 'retryAfter', 'reason'] as const;
@@ -35,9 +34,8 @@ export function pauseBodyOf(form: Record<string, string>): Record<string, unknow
 }
 
 export function portalOverviewRoutes(deps: AppDeps, kit: PortalKit) {
-  const { store, clock, pauses, catalogue } = deps;
-  const isChannel = (id: string, kind: PauseKind): boolean =>
-    catalogue.channels.has(id) || (kind === 'delivery' && id === STATUS_CHANNEL);
+  const { store, clock, pauses } = deps;
+  const isChannel = pauseChannels(deps.catalogue);
 
   const show = async (
     reply: FastifyReply,
@@ -46,7 +44,7 @@ export function portalOverviewRoutes(deps: AppDeps, kit: PortalKit) {
     said: { notice?: string; error?: string; draft?: Record<string, string> } = {},
   ) => {
     const now = clock.now();
-    const midnight = Math.floor(now / DAY_MS) * DAY_MS;
+    const midnight = startOfUtcDay(now);
     const since = now - RATE_MINUTES * 60_000;
     const [today, recent, backlog, open] = await Promise.all([
       store.sendTotals(midnight, null),
@@ -63,15 +61,13 @@ export function portalOverviewRoutes(deps: AppDeps, kit: PortalKit) {
       }),
       pauses.refresh(),
     ]);
-    // The hour buckets of `recent` start before `since`: only the calls since are counted, by call time.
-    const last = recent.filter((t) => t.hourStart + 3_600_000 > since);
     const body = overviewPage({
       csrf: s.csrf,
       day: new Date(midnight).toISOString().slice(0, 10),
       recent: {
         minutes: RATE_MINUTES,
-        messages: last.reduce((n, t) => n + t.messages, 0),
-        accepted: last.reduce((n, t) => n + t.accepted, 0),
+        messages: recent.reduce((n, t) => n + t.messages, 0),
+        accepted: recent.reduce((n, t) => n + t.accepted, 0),
       },
       today: sendSummary(today, midnight, now),
       backlog,
@@ -110,9 +106,9 @@ export function portalOverviewRoutes(deps: AppDeps, kit: PortalKit) {
         const what = describePause(scope);
         if (action === 'pause') {
           await pauses.pause({ ...scope, reason, retryAfterSeconds, pausedBy: s.dipId, pausedAt: clock.now() });
-        } else if (!(await pauses.resume(scope))) {
+        } else if (!(await resumePause(deps, scope))) {
           return show(reply, s, 404, { error: `No pause of ${what} is in force.` });
-        } else if (scope.kind === 'delivery') deps.wakeDelivery?.();
+        }
         request.facts.channel = scope.channel === '*' ? null : scope.channel;
         request.facts.outcome = `${action}d ${what}${reason ? `: ${reason}` : ''}`;
         request.log.warn({ scope: what }, `${action}d from the portal`);

@@ -30,19 +30,10 @@ import {
 } from '../../registry/admin-view.js';
 import { userState } from '../../registry/portal-users.js';
 import type { AppDeps } from '../context.js';
-import type { PortalKit } from './portal-kit.js';
+import { fieldsOf, type PortalKit } from './portal-kit.js';
 
 type Query = Record<string, string | undefined>;
 const CALLS_PAGE = 50;
-
-/** The named, non-empty parameters of a query, trimmed. */
-const known = (query: Query, names: readonly string[]): Record<string, string> =>
-  Object.fromEntries(
-    names.flatMap((n) => {
-      const v = query[n];
-      return typeof v === 'string' && v.trim() !== '' ? [[n, v.trim()]] : [];
-    }),
-  );
 
 export function portalRegistryRoutes(deps: AppDeps, kit: PortalKit) {
   const { store, clock, registry } = deps;
@@ -56,7 +47,7 @@ export function portalRegistryRoutes(deps: AppDeps, kit: PortalKit) {
   ) => {
     const action = operator ? '/portal/operator/calls' : '/portal/calls';
     const names = ['datetimeFrom', 'datetimeTo', 'channel', 'before', ...(operator ? ['callerID'] : [])];
-    const query = known(request.query, names);
+    const query = fieldsOf(Object.entries(request.query), names);
     const view = { action, byCaller: operator, query, calls: [], next: null };
     const asked = callQueryFrom({ ...query, limit: String(CALLS_PAGE) }, operator);
     if (!asked.ok) return kit.page(reply, 400, 'API calls', s, callsPage({ ...view, error: asked.help }));
@@ -98,8 +89,9 @@ export function portalRegistryRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Query }>('/portal/operator/certificates', async (request, reply) => {
       const s = await kit.operatorOf(request, reply);
       if (!s) return reply;
-      const days = known(request.query, ['expiringWithinDays']).expiringWithinDays ?? '';
-      const within = expiryDaysOf(days);
+      const asked = fieldsOf(Object.entries(request.query), ['expiringWithinDays']).expiringWithinDays;
+      const days = asked ?? '';
+      const within = expiryDaysOf(asked);
       if (within === undefined) {
         const body = credentialsPage({ days, certificates: [], apiKeys: [], error: EXPIRY_DAYS_HELP });
         return kit.page(reply, 400, 'Certificates and API keys', s, body);
@@ -111,7 +103,7 @@ export function portalRegistryRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Query }>('/portal/operator/mpans', async (request, reply) => {
       const s = await kit.operatorOf(request, reply);
       if (!s) return reply;
-      const q = known(request.query, ['mpan', 'at']);
+      const q = fieldsOf(Object.entries(request.query), ['mpan', 'at']);
       const query = { mpan: q.mpan ?? '', at: q.at ?? '' };
       if (!q.mpan) return kit.page(reply, 200, 'MPAN lookup', s, mpanPage({ query, found: null, error: null }));
       const asked = mpanQueryFrom(q.mpan, q.at ? { at: q.at } : {}, clock.now());

@@ -12,20 +12,13 @@ import { rolesFor } from '../../registry/entitlement.js';
 import { requeuePage, requeueProgressPage, REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
-import { formOf, type PortalKit } from './portal-kit.js';
+import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
 import { replayOf } from './replay.js';
 import { requeueBody } from '../../replay/request.js';
 
 /** A preview counts this far and then says "at least". */
 export const PREVIEW_CAP = 100_000;
 const NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
-
-/** The fields a form or query gives, trimmed, empty ones left out. */
-function fieldsOf(source: Iterable<[string, unknown]>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of source) if (NAMES.includes(k) && typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
-  return out;
-}
 
 export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
   const replay = replayOf(deps);
@@ -75,14 +68,14 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Record<string, string | undefined> }>('/portal/requeue', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
-      return show(reply, s, 200, fieldsOf(Object.entries(request.query)), null);
+      return show(reply, s, 200, fieldsOf(Object.entries(request.query), NAMES), null);
     });
 
     app.post('/portal/requeue', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
-      const fields = fieldsOf(form.entries());
+      const fields = fieldsOf(form.entries(), NAMES);
       if (!sameToken(form.get('csrf'), s.csrf)) {
         return show(reply, s, 403, fields, 'The form expired: nothing was requeued. Count again.');
       }

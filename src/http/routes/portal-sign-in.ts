@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../../crypto/passwords.js';
-import { passwordProblem } from '../../domain/portal-user.js';
+import { passwordProblem, type PortalUser } from '../../domain/portal-user.js';
 import { apiKeyHolder, clientCertificateOwner } from '../../ingress/authenticate.js';
 import { trusted } from '../../portal/html.js';
 import {
@@ -112,6 +112,14 @@ export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
       .send();
   };
 
+  /** The form where a one-time link's user chooses a password. */
+  const showWelcome = (reply: FastifyReply, status: number, user: PortalUser, link: string, error: string | null) => {
+    const name = deps.registry.view().participant(user.dipId)?.name ?? user.dipId;
+    const participant = `${name} (${user.dipId})`;
+    const body = welcomePage({ token: formToken(reply), link, username: user.username, participant, error });
+    return kit.page(reply, status, 'Welcome', null, body);
+  };
+
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: { next?: string } }>('/portal/sign-in', async (request, reply) =>
       showSignIn(request, reply, 200, { next: safeNext(request.query.next) }),
@@ -162,15 +170,7 @@ export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
       const link = typeof request.query.link === 'string' ? request.query.link : '';
       const user = link ? await deps.store.portalUserByLink(hashLinkToken(link), deps.clock.now()) : null;
       if (!user) return kit.page(reply, 404, 'Sign-in link not valid', null, linkGonePage());
-      const name = deps.registry.view().participant(user.dipId)?.name ?? user.dipId;
-      const participant = `${name} (${user.dipId})`;
-      return kit.page(
-        reply,
-        200,
-        'Welcome',
-        null,
-        welcomePage({ token: formToken(reply), link, username: user.username, participant, error: null }),
-      );
+      return showWelcome(reply, 200, user, link, null);
     });
 
     app.post('/portal/welcome', async (request, reply) => {
@@ -179,12 +179,7 @@ export function portalSignInRoutes(deps: AppDeps, kit: PortalKit) {
       const now = deps.clock.now();
       const user = link ? await deps.store.portalUserByLink(hashLinkToken(link), now) : null;
       if (!user) return kit.page(reply, 404, 'Sign-in link not valid', null, linkGonePage());
-      const refuse = (status: number, error: string) => {
-        const name = deps.registry.view().participant(user.dipId)?.name ?? user.dipId;
-        const participant = `${name} (${user.dipId})`;
-        const body = welcomePage({ token: formToken(reply), link, username: user.username, participant, error });
-        return kit.page(reply, status, 'Welcome', null, body);
-      };
+      const refuse = (status: number, error: string) => showWelcome(reply, status, user, link, error);
       if (!tokenMatches(request, form)) return refuse(403, 'The form expired; choose your password again.');
       const password = form.get('password') ?? '';
       const problem = passwordProblem(password, form.get('confirmation') ?? '');
