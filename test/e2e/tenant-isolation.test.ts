@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { sequenceOfTransactionId } from '../../src/domain/ids.js';
+import { formatDateTime, startOfUtcDay } from '../../src/domain/time.js';
 import type { Role } from '../../src/domain/model.js';
 import type { StandardResponseItem } from '../../src/domain/responses.js';
 import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
@@ -175,6 +176,7 @@ interface Tally {
   dcpJournals: number;
   mpanReads: number;
   dcpMpanReads: number;
+  portalCalls: number;
 }
 
 async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<void> {
@@ -310,6 +312,38 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     });
     assert.equal(link.status, operator ? 200 : 403, `${caller} issuing a sign-in link`);
     if (!operator) assert.equal(await t.dip.store.portalUser(`by-${caller}`), null);
+    const pause = await portal('/portal/operator/pause', { kind: 'ingress', channel: 'IF-021' });
+    assert.equal(pause.status, operator ? 200 : 403, `${caller} pausing ingress`);
+    if (operator)
+      assert.equal((await portal('/portal/operator/resume', { kind: 'ingress', channel: 'IF-021' })).status, 200);
+    assert.deepEqual(await t.dip.store.listPauses(), [], `${caller} left nothing paused`);
+
+    // Its account shows its own credentials and no one else's.
+    const account = (await portal('/portal/account')).text;
+    for (const c of t.dip.registry.view().certificates()) {
+      assert.equal(
+        account.includes(c.fingerprint),
+        c.dipId === caller,
+        `${caller}'s account and ${c.dipId}'s certificate`,
+      );
+    }
+    // Its dashboard adds up its own sends, and its calls page lists only its own calls.
+    await t.dip.callLog.flush();
+    const dashboard = (await portal('/portal/dashboard')).text;
+    const ownSends = await t.dip.store.sendTotals(startOfUtcDay(Date.now()), caller);
+    const total = ownSends.reduce((n, x) => n + x.messages, 0);
+    const shown = /<th scope="row">All channels<\/th>\s*<td>\d+<\/td>\s*<td>(\d+)<\/td>/.exec(dashboard);
+    assert.equal(shown ? Number(shown[1]) : 0, total, `${caller}'s dashboard counts its own sends`);
+    const listed = [...(await portal('/portal/calls')).text.matchAll(/<td>([^<]+)<\/td>\s*<td><code>([^<]+)<\/code>/g)];
+    await t.dip.callLog.flush();
+    const own = new Set(
+      (await t.dip.store.searchCalls({}, [caller], null, 1_000)).map(
+        (c) => `${formatDateTime(c.at)} ${c.method} ${c.path}`,
+      ),
+    );
+    tally.portalCalls += listed.length;
+    for (const [, at, call] of listed)
+      assert.ok(own.has(`${at} ${call}`), `${caller}'s calls page lists ${at} ${call}`);
   }
 
   // Sent: every webhook call went where someone acting for that recipient in that role asked it to go.
@@ -498,6 +532,7 @@ function isolation(backend: string, database: () => Promise<string | undefined>)
         dcpJournals: 0,
         mpanReads: 0,
         dcpMpanReads: 0,
+        portalCalls: 0,
       };
       await fc.assert(
         fc.asyncProperty(marketArb, async (market) => {
@@ -519,8 +554,9 @@ function isolation(backend: string, database: () => Promise<string | undefined>)
           tally.callsToDcpWebhooks > 0 &&
           tally.dcpReplays > 0 &&
           tally.mpanReads > 0 &&
-          tally.dcpMpanReads > 0,
-        'DCPs configured, received and replayed; MPANs were read by their servers and their DCPs',
+          tally.dcpMpanReads > 0 &&
+          tally.portalCalls > 0,
+        'DCPs configured, received and replayed; MPANs were read by their servers and their DCPs; portal calls were listed',
       );
     },
   );
