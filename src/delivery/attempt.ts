@@ -38,6 +38,7 @@ async function readiness(
   // The role's own webhook while its configurer may still act in the role, else the recipient's own; the
   // DIP's own configurations (the demo market's) are always in force.
   const configs = await deps.store.webhooks(endpoint.recipientId, endpoint.channel);
+  await deps.registryCaughtUp?.();
   const webhook = webhookFor(configs, endpoint.role, webhookInForce(deps.registry(), deps.dipId, endpoint.recipientId));
   // No webhook at all: parked until one is configured. One a DCP configured without (any longer) acting in
   // the role: looked at again now and then, as a registry change elsewhere may put it back in force.

@@ -27,6 +27,11 @@ export interface RunnerDeps {
   sender: Sender;
   catalogue: Catalogue;
   registry: () => RegistryView;
+  /**
+   * Resolves once `registry()` holds every registry change made in this process before the call (a thread
+   * of its own hears of them by message, and a due copy may be found before the message is read).
+   */
+  registryCaughtUp?: () => Promise<void>;
   clock: Clock;
   logger: Logger;
   dipId: string;

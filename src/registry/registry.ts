@@ -73,8 +73,16 @@ export interface Registry {
 /** `onChange` hears of every change made through this registry, once it is stored. */
 export async function openRegistry(store: RegistryStore, onChange: () => void = () => undefined): Promise<Registry> {
   let current = buildRegistryView(await store.loadRegistry());
+  // Loads may overlap (a periodic refresh and a write's): the snapshot kept is the one read last begun,
+  // so an older read finishing late never puts a withdrawn grant back.
+  let begun = 0;
+  let kept = 0;
   const load = async (): Promise<void> => {
-    current = buildRegistryView(await store.loadRegistry());
+    const ticket = ++begun;
+    const data = await store.loadRegistry();
+    if (ticket < kept) return;
+    kept = ticket;
+    current = buildRegistryView(data);
   };
   const refresh = async (): Promise<void> => {
     await load();
@@ -165,4 +173,19 @@ export function keepFresh(
   // Refreshing alone is no reason to keep a process (or a delivery thread) running.
   timer.unref();
   return { now, stop: () => clearInterval(timer) };
+}
+
+/**
+ * Follows a count of registry changes kept by another thread (shared memory, read without waiting for a
+ * message): the function returned reloads the registry when the count has moved since it last did. Call
+ * it before acting on the registry; the count is read at once, so changes counted later are heard.
+ */
+export function followChanges(changes: Int32Array): (registry: Pick<Registry, 'refresh'>) => Promise<void> {
+  let heard = Atomics.load(changes, 0);
+  return async (registry) => {
+    const count = Atomics.load(changes, 0);
+    if (count <= heard) return;
+    await registry.refresh();
+    heard = Math.max(heard, count);
+  };
 }

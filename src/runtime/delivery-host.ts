@@ -41,6 +41,8 @@ export async function startDeliveryThread(
   { script = SCRIPT, restartDelayMs = RESTART_DELAY_MS }: DeliveryThreadOptions = {},
 ): Promise<DeliveryThread> {
   let worker: Worker | null = null;
+  // Registry changes made in this process, counted where the thread reads them before it picks a webhook.
+  const registryChanges = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   let stopping = false;
   let restart: NodeJS.Timeout | null = null;
   let asked = 0;
@@ -51,6 +53,7 @@ export async function startDeliveryThread(
       const w = new Worker(script, {
         workerData: {
           ...setup,
+          registryChanges,
           logLevel: logger.level,
           logStyle: logStyle(setup.config.logFormat, process.stdout.isTTY === true),
         },
@@ -87,6 +90,7 @@ export async function startDeliveryThread(
       worker?.postMessage('wake');
     },
     registryChanged() {
+      Atomics.add(registryChanges, 0, 1);
       worker?.postMessage('registry');
     },
     alive: () => worker !== null,

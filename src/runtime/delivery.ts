@@ -46,6 +46,7 @@ export function createDeliveryEngine(
     store: Store;
     catalogue: Catalogue;
     registry: () => RegistryView;
+    registryCaughtUp?: () => Promise<void>;
     clock: Clock;
     logger: Logger;
     observer?: DeliveryObserver;
@@ -72,6 +73,7 @@ export function createDeliveryEngine(
     sender,
     catalogue: deps.catalogue,
     registry: deps.registry,
+    ...(deps.registryCaughtUp ? { registryCaughtUp: deps.registryCaughtUp } : {}),
     clock: deps.clock,
     logger: deps.logger,
     dipId: config.dipId,
