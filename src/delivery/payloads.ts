@@ -149,6 +149,9 @@ export function createPayloadBuilder(
   const keyOf = (w: WantedPayload): string => (hides(w.channel, w.role) ? `${w.seq}|${w.role}` : `${w.seq}|`);
 
   return {
+    /** One message as `role` was sent it (obfuscated for it, A0 and D0 filled), read once, never cached. */
+    asDelivered: (m: ArchivedMessage, role: string | null, publicationId: string): Buffer =>
+      Buffer.concat(egressPayload(m, role, publicationId, false)),
     /**
      * A replayed payload (never cached: each has a wrapper of its own): exactly what `role` was sent, with
      * D0.replayIndicator set, inside the replay's transaction wrapper.

@@ -226,7 +226,76 @@ function journalTable(journal: Json[]): Html {
   </table>`;
 }
 
-export function messagePage(o: { message: MessageRow; journal: Json[]; payload: string | null }): Html {
+/** A copy of the message for one recipient in one role, as far as the viewer may see it. */
+export interface CopyRow {
+  recipientId: string;
+  role: string | null;
+  state: string;
+  attempts: number;
+  /** ISO date-times. */
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+}
+
+const COPY_STATE: Record<string, string> = {
+  pending: 'waiting',
+  delivered: 'delivered',
+  rejected: 'rejected by the recipient',
+  held: 'held for the operator',
+  dead: 'dead letter',
+};
+
+function copiesTable(copies: CopyRow[]): Html {
+  if (copies.length === 0) return html`<p>No copies you may see.</p>`;
+  return html`<table aria-label="Deliveries">
+    <thead>
+      <tr>
+        <th scope="col">Recipient</th>
+        <th scope="col">Role</th>
+        <th scope="col">State</th>
+        <th scope="col">Attempts</th>
+        <th scope="col">Last attempt</th>
+        <th scope="col">HTTP status</th>
+        <th scope="col">Answer or error</th>
+        <th scope="col">Next attempt</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${copies.map(
+        (c) =>
+          html`<tr>
+            <td>${c.recipientId}</td>
+            <td>${c.role ?? ''}</td>
+            <td>${COPY_STATE[c.state] ?? c.state}</td>
+            <td>${String(c.attempts)}</td>
+            <td>${c.lastAttemptAt ?? ''}</td>
+            <td>${c.lastStatus === null ? '' : String(c.lastStatus)}</td>
+            <td>${c.lastError ?? ''}</td>
+            <td>${c.state === 'pending' ? (c.nextAttemptAt ?? '') : ''}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+const pretty = (payload: string): string => {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+};
+
+export function messagePage(o: {
+  message: MessageRow;
+  journal: Json[];
+  payload: string | null;
+  copies: CopyRow[];
+  /** The payload as each role the viewer may see was sent it: obfuscated where the channel hides fields from it. */
+  delivered: { role: string; payload: string }[];
+}): Html {
   const m = o.message;
   const facts: [string, string | null][] = [
     ['Transaction id', m.transactionID],
@@ -237,14 +306,6 @@ export function messagePage(o: { message: MessageRow; journal: Json[]; payload: 
     ['MPAN', m.MPAN],
     ['Correlation id', m.correlationID],
   ];
-  let pretty: string | null = null;
-  if (o.payload !== null) {
-    try {
-      pretty = JSON.stringify(JSON.parse(o.payload), null, 2);
-    } catch {
-      pretty = o.payload;
-    }
-  }
   return html`<table>
       <tbody>
         ${facts.map(
@@ -259,10 +320,26 @@ export function messagePage(o: { message: MessageRow; journal: Json[]; payload: 
     ${m.correlationID ? html`<p><a href="/portal/messages${queryString({ correlationID: m.correlationID })}">Every message of this workflow</a></p>` : ''}
     <h2>Routing</h2>
     ${routing(o.journal)}
+    <h2>Deliveries</h2>
+    ${copiesTable(o.copies)}
+    <p class="muted">
+      Each copy's row counts every attempt; the journal below keeps what each attempt was answered (its first failures,
+      a rejection with the recipient's message, the delivery).
+    </p>
     <h2>Journal</h2>
     ${journalTable(o.journal)}
     <h2>Payload as sent</h2>
-    ${pretty === null ? html`<p class="muted">Shown to its sender only.</p>` : html`<pre aria-label="Payload">${pretty}</pre>`}`;
+    ${o.payload === null ? html`<p class="muted">Shown to its sender only.</p>` : html`<pre aria-label="Payload">${pretty(o.payload)}</pre>`}
+    <h2>Payload as delivered</h2>
+    ${
+      o.delivered.length === 0
+        ? html`<p class="muted">Not delivered to a role you may see.</p>`
+        : o.delivered.map(
+            (d) =>
+              html`<h3>${d.role ? `To role ${d.role}` : 'To the recipient'}</h3>
+                <pre aria-label="Payload as delivered${d.role ? ` to ${d.role}` : ''}">${pretty(d.payload)}</pre>`,
+          )
+    }`;
 }
 
 export function notFoundPage(): Html {

@@ -115,7 +115,14 @@ export interface DeliveryStore {
   deliveriesOf(
     messageSeq: number,
   ): Promise<
-    (DeliveryUpdate & { recipientId: string; role: string | null; channel: string; lastAttemptAt: number | null })[]
+    (DeliveryUpdate & {
+      recipientId: string;
+      role: string | null;
+      channel: string;
+      lastAttemptAt: number | null;
+      /** The publication the copy went out under (D0.publicationID). */
+      publicationId: string | null;
+    })[]
   >;
   /** Status messages about a message, with the state of their delivery. */
   statusMessagesOf(messageSeq: number): Promise<

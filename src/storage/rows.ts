@@ -274,6 +274,7 @@ export const toCopyState = (r: Row): Awaited<ReturnType<DeliveryStore['deliverie
   lastAttemptAt: optionalNumber(r.last_attempt_at),
   lastStatus: optionalNumber(r.last_status),
   lastError: (r.last_error as string | null) ?? null,
+  publicationId: (r.publication_id as string | null) ?? null,
 });
 
 /** A status message about a message, with the state of its delivery. */

@@ -14,6 +14,7 @@ import { type Sink } from '../../src/sink/types.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
+import { portalClient } from '../helpers/portal.js';
 import { until } from '../helpers/until.js';
 import {
   ID,
@@ -37,6 +38,14 @@ const schemas = createSchemaRegistry(catalogue);
 let t: TestDip;
 let sink: Sink;
 let version: string;
+
+const unescapeHtml = (s: string): string =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Every channel and event with an obfuscation rule, with the rule. */
 const obfuscated = Object.keys(RULES).flatMap((channel) =>
@@ -165,6 +174,33 @@ describe('obfuscation', () => {
       address,
       'the archive keeps the original',
     );
+
+    // The portal's message page shows each viewer the payload as its role was sent it, byte for byte what
+    // its webhook took; the original only to the sender.
+    const portal = portalClient(t);
+    const shown = (text: string, role: string): unknown => {
+      const pre = new RegExp(`<pre aria-label="Payload as delivered to ${role}">([^<]*)</pre>`).exec(text);
+      return pre ? JSON.parse(unescapeHtml(pre[1]!)) : undefined;
+    };
+    const mds = await portal.call(
+      'GET',
+      `/portal/messages/${sent.transactionId}`,
+      (await portal.signIn(ID.MDS)).cookie,
+    );
+    assert.equal(mds.status, 200);
+    assert.deepEqual(shown(mds.text, 'MDS'), at(ID.MDS), 'the MDS sees what its webhook got');
+    assert.equal(shown(mds.text, 'SUP'), undefined, 'and no other role’s copy');
+    assert.ok(!mds.text.includes(Object.values(address)[0]!), 'nor the address anywhere on the page');
+    assert.doesNotMatch(mds.text, /aria-label="Payload"/);
+    const regs = await portal.call(
+      'GET',
+      `/portal/messages/${sent.transactionId}`,
+      (await portal.signIn(ID.REGS)).cookie,
+    );
+    assert.deepEqual(shown(regs.text, 'MDS'), at(ID.MDS), 'the sender sees each role’s copy');
+    assert.deepEqual(shown(regs.text, 'SUP'), at(ID.SUP2));
+    assert.match(regs.text, /aria-label="Payload"/);
+    assert.match(regs.text, new RegExp(`<td>${ID.MDS}</td>\\s*<td>MDS</td>\\s*<td>delivered</td>\\s*<td>1</td>`));
   });
 
   for (const { channel, eventCode, rules } of obfuscated) {

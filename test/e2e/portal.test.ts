@@ -151,6 +151,11 @@ test('the message page shows the routing, the journal and, to its sender only, t
   const seen = await call('GET', `/portal/messages/${id}`, recipient.cookie);
   assert.equal(seen.status, 200);
   assert.match(seen.text, /Shown to its sender only/);
+  assert.match(
+    seen.text,
+    /<pre aria-label="Payload as delivered to SUP">[^]*&quot;MPANCore&quot;: &quot;1900000000013&quot;/,
+  );
+  assert.match(seen.text, /<table aria-label="Deliveries">[^]*<td>1000000001<\/td>\s*<td>SUP<\/td>/);
   // SUP2 serves the other MPAN: it neither finds nor opens this message.
   const other = await signIn(SUP2);
   assert.equal((await call('GET', `/portal/messages/${id}`, other.cookie)).status, 404);

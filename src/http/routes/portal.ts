@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAudit, criteriaFrom, viewerOf } from '../../audit/audit.js';
+import { createPayloadBuilder } from '../../delivery/payloads.js';
 import type { AuditScope } from '../../domain/entitlement.js';
+import { formatDateTime } from '../../domain/time.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
 import { messagePage, notFoundPage, searchPage, SEARCH_FIELDS } from '../../portal/pages.js';
 import type { PortalSession } from '../../portal/session.js';
@@ -25,6 +27,8 @@ const PAGE_SIZE = 50;
 export function portalRoutes(deps: AppDeps) {
   const audit = createAudit({ store: deps.store, ticketUrl: deps.ticketUrl });
   const kit = createPortalKit(deps);
+  // Builds a payload as a role was sent it, for the message page; nothing is cached for a page view.
+  const payloads = createPayloadBuilder(deps.catalogue, deps.store, 0, deps.ticketUrl);
   const { sessionOf, page, toSignIn } = kit;
   const scopeOf = (s: PortalSession): AuditScope => ({
     callerId: s.dipId,
@@ -74,11 +78,26 @@ export function portalRoutes(deps: AppDeps) {
       const scope = scopeOf(s);
       const record = await audit.record(request.params.transaction, scope);
       if (!record) return page(reply, 404, 'Message not found', s, notFoundPage());
-      // The payload as sent is shown to its sender (or whoever acts for it); recipients of an obfuscated
-      // channel must not see what their role is not given.
+      // The payload as sent is shown to its sender (or whoever acts for it); a recipient sees it as its
+      // roles were sent it, so that an obfuscated channel shows nobody what its role is not given.
       const [found] = await deps.store.searchMessages({ transactionId: request.params.transaction }, scope, null, 1);
-      const archived = found && viewerOf(found, scope).isSender ? await deps.store.messageBySeq(found.seq) : null;
-      const payload = archived ? archived.payload.toString('utf8') : null;
+      const viewer = found ? viewerOf(found, scope) : null;
+      const copies = found
+        ? (await deps.store.deliveriesOf(found.seq)).filter(
+            (c) => viewer!.isSender || viewer!.sees(c.recipientId, c.role),
+          )
+        : [];
+      const archived =
+        found && copies.length + (viewer!.isSender ? 1 : 0) > 0 ? await deps.store.messageBySeq(found.seq) : null;
+      const payload = archived && viewer!.isSender ? archived.payload.toString('utf8') : null;
+      const roles = new Map(copies.map((c) => [c.role ?? '', c.publicationId ?? '']));
+      const delivered = archived
+        ? [...roles].map(([role, publication]) => ({
+            role,
+            payload: payloads.asDelivered(archived, role || null, publication).toString('utf8'),
+          }))
+        : [];
+      const time = (t: number | null): string | null => (t === null ? null : formatDateTime(t));
       return page(
         reply,
         200,
@@ -88,6 +107,17 @@ export function portalRoutes(deps: AppDeps) {
           message: record.message,
           journal: (record.journal.JournalEntries ?? []) as Record<string, unknown>[],
           payload,
+          copies: copies.map((c) => ({
+            recipientId: c.recipientId,
+            role: c.role,
+            state: c.state,
+            attempts: c.attempts,
+            lastAttemptAt: time(c.lastAttemptAt),
+            nextAttemptAt: time(c.nextAttemptAt),
+            lastStatus: c.lastStatus,
+            lastError: c.lastError,
+          })),
+          delivered,
         }),
       );
     });
