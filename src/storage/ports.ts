@@ -112,9 +112,7 @@ export interface DeliveryStore {
   /** Ends every lease these holders have (they are dead): their endpoints are due again at once. Returns how many. */
   releaseLeasesOf(holders: string[]): Promise<number>;
   /** The original copies of a message (not those a requeue made), with their state, for the journal. */
-  deliveriesOf(
-    messageSeq: number,
-  ): Promise<
+  deliveriesOf(messageSeq: number): Promise<
     (DeliveryUpdate & {
       recipientId: string;
       role: string | null;
