@@ -10,7 +10,7 @@ import { formatDateTime, parseDateTime } from '../domain/time.js';
 import { covers, type AuditScope } from '../domain/entitlement.js';
 import type { CallEvidence } from '../domain/evidence.js';
 import { readJournalRecord, type Viewer } from '../status/journal.js';
-import type { ArchivedMessage, AuditCriteria } from '../domain/archive.js';
+import { DIRECTIONS, type ArchivedMessage, type AuditCriteria, type Direction } from '../domain/archive.js';
 import type { Store } from '../storage/ports.js';
 import { evidenceView, type EvidenceView } from './evidence.js';
 import type { TicketUrl } from '../domain/ticket.js';
@@ -56,6 +56,7 @@ export function criteriaFrom(
     'MPAN',
     'senderID',
     'recipientID',
+    'direction',
     'after',
     'limit',
     'journal',
@@ -83,6 +84,9 @@ export function criteriaFrom(
   const text = (name: string): string | null => query[name] || null;
   if (query.journal !== undefined && !['true', 'false'].includes(query.journal))
     return { ok: false, help: 'journal must be true or false' };
+  const direction = text('direction');
+  if (direction !== null && !(DIRECTIONS as readonly string[]).includes(direction))
+    return { ok: false, help: `direction must be ${DIRECTIONS.join(' or ')}, not '${direction}'` };
   return {
     ok: true,
     value: {
@@ -96,6 +100,7 @@ export function criteriaFrom(
         mpan: text('MPAN'),
         sender: text('senderID'),
         receiver: text('recipientID'),
+        direction: direction as Direction | null,
       },
       after: after as number | null,
       limit: (limit as number) || 1,

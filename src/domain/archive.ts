@@ -117,7 +117,15 @@ export interface AuditCriteria {
   sender?: string | null;
   /** A participant the message was addressed to. */
   receiver?: string | null;
+  /**
+   * Only what the searcher sent (itself, or for whom it acts in the role sent in), or only what was
+   * addressed to it in a role it acts in; either when absent. Operators, who see all, are not narrowed.
+   */
+  direction?: Direction | null;
 }
+
+export const DIRECTIONS = ['sent', 'received'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
 
 /** A copy to deliver: a message to one (recipient, role). Status messages get theirs from NewStatusMessage. */
 export interface NewDelivery {

@@ -95,6 +95,16 @@ export const SEARCH_FIELDS = [
   ['datetimeTo', 'To'],
 ] as const;
 
+/** The search's direction choices: both, what the viewer sent, what it received. */
+const DIRECTION_CHOICES = [
+  ['', 'Sent or received'],
+  ['sent', 'Sent'],
+  ['received', 'Received'],
+] as const;
+
+/** Every search parameter the message search takes. */
+export const SEARCH_PARAMETERS = [...SEARCH_FIELDS.map(([name]) => name), 'direction'] as const;
+
 export interface MessageRow {
   transactionID: string;
   senderUniqueReference: string;
@@ -118,6 +128,17 @@ export function searchPage(o: {
   const nextLink = o.next ? `/portal/messages${queryString({ ...o.query, after: o.next })}` : null;
   return html`<form class="search" method="get" action="/portal/messages" role="search">
       ${SEARCH_FIELDS.map(([name, label]) => html`<label>${label}<input name="${name}" value="${o.query[name] ?? ''}" /></label>`)}
+      <label
+        >Direction
+        <select name="direction">
+          ${DIRECTION_CHOICES.map(
+            ([value, label]) =>
+              html`<option value="${value}" ${(o.query.direction ?? '') === value ? trusted('selected') : ''}>
+                ${label}
+              </option>`,
+          )}
+        </select>
+      </label>
       <div><button type="submit">Search</button></div>
     </form>
     ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}

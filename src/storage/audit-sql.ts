@@ -5,7 +5,7 @@
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
-import type { AuditCriteria, SendTotal } from '../domain/archive.js';
+import type { AuditCriteria, Direction, SendTotal } from '../domain/archive.js';
 import { CALLS_WITH_EVIDENCE, type Row } from './rows.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
@@ -13,19 +13,29 @@ const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_vers
 
 /**
  * What a scope may see, as SQL over `m`: what its caller sent itself, and what was sent by, or addressed
- * to, a participant in a role the caller acts in.
+ * to, a participant in a role the caller acts in; with a direction, only the one side.
  */
-function visibleSql(scope: AuditScope, param: (v: unknown) => string): string {
+function visibleSql(scope: AuditScope, direction: Direction | null, param: (v: unknown) => string): string {
   const inRoles = (column: string, roles: readonly string[]): string =>
     `${column} IN (${roles.length === 0 ? "''" : roles.map((r) => param(r)).join(', ')})`;
-  const sent = scope.entitlements.map(
-    (e) => `(m.sender_id = ${param(e.participantId)} AND ${inRoles('m.sender_role', e.roles)})`,
-  );
-  const received = scope.entitlements.map(
-    (e) => `(d.recipient_id = ${param(e.participantId)} AND ${inRoles('d.role', e.roles)})`,
-  );
-  return `(m.caller_id = ${param(scope.callerId)}${sent.map((x) => ` OR ${x}`).join('')}
-    OR EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND (${received.join(' OR ') || 'false'})))`;
+  // Built only when used: a parameter left out of the SQL has no type PostgreSQL could infer.
+  const sentSql = (): string =>
+    [
+      `m.caller_id = ${param(scope.callerId)}`,
+      ...scope.entitlements.map(
+        (e) => `(m.sender_id = ${param(e.participantId)} AND ${inRoles('m.sender_role', e.roles)})`,
+      ),
+    ].join(' OR ');
+  const receivedSql = (): string => {
+    const received = scope.entitlements.map(
+      (e) => `(d.recipient_id = ${param(e.participantId)} AND ${inRoles('d.role', e.roles)})`,
+    );
+    return `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND (${received.join(' OR ') || 'false'}))`;
+  };
+  if (direction === 'sent') return `(${sentSql()})`;
+  if (direction === 'received') return receivedSql();
+  return `(${sentSql()}
+    OR ${receivedSql()})`;
 }
 
 export function auditSearchSql(
@@ -54,7 +64,7 @@ export function auditSearchSql(
   const addressed = (who: string): string =>
     `EXISTS (SELECT 1 FROM deliveries d WHERE d.kind = 'message' AND d.item_seq = m.seq AND d.recipient_id = ${who})`;
   if (c.receiver) where.push(addressed(param(c.receiver)));
-  if (scope !== null) where.push(visibleSql(scope, param));
+  if (scope !== null) where.push(visibleSql(scope, c.direction ?? null, param));
   if (after !== null) where.push(`m.seq > ${param(after)}`);
   return `SELECT ${COLUMNS} FROM messages m${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY m.seq LIMIT ${param(limit)}`;
 }

@@ -112,7 +112,7 @@ test("sign-out needs the session's form token and ends the session", async () =>
   assert.match(out.cookies[0]!, /^opendip_portal=; .*Max-Age=0/);
 });
 
-test('the search filters by MPAN, correlation id and channel, and pages by keyset', async () => {
+test('the search filters by MPAN, correlation id, channel and direction, and pages by keyset', async () => {
   const { cookie } = await signIn(SDS);
   const b = forB.json.messageArray.map((m) => m.transactionID!);
   assert.deepEqual(listed((await call('GET', `/portal/messages?MPAN=${MPAN_B}`, cookie)).text).sort(), b.sort());
@@ -124,6 +124,21 @@ test('the search filters by MPAN, correlation id and channel, and pages by keyse
   const second = await call('GET', older, cookie);
   assert.doesNotMatch(second.text, /rel="next"/);
   assert.deepEqual([...listed(first.text), ...listed(second.text)].sort(), [...a].sort());
+  // By direction: the sender finds them among what it sent and not among what it received; the supplier the other way.
+  const supplier = (await signIn(SUP)).cookie;
+  const directed = async (who: string, direction: string) =>
+    listed((await call('GET', `/portal/messages?MPAN=${MPAN_A}&direction=${direction}`, who)).text).sort();
+  assert.deepEqual(await directed(cookie, 'sent'), [...a].sort());
+  assert.deepEqual(await directed(cookie, 'received'), []);
+  assert.deepEqual(await directed(supplier, 'received'), [...a].sort());
+  assert.deepEqual(await directed(supplier, 'sent'), []);
+  assert.match(
+    (await call('GET', '/portal/messages?direction=received', supplier)).text,
+    /<option value="received" selected>/,
+  );
+  const sideways = await call('GET', '/portal/messages?direction=sideways', cookie);
+  assert.equal(sideways.status, 400);
+  assert.match(sideways.text, /direction must be sent or received/);
   const bad = await call('GET', '/portal/messages?datetimeFrom=yesterday', cookie);
   assert.equal(bad.status, 400);
   assert.match(bad.text, /role="alert"/);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditScope } from '../../src/domain/entitlement.js';
-import type { ArchivedMessage, AuditCriteria, NewDelivery } from '../../src/domain/archive.js';
+import type { ArchivedMessage, AuditCriteria, Direction, NewDelivery } from '../../src/domain/archive.js';
 import type { Store } from '../../src/storage/ports.js';
 import { call, freshStores, inbound, message, type Backend } from './contract.js';
 
@@ -88,15 +88,16 @@ export function auditContract(backend: Backend): void {
       (!c.receiver || a.recipients.some((r) => r.id === c.receiver)) &&
       (c.from == null || a.m.receivedAt >= c.from) &&
       (c.to == null || a.m.receivedAt <= c.to);
-    /** The rule, written plainly: what the caller sent itself, or what was sent or received in a role it acts in. */
-    const visible = (a: Archived, scope: AuditScope): boolean => {
+    /**
+     * The rule, written plainly: what the caller sent itself, or what was sent or received in a role it acts
+     * in; with a direction, the sending or the receiving side only.
+     */
+    const visible = (a: Archived, scope: AuditScope, direction: Direction | null = null): boolean => {
       const actsIn = (id: string, role: string) =>
         scope.entitlements.some((e) => e.participantId === id && e.roles.includes(role));
-      return (
-        a.m.callerId === scope.callerId ||
-        actsIn(a.m.senderId, a.m.senderRole) ||
-        a.recipients.some((r) => actsIn(r.id, r.role))
-      );
+      const sent = a.m.callerId === scope.callerId || actsIn(a.m.senderId, a.m.senderRole);
+      const received = a.recipients.some((r) => actsIn(r.id, r.role));
+      return direction === 'sent' ? sent : direction === 'received' ? received : sent || received;
     };
     const search = async (store: Store, c: AuditCriteria, scope: AuditScope | null): Promise<number[]> => {
       const out: number[] = [];
@@ -127,7 +128,8 @@ export function auditContract(backend: Backend): void {
         { transactionId: 'T-IF-021-1200000001-SDS-20260901-00000000000000FF' },
         { transactionId: 'nonsense' },
       ];
-      for (const c of cases) {
+      // Operators see every message: a direction does not narrow what they find.
+      for (const c of [...cases, { direction: 'sent' as const }, { direction: 'received' as const }]) {
         assert.deepEqual(
           await search(store, c, null),
           all.filter((a) => matches(a, c)).map((a) => a.m.seq),
@@ -139,7 +141,7 @@ export function auditContract(backend: Backend): void {
       assert.equal(found!.payload.length, 0);
     });
 
-    test('a caller sees only the traffic of the roles it acts in, and what it sent itself: property over random markets', async () => {
+    test('a caller sees only the traffic of the roles it acts in, and what it sent itself, either direction or one: property over random markets', async () => {
       for (const seed of [2, 3, 4]) {
         const store = await fresh();
         const all = await market(store, seed, 40);
@@ -154,14 +156,17 @@ export function auditContract(backend: Backend): void {
             callerId: rnd() < 0.3 ? '1900000001' : PARTICIPANTS[k % PARTICIPANTS.length]!,
             entitlements,
           };
-          const c: AuditCriteria = [
-            {},
-            { channel: 'IF-021' },
-            { mpan: '1900000000013' },
-            { receiver: PARTICIPANTS[k % PARTICIPANTS.length] },
-          ][k % 4]!;
+          const c: AuditCriteria = {
+            ...[
+              {},
+              { channel: 'IF-021' },
+              { mpan: '1900000000013' },
+              { receiver: PARTICIPANTS[k % PARTICIPANTS.length] },
+            ][k % 4]!,
+            direction: ([null, 'sent', 'received'] as const)[Math.floor(k / 4) % 3]!,
+          };
           const got = await search(store, c, scope);
-          const expected = all.filter((a) => matches(a, c) && visible(a, scope)).map((a) => a.m.seq);
+          const expected = all.filter((a) => matches(a, c) && visible(a, scope, c.direction)).map((a) => a.m.seq);
           assert.deepEqual(got, expected, `seed ${seed}, scope ${JSON.stringify(scope)}, ${JSON.stringify(c)}`);
         }
       }

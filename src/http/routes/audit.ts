@@ -3,7 +3,7 @@
  * published API has none. A participant sees the messages it sent itself (also as a DCP), and those sent by
  * or addressed to a participant in a role it acts in (its own roles, and those assigned to it as a DCP):
  *   GET /{version}/audit/messages?channel=&transactionID=&senderUniqueReference=&correlationID=
- *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&after=&limit=&journal=true
+ *        &datetimeFrom=&datetimeTo=&MPAN=&senderID=&recipientID=&direction=&after=&limit=&journal=true
  *   GET /{version}/audit/messages/{transactionID}      the message and its journal (DIPJournalRecord)
  *   GET /{version}/audit/calls?datetimeFrom=&datetimeTo=&channel=&before=&limit=   its own API calls
  */

@@ -10,7 +10,7 @@ import { createPayloadBuilder } from '../../delivery/payloads.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import { formatDateTime } from '../../domain/time.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
-import { messagePage, notFoundPage, searchPage, SEARCH_FIELDS } from '../../portal/pages.js';
+import { messagePage, notFoundPage, searchPage, SEARCH_PARAMETERS } from '../../portal/pages.js';
 import type { PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
@@ -53,7 +53,7 @@ export function portalRoutes(deps: AppDeps) {
     app.get<{ Querystring: Record<string, string | undefined> }>('/portal/messages', async (request, reply) => {
       const s = await sessionOf(request);
       if (!s) return toSignIn(request, reply);
-      const known = new Set<string>([...SEARCH_FIELDS.map(([n]) => n), 'after', 'limit']);
+      const known = new Set<string>([...SEARCH_PARAMETERS, 'after', 'limit']);
       const query: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.query))
         if (known.has(k) && typeof v === 'string' && v.trim() !== '') query[k] = v.trim();
