@@ -79,6 +79,14 @@ export interface SendTotal {
   accepted: number;
 }
 
+/** Copies of one channel's messages addressed to a participant since a time, counted up to a cap. */
+export interface ReceivedTotal {
+  channel: string;
+  copies: number;
+  /** More than `copies` were addressed: the count stopped at the cap. */
+  atLeast: boolean;
+}
+
 /** One API call, for the audit trail (seed §7). */
 export interface ApiCall {
   at: number;

@@ -170,6 +170,13 @@ export function refusedTable(summary: SendSummary): Html {
   </table>`;
 }
 
+/** Copies of a channel's messages addressed to the participant today, as the store counts them. */
+export interface ReceivedRow {
+  channel: string;
+  copies: number;
+  atLeast: boolean;
+}
+
 export interface WaitingCount {
   state: string;
   count: number;
@@ -189,15 +196,42 @@ export function dashboardPage(o: {
   waiting: WaitingCount[];
   endpoints: EndpointRow[];
   moreEndpoints: boolean;
+  received: ReceivedRow[];
 }): Html {
-  const searchLink = (channel: string) =>
-    `/portal/messages${queryString({ channel, datetimeFrom: `${o.day}T00:00:00Z` })}`;
+  const searchLink = (channel: string, direction = '') =>
+    `/portal/messages${queryString({ channel, direction, datetimeFrom: `${o.day}T00:00:00Z` })}`;
   return html`<p class="muted">${o.day}, since midnight UTC. <a href="/portal/dashboard">Refresh</a></p>
     <section aria-labelledby="sent">
       <h2 id="sent">Sent today</h2>
       ${throughputChart(o.summary.hours, 'Your sends today')} ${sendsTable(o.summary, searchLink)}
       <h3>Refused calls</h3>
       ${refusedTable(o.summary)}
+    </section>
+    <section aria-labelledby="received">
+      <h2 id="received">Received today</h2>
+      ${
+        o.received.every((r) => r.copies === 0)
+          ? html`<p>Nothing was addressed to you today.</p>`
+          : html`<table aria-label="Received today">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Copies addressed to you</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${o.received
+                  .filter((r) => r.copies > 0)
+                  .map(
+                    (r) =>
+                      html`<tr>
+                        <td><a href="${searchLink(r.channel, 'received')}">${r.channel}</a></td>
+                        <td>${r.atLeast ? 'at least ' : ''}${r.copies}</td>
+                      </tr>`,
+                  )}
+              </tbody>
+            </table>`
+      }
     </section>
     <section aria-labelledby="to-you">
       <h2 id="to-you">Deliveries to you</h2>

@@ -5,7 +5,8 @@
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
-import type { AuditCriteria, Direction, SendTotal } from '../domain/archive.js';
+import type { AuditCriteria, Direction, ReceivedTotal, SendTotal } from '../domain/archive.js';
+import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { CALLS_WITH_EVIDENCE, type Row } from './rows.js';
 
 const COLUMNS = `m.seq, m.transaction_id, m.channel, m.event_code, m.schema_version, m.sur, m.sender_id, m.sender_role, m.dcp_id, m.caller_id,
@@ -110,3 +111,32 @@ export const toSendTotal = (r: Row): SendTotal => ({
   messages: Number(r.messages),
   accepted: Number(r.accepted),
 });
+
+/**
+ * A participant's copies of each channel's messages since a time, by channel: the channels are its
+ * endpoints', the first message of the day on a channel is found by the index on channel and time, and
+ * the copies from it on by the index on recipient, channel and message; each count stops after `cap`.
+ */
+export function receivedTotalsSql(
+  recipientId: string,
+  since: number,
+  cap: number,
+  param: (v: unknown) => string,
+): string {
+  return `SELECT e.channel, (SELECT count(*) FROM (SELECT 1 FROM deliveries d
+        WHERE d.recipient_id = e.recipient_id AND d.channel = e.channel AND d.requeue_id IS NULL
+          AND d.item_seq >= (SELECT m.seq FROM messages m WHERE m.channel = e.channel AND m.received_at >= ${param(since)}
+            ORDER BY m.received_at LIMIT 1)
+        LIMIT ${param(cap + 1)}) x) AS copies
+    FROM (SELECT DISTINCT recipient_id, channel FROM endpoints
+      WHERE recipient_id = ${param(recipientId)} AND channel <> ${param(STATUS_CHANNEL)}) e
+    ORDER BY e.channel`;
+}
+
+export const toReceivedTotal =
+  (cap: number) =>
+  (r: Row): ReceivedTotal => ({
+    channel: r.channel as string,
+    copies: Math.min(Number(r.copies), cap),
+    atLeast: Number(r.copies) > cap,
+  });

@@ -14,6 +14,7 @@ import type {
   AuditCriteria,
   JournalEntry,
   NewStatusMessage,
+  ReceivedTotal,
   SendTotal,
 } from '../domain/archive.js';
 import type { MpanChange, Service } from '../domain/appointments.js';
@@ -231,6 +232,12 @@ export interface AuditStore {
   evidenceOf(requestIds: string[]): Promise<Map<string, CallEvidence>>;
   /** Sends since `since` by channel, hour and HTTP status: of one caller, or (null) of everyone. */
   sendTotals(since: number, callerId: string | null): Promise<SendTotal[]>;
+  /**
+   * Copies addressed to a participant (in any role) of each channel's messages received since `since`,
+   * counted up to `cap` per channel: read from the index of its copies by message, from the first
+   * message of the day on.
+   */
+  receivedTotals(recipientId: string, since: number, cap: number): Promise<ReceivedTotal[]>;
 }
 
 export interface ArchiveReader {

@@ -40,7 +40,7 @@ const sendIf004 = async (sender: string, count: number) => {
   assert.equal((await t.send({ as: sender, channel: 'IF-004', body })).status, 201);
 };
 
-test("the dashboard shows the participant's sends today by channel, its refused calls and what waits for it", async () => {
+test("the dashboard shows the participant's sends today by channel, its refused calls, what it received and what waits for it", async () => {
   await sendIf004(SUP, 3);
   await sendIf004(SUP, 2);
   const refused = await t.send({ as: SUP, channel: 'IF-004', body: [{ CommonBlock: {} }] });
@@ -56,12 +56,16 @@ test("the dashboard shows the participant's sends today by channel, its refused 
   assert.match(page.text, /<svg[^>]*role="img"[^>]*aria-label="Your sends today"/);
   assert.match(page.text, /5 accepted, 1 rejected/, 'the hour of the sends, in its bar');
   assert.equal(row(page.text, 'All channels'), 'All channels | 3 | 6 | 5 | 1');
+  assert.match(page.text, /Nothing was addressed to you today/);
 
   // The recipient sees what waits for it (no webhook yet), not the sender's traffic.
   const mss = await portal.signIn(MSS);
   const theirs = await portal.call('GET', '/portal/dashboard', mss.cookie);
   assert.match(theirs.text, /Nothing was sent/, 'MSS sent nothing');
-  assert.equal(row(theirs.text, 'IF-004'), 'IF-004 | MSS | closed | 9 | none: configure one |', 'its endpoint');
+  assert.equal(row(theirs.text, 'IF-004'), 'IF-004 | 9', 'the copies addressed to it today');
+  assert.match(theirs.text, /<a href="\/portal\/messages\?channel=IF-004&amp;direction=received&amp;datetimeFrom=/);
+  const endpoints = theirs.text.slice(theirs.text.indexOf('id="to-you"'));
+  assert.equal(row(endpoints, 'IF-004'), 'IF-004 | MSS | closed | 9 | none: configure one |', 'its endpoint');
   const waiting = ['pending', 'waiting'].map((s) => Number(/(\d+)/.exec(row(theirs.text, s)!.split(' | ')[1]!)![1]));
   assert.equal(waiting[0]! + waiting[1]!, 9, 'every copy addressed to MSS waits');
 

@@ -218,5 +218,28 @@ export function auditContract(backend: Backend): void {
         "everyone's sends, a GET and a webhook configuration not among them",
       );
     });
+
+    test("a participant's copies since a time are totalled by channel, each count stopping at the cap", async () => {
+      const store = await fresh();
+      const all = await market(store, 5, 60);
+      for (const p of PARTICIPANTS) {
+        const channels = [...new Set(all.filter((a) => a.recipients.some((r) => r.id === p)).map((a) => a.m.channel))];
+        for (const since of [T0, T0 + 30 * 60_000, T0 + 24 * 3_600_000]) {
+          for (const cap of [1_000, 1]) {
+            const n = (channel: string): number =>
+              all
+                .filter((a) => a.m.channel === channel && a.m.receivedAt >= since)
+                .flatMap((a) => a.recipients.filter((r) => r.id === p)).length;
+            assert.deepEqual(
+              await store.receivedTotals(p, since, cap),
+              channels
+                .sort()
+                .map((channel) => ({ channel, copies: Math.min(n(channel), cap), atLeast: n(channel) > cap })),
+              `${p} since ${since - T0} ms, cap ${cap}`,
+            );
+          }
+        }
+      }
+    });
   });
 }

@@ -1,6 +1,7 @@
 /**
  * GET /portal/dashboard: the participant's home page. Its sends since midnight UTC (from the audit trail of
- * its calls: a day is some thousands of rows, whatever the volume of messages), what waits to be delivered
+ * its calls: a day is some thousands of rows, whatever the volume of messages), the copies addressed to it
+ * today by channel (capped counts), what waits to be delivered
  * to it (capped counts, as the operator API counts) and its endpoints' breakers. Read only; an audited call.
  */
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +14,8 @@ import type { AppDeps } from '../context.js';
 import type { PortalKit } from './portal-kit.js';
 
 const ENDPOINTS_SHOWN = 100;
+/** Received copies are counted per channel up to this many: a page view reads no more of the day. */
+const RECEIVED_CAP = 100_000;
 
 export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
   const { store, clock } = deps;
@@ -23,8 +26,9 @@ export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
       const now = clock.now();
       const midnight = startOfUtcDay(now);
       const own = { recipientId: s.dipId, role: null, channel: null, createdBefore: null };
-      const [totals, waiting, endpoints] = await Promise.all([
+      const [totals, received, waiting, endpoints] = await Promise.all([
         store.sendTotals(midnight, s.dipId),
+        store.receivedTotals(s.dipId, midnight, RECEIVED_CAP),
         Promise.all(QUEUE_STATES.map((state) => countCopies(store, { ...own, state }))),
         listEndpoints(store, {
           filter: { recipientId: s.dipId, channel: null, role: null, breaker: null },
@@ -43,6 +47,7 @@ export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
           waiting,
           endpoints: endpoints.endpoints,
           moreEndpoints: endpoints.next !== null,
+          received,
         }),
       );
     });

@@ -1,8 +1,15 @@
 /** Audit search on PostgreSQL: the shared audit SQL, with PostgreSQL's positional parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria, SendTotal } from '../../domain/archive.js';
+import type { ApiCall, ArchivedMessage, AuditCriteria, ReceivedTotal, SendTotal } from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import { auditSearchSql, callSearchSql, sendTotalsSql, toSendTotal } from '../audit-sql.js';
+import {
+  auditSearchSql,
+  callSearchSql,
+  receivedTotalsSql,
+  sendTotalsSql,
+  toReceivedTotal,
+  toSendTotal,
+} from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
 import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
 import { Params, type Postgres } from './pool.js';
@@ -42,4 +49,15 @@ export async function sendTotals(c: Postgres, since: number, callerId: string | 
   const p = new Params();
   const sql = sendTotalsSql(since, callerId, (v) => p.add(v));
   return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toSendTotal);
+}
+
+export async function receivedTotals(
+  c: Postgres,
+  recipientId: string,
+  since: number,
+  cap: number,
+): Promise<ReceivedTotal[]> {
+  const p = new Params();
+  const sql = receivedTotalsSql(recipientId, since, cap, (v) => p.add(v));
+  return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toReceivedTotal(cap));
 }

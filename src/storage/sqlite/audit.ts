@@ -1,8 +1,15 @@
 /** Audit search on SQLite: the shared audit SQL, with SQLite's named parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria, SendTotal } from '../../domain/archive.js';
+import type { ApiCall, ArchivedMessage, AuditCriteria, ReceivedTotal, SendTotal } from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
-import { auditSearchSql, callSearchSql, sendTotalsSql, toSendTotal } from '../audit-sql.js';
+import {
+  auditSearchSql,
+  callSearchSql,
+  receivedTotalsSql,
+  sendTotalsSql,
+  toReceivedTotal,
+  toSendTotal,
+} from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
 import { evidenceByRequest, toListedCall, toListedMessage, type Row } from '../rows.js';
 import { namedParams, statement, type Sqlite } from './context.js';
@@ -44,4 +51,15 @@ export async function evidenceOf(c: Sqlite, requestIds: string[]): Promise<Map<s
 export async function sendTotals(c: Sqlite, since: number, callerId: string | null): Promise<SendTotal[]> {
   const { param, values } = namedParams();
   return (c.db.prepare(sendTotalsSql(since, callerId, param)).all(values) as Row[]).map(toSendTotal);
+}
+
+export async function receivedTotals(
+  c: Sqlite,
+  recipientId: string,
+  since: number,
+  cap: number,
+): Promise<ReceivedTotal[]> {
+  const { param, values } = namedParams();
+  const sql = receivedTotalsSql(recipientId, since, cap, param);
+  return (c.db.prepare(sql).all(values) as Row[]).map(toReceivedTotal(cap));
 }
