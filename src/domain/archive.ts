@@ -111,6 +111,15 @@ export interface ApiCall {
    * itself, and on calls recorded before the DIP kept it.
    */
   onBehalfOf?: string | null;
+  /** The messages a send refused, counted by DIP code (MSG…); null when it refused none. */
+  rejections?: Record<string, number> | null;
+}
+
+/** A sender's refused messages of one channel and code since a time: its dashboard's rejects by code. */
+export interface RejectionTotal {
+  channel: string | null;
+  code: string;
+  messages: number;
 }
 
 /** Audit search criteria (seed §7); every one given must hold. Times are transaction times, epoch ms. */

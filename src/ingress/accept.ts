@@ -278,6 +278,13 @@ async function assignIds(
   });
 }
 
+/** The refused messages of a request by code, or null when it refused none. */
+function rejectionsOf(items: Item[]): Record<string, number> | null {
+  const tally: Record<string, number> = {};
+  for (const item of items) if (item.code !== null) tally[item.code] = (tally[item.code] ?? 0) + 1;
+  return Object.keys(tally).length > 0 ? tally : null;
+}
+
 /** The Inbound journal entry of every message that can be found again: accepted, or rejected with a SUR. */
 function journalOf(items: Item[], channel: string, at: number, status: number, durationMs: number): JournalEntry[] {
   return items
@@ -381,7 +388,7 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
     const { duplicates } = await store.acceptBatch({
       messages: [...messages, ...replayed.messages],
       journal: [...journal, ...routed.journal, ...replayed.journal],
-      call: call(status, items.length, messages.length, 'accepted'),
+      call: { ...call(status, items.length, messages.length, 'accepted'), rejections: rejectionsOf(items) },
       deliveries: [...routed.deliveries, ...replayed.deliveries],
       statusMessages: routed.statusMessages,
       registryChanges: routed.registryChanges,
@@ -396,7 +403,10 @@ export async function acceptBatch(deps: IngressDeps, req: SendRequest): Promise<
         );
     }
   } else {
-    await store.recordCall(call(status, items.length, 0, 'none accepted'), journal);
+    await store.recordCall(
+      { ...call(status, items.length, 0, 'none accepted'), rejections: rejectionsOf(items) },
+      journal,
+    );
   }
 
   const accepted = items.filter((item) => item.code === null).length;

@@ -170,6 +170,39 @@ export function refusedTable(summary: SendSummary): Html {
   </table>`;
 }
 
+/** Messages of a channel a participant's sends had refused today with one DIP code, and what the code says. */
+export interface RejectionRow {
+  channel: string | null;
+  code: string;
+  text: string;
+  messages: number;
+}
+
+export function rejectionsTable(rows: RejectionRow[]): Html {
+  if (rows.length === 0) return html`<p>No message was refused.</p>`;
+  return html`<table aria-label="Refused messages by code">
+    <thead>
+      <tr>
+        <th scope="col">Code</th>
+        <th scope="col">Channel</th>
+        <th scope="col">Messages</th>
+        <th scope="col">Meaning</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        (r) =>
+          html`<tr>
+            <td>${r.code}</td>
+            <td>${r.channel ?? ''}</td>
+            <td>${r.messages}</td>
+            <td>${r.text}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
 /** Copies of a channel's messages addressed to the participant today, as the store counts them. */
 export interface ReceivedRow {
   channel: string;
@@ -197,6 +230,7 @@ export function dashboardPage(o: {
   endpoints: EndpointRow[];
   moreEndpoints: boolean;
   received: ReceivedRow[];
+  rejections: RejectionRow[];
 }): Html {
   const searchLink = (channel: string, direction = '') =>
     `/portal/messages${queryString({ channel, direction, datetimeFrom: `${o.day}T00:00:00Z` })}`;
@@ -204,6 +238,8 @@ export function dashboardPage(o: {
     <section aria-labelledby="sent">
       <h2 id="sent">Sent today</h2>
       ${throughputChart(o.summary.hours, 'Your sends today')} ${sendsTable(o.summary, searchLink)}
+      <h3>Refused messages by code</h3>
+      ${rejectionsTable(o.rejections)}
       <h3>Refused calls</h3>
       ${refusedTable(o.summary)}
     </section>

@@ -5,7 +5,7 @@
  */
 import { sequenceOfTransactionId } from '../domain/ids.js';
 import type { AuditScope } from '../domain/entitlement.js';
-import type { AuditCriteria, Direction, ReceivedTotal, SendTotal } from '../domain/archive.js';
+import type { AuditCriteria, Direction, ReceivedTotal, RejectionTotal, SendTotal } from '../domain/archive.js';
 import { STATUS_CHANNEL } from '../domain/delivery.js';
 import { CALLS_WITH_EVIDENCE, type Row } from './rows.js';
 
@@ -140,3 +140,27 @@ export const toReceivedTotal =
     copies: Math.min(Number(r.copies), cap),
     atLeast: Number(r.copies) > cap,
   });
+
+/** A caller's sends since a time that refused messages: read by the index on call time, like sendTotalsSql. */
+export function rejectionsSql(since: number, callerId: string, param: (v: unknown) => string): string {
+  return `SELECT channel, rejections FROM api_calls
+    WHERE at >= ${param(since)} AND caller_id = ${param(callerId)} AND rejections IS NOT NULL`;
+}
+
+/** The rows of rejectionsSql summed by channel and code, most refused first. */
+export function toRejectionTotals(rows: Row[]): RejectionTotal[] {
+  const totals = new Map<string, RejectionTotal>();
+  for (const r of rows) {
+    const channel = (r.channel as string | null) ?? null;
+    for (const [code, n] of Object.entries(JSON.parse(r.rejections as string) as Record<string, number>)) {
+      const key = `${channel}|${code}`;
+      const t = totals.get(key) ?? { channel, code, messages: 0 };
+      t.messages += n;
+      totals.set(key, t);
+    }
+  }
+  return [...totals.values()].sort(
+    (a, b) =>
+      b.messages - a.messages || String(a.channel).localeCompare(String(b.channel)) || a.code.localeCompare(b.code),
+  );
+}

@@ -15,6 +15,7 @@ import type {
   JournalEntry,
   NewStatusMessage,
   ReceivedTotal,
+  RejectionTotal,
   SendTotal,
 } from '../domain/archive.js';
 import type { MpanChange, Service } from '../domain/appointments.js';
@@ -238,6 +239,8 @@ export interface AuditStore {
    * message of the day on.
    */
   receivedTotals(recipientId: string, since: number, cap: number): Promise<ReceivedTotal[]>;
+  /** The messages a caller's sends since `since` refused, by channel and DIP code, most first. */
+  rejectionTotals(since: number, callerId: string): Promise<RejectionTotal[]>;
 }
 
 export interface ArchiveReader {

@@ -152,7 +152,12 @@ export const toCall = (r: Row): ApiCall => ({
   outcome: (r.outcome as string | null) ?? null,
   evidence: toEvidence(r),
   onBehalfOf: (r.on_behalf_of as string | null) ?? null,
+  rejections: r.rejections ? (JSON.parse(r.rejections as string) as Record<string, number>) : null,
 });
+
+/** A call's rejections as stored: JSON, or NULL when it refused no message. */
+export const rejectionsColumn = (call: ApiCall): string | null =>
+  call.rejections && Object.keys(call.rejections).length > 0 ? JSON.stringify(call.rejections) : null;
 
 /** A call as a search lists it, with its id for the next page. */
 export const toListedCall = (r: Row): ApiCall & { id: number } => ({ ...toCall(r), id: Number(r.id) });

@@ -57,11 +57,13 @@ test("the dashboard shows the participant's sends today by channel, its refused 
   assert.match(page.text, /5 accepted, 1 rejected/, 'the hour of the sends, in its bar');
   assert.equal(row(page.text, 'All channels'), 'All channels | 3 | 6 | 5 | 1');
   assert.match(page.text, /Nothing was addressed to you today/);
+  assert.equal(row(page.text, 'MSG1001'), 'MSG1001 | IF-004 | 1 | Schema Failure', 'its refused message, by code');
 
   // The recipient sees what waits for it (no webhook yet), not the sender's traffic.
   const mss = await portal.signIn(MSS);
   const theirs = await portal.call('GET', '/portal/dashboard', mss.cookie);
   assert.match(theirs.text, /Nothing was sent/, 'MSS sent nothing');
+  assert.match(theirs.text, /No message was refused/, 'nor were any of its messages refused');
   assert.equal(row(theirs.text, 'IF-004'), 'IF-004 | 9', 'the copies addressed to it today');
   assert.match(theirs.text, /<a href="\/portal\/messages\?channel=IF-004&amp;direction=received&amp;datetimeFrom=/);
   const endpoints = theirs.text.slice(theirs.text.indexOf('id="to-you"'));

@@ -219,6 +219,36 @@ export function auditContract(backend: Backend): void {
       );
     });
 
+    test("a caller's refused messages since a time are summed by channel and code, most first", async () => {
+      const store = await fresh();
+      await store.recordCalls([
+        call({ at: T0 - 1, messages: 3, accepted: 0, rejections: { MSG1001: 3 } }), // before the window
+        call({ at: T0, messages: 5, accepted: 2, rejections: { MSG1001: 2, MSG1010: 1 } }),
+        call({ at: T0 + 10, messages: 4, accepted: 0, rejections: { MSG1001: 4 } }),
+        call({
+          at: T0 + 20,
+          channel: 'IF-013',
+          path: '/1.1/dip-channel/IF-013',
+          messages: 1,
+          rejections: { MSG1010: 1 },
+        }),
+        call({ at: T0 + 30, messages: 5, accepted: 5 }),
+        call({ at: T0 + 40, callerId: '1000000001', messages: 7, accepted: 0, rejections: { MSG1001: 7 } }),
+      ]);
+      assert.deepEqual(await store.rejectionTotals(T0, '1200000001'), [
+        { channel: 'IF-021', code: 'MSG1001', messages: 6 },
+        { channel: 'IF-013', code: 'MSG1010', messages: 1 },
+        { channel: 'IF-021', code: 'MSG1010', messages: 1 },
+      ]);
+      assert.deepEqual(await store.rejectionTotals(T0, '1000000009'), []);
+      const listed = await store.searchCalls({ callerId: '1200000001' }, null, null, 10);
+      assert.deepEqual(
+        listed.map((c) => c.rejections),
+        [null, { MSG1010: 1 }, { MSG1001: 4 }, { MSG1001: 2, MSG1010: 1 }, { MSG1001: 3 }],
+        'each call lists its rejections, newest first',
+      );
+    });
+
     test("a participant's copies since a time are totalled by channel, each count stopping at the cap", async () => {
       const store = await fresh();
       const all = await market(store, 5, 60);

@@ -1,13 +1,14 @@
 /**
  * GET /portal/dashboard: the participant's home page. Its sends since midnight UTC (from the audit trail of
  * its calls: a day is some thousands of rows, whatever the volume of messages), the copies addressed to it
- * today by channel (capped counts), what waits to be delivered
+ * today by channel (capped counts), the messages its sends had refused by code, what waits to be delivered
  * to it (capped counts, as the operator API counts) and its endpoints' breakers. Read only; an audited call.
  */
 import type { FastifyInstance } from 'fastify';
 import { listEndpoints } from '../../delivery/operator-endpoints.js';
 import { countCopies } from '../../delivery/operator-queue.js';
 import { QUEUE_STATES } from '../../domain/queue.js';
+import { MSG_TEXT, type MsgCode } from '../../domain/responses.js';
 import { startOfUtcDay } from '../../domain/time.js';
 import { dashboardPage, sendSummary } from '../../portal/dashboard-pages.js';
 import type { AppDeps } from '../context.js';
@@ -26,8 +27,9 @@ export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
       const now = clock.now();
       const midnight = startOfUtcDay(now);
       const own = { recipientId: s.dipId, role: null, channel: null, createdBefore: null };
-      const [totals, received, waiting, endpoints] = await Promise.all([
+      const [totals, rejections, received, waiting, endpoints] = await Promise.all([
         store.sendTotals(midnight, s.dipId),
+        store.rejectionTotals(midnight, s.dipId),
         store.receivedTotals(s.dipId, midnight, RECEIVED_CAP),
         Promise.all(QUEUE_STATES.map((state) => countCopies(store, { ...own, state }))),
         listEndpoints(store, {
@@ -48,6 +50,7 @@ export function portalDashboardRoutes(deps: AppDeps, kit: PortalKit) {
           endpoints: endpoints.endpoints,
           moreEndpoints: endpoints.next !== null,
           received,
+          rejections: rejections.map((r) => ({ ...r, text: MSG_TEXT[r.code as MsgCode] ?? '' })),
         }),
       );
     });

@@ -1,13 +1,22 @@
 /** Audit search on PostgreSQL: the shared audit SQL, with PostgreSQL's positional parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria, ReceivedTotal, SendTotal } from '../../domain/archive.js';
+import type {
+  ApiCall,
+  ArchivedMessage,
+  AuditCriteria,
+  ReceivedTotal,
+  RejectionTotal,
+  SendTotal,
+} from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
 import {
   auditSearchSql,
   callSearchSql,
   receivedTotalsSql,
+  rejectionsSql,
   sendTotalsSql,
   toReceivedTotal,
+  toRejectionTotals,
   toSendTotal,
 } from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
@@ -60,4 +69,10 @@ export async function receivedTotals(
   const p = new Params();
   const sql = receivedTotalsSql(recipientId, since, cap, (v) => p.add(v));
   return ((await c.pool.query(sql, p.values)).rows as Row[]).map(toReceivedTotal(cap));
+}
+
+export async function rejectionTotals(c: Postgres, since: number, callerId: string): Promise<RejectionTotal[]> {
+  const p = new Params();
+  const sql = rejectionsSql(since, callerId, (v) => p.add(v));
+  return toRejectionTotals((await c.pool.query(sql, p.values)).rows as Row[]);
 }

@@ -1,13 +1,21 @@
 /** API calls on PostgreSQL: each call's audit record, with the evidence of its signature beside it. */
 import type { ApiCall } from '../../domain/archive.js';
-import { CALLS_WITH_EVIDENCE, chunks, EVIDENCE_COLUMNS, evidenceValues, toCall, type Row } from '../rows.js';
+import {
+  CALLS_WITH_EVIDENCE,
+  chunks,
+  EVIDENCE_COLUMNS,
+  evidenceValues,
+  rejectionsColumn,
+  toCall,
+  type Row,
+} from '../rows.js';
 import { CHUNK, type Postgres, type Queryable } from './pool.js';
 
 export async function insertCalls(t: Queryable, calls: ApiCall[]): Promise<void> {
   for (const k of chunks(calls, CHUNK)) {
     await t.query(
-      `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[])`,
+      `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of, rejections)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[])`,
       [
         k.map((x) => x.at),
         k.map((x) => x.requestId),
@@ -22,6 +30,7 @@ export async function insertCalls(t: Queryable, calls: ApiCall[]): Promise<void>
         k.map((x) => x.remote),
         k.map((x) => x.outcome),
         k.map((x) => x.onBehalfOf ?? null),
+        k.map(rejectionsColumn),
       ],
     );
   }

@@ -8,7 +8,7 @@ import { bindOperations } from '../operations.js';
 import type { Row } from '../rows.js';
 import type { Store } from '../ports.js';
 import { countMessages, messageByReference, messageBySeq, messageByTransactionId, messagesBySeq } from './archive.js';
-import { evidenceOf, receivedTotals, searchCalls, searchMessages, sendTotals } from './audit.js';
+import { evidenceOf, receivedTotals, rejectionTotals, searchCalls, searchMessages, sendTotals } from './audit.js';
 import { recentCalls } from './calls.js';
 import { deliveriesOf, pendingDeliveries, rolesAddressed } from './deliveries.js';
 import { watchDue } from './due.js';
@@ -131,6 +131,7 @@ const operations = {
   evidenceOf,
   sendTotals,
   receivedTotals,
+  rejectionTotals,
   // HousekeepingStore, and the store's own
   leadHousekeeping,
   housekeeping,

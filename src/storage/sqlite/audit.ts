@@ -1,13 +1,22 @@
 /** Audit search on SQLite: the shared audit SQL, with SQLite's named parameters. */
-import type { ApiCall, ArchivedMessage, AuditCriteria, ReceivedTotal, SendTotal } from '../../domain/archive.js';
+import type {
+  ApiCall,
+  ArchivedMessage,
+  AuditCriteria,
+  ReceivedTotal,
+  RejectionTotal,
+  SendTotal,
+} from '../../domain/archive.js';
 import type { AuditScope } from '../../domain/entitlement.js';
 import type { CallEvidence } from '../../domain/evidence.js';
 import {
   auditSearchSql,
   callSearchSql,
   receivedTotalsSql,
+  rejectionsSql,
   sendTotalsSql,
   toReceivedTotal,
+  toRejectionTotals,
   toSendTotal,
 } from '../audit-sql.js';
 import type { AuditStore } from '../ports.js';
@@ -62,4 +71,9 @@ export async function receivedTotals(
   const { param, values } = namedParams();
   const sql = receivedTotalsSql(recipientId, since, cap, param);
   return (c.db.prepare(sql).all(values) as Row[]).map(toReceivedTotal(cap));
+}
+
+export async function rejectionTotals(c: Sqlite, since: number, callerId: string): Promise<RejectionTotal[]> {
+  const { param, values } = namedParams();
+  return toRejectionTotals(c.db.prepare(rejectionsSql(since, callerId, param)).all(values) as Row[]);
 }

@@ -1,11 +1,11 @@
 /** API calls on SQLite: each call's audit record, with the evidence of its signature beside it. */
 import type { ApiCall } from '../../domain/archive.js';
-import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, toCall, type Row } from '../rows.js';
+import { CALLS_WITH_EVIDENCE, EVIDENCE_COLUMNS, evidenceValues, rejectionsColumn, toCall, type Row } from '../rows.js';
 import { statement, type Sqlite } from './context.js';
 
 const insertCall = statement(
-  `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  `INSERT INTO api_calls (at, request_id, caller_id, method, path, channel, status, messages, accepted, duration_ms, remote, outcome, on_behalf_of, rejections)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
 // A call's evidence rides with its record. The same request recorded twice has the same evidence.
 const insertEvidence = statement(
@@ -28,6 +28,7 @@ export function writeCall(c: Sqlite, call: ApiCall): void {
     call.remote,
     call.outcome,
     call.onBehalfOf ?? null,
+    rejectionsColumn(call),
   );
   if (call.evidence) insertEvidence(c).run(...evidenceValues(call.requestId, call.evidence));
 }
