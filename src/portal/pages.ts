@@ -29,6 +29,7 @@ button{background:#14365c;color:#fff;border:0;border-radius:3px;cursor:pointer;p
 pre{background:#fff;border:1px solid #d0d7de;padding:.6rem;overflow:auto;max-height:30rem}
 .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem .8rem}
 .muted{color:#57606a}
+ol.workflow>li{background:#fff;border:1px solid #d0d7de;padding:.2rem .8rem;margin:.4rem 0}
 :focus-visible{outline:3px solid #f0a500}
 `;
 
@@ -173,7 +174,7 @@ export function searchPage(o: {
                     <td>${r.senderUniqueReference}</td>
                     <td>${r.MPAN ?? ''}</td>
                     <td>
-                      ${r.correlationID ? html`<a href="/portal/messages${queryString({ correlationID: r.correlationID })}">${r.correlationID}</a>` : ''}
+                      ${r.correlationID ? html`<a href="/portal/workflows/${encodeURIComponent(r.correlationID)}">${r.correlationID}</a>` : ''}
                     </td>
                   </tr>`,
               )}
@@ -338,7 +339,7 @@ export function messagePage(o: {
         )}
       </tbody>
     </table>
-    ${m.correlationID ? html`<p><a href="/portal/messages${queryString({ correlationID: m.correlationID })}">Every message of this workflow</a></p>` : ''}
+    ${m.correlationID ? html`<p><a href="/portal/workflows/${encodeURIComponent(m.correlationID)}">Every message of this workflow</a></p>` : ''}
     <h2>Routing</h2>
     ${routing(o.journal)}
     <h2>Deliveries</h2>

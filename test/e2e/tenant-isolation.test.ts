@@ -515,6 +515,55 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
       r.status === 204 ? before.filter((w) => !removed.includes(w.role)) : before,
     );
   }
+
+  // A workflow: the supplier asks a data service (IF-027, a new correlation id), which answers (IF-028). Its
+  // portal view shows each caller the messages it may see, each with only the copies it may see.
+  const [supplier, service] = [IDS[1]!, m.traffic[0]!.sender];
+  const ask = t.message({
+    channel: 'IF-027',
+    sender: supplier,
+    role: 'SUP',
+    mpan: MPANS[0]!,
+    primaryRecipients: [service],
+  });
+  const asked = await t.send({ as: supplier, channel: 'IF-027', body: [ask], apiKey: null });
+  assert.equal(asked.status, 201, asked.text);
+  const correlationId = asked.json.messageArray[0]!.correlationID!;
+  const answer = t.message({
+    channel: 'IF-028',
+    sender: service,
+    role: 'SDS',
+    mpan: MPANS[0]!,
+    primaryRecipients: [supplier],
+    correlationId,
+  });
+  const answered = await t.send({ as: service, channel: 'IF-028', body: [answer], apiKey: null });
+  assert.equal(answered.status, 201, answered.text);
+  const workflow = await Promise.all(
+    [asked, answered].map(async (r) => {
+      const msg = (await t.dip.store.messageBySeq(sequenceOfTransactionId(r.json.messageArray[0]!.transactionID!)!))!;
+      return { msg, copies: await t.dip.store.deliveriesOf(msg.seq) };
+    }),
+  );
+  for (const caller of new Set([...m.pairs.map((x) => x.caller), supplier, service, ...m.grants.values()])) {
+    const asSender = (x: ArchivedMessage) =>
+      x.callerId === caller || rolesOf(m, caller, x.senderId).includes(x.senderRole);
+    const mayCopy = (c: { recipientId: string; role: string | null }) =>
+      rolesOf(m, caller, c.recipientId).includes(c.role!);
+    const expected = workflow
+      .filter(({ msg, copies }) => asSender(msg) || copies.some(mayCopy))
+      .flatMap(({ msg, copies }) => [
+        msg.transactionId,
+        ...copies.filter((c) => asSender(msg) || mayCopy(c)).map((c) => `to ${c.recipientId} as ${c.role}`),
+      ]);
+    const page = await (await portalSession(t, caller))(`/portal/workflows/${encodeURIComponent(correlationId)}`);
+    assert.equal(page.status, 200);
+    const shown = [...page.text.matchAll(/href="\/portal\/messages\/([^"]+)"|<li>(to \S+ as \S+):/g)].map((x) =>
+      x[1] ? decodeURIComponent(x[1]) : x[2]!,
+    );
+    assert.deepEqual(shown, expected, `${caller}'s view of workflow ${correlationId}`);
+    tally.portalCalls++;
+  }
 }
 
 /** Runs the property on fresh DIPs, one per generated market, each on a fresh store of the backend. */

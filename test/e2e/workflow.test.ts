@@ -11,6 +11,7 @@ import { type Sink } from '../../src/sink/types.js';
 import { checkPayload } from '../../src/validation/message.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
 import { startTestDip, type TestDip } from '../helpers/dip.js';
+import { portalClient } from '../helpers/portal.js';
 
 const MSS = '1300000001';
 const REGS = '1100000001';
@@ -20,6 +21,8 @@ const MPAN = '1900000000013';
 
 let t: TestDip;
 let sink: Sink;
+/** The correlation id the first test's IF-005 was given. */
+let workflow = '';
 before(async () => {
   t = await startTestDip({ flags: { batchLingerMs: '0' } });
   sink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
@@ -63,6 +66,7 @@ test('IF-005 reaches the Registration Service with a new correlation id, and the
   const sent = await t.send({ as: MSS, channel: 'IF-005', body: [install], transport: 'socket' });
   assert.equal(sent.status, 201, sent.text);
   const correlation = sent.json.messageArray[0]!.correlationID!;
+  workflow = correlation;
   assert.match(correlation, /^CI-\d{8}-[0-9a-f]{32}$/);
 
   await sink.waitFor(() => payloadsFor(REGS, 'IF-005').length === 1);
@@ -114,4 +118,40 @@ test('IF-005 reaches the Registration Service with a new correlation id, and the
     { primaryRecipients: [], secondaryRecipients: [SUP, MSS, LDSO], always: ['1800000001'] },
     'A0 lists who the DIP resolved: EES always receives IF-006',
   );
+});
+
+test('the portal shows the workflow in order, each participant only the messages and copies it may see', async () => {
+  const portal = portalClient(t);
+  const view = async (who: string): Promise<string[]> => {
+    const page = await portal.call('GET', `/portal/workflows/${workflow}`, (await portal.signIn(who)).cookie);
+    assert.equal(page.status, 200);
+    const list = /<ol class="workflow"[^>]*>([^]*)<\/ol>/.exec(page.text)?.[1] ?? '';
+    // A message's line, then a line for each of its copies.
+    return [...list.matchAll(/<p>\s*<strong>[^]*?<\/p>|<li>to [^<]*<\/li>/g)].map((m) =>
+      m[0]
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/^\S+ · /, ''),
+    );
+  };
+  assert.deepEqual(await view(MSS), [
+    `IF-005 [MeterInstall] from ${MSS} (MSS) for MPAN ${MPAN}`,
+    `to ${REGS} as REGS: delivered`,
+    `IF-006 [MeterInstall] from ${REGS} (REGS) for MPAN ${MPAN}`,
+    `to ${MSS} as MSS: delivered`,
+  ]);
+  assert.deepEqual(await view(SUP), [
+    `IF-006 [MeterInstall] from ${REGS} (REGS) for MPAN ${MPAN}`,
+    `to ${SUP} as SUP: delivered`,
+  ]);
+  const regs = await view(REGS);
+  assert.equal(regs.length, 2 + 1 + 4, 'the reply’s sender sees every copy of its reply');
+  assert.ok(regs.includes('to 1800000001 as EES: pending'), regs.join('\n'));
+  const stranger = await portal.call(
+    'GET',
+    `/portal/workflows/${workflow}`,
+    (await portal.signIn('1000000002')).cookie,
+  );
+  assert.match(stranger.text, /No message of this workflow that you may see/);
 });

@@ -89,10 +89,27 @@ export const PORTAL_PATHS: Record<string, Json> = {
   '/portal/messages': item('Search the messages the participant sent or received', 'portalMessages', 'get', {
     responses: { '200': page('Matching messages, newest first, 50 a page'), '303': seeOther['303'] },
   }),
-  '/portal/messages/{transactionID}': item('A message, its routing and journal', 'portalMessage', 'get', {
-    parameters: [{ name: 'transactionID', in: 'path', required: true, schema: { type: 'string' } }],
-    responses: { '200': page('The message page'), '303': seeOther['303'], '404': page('Not found or not yours') },
-  }),
+  '/portal/messages/{transactionID}': item(
+    'A message, its routing, its copies with their attempts, its journal and its payload as sent and as delivered',
+    'portalMessage',
+    'get',
+    {
+      parameters: [{ name: 'transactionID', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': page('The message page'), '303': seeOther['303'], '404': page('Not found or not yours') },
+    },
+  ),
+  '/portal/workflows/{correlationID}': item(
+    'The messages of a correlation id the participant may see, oldest first, with their copies',
+    'portalWorkflow',
+    'get',
+    {
+      parameters: [
+        { name: 'correlationID', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'after', in: 'query', schema: { type: 'string' }, description: 'the cursor of the next page' },
+      ],
+      responses: { '200': page('The workflow page'), '303': seeOther['303'] },
+    },
+  ),
   '/portal/webhooks': {
     ...item("The participant's own webhooks, per channel and for status messages", 'portalWebhooks', 'get', {
       responses: { '200': page('The webhooks and the form to set one'), '303': seeOther['303'] },

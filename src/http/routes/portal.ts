@@ -12,6 +12,7 @@ import { formatDateTime } from '../../domain/time.js';
 import { entitlementsOf } from '../../registry/entitlement.js';
 import { messagePage, notFoundPage, searchPage, SEARCH_PARAMETERS } from '../../portal/pages.js';
 import type { PortalSession } from '../../portal/session.js';
+import { workflowPage } from '../../portal/workflow-pages.js';
 import type { AppDeps } from '../context.js';
 import { portalDashboardRoutes } from './portal-dashboard.js';
 import { createPortalKit } from './portal-kit.js';
@@ -23,6 +24,8 @@ import { HOME, portalSignInRoutes } from './portal-sign-in.js';
 import { portalWebhookRoutes } from './portal-webhooks.js';
 
 const PAGE_SIZE = 50;
+/** Messages of a workflow shown at once: a workflow is a handful, a long-running one is paged. */
+const WORKFLOW_PAGE = 200;
 
 export function portalRoutes(deps: AppDeps) {
   const audit = createAudit({ store: deps.store, ticketUrl: deps.ticketUrl });
@@ -71,6 +74,40 @@ export function portalRoutes(deps: AppDeps) {
         searchPage({ query, rows: found.messages, next: found.next, error: null }),
       );
     });
+
+    app.get<{ Params: { correlation: string }; Querystring: { after?: string } }>(
+      '/portal/workflows/:correlation',
+      async (request, reply) => {
+        const s = await sessionOf(request);
+        if (!s) return toSignIn(request, reply);
+        const scope = scopeOf(s);
+        const after = /^\d{1,15}$/.test(request.query.after ?? '') ? Number(request.query.after) : null;
+        const correlationId = request.params.correlation;
+        const found = await deps.store.searchMessages({ correlationId }, scope, after, WORKFLOW_PAGE + 1);
+        const shown = found.slice(0, WORKFLOW_PAGE);
+        const steps = await Promise.all(
+          shown.map(async (m) => {
+            const viewer = viewerOf(m, scope);
+            const copies = (await deps.store.deliveriesOf(m.seq)).filter(
+              (c) => viewer.isSender || viewer.sees(c.recipientId, c.role),
+            );
+            return {
+              transactionID: m.transactionId,
+              transactionTimestamp: formatDateTime(m.receivedAt),
+              channel: m.channel,
+              eventCode: m.eventCode,
+              senderID: m.senderId,
+              senderRoleID: m.senderRole,
+              MPAN: m.mpan,
+              copies: copies.map((c) => ({ recipientId: c.recipientId, role: c.role, state: c.state })),
+            };
+          }),
+        );
+        request.facts.messages = steps.length;
+        const next = found.length > WORKFLOW_PAGE ? String(shown.at(-1)!.seq) : null;
+        return page(reply, 200, `Workflow ${correlationId}`, s, workflowPage({ correlationId, steps, next }));
+      },
+    );
 
     app.get<{ Params: { transaction: string } }>('/portal/messages/:transaction', async (request, reply) => {
       const s = await sessionOf(request);
