@@ -16,6 +16,7 @@ import type { MsgCode } from '../domain/responses.js';
 import type { TicketUrl } from '../domain/ticket.js';
 import type { Clock } from '../domain/time.js';
 import type { AcceptedHandler } from '../ingress/accept.js';
+import type { Sender } from '../delivery/sender.js';
 import type { CallLog } from '../ingress/call-log.js';
 import type { PauseBoard } from '../ingress/pauses.js';
 import { requestFailure } from '../domain/response-items.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   onAccepted?: ReadonlyMap<string, AcceptedHandler>;
   /** Told what send, replay and requeue requests did (the metrics). */
   observer?: ApiObserver;
+  /** The DIP's webhook client, for the portal's test calls; absent, the portal offers none. */
+  testCalls?: Sender;
   /** /health/live, /health/ready and /metrics; absent, they are not served. */
   ops?: OpsDeps;
 }

@@ -24,6 +24,7 @@ import { consumptionReplays, CONSUMPTION_REQUEST } from '../replay/consumption.j
 import { createCallLog, type CallLog } from '../ingress/call-log.js';
 import { openPauseBoard, type PauseBoard } from '../ingress/pauses.js';
 import type { Runner } from '../delivery/runner.js';
+import type { Sender } from '../delivery/sender.js';
 import {
   demoFilePath,
   ensureDevPki,
@@ -36,7 +37,7 @@ import { keepFresh, openRegistry, type Registry } from '../registry/registry.js'
 import { lockDataDirectory, openStore } from '../storage/open.js';
 import { describeDemoMpans } from '../demo/mpans.js';
 import { prepareDemo, startDemoSinks } from '../demo/run.js';
-import { createDeliveryEngine, type DeliverySetup } from './delivery.js';
+import { createDeliveryEngine, webhookSender, type DeliverySetup } from './delivery.js';
 import { createLogger, logStyle } from './log.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-host.js';
 import { startHousekeeping, type Housekeeper } from './housekeeping.js';
@@ -92,6 +93,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let opsApp: FastifyInstance | null = null;
   let metrics: ReturnType<typeof createApiMetrics> | null = null;
   let runner: Runner | null = null;
+  let testCalls: Sender | null = null;
   let housekeeper: Housekeeper | null = null;
   let pauses: PauseBoard | null = null;
   let sampler: QueueSampler | null = null;
@@ -172,6 +174,8 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       maxOverdueMs: config.readyMaxOverdueMs,
       pauses: () => pauseBoard.all(),
     });
+    // The portal's test calls go out as deliveries do: signed with the DIP's key, over mTLS.
+    testCalls = webhookSender(setup);
     app = await buildApp({
       observer: openedMetrics.api,
       ops,
@@ -189,6 +193,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
       continuationKey,
       randomHex,
       pauses: pauseBoard,
+      testCalls,
       wakeDelivery: () => runner?.wake(),
       onAccepted: new Map([
         [
@@ -301,6 +306,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
         await openRunner?.stop();
         await demoSinks?.sink.close();
         await callLog.close();
+        await testCalls?.close();
         await openStoreRef.close();
         openedMetrics.stop();
         release();
@@ -314,6 +320,7 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
     await housekeeper?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
     await runner?.stop().catch(() => undefined);
+    await testCalls?.close().catch(() => undefined);
     await store?.close();
     release();
     throw e;

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Config } from '../config/config.js';
 import { createRunner, type Runner } from '../delivery/runner.js';
-import { createSender } from '../delivery/sender.js';
+import { createSender, type Sender } from '../delivery/sender.js';
 import { DEFAULT_BREAKER } from '../domain/breaker.js';
 import { deadHolders, formatLeaseHolder, type LeaseHolder } from '../domain/lease.js';
 import type { DeliveryObserver } from '../domain/observe.js';
@@ -40,6 +40,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The DIP's webhook client: its own certificate and key, and the CAs it trusts for webhook servers. */
+export function webhookSender(setup: Omit<DeliverySetup, 'ticketBase'>): Sender {
+  const read = (file: string): string => readFileSync(file, 'utf8');
+  return createSender({
+    identity: { certificatePem: read(setup.dipCertFile), privateKeyPem: read(setup.dipKeyFile) },
+    extraCas: setup.webhookCaFiles.map(read),
+    timeoutMs: setup.config.delivery.timeoutMs,
+  });
+}
+
 export function createDeliveryEngine(
   setup: DeliverySetup,
   deps: {
@@ -53,12 +63,7 @@ export function createDeliveryEngine(
   },
 ): Runner {
   const { config } = setup;
-  const read = (file: string): string => readFileSync(file, 'utf8');
-  const sender = createSender({
-    identity: { certificatePem: read(setup.dipCertFile), privateKeyPem: read(setup.dipKeyFile) },
-    extraCas: setup.webhookCaFiles.map(read),
-    timeoutMs: config.delivery.timeoutMs,
-  });
+  const sender = webhookSender(setup);
   // Named by machine, process, this engine and data directory, so that a restart knows its predecessor's leases.
   const holder: LeaseHolder = {
     host: hostname(),

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
+import { startSink } from '../../src/sink/sink.js';
 import { DEMO_PARTICIPANTS } from '../../src/demo/market.js';
 import { startTestDip, type Reply, type TestDip } from '../helpers/dip.js';
 import { hidden, pair, portalClient } from '../helpers/portal.js';
@@ -271,4 +272,53 @@ test('the webhook page sets, shows and removes its own webhook, refuses a bad UR
   const removed = await call('POST', '/portal/webhooks/remove', cookie, { csrf, channel: 'IF-021' });
   assert.equal(removed.status, 303);
   assert.deepEqual(await t.dip.store.webhooks(SUP2, 'IF-021'), []);
+});
+
+test('a test call reaches the webhook as a delivery would, signed and naming the participant, and shows its answer', async () => {
+  const sink = await startSink({ trustedCa: [t.pki.ca.certificatePem] });
+  try {
+    const { cookie, csrf } = await signIn(SUP2);
+    const save = (channel: string, callbackURL: string) =>
+      call('POST', '/portal/webhooks', cookie, { csrf, channel, callbackURL, maxMessageCount: '', maxPayloadSize: '' });
+    assert.equal((await save('IF-013', `${sink.url}/sup2/IF-013`)).status, 303);
+    const page = await call('GET', '/portal/webhooks', cookie);
+    assert.match(page.text, /aria-label="Send a test call to the IF-013 webhook"/);
+
+    assert.equal(
+      (await call('POST', '/portal/webhooks/test', cookie, { csrf: 'stale', channel: 'IF-013', role: '' })).status,
+      403,
+    );
+    assert.equal(sink.calls().length, 0, 'nothing sent without the form token');
+    const tested = await call('POST', '/portal/webhooks/test', cookie, { csrf, channel: 'IF-013', role: '' });
+    assert.equal(tested.status, 200, tested.text);
+    const [received] = sink.calls();
+    assert.equal(received!.path, '/sup2/IF-013');
+    assert.deepEqual(received!.items, [], 'a delivery with no message in it');
+    assert.deepEqual(received!.mpo, {
+      dipId: SUP2,
+      role: null,
+      name: DEMO_PARTICIPANTS.find((p) => p.dipId === SUP2)!.name,
+    });
+    // The sink checks the DIP's signature first (a bad one is 401), then refuses a batch without messages.
+    assert.equal(received!.status, 400);
+    assert.match(received!.problem ?? '', /the array is empty/, 'past the signature check');
+    assert.match(
+      tested.text,
+      new RegExp(`<code>POST ${sink.url}/sup2/IF-013</code>\\s*answered ${received!.status} in \\d+ ms`),
+    );
+    assert.match(tested.text, /Your webhook was reached and refused a call with no message in it/);
+
+    // A webhook that does not answer says so; one the participant has not set cannot be tested.
+    assert.equal((await save('IF-014', 'http://127.0.0.1:1/hook')).status, 303);
+    const refused = await call('POST', '/portal/webhooks/test', cookie, { csrf, channel: 'IF-014', role: '' });
+    assert.match(refused.text, /had no answer: refused/);
+    const none = await call('POST', '/portal/webhooks/test', cookie, { csrf, channel: 'IF-021', role: '' });
+    assert.equal(none.status, 404);
+    assert.match(none.text, /You have no IF-021 webhook to test/);
+    await t.dip.callLog.flush();
+    const audited = await t.dip.store.searchCalls({ callerId: SUP2 }, null, null, 20);
+    assert.ok(audited.some((c) => c.outcome === `portal: webhook test answered ${received!.status}`));
+  } finally {
+    await sink.close();
+  }
 });

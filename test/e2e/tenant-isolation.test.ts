@@ -503,6 +503,21 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     assert.deepEqual(got, expected, `${caller} replaying ${recipient}'s status messages in ${roles.join(',')}`);
   }
 
+  // Test calls from the portal: a caller reaches its own channel-wide webhook only, named as itself.
+  for (const caller of new Set(m.pairs.map((x) => x.caller))) {
+    const own = (await t.dip.store.webhooks(caller, 'IF-021')).find((w) => w.role === '');
+    const before = sink.calls().length;
+    const r = await (await portalSession(t, caller))('/portal/webhooks/test', { channel: 'IF-021', role: '' });
+    assert.equal(r.status, own ? 200 : 404, `${caller} testing its IF-021 webhook`);
+    const made = sink.calls().slice(before);
+    assert.deepEqual(
+      made.map((c) => [c.path, (c.mpo as { dipId: string }).dipId]),
+      own ? [[new URL(own.callbackUrl).pathname, caller]] : [],
+      `${caller}'s test call went to its own webhook only`,
+    );
+    tally.portalCalls++;
+  }
+
   // Deleted: a caller removes only the webhooks of the roles it acts in, and a stranger nothing.
   for (const { caller, recipient } of m.pairs.slice(0, 10)) {
     const roles = rolesOf(m, caller, recipient);

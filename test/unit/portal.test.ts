@@ -6,6 +6,7 @@ import { deliveriesPage } from '../../src/portal/operator-pages.js';
 import { layout } from '../../src/portal/pages.js';
 import { requeueBody } from '../../src/replay/request.js';
 import { cookie, openSession, parseCookies, sameToken, sealSession } from '../../src/portal/session.js';
+import { testVerdict } from '../../src/portal/webhook-pages.js';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -129,4 +130,15 @@ test('the deliveries page offers an action only for a state it takes and a named
   assert.doesNotMatch(pending, /Redrive/);
   assert.doesNotMatch(view({ state: 'held' }, 3), /<button type="submit">(Redrive|Release)/);
   assert.doesNotMatch(view({ state: 'held', recipient: '1300000001' }, 0), /<button type="submit">(Redrive|Release)/);
+});
+
+test('a test call’s answer is read as deliveries would read it; a refused empty batch still reached the webhook', () => {
+  assert.deepEqual(
+    [201, 200, 400, 401, 403, 503, 429, 404, null].map((s) => testVerdict(s).ok),
+    [true, true, true, false, false, false, false, false, false],
+  );
+  assert.match(testVerdict(503).says, /retried/);
+  assert.match(testVerdict(404).says, /refused/);
+  assert.match(testVerdict(401).says, /signature or certificate/);
+  assert.match(testVerdict(null).says, /until it answers/);
 });

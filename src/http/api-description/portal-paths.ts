@@ -132,8 +132,28 @@ export const PORTAL_PATHS: Record<string, Json> = {
     requestBody: form({ csrf: "the session's form token", channel: 'IF-xxx or STATUS' }, ['csrf', 'channel']),
     responses: { ...seeOther, '403': page('The form token is wrong') },
   }),
+  '/portal/webhooks/test': item(
+    'Send a test call (an empty batch, signed, over mTLS) to one of its webhooks and show the answer',
+    'portalTestWebhook',
+    'post',
+    {
+      requestBody: form(
+        {
+          csrf: "the session's form token",
+          channel: 'IF-xxx or STATUS',
+          role: "the webhook's role, '' for channel-wide",
+        },
+        ['csrf', 'channel'],
+      ),
+      responses: {
+        '200': page('The webhooks with the answer'),
+        '403': page('The form token is wrong'),
+        '404': page('No such webhook of its own'),
+      },
+    },
+  ),
   '/portal/dashboard': item(
-    "The participant's sends today by channel and hour, refused calls, copies waiting for it and its endpoints' breakers",
+    "The participant's sends today by channel and hour, refused messages by code, refused calls, copies received today, copies waiting for it and its endpoints' breakers",
     'portalDashboard',
     'get',
     {
