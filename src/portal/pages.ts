@@ -29,6 +29,7 @@ button{background:#14365c;color:#fff;border:0;border-radius:3px;cursor:pointer;p
 pre{background:#fff;border:1px solid #d0d7de;padding:.6rem;overflow:auto;max-height:30rem}
 .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem .8rem}
 .muted{color:#57606a}
+form.inline{display:inline-block;margin-right:.5rem}
 ol.workflow>li{background:#fff;border:1px solid #d0d7de;padding:.2rem .8rem;margin:.4rem 0}
 :focus-visible{outline:3px solid #f0a500}
 `;
@@ -53,7 +54,8 @@ export function layout(chrome: Chrome, body: Html): Html {
             who
               ? html`<nav aria-label="Main">
                     <a href="/portal/dashboard">Dashboard</a> <a href="/portal/messages">Messages</a>
-                    <a href="/portal/webhooks">Webhooks</a> <a href="/portal/requeue">Requeue</a>
+                    <a href="/portal/webhooks">Webhooks</a> <a href="/portal/replay">Replay</a>
+                    <a href="/portal/requeue">Requeue</a>
                     <a href="/portal/calls">Calls</a>
                     <a href="/portal/account">Account</a>
                     ${
@@ -315,8 +317,11 @@ export function messagePage(o: {
   journal: Json[];
   payload: string | null;
   copies: CopyRow[];
-  /** The payload as each role the viewer may see was sent it: obfuscated where the channel hides fields from it. */
-  delivered: { role: string; payload: string }[];
+  /**
+   * The payload as each role the viewer may see was sent it (obfuscated where the channel hides fields from
+   * it), once for the roles sent the same bytes; '' is the participant as a whole.
+   */
+  delivered: { roles: string[]; payload: string }[];
 }): Html {
   const m = o.message;
   const facts: [string, string | null][] = [
@@ -356,11 +361,13 @@ export function messagePage(o: {
     ${
       o.delivered.length === 0
         ? html`<p class="muted">Not delivered to a role you may see.</p>`
-        : o.delivered.map(
-            (d) =>
-              html`<h3>${d.role ? `To role ${d.role}` : 'To the recipient'}</h3>
-                <pre aria-label="Payload as delivered${d.role ? ` to ${d.role}` : ''}">${pretty(d.payload)}</pre>`,
-          )
+        : o.delivered.map((d) => {
+            const to = d.roles.filter((r) => r !== '').join(', ');
+            return html`<details ${o.delivered.length === 1 ? trusted('open') : ''}>
+              <summary>${to ? `To ${d.roles.length > 1 ? 'roles' : 'role'} ${to}` : 'To the recipient'}</summary>
+              <pre aria-label="Payload as delivered${to ? ` to ${to}` : ''}">${pretty(d.payload)}</pre>
+            </details>`;
+          })
     }`;
 }
 

@@ -234,6 +234,41 @@ export function createReplay(deps: ReplayDeps) {
     },
 
     /**
+     * How many copies a replay of this body would return, counted up to `cap` (the portal shows it before
+     * the replay runs): the query `messages` and `statuses` run, in the caller's roles.
+     */
+    async replayPreview(
+      channel: string,
+      call: Call,
+      cap: number,
+    ): Promise<{ status: 200; count: number; atLeast: boolean } | { status: 400; code: MsgCode; help: string }> {
+      let n: number;
+      if (channel === STATUS_CHANNEL) {
+        const parsed = parseStatusMessageRequest(call.body);
+        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
+        const query = {
+          recipientId: call.recipientId,
+          roles: call.roles,
+          notBefore: notBefore(null),
+          ...parsed.filter,
+        };
+        n = (await deps.store.replayStatuses(query, null, cap + 1)).length;
+      } else {
+        const parsed = parseMessageRequest(call.body);
+        if (!parsed.ok) return { status: 400, code: parsed.code ?? 'MSG1001', help: parsed.help };
+        const query = {
+          recipientId: call.recipientId,
+          roles: call.roles,
+          channel,
+          notBefore: notBefore(channel),
+          ...parsed.filter,
+        };
+        n = (await deps.store.replayKeys(query, null, cap + 1)).length;
+      }
+      return { status: 200, count: Math.min(n, cap), atLeast: n > cap };
+    },
+
+    /**
      * How many copies a requeue of this body would make, counted up to `cap` (the portal shows it before the
      * requeue starts): the same query and webhook check as the requeue itself.
      */

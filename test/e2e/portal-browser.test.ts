@@ -82,7 +82,12 @@ test('without JavaScript a participant signs in, searches by MPAN, opens a messa
 
   await page.getByRole('link', { name: ids[0]! }).click();
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), `Message ${ids[0]}`);
-  assert.match(await page.getByLabel('Payload').innerText(), /"MPANCore": "1900000000013"/);
+  assert.match(await page.getByLabel('Payload', { exact: true }).innerText(), /"MPANCore": "1900000000013"/);
+  assert.match(await page.getByLabel('Payload as delivered to SUP').innerText(), /"replayIndicator": false/);
+  assert.match(
+    await page.getByRole('table', { name: 'Deliveries' }).innerText(),
+    /1000000001\s+SUP\s+(waiting|delivered)/,
+  );
   assert.match(await page.locator('table').nth(1).innerText(), /1000000001\s+SUP\s+Secondary/);
   if (shots) await page.screenshot({ path: join(shots, 'portal-message.png'), fullPage: true });
 
@@ -163,6 +168,30 @@ test('a supplier counts its deliveries, requeues them and follows the requeue to
           .replayIndicator,
     );
   assert.equal(replays.length, 3);
+  await context.close();
+});
+
+test('a supplier replays what it was sent, a page listed in the browser, and tests its webhook', async () => {
+  const { context, page } = await signedIn(SUP);
+  await page.getByRole('navigation').getByRole('link', { name: 'Replay' }).click();
+  await page.getByLabel('Channel').selectOption('IF-021');
+  await page.getByRole('button', { name: 'Count messages' }).click();
+  assert.match(await page.getByLabel('Count').innerText(), /^3 IF-021 messages match/);
+  await page.getByRole('button', { name: 'Replay 3 messages' }).click();
+  assert.match(await page.getByRole('status').innerText(), /Page 1: messages 1 to 3, the last/);
+  const ids = sent.json.messageArray.map((m) => m.transactionID!);
+  assert.equal(await page.getByRole('table', { name: 'Replayed messages' }).locator('tbody tr').count(), 3);
+  if (shots) await page.screenshot({ path: join(shots, 'portal-replay.png'), fullPage: true });
+  await page.getByRole('link', { name: ids[2]! }).click();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), `Message ${ids[2]}`);
+  assert.match(await page.getByLabel('Payload as delivered to SUP').innerText(), /"MPANCore": "1900000000013"/);
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Webhooks' }).click();
+  const before = sink.calls().length;
+  await page.getByRole('button', { name: 'Send a test call to the IF-021 webhook' }).click();
+  assert.match(await page.getByRole('status').innerText(), /answered 400 in \d+ ms\.\s+Your webhook was reached/);
+  const [test] = sink.calls().slice(before);
+  assert.deepEqual([test!.path, test!.itemCount], ['/sup', 0]);
   await context.close();
 });
 

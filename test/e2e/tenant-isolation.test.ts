@@ -503,8 +503,25 @@ async function run(t: TestDip, sink: Sink, m: Market, tally: Tally): Promise<voi
     assert.deepEqual(got, expected, `${caller} replaying ${recipient}'s status messages in ${roles.join(',')}`);
   }
 
-  // Test calls from the portal: a caller reaches its own channel-wide webhook only, named as itself.
+  // Test calls from the portal: a caller reaches its own channel-wide webhook only, named as itself; its
+  // portal replay returns exactly the copies it was sent.
   for (const caller of new Set(m.pairs.map((x) => x.caller))) {
+    const replayed = await (await portalSession(t, caller))('/portal/replay', { channel: 'IF-021', format: 'json' });
+    assert.equal(replayed.status, 200, replayed.text);
+    assert.deepEqual(
+      (JSON.parse(replayed.text) as { replay: { originalTransactionID: string } }[])
+        .map((x) => x.replay.originalTransactionID)
+        .sort(),
+      sent
+        .flatMap((s) =>
+          copies
+            .get(s.seq)!
+            .filter((c) => c.recipientId === caller)
+            .map(() => s.transactionId),
+        )
+        .sort(),
+      `${caller}'s portal replay`,
+    );
     const own = (await t.dip.store.webhooks(caller, 'IF-021')).find((w) => w.role === '');
     const before = sink.calls().length;
     const r = await (await portalSession(t, caller))('/portal/webhooks/test', { channel: 'IF-021', role: '' });

@@ -152,6 +152,41 @@ export const PORTAL_PATHS: Record<string, Json> = {
       },
     },
   ),
+  '/portal/replay': {
+    ...item('The replay form; with a channel, the count of what the replay would return', 'portalReplayForm', 'get', {
+      parameters: ['channel', 'datetimeFrom', 'datetimeTo', 'MPAN', 'eventCode'].map((name) => ({
+        name,
+        in: 'query',
+        schema: { type: 'string' },
+      })),
+      responses: { '200': page('The form and the count'), '303': seeOther['303'] },
+    }),
+    ...(item(
+      'Replay a page of what the DIP sent the participant: listed, or with format=json as the replay API returns it',
+      'portalReplay',
+      'post',
+      {
+        requestBody: form(
+          {
+            csrf: "the session's form token",
+            channel: 'IF-xxx or STATUS',
+            datetimeFrom: 'from',
+            datetimeTo: 'to',
+            MPAN: 'an MPAN',
+            eventCode: 'an event code',
+            continuation: "the page's continuation token (none: the first page)",
+            format: 'json: the page as a download',
+          },
+          ['csrf', 'channel'],
+        ),
+        responses: {
+          '200': page('The page of replayed messages, or its JSON'),
+          '400': page('The filter is refused'),
+          '403': page('The form token is wrong'),
+        },
+      },
+    ) as Json),
+  },
   '/portal/dashboard': item(
     "The participant's sends today by channel and hour, refused messages by code, refused calls, copies received today, copies waiting for it and its endpoints' breakers",
     'portalDashboard',

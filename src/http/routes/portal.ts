@@ -19,6 +19,7 @@ import { createPortalKit } from './portal-kit.js';
 import { portalOperatorRoutes } from './portal-operator.js';
 import { portalOverviewRoutes } from './portal-overview.js';
 import { portalRegistryRoutes } from './portal-registry.js';
+import { portalReplayRoutes } from './portal-replay.js';
 import { portalRequeueRoutes } from './portal-requeue.js';
 import { HOME, portalSignInRoutes } from './portal-sign-in.js';
 import { portalWebhookRoutes } from './portal-webhooks.js';
@@ -43,6 +44,7 @@ export function portalRoutes(deps: AppDeps) {
     await app.register(portalWebhookRoutes(deps, kit));
     await app.register(portalOperatorRoutes(deps, kit));
     await app.register(portalRequeueRoutes(deps, kit));
+    await app.register(portalReplayRoutes(deps, kit));
     await app.register(portalDashboardRoutes(deps, kit));
     await app.register(portalOverviewRoutes(deps, kit));
     await app.register(portalRegistryRoutes(deps, kit));
@@ -128,12 +130,14 @@ export function portalRoutes(deps: AppDeps) {
         found && copies.length + (viewer!.isSender ? 1 : 0) > 0 ? await deps.store.messageBySeq(found.seq) : null;
       const payload = archived && viewer!.isSender ? archived.payload.toString('utf8') : null;
       const roles = new Map(copies.map((c) => [c.role ?? '', c.publicationId ?? '']));
-      const delivered = archived
-        ? [...roles].map(([role, publication]) => ({
-            role,
-            payload: payloads.asDelivered(archived, role || null, publication).toString('utf8'),
-          }))
-        : [];
+      // Roles sent the same bytes (a channel that hides nothing from them) are shown once.
+      const byPayload = new Map<string, string[]>();
+      if (archived)
+        for (const [role, publication] of roles) {
+          const payload = payloads.asDelivered(archived, role || null, publication).toString('utf8');
+          byPayload.set(payload, [...(byPayload.get(payload) ?? []), role]);
+        }
+      const delivered = [...byPayload].map(([payload, roles]) => ({ roles, payload }));
       const time = (t: number | null): string | null => (t === null ? null : formatDateTime(t));
       return page(
         reply,

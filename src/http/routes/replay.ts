@@ -16,8 +16,11 @@ import { signedGuards } from '../guards.js';
 export type Params = { version: string; id?: string; recipient: string };
 export type Query = { 'requeue-id'?: string };
 
-/** Replay and requeue over this DIP's store, catalogue, keys and registry: the signed API's and the portal's. */
-export function replayOf(deps: AppDeps) {
+/**
+ * Replay and requeue over this DIP's store, catalogue, keys and registry: the signed API's and the portal's
+ * (which reads replays in pages of at most `pageSize`, for a browser).
+ */
+export function replayOf(deps: AppDeps, pageSize = deps.config.replayPageSize) {
   const { config, catalogue, store, clock } = deps;
   return createReplay({
     store,
@@ -25,7 +28,7 @@ export function replayOf(deps: AppDeps) {
     clock,
     continuationKey: deps.continuationKey,
     retention: config.retention,
-    pageSize: config.replayPageSize,
+    pageSize,
     randomHex: deps.randomHex,
     ticketUrl: deps.ticketUrl,
     webhookInForce: (recipientId) => webhookInForce(deps.registry.view(), config.dipId, recipientId),
