@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatCompactDate, formatDateTime } from '../domain/time.js';
 import { ruleFor, type Catalogue, type JsonObject, type LeafSchema } from './catalogue.js';
+import { encodeReport } from '../domain/compressed-report.js';
 import { samplePayload } from './sample.js';
 
 export interface MessageSpec {
@@ -62,6 +63,11 @@ export function buildPayload(catalogue: Catalogue, spec: MessageSpec): JsonObjec
     DIPConnectionProviderID: spec.dcp ?? null,
   };
   delete common.D0;
+  // An ECS report carries its report compressed (seed §4.5): a sample of the report's own schema.
+  const report = `${spec.channel}-CustomBlock`;
+  const p03 = (payload.CustomBlock as JsonObject | undefined)?.P03 as JsonObject | undefined;
+  if (p03 && Object.hasOwn(doc.components.schemas, report))
+    p03.compressedReport = encodeReport(samplePayload(doc, report, { seed: spec.seed ?? 1, fill: spec.fill ?? 'full' }));
   if (spec.primaryRecipients) common.A0 = { primaryRecipients: spec.primaryRecipients, secondaryRecipients: [], always: [] };
   else delete common.A0;
   if (spec.mpan !== undefined) {

@@ -21,6 +21,7 @@ export interface SinkFlags {
   rejectEvery?: string;
   rejectMatch?: string;
   hangUp?: boolean;
+  decodeReports?: boolean;
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
@@ -113,6 +114,17 @@ export function formatCall(c: ReceivedCall): string {
     .trimEnd();
 }
 
+/** The report reader of the published catalogue, loaded only when asked for. */
+async function decodingReports() {
+  const [{ loadCatalogue }, { createSchemaRegistry }, { reportReader }] = await Promise.all([
+    import('../catalogue/load.js'),
+    import('../validation/schemas.js'),
+    import('../validation/reports.js'),
+  ]);
+  const catalogue = loadCatalogue();
+  return reportReader(catalogue, createSchemaRegistry(catalogue));
+}
+
 export function registerSink(program: Command): void {
   program
     .command('sink')
@@ -146,6 +158,10 @@ export function registerSink(program: Command): void {
     .option('--reject-every <n>', 'with --reject: only every n-th message')
     .option('--reject-match <regex>', 'with --reject: only messages whose SUR or transaction id matches')
     .option('--hang-up', 'read each call, then drop the connection without answering')
+    .option(
+      '--decode-reports',
+      "decode each ECS report's compressedReport (gzip or zlib, base64) and validate it against its REP-xxx-CustomBlock schema: a bad one is answered RCP1001; with --out, the decoded report is written beside its item",
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
     .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
     .option(
@@ -161,7 +177,12 @@ export function registerSink(program: Command): void {
       }
       // Loaded here: the receiver's server and validators are this command's alone, not every `opendip` start's.
       const { startSink } = await import('../sink/sink.js');
-      const sink = await startSink({ ...options, onCall: (c) => process.stdout.write(`${formatCall(c)}\n`) });
+      const reports = flags.decodeReports ? await decodingReports() : undefined;
+      const sink = await startSink({
+        ...options,
+        ...(reports ? { reports } : {}),
+        onCall: (c) => process.stdout.write(`${formatCall(c)}\n`),
+      });
       const checks =
         options.verifySignature === false
           ? 'signatures not checked'

@@ -42,6 +42,7 @@ export function registerValidate(program: Command): void {
                 environment: opts.environment,
                 now: Date.now(),
                 maxFutureMs: 300_000,
+                checkReports: true,
               })
             ).map((p) => p.replace(/^message 0: /, ''))
           : [

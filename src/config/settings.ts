@@ -6,46 +6,11 @@
 import { resolve } from 'node:path';
 import { ENVIRONMENT_TAGS } from '../domain/model.js';
 import { MTLS_MODES, type MtlsMode } from '../domain/tls.js';
-import { LOG_FORMATS, PROCESS_ROLES, type Config } from './types.js';
-import { bool, channelRetention, choices, ConfigError, list, number, oneOf, type Raw } from './parse.js';
+import { LOG_FORMATS, PROCESS_ROLES } from './types.js';
+import { bool, channelRetention, choices, ConfigError, list, number, oneOf } from './parse.js';
+import { MB, optional, present, setting, text, type ConfigPath, type Setting } from './setting.js';
 
-type Group<T> = T extends readonly unknown[] ? never : T extends object ? T : never;
-/** Where a setting can land: a field of Config, or a field of one of its groups (`tls.mtls`). */
-export type ConfigPath = {
-  [K in keyof Config & string]: [Group<Config[K]>] extends [never] ? K : `${K}.${keyof Group<Config[K]> & string}`;
-}[keyof Config & string];
-export type ValueAt<P extends ConfigPath> = P extends `${infer G extends keyof Config & string}.${infer F}`
-  ? F extends keyof Config[G]
-    ? Config[G][F]
-    : never
-  : P extends keyof Config
-    ? Config[P]
-    : never;
-/** The value another setting lands as, for settings whose reading depends on it. */
-export type Read = <P extends ConfigPath>(path: P) => ValueAt<P>;
-
-export interface Setting<P extends ConfigPath = ConfigPath> {
-  /** As commander takes it: `--name <value>`, a switch `--name`, or `--no-name` to turn off what is on. */
-  flag: string;
-  env: string;
-  /** Read like a given value when neither the flag nor the variable is. */
-  default?: string;
-  /** The default in words, where the value alone would not say it (or there is no single value). */
-  shown?: string;
-  /** Markdown: the README shows it as it is, `serve --help` without the backticks. */
-  meaning: string;
-  into: P;
-  /** `value` is undefined only when nothing was given and there is no default. */
-  parse(value: Raw | undefined, read: Read): ValueAt<P>;
-}
-
-/** Lets each entry's `into` fix the type its `parse` must return. */
-const setting = <P extends ConfigPath>(s: Setting<P>): Setting<P> => s;
-/** The value of a setting that has a default, and so is never missing. */
-const present = (v: Raw | undefined): Raw => v ?? '';
-const text = (v: Raw | undefined): string => (typeof v === 'string' ? v : '');
-const optional = (v: Raw | undefined): string | null => (typeof v === 'string' ? v : null);
-const MB = 1024 * 1024;
+export type { ConfigPath, Read, Setting, ValueAt } from './setting.js';
 
 export const SETTINGS = {
   host: setting({
@@ -159,6 +124,15 @@ export const SETTINGS = {
     meaning: `environment tag this instance runs as and messages must carry: ${choices(ENVIRONMENT_TAGS)}`,
     into: 'environment',
     parse: (v) => oneOf(text(v), 'environment', ENVIRONMENT_TAGS),
+  }),
+  checkReports: setting({
+    flag: '--check-reports',
+    env: 'OPENDIP_CHECK_REPORTS',
+    default: 'false',
+    meaning:
+      "also decode each ECS report's `compressedReport` (base64 of gzip, or of zlib as Elexon's example has it) and validate the report against its `REP-xxx-CustomBlock` schema, refusing `MSG1001` with the path of the problem: for test environments",
+    into: 'checkReports',
+    parse: (v) => bool(present(v), 'check reports'),
   }),
   apiVersion: setting({
     flag: '--api-version <segment>',

@@ -52,6 +52,8 @@ export interface IngressDeps {
   maxFutureMs: number;
   /** Most messages one request may carry (seed §4.4.1: 50,000). */
   maxMessages: number;
+  /** Decode each ECS report's compressedReport and validate the report (refused MSG1001 with its path). */
+  checkReports?: boolean;
   randomHex: (bytes: number) => string;
   /** The audit and service-ticket URL of an accepted message's transaction. */
   ticketUrl?: TicketUrl;
@@ -139,7 +141,8 @@ async function examineAll(
   for (let i = 0; i < split.starts.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
     const ref = { body: req.body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! };
-    const e = examineElement(deps.catalogue, deps.schemas, req.channel, ref, i, schemaFailures < EXPLAINED_FAILURES);
+    const explain = schemaFailures < EXPLAINED_FAILURES;
+    const e = examineElement(deps.catalogue, deps.schemas, req.channel, ref, i, explain, deps.checkReports ?? false);
     const item: Item = {
       code: null,
       help: null,

@@ -23,6 +23,8 @@ export interface StaticContext {
   now: number;
   /** How far ahead of the DIP's clock a senderTimestamp may be. */
   maxFutureMs: number;
+  /** Decode ECS reports' compressedReport and validate the report too. */
+  checkReports?: boolean;
 }
 
 /**

@@ -66,6 +66,7 @@ export async function validateMessages(
       { body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! },
       i,
       true,
+      ctx.checkReports ?? false,
     );
     if (e.kind === 'unreadable') {
       problems.push(at(e.problem.replace(/^message \d+ /, '')));

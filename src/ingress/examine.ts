@@ -9,6 +9,7 @@ import { parseSur } from '../domain/ids.js';
 import type { SenderBlock } from '../domain/model.js';
 import { getProperty } from '../validation/canonical.js';
 import { checkPayload } from '../validation/message.js';
+import { checkReport } from '../validation/reports.js';
 import type { SchemaRegistry } from '../validation/schemas.js';
 import { countNames, payloadRange } from '../domain/json-array.js';
 
@@ -78,6 +79,8 @@ export function examineElement(
   ref: ElementRef,
   index: number,
   explain: boolean,
+  /** Also decode an ECS report's compressedReport and validate the report (a test environment's choice). */
+  checkReports = false,
 ): Examined {
   let element: unknown;
   try {
@@ -107,6 +110,10 @@ export function examineElement(
       : { ...echo, kind: 'schema', problems: verdict.problems, s1 };
   }
   const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
+  if (checkReports) {
+    const report = checkReport(catalogue, schemas, verdict.leaf, verdict.payload);
+    if (report.kind === 'problem') return { ...echo, kind: 'schema', problems: report.problems, s1 };
+  }
   const alone = Object.keys(element as object).length === 1;
   // Spelled out: V8 gives `{ ...echo, more }` objects no shared shape, which costs every message microseconds.
   return {

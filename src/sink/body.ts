@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { splitJsonArray } from '../domain/json-array.js';
 import { getProperty } from '../validation/canonical.js';
 import { factsOf, type CallKind, type ItemFacts } from './facts.js';
+import type { ReportReader } from './types.js';
 import { leanFacts } from './lean.js';
 
 export type ParsedBody =
@@ -67,13 +68,15 @@ export interface Received {
   facts: ItemFacts[];
   raw: (Buffer | null)[] | null;
   problem: string | null;
+  /** Each item's decoded report, when reports are decoded (null for an item that carries none). */
+  reports?: unknown[];
 }
 
 /**
  * Parses the body once; a refused call's items are still recorded, for tests to see what was attempted.
  * `lean` reads only the facts, from the bytes; `raw` keeps each element's bytes for the JSON-lines file.
  */
-export function readBody(body: Buffer, how: { lean: boolean; raw: boolean }): Received {
+export function readBody(body: Buffer, how: { lean: boolean; raw: boolean; reports?: ReportReader }): Received {
   if (how.lean) {
     const lean = leanFacts(body);
     return lean.ok
@@ -83,11 +86,21 @@ export function readBody(body: Buffer, how: { lean: boolean; raw: boolean }): Re
   const parsed = parseBody(body, how.raw);
   const kind: CallKind = parsed.ok ? parsed.kind : 'messages';
   const items = parsed.ok ? parsed.items : [];
-  return {
+  const facts = items.map((item) => factsOf(kind, item));
+  const received: Received = {
     kind,
     items,
-    facts: items.map((item) => factsOf(kind, item)),
+    facts,
     raw: parsed.ok ? parsed.raw : null,
     problem: parsed.ok ? null : parsed.problem,
   };
+  if (how.reports && kind === 'messages') {
+    const read = how.reports;
+    received.reports = items.map((item, i) => {
+      const got = facts[i]!.problem ? null : read(getProperty(item, 'payload'));
+      if (got && 'problem' in got) facts[i]!.problem = { code: 'RCP1001', help: got.problem };
+      return got && 'report' in got ? got.report : null;
+    });
+  }
+  return received;
 }

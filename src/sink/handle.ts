@@ -11,7 +11,7 @@ import { readBody } from './body.js';
 import type { Controls } from './controls.js';
 import { readMpo, type ItemFacts } from './facts.js';
 import type { Inbox } from './inbox.js';
-import type { ReceivedCall } from './types.js';
+import type { ReceivedCall, ReportReader } from './types.js';
 
 export interface HandlerDeps {
   now: () => number;
@@ -19,7 +19,7 @@ export interface HandlerDeps {
   inbox: Inbox;
   judging: Judging;
   /** How bodies are read (see readBody). */
-  reading: { lean: boolean; raw: boolean };
+  reading: { lean: boolean; raw: boolean; reports?: ReportReader };
   /** Where the sink listens, for the URL of a call that names no Host. */
   hostPort: () => string;
   /** Aborted when the sink closes: a delayed answer is dropped, and nothing more is stored. */

@@ -14,12 +14,14 @@ export async function openLineFile(path: string): Promise<LineFile> {
   // Appends run one after another; one that failed does not stop the next.
   let writes: Promise<void> = Promise.resolve();
   return {
-    async append(at, callPath, { kind, items, facts, raw }, mpo, indices) {
+    async append(at, callPath, { kind, items, facts, raw, reports }, mpo, indices) {
       const head = `{"receivedAt":${JSON.stringify(new Date(at).toISOString())},"path":${JSON.stringify(callPath)},"kind":"${kind}","mpo":${JSON.stringify(mpo)},"transactionID":`;
       const parts: Buffer[] = [];
       for (const i of indices) {
         const bytes = raw?.[i] ?? Buffer.from(JSON.stringify(items[i]));
-        parts.push(Buffer.from(`${head}${JSON.stringify(facts[i]!.transactionID)},"item":`), bytes, Buffer.from('}\n'));
+        const report = reports?.[i];
+        const tail = report === undefined || report === null ? '}\n' : `,"report":${JSON.stringify(report)}}\n`;
+        parts.push(Buffer.from(`${head}${JSON.stringify(facts[i]!.transactionID)},"item":`), bytes, Buffer.from(tail));
       }
       const data = Buffer.concat(parts);
       const write = writes.then(() => out.appendFile(data));

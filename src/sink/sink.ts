@@ -31,7 +31,11 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       signatures: (options.verifySignature ?? true) ? { anchors, maxSkewMs } : null,
     },
     // Lean reading has no element bytes to write: with a JSON-lines file the body is parsed.
-    reading: { lean: !!options.lean && lines === null, raw: lines !== null },
+    reading: {
+      lean: !!options.lean && lines === null && !options.reports,
+      raw: lines !== null,
+      ...(options.reports ? { reports: options.reports } : {}),
+    },
     hostPort: () => hostPort,
     closing: closing.signal,
   });

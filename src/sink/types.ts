@@ -39,8 +39,16 @@ export interface SinkOptions {
   lean?: boolean;
   /** Told of every call once it is answered (or dropped). */
   onCall?: (call: ReceivedCall) => void;
+  /**
+   * Decodes an ECS report's compressedReport and validates the report (`opendip sink --decode-reports`): a
+   * report that does not decode or validate is answered RCP1001; a decoded one is kept beside its item.
+   */
+  reports?: ReportReader;
   now?: () => number;
 }
+
+/** The decoded report of a message, why it cannot be read, or null for a message that carries none. */
+export type ReportReader = (payload: unknown) => { report: unknown } | { problem: string } | null;
 
 export interface ReceivedCall {
   at: number;

@@ -23,6 +23,7 @@ export function sendRoutes(deps: AppDeps) {
     environment: config.environment,
     maxFutureMs: config.signatureMaxSkewSeconds * 1000,
     maxMessages: config.maxMessages,
+    checkReports: config.checkReports,
     randomHex: deps.randomHex,
     dipId: config.dipId,
     ticketUrl: deps.ticketUrl,

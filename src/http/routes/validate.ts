@@ -25,6 +25,7 @@ export function validateRoutes(deps: AppDeps) {
       environment: config.environment,
       now: clock.now(),
       maxFutureMs: config.signatureMaxSkewSeconds * 1000,
+      checkReports: config.checkReports,
     });
     const text =
       problems.length === 0
