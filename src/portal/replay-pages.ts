@@ -3,7 +3,7 @@
  * page's messages listed with a link to the original and downloadable as the replay API returns it. Pure.
  */
 import { html, type Html } from './html.js';
-import { REQUEUE_FIELDS } from './requeue-pages.js';
+import { filterForm } from './requeue-pages.js';
 
 /** One replayed item as the page lists it: a message with its replay wrapper, or a status message. */
 export interface ReplayRow {
@@ -33,16 +33,7 @@ export function replayPage(o: {
       your role, in a replay wrapper of its own. Count first; then read it ${o.pageSize} at a time, or download each
       page as JSON. Nothing is sent to your webhook (that is a requeue).
     </p>
-    <form class="search" method="get" action="/portal/replay">
-      <label
-        >Channel
-        <select name="channel">
-          ${o.channels.map((c) => html`<option value="${c}" ${c === channel ? 'selected' : ''}>${c}</option>`)}
-        </select></label
-      >
-      ${REQUEUE_FIELDS.map(([name, label]) => html`<label>${label}<input name="${name}" value="${o.query[name] ?? ''}" /></label>`)}
-      <div><button type="submit">Count messages</button></div>
-    </form>
+    ${filterForm('/portal/replay', o.channels, o.query)}
     ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
     ${
       o.preview

@@ -11,6 +11,21 @@ export const REQUEUE_FIELDS = [
   ['eventCode', 'Event code, e.g. [ActivePower] (not for STATUS)'],
 ] as const;
 
+/** The replay and requeue filter: a GET form, so that its count is a bookmarkable page. */
+export function filterForm(action: string, channels: string[], query: Record<string, string>): Html {
+  const channel = query.channel ?? '';
+  return html`<form class="search" method="get" action="${action}">
+    <label
+      >Channel
+      <select name="channel">
+        ${channels.map((c) => html`<option value="${c}" ${c === channel ? 'selected' : ''}>${c}</option>`)}
+      </select></label
+    >
+    ${REQUEUE_FIELDS.map(([name, label]) => html`<label>${label}<input name="${name}" value="${query[name] ?? ''}" /></label>`)}
+    <div><button type="submit">Count messages</button></div>
+  </form>`;
+}
+
 export interface RequeueRow {
   requeueId: string;
   percentComplete: number;
@@ -64,16 +79,7 @@ export function requeuePage(o: {
       A requeue sends again, to your webhook, what the DIP sent you: each copy as it was first delivered, marked as a
       replay. Count first; nothing is sent until you press Requeue.
     </p>
-    <form class="search" method="get" action="/portal/requeue">
-      <label
-        >Channel
-        <select name="channel">
-          ${o.channels.map((c) => html`<option value="${c}" ${c === channel ? 'selected' : ''}>${c}</option>`)}
-        </select></label
-      >
-      ${REQUEUE_FIELDS.map(([name, label]) => html`<label>${label}<input name="${name}" value="${o.query[name] ?? ''}" /></label>`)}
-      <div><button type="submit">Count messages</button></div>
-    </form>
+    ${filterForm('/portal/requeue', o.channels, o.query)}
     ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
     ${
       o.preview

@@ -14,10 +14,9 @@ import { rolesFor } from '../../registry/entitlement.js';
 import { replayPage, replayResultPage, type ReplayRow } from '../../portal/replay-pages.js';
 import { REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
-import { requeueBody } from '../../replay/request.js';
 import type { AppDeps } from '../context.js';
 import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
-import { PREVIEW_CAP } from './portal-requeue.js';
+import { countFirst, filterBody, PREVIEW_CAP } from './portal-filter.js';
 import { replayOf } from './replay.js';
 
 /** A browser reads a replay this many messages a page (or the DIP's replay page size, if smaller). */
@@ -62,32 +61,11 @@ export function portalReplayRoutes(deps: AppDeps, kit: PortalKit) {
     query: Record<string, string>,
     error: string | null,
   ) => {
-    const channel = query.channel;
-    let preview = null;
-    if (channel && !error) {
-      const asked = channels.includes(channel) ? requeueBody(query) : { help: `${channel} is not a DIP channel` };
-      if ('help' in asked) {
-        status = 400;
-        error = asked.help;
-      } else {
-        const counted = await replay.replayPreview(
-          channel,
-          { recipientId: s.dipId, roles: rolesOf(s), body: asked.body },
-          PREVIEW_CAP,
-        );
-        if (counted.status === 400) {
-          status = 400;
-          error = counted.help;
-        } else preview = counted;
-      }
-    }
-    return kit.page(
-      reply,
-      status,
-      'Replay',
-      s,
-      replayPage({ csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, preview, pageSize, error }),
+    const shown = await countFirst(channels, query, error, (channel, body) =>
+      replay.replayPreview(channel, { recipientId: s.dipId, roles: rolesOf(s), body }, PREVIEW_CAP),
     );
+    const page = { csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, pageSize, ...shown };
+    return kit.page(reply, shown.refused ? 400 : status, 'Replay', s, replayPage(page));
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -106,7 +84,7 @@ export function portalReplayRoutes(deps: AppDeps, kit: PortalKit) {
         return show(reply, s, 403, fields, 'The form expired: nothing was replayed. Count again.');
       }
       const channel = fields.channel ?? '';
-      const asked = channels.includes(channel) ? requeueBody(fields) : { help: `${channel} is not a DIP channel` };
+      const asked = filterBody(channels, fields);
       if ('help' in asked) return show(reply, s, 400, fields, asked.help);
       const token = form.get('continuation') || null;
       const call = { recipientId: s.dipId, roles: rolesOf(s), body: asked.body, continuation: token };

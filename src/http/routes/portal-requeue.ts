@@ -14,10 +14,8 @@ import { sameToken, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
 import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
 import { replayOf } from './replay.js';
-import { requeueBody } from '../../replay/request.js';
+import { countFirst, filterBody, PREVIEW_CAP } from './portal-filter.js';
 
-/** A preview counts this far and then says "at least". */
-export const PREVIEW_CAP = 100_000;
 const NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
 
 export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
@@ -37,31 +35,11 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
       channel && channels.includes(channel)
         ? (await replay.requeueStatus(channel, s.dipId, null, rolesOf(s))).slice(0, 10)
         : [];
-    let preview = null;
-    if (channel && !error) {
-      const asked = channels.includes(channel) ? requeueBody(query) : { help: `${channel} is not a DIP channel` };
-      if ('help' in asked) {
-        status = 400;
-        error = asked.help;
-      } else {
-        const counted = await replay.requeuePreview(
-          channel,
-          { recipientId: s.dipId, roles: rolesOf(s), body: asked.body },
-          PREVIEW_CAP,
-        );
-        if (counted.status === 400) {
-          status = 400;
-          error = counted.help;
-        } else preview = counted;
-      }
-    }
-    return kit.page(
-      reply,
-      status,
-      'Requeue',
-      s,
-      requeuePage({ csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, preview, recent, error }),
+    const shown = await countFirst(channels, query, error, (channel, body) =>
+      replay.requeuePreview(channel, { recipientId: s.dipId, roles: rolesOf(s), body }, PREVIEW_CAP),
     );
+    const page = { csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, recent, ...shown };
+    return kit.page(reply, shown.refused ? 400 : status, 'Requeue', s, requeuePage(page));
   };
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -80,7 +58,7 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
         return show(reply, s, 403, fields, 'The form expired: nothing was requeued. Count again.');
       }
       const channel = fields.channel ?? '';
-      const asked = channels.includes(channel) ? requeueBody(fields) : { help: `${channel} is not a DIP channel` };
+      const asked = filterBody(channels, fields);
       if ('help' in asked) return show(reply, s, 400, fields, asked.help);
       request.facts.channel = channel;
       const started = await replay.requeue(channel, {
