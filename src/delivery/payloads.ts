@@ -72,6 +72,12 @@ function createRoleViews(catalogue: Catalogue) {
       const rule = catalogue.channels.get(m.channel);
       const pointers = rule && role ? (ruleFor(rule, m.eventCode).obfuscation[role] ?? []) : [];
       const leaf = catalogue.leaves.get(`${m.channel}|${m.eventCode}|${m.schemaVersion}`);
+      // Fields to hide, but no schema of the message's version to find them by: sending the copy as it is
+      // would show the role what it must not see, so it is not sent at all.
+      if (pointers.length > 0 && !leaf)
+        throw new Error(
+          `no schema of ${m.channel} ${m.eventCode} version ${m.schemaVersion} is loaded, so its ${role} copies cannot be obfuscated: load the document that has it (--openapi)`,
+        );
       obfuscators.set(
         key,
         pointers.length > 0 && leaf

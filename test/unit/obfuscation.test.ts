@@ -5,6 +5,9 @@ import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { leafSchemaNames, type JsonObject } from '../../src/catalogue/catalogue.js';
 import { loadCatalogue } from '../../src/catalogue/load.js';
+import { buildPayload, leafFor } from '../../src/catalogue/messages.js';
+import { createPayloadBuilder } from '../../src/delivery/payloads.js';
+import type { ArchivedMessage } from '../../src/domain/archive.js';
 import { samplePayload } from '../../src/catalogue/sample.js';
 import { compileObfuscator, missingPointers, obfuscate, type Schemas } from '../../src/domain/obfuscation.js';
 import { createSchemaRegistry } from '../../src/validation/schemas.js';
@@ -375,4 +378,43 @@ test('real blocks: M0 and an address', () => {
     ((sur.CommonBlock as JsonObject).S1 as JsonObject).senderUniqueReference,
     'S-9999-9999999999-XXXXX-99999999-' + 'x'.repeat(167),
   );
+});
+
+test('a copy whose version has no schema loaded is not sent unobfuscated to a role that must not see its fields', async () => {
+  const leaf = leafFor(catalogue, 'IF-001', '[ChangeOfSupplier]');
+  const payload = buildPayload(catalogue, { channel: 'IF-001', eventCode: leaf.eventCode, sender: '1100000001' });
+  const m: ArchivedMessage = {
+    seq: 1,
+    transactionId: 'T-IF-001-1100000001-REGS-20261204-0000000000000001',
+    channel: 'IF-001',
+    eventCode: leaf.eventCode,
+    schemaVersion: leaf.schemaVersion,
+    senderUniqueReference: 'S-IF-001-1100000001-REGS-20261204-x',
+    senderId: '1100000001',
+    senderRole: 'REGS',
+    dcpId: null,
+    callerId: '1100000001',
+    correlationId: null,
+    senderCorrelationId: null,
+    mpan: null,
+    receivedAt: Date.parse('2026-12-04T00:00:00Z'),
+    requestId: 'r',
+    payload: Buffer.from(JSON.stringify(payload)),
+    recipients: null,
+  };
+  const store = { messagesBySeq: async () => new Map([[1, m]]) };
+  const wanted = (role: string) => [{ seq: 1, channel: 'IF-001', role, publicationId: 'PUB-001' }];
+  const loaded = createPayloadBuilder(catalogue, store);
+  const hidden = JSON.parse((await loaded.get(wanted('MDS')))[0]!.element.toString()) as {
+    payload: { CustomBlock: { B022: Record<string, string> } };
+  };
+  assert.ok(
+    Object.values(hidden.payload.CustomBlock.B022).every((v) => /^x+$/.test(v)),
+    'loaded: obfuscated',
+  );
+  // The same DIP without the document of that version.
+  const leaves = new Map([...catalogue.leaves].filter(([, l]) => l !== leaf));
+  const missing = createPayloadBuilder({ ...catalogue, leaves }, store);
+  await assert.rejects(missing.get(wanted('MDS')), /no schema of IF-001 \[ChangeOfSupplier\] version \S+ is loaded/);
+  assert.equal((await missing.get(wanted('SUP'))).length, 1, 'a role that sees everything still gets its copy');
 });
