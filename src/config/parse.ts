@@ -32,6 +32,15 @@ export const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** Schema versions closed for ingress, `IF-021=011,REP-002=006`: `IF-021|011` and so on. */
+export function closedVersions(v: string): string[] {
+  return list(v).map((pair) => {
+    const m = /^([A-Za-z]{2,3}-\d{3}[A-Za-z]?)=(\S+)$/.exec(pair);
+    if (!m) throw new ConfigError(`closed schema version '${pair}' is not CHANNEL=VERSION, e.g. IF-021=011`);
+    return `${m[1]!.toUpperCase()}|${m[2]!}`;
+  });
+}
+
 /** Channel retention, `IF-021=365,IF-013=400` (days), as milliseconds by upper-case channel. */
 export function channelRetention(v: string): Record<string, number> {
   const byChannel: Record<string, number> = {};

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ENVIRONMENT_TAGS } from '../domain/model.js';
 import { MTLS_MODES, type MtlsMode } from '../domain/tls.js';
 import { LOG_FORMATS, PROCESS_ROLES } from './types.js';
-import { bool, channelRetention, choices, ConfigError, list, number, oneOf } from './parse.js';
+import { bool, channelRetention, choices, closedVersions, ConfigError, list, number, oneOf } from './parse.js';
 import { MB, optional, present, setting, text, type ConfigPath, type Setting } from './setting.js';
 
 export type { ConfigPath, Read, Setting, ValueAt } from './setting.js';
@@ -74,6 +74,14 @@ export const SETTINGS = {
     meaning: 'how long messages and their journal are kept, in days',
     into: 'retention.defaultMs',
     parse: (v) => number(text(v), 'retention in days', 1, 36_500) * 86_400_000,
+  }),
+  closedSchemaVersions: setting({
+    flag: '--closed-schema-versions <list>',
+    env: 'OPENDIP_CLOSED_SCHEMA_VERSIONS',
+    meaning:
+      'schema versions no longer accepted on ingress, e.g. `IF-021=011` after an upgrade (seed §8.5.2: refused as a schema failure); what was archived in them is still delivered and replayed as sent',
+    into: 'closedSchemaVersions',
+    parse: (v) => closedVersions(text(v)),
   }),
   channelRetention: setting({
     flag: '--channel-retention <list>',

@@ -15,6 +15,8 @@ export interface Config {
   /** `sqlite:<file>` (default: <dataDir>/opendip.db) or `postgres://…`. */
   databaseUrl: string;
   environment: EnvironmentTag;
+  /** `CHANNEL|schemaVersion` of the versions refused on ingress (still delivered and replayed). */
+  closedSchemaVersions: string[];
   /** Decode ECS reports' compressedReport and validate the report on ingress (test environments). */
   checkReports: boolean;
   /** The `{version}` path segment, e.g. `1.1` in /1.1/dip-channel/IF-021. */

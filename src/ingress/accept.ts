@@ -54,6 +54,8 @@ export interface IngressDeps {
   maxMessages: number;
   /** Decode each ECS report's compressedReport and validate the report (refused MSG1001 with its path). */
   checkReports?: boolean;
+  /** `CHANNEL|schemaVersion` pairs closed for ingress (refused MSG1001; still delivered and replayed). */
+  closedVersions?: ReadonlySet<string>;
   randomHex: (bytes: number) => string;
   /** The audit and service-ticket URL of an accepted message's transaction. */
   ticketUrl?: TicketUrl;
@@ -141,8 +143,11 @@ async function examineAll(
   for (let i = 0; i < split.starts.length; i++) {
     if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
     const ref = { body: req.body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! };
-    const explain = schemaFailures < EXPLAINED_FAILURES;
-    const e = examineElement(deps.catalogue, deps.schemas, req.channel, ref, i, explain, deps.checkReports ?? false);
+    const e = examineElement(deps.catalogue, deps.schemas, req.channel, ref, i, {
+      explain: schemaFailures < EXPLAINED_FAILURES,
+      ...(deps.checkReports ? { checkReports: true } : {}),
+      ...(deps.closedVersions ? { closed: deps.closedVersions } : {}),
+    });
     const item: Item = {
       code: null,
       help: null,

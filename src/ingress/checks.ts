@@ -25,6 +25,8 @@ export interface StaticContext {
   maxFutureMs: number;
   /** Decode ECS reports' compressedReport and validate the report too. */
   checkReports?: boolean;
+  /** `CHANNEL|schemaVersion` pairs closed for ingress. */
+  closedVersions?: ReadonlySet<string>;
 }
 
 /**

@@ -65,8 +65,11 @@ export async function validateMessages(
       target.channel,
       { body, start: split.starts[i]!, end: split.ends[i]!, names: split.names[i]! },
       i,
-      true,
-      ctx.checkReports ?? false,
+      {
+        explain: true,
+        ...(ctx.checkReports ? { checkReports: true } : {}),
+        ...(ctx.closedVersions ? { closed: ctx.closedVersions } : {}),
+      },
     );
     if (e.kind === 'unreadable') {
       problems.push(at(e.problem.replace(/^message \d+ /, '')));

@@ -72,15 +72,22 @@ function echoOf(payload: unknown): Echo {
 
 const NO_ECHO: Echo = { sur: null, senderId: null, dcpId: null, eventCode: null };
 
+export interface ExamineOptions {
+  /** Every problem, not just the first (costlier: help texts and /validate). */
+  explain: boolean;
+  /** Also decode an ECS report's compressedReport and validate the report (a test environment's choice). */
+  checkReports?: boolean;
+  /** `CHANNEL|schemaVersion` pairs closed for ingress. */
+  closed?: ReadonlySet<string>;
+}
+
 export function examineElement(
   catalogue: Catalogue,
   schemas: SchemaRegistry,
   channel: string,
   ref: ElementRef,
   index: number,
-  explain: boolean,
-  /** Also decode an ECS report's compressedReport and validate the report (a test environment's choice). */
-  checkReports = false,
+  how: ExamineOptions,
 ): Examined {
   let element: unknown;
   try {
@@ -101,7 +108,7 @@ export function examineElement(
       s1: undefined,
     };
   }
-  const verdict = checkPayload(catalogue, schemas, channel, payload, explain);
+  const verdict = checkPayload(catalogue, schemas, channel, payload, how.explain, how.closed);
   if (verdict.kind === 'interface') return { ...echo, kind: 'interface', help: verdict.help };
   if (verdict.kind === 'schema') {
     const s1 = getProperty(getProperty(payload, 'CommonBlock'), 'S1');
@@ -110,7 +117,7 @@ export function examineElement(
       : { ...echo, kind: 'schema', problems: verdict.problems, s1 };
   }
   const s1 = (verdict.payload.CommonBlock as JsonObject).S1 as SenderBlock;
-  if (checkReports) {
+  if (how.checkReports) {
     const report = checkReport(catalogue, schemas, verdict.leaf, verdict.payload);
     if (report.kind === 'problem') return { ...echo, kind: 'schema', problems: report.problems, s1 };
   }

@@ -99,6 +99,12 @@ export async function startDip(config: Readonly<Config>, options: StartOptions =
   let sampler: QueueSampler | null = null;
   try {
     const catalogue = loadCatalogue(config.openapiFiles);
+    // A closed version that names nothing loaded is a typo that would close nothing.
+    for (const pair of config.closedSchemaVersions) {
+      const [channel, version] = pair.split('|') as [string, string];
+      if (![...catalogue.leaves.values()].some((l) => l.channel === channel && l.schemaVersion === version))
+        throw new Error(`--closed-schema-versions: no schema of ${channel} has version ${version}`);
+    }
     const schemas = createSchemaRegistry(catalogue);
     const opened = await openStore(config.databaseUrl);
     // Timed from the start; the histogram exists once the metrics do, a few lines on.

@@ -27,6 +27,8 @@ export type SchemaVerdict =
    */
   | { kind: 'schema'; problems: string[]; canonical?: { payload: JsonObject; mpanFields: readonly MpanField[] } };
 
+const NONE_CLOSED: ReadonlySet<string> = new Set();
+
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The S0 values that select a schema, read case-insensitively. */
@@ -44,7 +46,8 @@ export function readHeader(
 
 /**
  * Validates `payload` as a message on `channel`. `explain` asks for every problem rather than the first
- * (costlier: used for help texts and /validate).
+ * (costlier: used for help texts and /validate); `closed` holds the `CHANNEL|schemaVersion` pairs no
+ * longer accepted on ingress.
  */
 export function checkPayload(
   catalogue: Catalogue,
@@ -52,6 +55,7 @@ export function checkPayload(
   channel: string,
   payload: unknown,
   explain = true,
+  closed: ReadonlySet<string> = NONE_CLOSED,
 ): SchemaVerdict {
   if (!isObject(payload))
     return { kind: 'schema', problems: ['payload must be a JSON object with CommonBlock and CustomBlock'] };
@@ -91,6 +95,15 @@ export function checkPayload(
       kind: 'schema',
       problems: [
         `/CommonBlock/S0/schemaVersion: ${JSON.stringify(schemaVersion ?? null)} is not accepted for ${channel} ${eventCode}; send one of ${versionsOf(catalogue, channel, eventCode).join(', ')}`,
+      ],
+    };
+  }
+  if (closed.has(`${channel}|${leaf.schemaVersion}`)) {
+    const open = versionsOf(catalogue, channel, eventCode).filter((v) => !closed.has(`${channel}|${v}`));
+    return {
+      kind: 'schema',
+      problems: [
+        `/CommonBlock/S0/schemaVersion: version ${leaf.schemaVersion} of ${channel} is closed for ingress on this DIP; ${open.length > 0 ? `send ${open.join(' or ')}` : 'no version of it is open'}`,
       ],
     };
   }

@@ -24,6 +24,7 @@ export function sendRoutes(deps: AppDeps) {
     maxFutureMs: config.signatureMaxSkewSeconds * 1000,
     maxMessages: config.maxMessages,
     checkReports: config.checkReports,
+    closedVersions: new Set(config.closedSchemaVersions),
     randomHex: deps.randomHex,
     dipId: config.dipId,
     ticketUrl: deps.ticketUrl,

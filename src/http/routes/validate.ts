@@ -16,6 +16,7 @@ const answer = (reply: FastifyReply, status: number, text: string): FastifyReply
 
 export function validateRoutes(deps: AppDeps) {
   const { catalogue, schemas, config, clock } = deps;
+  const closed = new Set(config.closedSchemaVersions);
   const handler = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const { id, event } = request.params;
     request.facts.outcome = 'validate';
@@ -26,6 +27,7 @@ export function validateRoutes(deps: AppDeps) {
       now: clock.now(),
       maxFutureMs: config.signatureMaxSkewSeconds * 1000,
       checkReports: config.checkReports,
+      closedVersions: closed,
     });
     const text =
       problems.length === 0
