@@ -2,7 +2,19 @@
  * The filter the portal's replay and requeue forms share (channel, time, MPAN, event code): the request
  * body it makes, as the signed API would receive it, and the count shown before anything runs.
  */
+import type { Catalogue } from '../../catalogue/catalogue.js';
+import { STATUS_CHANNEL } from '../../domain/delivery.js';
+import { REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
 import { requeueBody } from '../../replay/request.js';
+
+/** The filter's fields, as the forms name them. */
+export const FILTER_NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
+
+/** What a filter may name: every channel of the catalogue, then status messages. */
+export const filterChannels = (catalogue: Catalogue): string[] => [
+  ...[...catalogue.channels.keys()].sort(),
+  STATUS_CHANNEL,
+];
 
 /** A preview counts this far and then says "at least". */
 export const PREVIEW_CAP = 100_000;

@@ -12,16 +12,14 @@ import { Readable } from 'node:stream';
 import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import { rolesFor } from '../../registry/entitlement.js';
 import { replayPage, replayResultPage, type ReplayRow } from '../../portal/replay-pages.js';
-import { REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
 import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
-import { countFirst, filterBody, PREVIEW_CAP } from './portal-filter.js';
+import { countFirst, filterBody, filterChannels, FILTER_NAMES, PREVIEW_CAP } from './portal-filter.js';
 import { replayOf } from './replay.js';
 
 /** A browser reads a replay this many messages a page (or the DIP's replay page size, if smaller). */
 const BROWSER_PAGE = 1_000;
-const NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
 
 type Json = Record<string, unknown>;
 
@@ -51,7 +49,7 @@ const whole = (v: string | undefined | null): number => (v && /^\d{1,9}$/.test(v
 export function portalReplayRoutes(deps: AppDeps, kit: PortalKit) {
   const pageSize = Math.min(BROWSER_PAGE, deps.config.replayPageSize);
   const replay = replayOf(deps, pageSize);
-  const channels = [...[...deps.catalogue.channels.keys()].sort(), STATUS_CHANNEL];
+  const channels = filterChannels(deps.catalogue);
   const rolesOf = (s: PortalSession) => rolesFor(deps.registry.view(), s.dipId, s.dipId);
 
   const show = async (
@@ -64,7 +62,14 @@ export function portalReplayRoutes(deps: AppDeps, kit: PortalKit) {
     const shown = await countFirst(channels, query, error, (channel, body) =>
       replay.replayPreview(channel, { recipientId: s.dipId, roles: rolesOf(s), body }, PREVIEW_CAP),
     );
-    const page = { csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, pageSize, ...shown };
+    const page = {
+      csrf: s.csrf,
+      channels,
+      query: { channel: channels[0]!, ...query },
+      pageSize,
+      error: shown.error,
+      preview: shown.preview,
+    };
     return kit.page(reply, shown.refused ? 400 : status, 'Replay', s, replayPage(page));
   };
 
@@ -72,14 +77,14 @@ export function portalReplayRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Record<string, string | undefined> }>('/portal/replay', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
-      return show(reply, s, 200, fieldsOf(Object.entries(request.query), NAMES), null);
+      return show(reply, s, 200, fieldsOf(Object.entries(request.query), FILTER_NAMES), null);
     });
 
     app.post('/portal/replay', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
-      const fields = fieldsOf(form.entries(), NAMES);
+      const fields = fieldsOf(form.entries(), FILTER_NAMES);
       if (!sameToken(form.get('csrf'), s.csrf)) {
         return show(reply, s, 403, fields, 'The form expired: nothing was replayed. Count again.');
       }

@@ -7,20 +7,17 @@
  *   GET  /portal/requeue/{requeueId}?channel=   progress, refreshed every two seconds while it runs
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { STATUS_CHANNEL } from '../../domain/delivery.js';
 import { rolesFor } from '../../registry/entitlement.js';
-import { requeuePage, requeueProgressPage, REQUEUE_FIELDS } from '../../portal/requeue-pages.js';
+import { requeuePage, requeueProgressPage } from '../../portal/requeue-pages.js';
 import { sameToken, type PortalSession } from '../../portal/session.js';
 import type { AppDeps } from '../context.js';
 import { fieldsOf, formOf, type PortalKit } from './portal-kit.js';
 import { replayOf } from './replay.js';
-import { countFirst, filterBody, PREVIEW_CAP } from './portal-filter.js';
-
-const NAMES = ['channel', ...REQUEUE_FIELDS.map(([n]) => n)];
+import { countFirst, filterBody, filterChannels, FILTER_NAMES, PREVIEW_CAP } from './portal-filter.js';
 
 export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
   const replay = replayOf(deps);
-  const channels = [...[...deps.catalogue.channels.keys()].sort(), STATUS_CHANNEL];
+  const channels = filterChannels(deps.catalogue);
   const rolesOf = (s: PortalSession) => rolesFor(deps.registry.view(), s.dipId, s.dipId);
 
   const show = async (
@@ -38,7 +35,14 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
     const shown = await countFirst(channels, query, error, (channel, body) =>
       replay.requeuePreview(channel, { recipientId: s.dipId, roles: rolesOf(s), body }, PREVIEW_CAP),
     );
-    const page = { csrf: s.csrf, channels, query: { channel: channels[0]!, ...query }, recent, ...shown };
+    const page = {
+      csrf: s.csrf,
+      channels,
+      query: { channel: channels[0]!, ...query },
+      recent,
+      error: shown.error,
+      preview: shown.preview,
+    };
     return kit.page(reply, shown.refused ? 400 : status, 'Requeue', s, requeuePage(page));
   };
 
@@ -46,14 +50,14 @@ export function portalRequeueRoutes(deps: AppDeps, kit: PortalKit) {
     app.get<{ Querystring: Record<string, string | undefined> }>('/portal/requeue', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
-      return show(reply, s, 200, fieldsOf(Object.entries(request.query), NAMES), null);
+      return show(reply, s, 200, fieldsOf(Object.entries(request.query), FILTER_NAMES), null);
     });
 
     app.post('/portal/requeue', async (request, reply) => {
       const s = await kit.sessionOf(request);
       if (!s) return kit.toSignIn(request, reply);
       const form = formOf(request.body);
-      const fields = fieldsOf(form.entries(), NAMES);
+      const fields = fieldsOf(form.entries(), FILTER_NAMES);
       if (!sameToken(form.get('csrf'), s.csrf)) {
         return show(reply, s, 403, fields, 'The form expired: nothing was requeued. Count again.');
       }
